@@ -1,0 +1,151 @@
+// Package config reads Postrider's settings from the environment (and a .env
+// file) and lays them over the settings kept in the database.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/joho/godotenv"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/cron"
+)
+
+// Prefix starts the name of every variable Postrider reads.
+const Prefix = "POSTRIDER_"
+
+// Config holds what the environment says; empty values leave the
+// dashboard's settings as they are.
+type Config struct {
+	AppURL        string
+	SMTPHost      string
+	SMTPPort      int
+	SMTPUsername  string
+	SMTPPassword  string
+	SMTPTLS       string // "none", "starttls" or "tls"
+	SenderAddress string
+	SenderName    string
+
+	DispatchCron    string  // cron expression of the dispatcher inside serve
+	DispatchWorkers int     // SMTP connections used at once
+	DispatchRate    float64 // messages per second, 0 = no limit
+}
+
+// Defaults for the variables that have one.
+const (
+	DefaultDispatchCron    = "*/5 * * * *"
+	DefaultDispatchWorkers = 4
+)
+
+// Load reads .env from the working directory when it exists (variables
+// already set win over it), then the environment.
+func Load() (Config, error) {
+	if err := godotenv.Load(); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return Config{}, fmt.Errorf(".env: %w", err)
+	}
+	return FromEnv(os.Getenv)
+}
+
+// FromEnv parses and checks the variables read through getenv.
+// Every error names the variable it is about.
+func FromEnv(getenv func(string) string) (Config, error) {
+	get := func(name string) string { return strings.TrimSpace(getenv(Prefix + name)) }
+	c := Config{
+		AppURL:          strings.TrimRight(get("APP_URL"), "/"),
+		SMTPHost:        get("SMTP_HOST"),
+		SMTPUsername:    get("SMTP_USERNAME"),
+		SMTPPassword:    getenv(Prefix + "SMTP_PASSWORD"), // spaces may be part of a password
+		SMTPTLS:         strings.ToLower(get("SMTP_TLS")),
+		SenderAddress:   get("SENDER_ADDRESS"),
+		SenderName:      get("SENDER_NAME"),
+		DispatchCron:    get("DISPATCH_CRON"),
+		DispatchWorkers: DefaultDispatchWorkers,
+	}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s%s: %s", Prefix, name, fmt.Sprintf(format, args...)))
+	}
+
+	if c.AppURL != "" {
+		if u, err := url.Parse(c.AppURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("APP_URL", "%q is not an http(s) address such as https://mail.example.com", c.AppURL)
+		}
+	}
+	if v := get("SMTP_PORT"); v != "" {
+		port, err := strconv.Atoi(v)
+		if err != nil || port < 1 || port > 65535 {
+			bad("SMTP_PORT", "%q is not a port number (1-65535)", v)
+		}
+		c.SMTPPort = port
+	}
+	switch c.SMTPTLS {
+	case "", "none", "starttls", "tls":
+	default:
+		bad("SMTP_TLS", "%q is not one of none, starttls, tls", c.SMTPTLS)
+	}
+	if c.SenderAddress != "" {
+		if a, err := mail.ParseAddress(c.SenderAddress); err != nil || a.Address != c.SenderAddress {
+			bad("SENDER_ADDRESS", "%q is not an email address", c.SenderAddress)
+		}
+	}
+	if c.DispatchCron == "" {
+		c.DispatchCron = DefaultDispatchCron
+	} else if _, err := cron.NewSchedule(c.DispatchCron); err != nil {
+		bad("DISPATCH_CRON", "%q is not a cron expression (five fields, such as */5 * * * *): %v", c.DispatchCron, err)
+	}
+	if v := get("DISPATCH_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			bad("DISPATCH_WORKERS", "%q is not a whole number from 1 to 100", v)
+		}
+		c.DispatchWorkers = n
+	}
+	if v := get("DISPATCH_RATE"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r < 0 {
+			bad("DISPATCH_RATE", "%q is not a number of messages per second (0 = no limit)", v)
+		}
+		c.DispatchRate = r
+	}
+	return c, errors.Join(errs...)
+}
+
+// Apply lays the variables that are set over the stored settings and saves
+// them when anything changed, so that the dashboard shows what is in force.
+func (c Config) Apply(app core.App) error {
+	s := app.Settings()
+	changed := false
+	set := func(dst *string, v string) {
+		if v != "" && *dst != v {
+			*dst, changed = v, true
+		}
+	}
+	set(&s.Meta.AppURL, c.AppURL)
+	set(&s.Meta.SenderAddress, c.SenderAddress)
+	set(&s.Meta.SenderName, c.SenderName)
+	set(&s.SMTP.Host, c.SMTPHost)
+	set(&s.SMTP.Username, c.SMTPUsername)
+	set(&s.SMTP.Password, c.SMTPPassword)
+	if c.SMTPHost != "" && !s.SMTP.Enabled {
+		s.SMTP.Enabled, changed = true, true
+	}
+	port := c.SMTPPort
+	if port == 0 && s.SMTP.Enabled && s.SMTP.Port == 0 {
+		port = 25
+	}
+	if port != 0 && s.SMTP.Port != port {
+		s.SMTP.Port, changed = port, true
+	}
+	if c.SMTPTLS != "" && s.SMTP.TLS != (c.SMTPTLS == "tls") {
+		s.SMTP.TLS, changed = c.SMTPTLS == "tls", true
+	}
+	if !changed {
+		return nil
+	}
+	return app.Save(s)
+}

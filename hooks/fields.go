@@ -1,0 +1,51 @@
+package hooks
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/pocketbase/pocketbase/core"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+)
+
+// changedFields lists the fields whose new value differs from the stored one
+// (autodate fields aside, which the save itself moves).
+func changedFields(record *core.Record) []string {
+	original := record.Original()
+	var changed []string
+	for _, f := range record.Collection().Fields {
+		if f.Type() == core.FieldTypeAutodate {
+			continue
+		}
+		name := f.GetName()
+		if fmt.Sprint(record.Get(name)) != fmt.Sprint(original.Get(name)) {
+			changed = append(changed, name)
+		}
+	}
+	return changed
+}
+
+// fieldChanged tells whether the named field's value differs from the stored one.
+func fieldChanged(record *core.Record, name string) bool {
+	return fmt.Sprint(record.Get(name)) != fmt.Sprint(record.Original().Get(name))
+}
+
+// onlyChanged reports the first changed field that is not among allowed, or "".
+func onlyChanged(record *core.Record, allowed ...string) string {
+	for _, name := range changedFields(record) {
+		if !slices.Contains(allowed, name) {
+			return name
+		}
+	}
+	return ""
+}
+
+// fieldError is a 400-style validation error naming one field.
+func fieldError(field, code, message string) validation.Errors {
+	return validation.Errors{field: validation.NewError(code, message)}
+}
+
+// badField answers 400 with message, naming field in the error data.
+func badField(e *core.RecordRequestEvent, field, code, message string) error {
+	return e.BadRequestError(message, fieldError(field, code, message))
+}

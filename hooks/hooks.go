@@ -1,0 +1,31 @@
+// Package hooks holds what Postrider adds to PocketBase: the checks that API
+// rules cannot express (ownership of related records, who may change which
+// field, dates), account life cycle, and where mail goes.
+//
+// Register is the one wiring entry point; main and the tests both call it.
+package hooks
+
+import (
+	"github.com/pocketbase/pocketbase/core"
+
+	"postrider/config"
+	_ "postrider/migrations"
+)
+
+// Register binds every Postrider hook to app.
+func Register(app core.App, cfg config.Config) {
+	// environment variables override the dashboard's settings at start
+	app.OnBootstrap().BindFunc(func(e *core.BootstrapEvent) error {
+		if err := e.Next(); err != nil {
+			return err
+		}
+		return cfg.Apply(e.App)
+	})
+
+	bindUsers(app)
+	bindOwned(app)
+	bindMailings(app)
+	bindSchedules(app)
+	bindPosts(app)
+	bindMail(app)
+}

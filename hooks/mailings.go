@@ -1,0 +1,56 @@
+package hooks
+
+import (
+	"fmt"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+func bindMailings(app core.App) {
+	// a new mailing starts as created; the dispatcher moves it on
+	app.OnRecordCreate("mailings").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("status") == "" {
+			e.Record.Set("status", "created")
+		}
+		return e.Next()
+	})
+
+	// hand-picked clients are capped before anything else looks at them:
+	// large audiences belong in lists, and the message says so
+	app.OnRecordValidate("mailings").BindFunc(func(e *core.RecordEvent) error {
+		field, _ := e.Record.Collection().Fields.GetByName("clients").(*core.RelationField)
+		if field != nil && field.MaxSelect > 0 && len(e.Record.GetStringSlice("clients")) > field.MaxSelect {
+			return fieldError("clients", "validation_too_many_clients", fmt.Sprintf(
+				"A mailing can name at most %d clients by hand; put larger audiences in a list and choose the list.",
+				field.MaxSelect))
+		}
+		return e.Next()
+	})
+
+	// the status belongs to the dispatcher
+	app.OnRecordCreateRequest("mailings").BindFunc(func(e *core.RecordRequestEvent) error {
+		if !e.HasSuperuserAuth() {
+			e.Record.Set("status", "created")
+		}
+		return e.Next()
+	})
+
+	// owners edit their mailings except the status; a moderator only stops
+	// or resumes someone else's
+	app.OnRecordUpdateRequest("mailings").BindFunc(func(e *core.RecordRequestEvent) error {
+		if e.HasSuperuserAuth() {
+			return e.Next()
+		}
+		if e.Record.GetString("owner") != e.Auth.Id {
+			if field := onlyChanged(e.Record, "stopped"); field != "" {
+				msg := "Moderators can only stop or resume a mailing."
+				return e.ForbiddenError(msg, fieldError(field, "forbidden", msg))
+			}
+			return e.Next()
+		}
+		if fieldChanged(e.Record, "status") {
+			return badField(e, "status", "validation_system_field", "The status is set by the dispatcher.")
+		}
+		return e.Next()
+	})
+}

@@ -1,0 +1,83 @@
+package hooks
+
+import (
+	"slices"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// ownedCollections hold one user's data each, in an owner field.
+var ownedCollections = []string{"lists", "clients", "mailings"}
+
+// relationMessages name, for each relation to owned records, what the
+// caller is told when one of the ids is not theirs.
+var relationMessages = map[string]string{
+	"lists":   "Choose only your own lists.",
+	"clients": "Choose only your own clients.",
+}
+
+func bindOwned(app core.App) {
+	// a record belongs to whoever creates it (superusers name the owner)
+	app.OnRecordCreateRequest(ownedCollections...).BindFunc(func(e *core.RecordRequestEvent) error {
+		if !e.HasSuperuserAuth() {
+			e.Record.Set("owner", e.Auth.Id)
+		}
+		return e.Next()
+	})
+
+	// ... and stays theirs
+	app.OnRecordUpdateRequest(ownedCollections...).BindFunc(func(e *core.RecordRequestEvent) error {
+		if fieldChanged(e.Record, "owner") {
+			return badField(e, "owner", "validation_owner_immutable", "The owner of a record cannot change.")
+		}
+		return e.Next()
+	})
+
+	// relations are not ownership-checked by PocketBase: a client's lists and
+	// a mailing's lists and clients must all be the owner's own, on every save
+	app.OnRecordValidate("clients", "mailings").BindFunc(func(e *core.RecordEvent) error {
+		if err := checkRelationOwners(e.App, e.Record); err != nil {
+			return err
+		}
+		return e.Next()
+	})
+}
+
+// checkRelationOwners refuses relation ids (lists, clients) that are not
+// records of the record's owner. Unchanged relations are not queried again.
+func checkRelationOwners(app core.App, record *core.Record) error {
+	owner := record.GetString("owner")
+	for field, message := range relationMessages {
+		if record.Collection().Fields.GetByName(field) == nil {
+			continue
+		}
+		if !record.IsNew() && !fieldChanged(record, field) {
+			continue
+		}
+		ids := slices.Compact(slices.Sorted(slices.Values(record.GetStringSlice(field))))
+		if len(ids) == 0 {
+			continue
+		}
+		var mine int
+		err := app.DB().Select("COUNT(*)").From(field).
+			Where(dbx.In("id", anySlice(ids)...)).
+			AndWhere(dbx.HashExp{"owner": owner}).
+			Row(&mine)
+		if err != nil {
+			return err
+		}
+		if mine != len(ids) {
+			return fieldError(field, "validation_not_owner", message)
+		}
+	}
+	return nil
+}
+
+func anySlice(ids []string) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}

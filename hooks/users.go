@@ -1,0 +1,135 @@
+package hooks
+
+import (
+	"log/slog"
+	"time"
+	_ "time/tzdata" // schedules repeat in the owner's zone, whatever the host has installed
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/mails"
+	"github.com/pocketbase/pocketbase/tools/routine"
+)
+
+const (
+	roleUser      = "user"
+	roleModerator = "moderator"
+)
+
+// isModerator tells whether auth is a user with the moderator role.
+func isModerator(auth *core.Record) bool {
+	return auth != nil && auth.Collection().Name == "users" && auth.GetString("role") == roleModerator
+}
+
+func bindUsers(app core.App) {
+	// every account starts as a plain user in UTC unless it says otherwise
+	app.OnRecordCreate("users").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("role") == "" {
+			e.Record.Set("role", roleUser)
+		}
+		if e.Record.GetString("timezone") == "" {
+			e.Record.Set("timezone", "UTC")
+		}
+		return e.Next()
+	})
+
+	// schedules repeat in the user's zone, so it must be a zone Go knows;
+	// moderators keep the service clean and cannot be blocked themselves
+	app.OnRecordValidate("users").BindFunc(func(e *core.RecordEvent) error {
+		if tz := e.Record.GetString("timezone"); tz != "" {
+			if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+				return fieldError("timezone", "validation_invalid_timezone",
+					"Unknown time zone: use an IANA name such as Europe/Moscow or UTC.")
+			}
+		}
+		if e.Record.GetBool("blocked") && e.Record.GetString("role") == roleModerator {
+			return fieldError("blocked", "validation_moderator_unblockable",
+				"Moderators cannot be blocked: make them a user first.")
+		}
+		return e.Next()
+	})
+
+	// sign-up: the role and the blocked flag are not the caller's to choose
+	app.OnRecordCreateRequest("users").BindFunc(func(e *core.RecordRequestEvent) error {
+		if !e.HasSuperuserAuth() {
+			e.Record.Set("role", roleUser)
+			e.Record.Set("blocked", false)
+		}
+		return e.Next()
+	})
+
+	// a user edits their own profile but never their role or blocked flag;
+	// a moderator only blocks or unblocks plain users
+	app.OnRecordUpdateRequest("users").BindFunc(func(e *core.RecordRequestEvent) error {
+		if e.HasSuperuserAuth() {
+			return e.Next()
+		}
+		if e.Auth.Id == e.Record.Id {
+			if fieldChanged(e.Record, "role") {
+				return e.ForbiddenError("Only a superuser can change a role.", fieldError("role", "forbidden", "Only a superuser can change a role."))
+			}
+			if fieldChanged(e.Record, "blocked") {
+				return e.ForbiddenError("You cannot block or unblock yourself.", fieldError("blocked", "forbidden", "You cannot block or unblock yourself."))
+			}
+			return e.Next()
+		}
+		// the update rule lets only moderators reach another user's record
+		if e.Record.Original().GetString("role") != roleUser {
+			return e.ForbiddenError("Moderators cannot be blocked.", nil)
+		}
+		if field := onlyChanged(e.Record, "blocked"); field != "" {
+			return e.ForbiddenError("Moderators can only block or unblock a user.", fieldError(field, "forbidden", "Moderators can only block or unblock a user."))
+		}
+		return e.Next()
+	})
+
+	// blocking ends every session of the account at once: a new token key
+	// voids the tokens it holds, realtime connections included
+	app.OnRecordUpdate("users").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetBool("blocked") && !e.Record.Original().GetBool("blocked") {
+			e.Record.RefreshTokenKey()
+			e.App.Logger().Info("User blocked; their sessions are ended", slog.String("user", e.Record.Id))
+		}
+		return e.Next()
+	})
+
+	// password login says why an account cannot log in, but only to whoever
+	// knows its password; the auth rule refuses the same accounts on every
+	// other way of getting a token
+	app.OnRecordAuthWithPasswordRequest("users").BindFunc(func(e *core.RecordAuthWithPasswordRequestEvent) error {
+		if e.Record == nil || !e.Record.ValidatePassword(e.Password) {
+			return e.Next() // the default answer: 400 "Failed to authenticate."
+		}
+		if e.Record.GetBool("blocked") {
+			msg := "This account is blocked by a moderator, so it cannot log in."
+			return e.ForbiddenError(msg, fieldError("identity", "account_blocked", msg))
+		}
+		if !e.Record.Verified() {
+			msg := "Confirm your email before logging in: open the link in the mail we sent, or ask for a new one."
+			return e.ForbiddenError(msg, fieldError("identity", "email_not_confirmed", msg))
+		}
+		return apis.RecordAuthResponse(e.RequestEvent, e.Record, core.MFAMethodPassword, nil)
+	})
+
+	// moderators see the email of every user they moderate
+	app.OnRecordEnrich("users").BindFunc(func(e *core.RecordEnrichEvent) error {
+		if e.RequestInfo != nil && isModerator(e.RequestInfo.Auth) {
+			e.Record.IgnoreEmailVisibility(true)
+		}
+		return e.Next()
+	})
+
+	// the confirmation mail goes out by itself on sign-up
+	app.OnRecordAfterCreateSuccess("users").BindFunc(func(e *core.RecordEvent) error {
+		if !e.Record.Verified() {
+			user := e.Record
+			routine.FireAndForget(func() {
+				if err := mails.SendRecordVerification(app, user); err != nil {
+					app.Logger().Error("Failed to send the confirmation mail",
+						slog.String("user", user.Id), slog.String("error", err.Error()))
+				}
+			})
+		}
+		return e.Next()
+	})
+}

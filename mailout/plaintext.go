@@ -1,0 +1,70 @@
+package mailout
+
+import (
+	"regexp"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+var blankRuns = regexp.MustCompile(`\n{3,}`)
+
+// PlainText makes the plain-text alternative of an HTML body: the visible
+// text, one paragraph a block, links written out as "text (url)".
+func PlainText(body string) string {
+	doc, err := html.Parse(strings.NewReader(body))
+	if err != nil {
+		return body
+	}
+	var b strings.Builder
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		switch n.Type {
+		case html.TextNode:
+			b.WriteString(strings.Join(strings.Fields(n.Data), " "))
+			if strings.HasSuffix(n.Data, " ") || strings.HasSuffix(n.Data, "\n") {
+				b.WriteByte(' ')
+			}
+			return
+		case html.ElementNode:
+			switch n.Data {
+			case "script", "style", "head", "title":
+				return
+			case "br":
+				b.WriteByte('\n')
+				return
+			case "li":
+				b.WriteString("\n- ")
+			}
+		}
+		start := b.Len()
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+		if n.Type == html.ElementNode {
+			switch n.Data {
+			case "a":
+				if href := attr(n, "href"); href != "" && strings.TrimSpace(b.String()[start:]) != href {
+					b.WriteString(" (" + href + ")")
+				}
+			case "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "tr", "blockquote":
+				b.WriteString("\n\n")
+			}
+		}
+	}
+	walk(doc)
+	lines := strings.Split(b.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.TrimSpace(blankRuns.ReplaceAllString(strings.Join(lines, "\n"), "\n\n"))
+}
+
+func attr(n *html.Node, name string) string {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return a.Val
+		}
+	}
+	return ""
+}

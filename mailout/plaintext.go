@@ -3,6 +3,7 @@ package mailout
 import (
 	"regexp"
 	"strings"
+	"unicode"
 
 	"golang.org/x/net/html"
 )
@@ -21,9 +22,15 @@ func PlainText(body string) string {
 	walk = func(n *html.Node) {
 		switch n.Type {
 		case html.TextNode:
-			b.WriteString(strings.Join(strings.Fields(n.Data), " "))
-			if strings.HasSuffix(n.Data, " ") || strings.HasSuffix(n.Data, "\n") {
-				b.WriteByte(' ')
+			// collapse white space as a browser does, keeping one space
+			// between words of neighbouring nodes
+			words := strings.Join(strings.Fields(n.Data), " ")
+			if words == "" || unicode.IsSpace(rune(n.Data[0])) {
+				space(&b)
+			}
+			b.WriteString(words)
+			if words != "" && unicode.IsSpace(rune(n.Data[len(n.Data)-1])) {
+				space(&b)
 			}
 			return
 		case html.ElementNode:
@@ -58,6 +65,13 @@ func PlainText(body string) string {
 		lines[i] = strings.TrimSpace(l)
 	}
 	return strings.TrimSpace(blankRuns.ReplaceAllString(strings.Join(lines, "\n"), "\n\n"))
+}
+
+// space adds one space unless the text already ends with white space.
+func space(b *strings.Builder) {
+	if s := b.String(); s != "" && !unicode.IsSpace(rune(s[len(s)-1])) {
+		b.WriteByte(' ')
+	}
 }
 
 func attr(n *html.Node, name string) string {

@@ -1,0 +1,98 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/tests"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestFromEnvDefaults(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DispatchCron != "*/5 * * * *" || c.DispatchWorkers != DefaultDispatchWorkers || c.DispatchRate != 0 {
+		t.Fatalf("defaults: got %+v", c)
+	}
+	if c.SMTPHost != "" {
+		t.Fatalf("no SMTP host is set by default, got %q", c.SMTPHost)
+	}
+}
+
+func TestFromEnvRefusesBadValuesByName(t *testing.T) {
+	cases := map[string]string{
+		"POSTRIDER_APP_URL":          "mail.example.com",
+		"POSTRIDER_SMTP_PORT":        "99999",
+		"POSTRIDER_SMTP_TLS":         "ssl",
+		"POSTRIDER_SENDER_ADDRESS":   "not an address",
+		"POSTRIDER_DISPATCH_CRON":    "every five minutes",
+		"POSTRIDER_DISPATCH_WORKERS": "0",
+		"POSTRIDER_DISPATCH_RATE":    "-1",
+	}
+	for name, value := range cases {
+		_, err := FromEnv(env(map[string]string{name: value}))
+		if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), value) {
+			t.Errorf("%s=%q: want an error naming the variable and the value, got %v", name, value, err)
+		}
+	}
+	// every bad variable is reported at once
+	_, err := FromEnv(env(cases))
+	for name := range cases {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("all at once: %s missing from %v", name, err)
+		}
+	}
+}
+
+func TestApplyOverridesStoredSettings(t *testing.T) {
+	app, err := tests.NewTestApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Cleanup()
+
+	c, err := FromEnv(env(map[string]string{
+		"POSTRIDER_APP_URL":        "https://mail.example.com/",
+		"POSTRIDER_SMTP_HOST":      "smtp.example.com",
+		"POSTRIDER_SMTP_PORT":      "2525",
+		"POSTRIDER_SMTP_USERNAME":  "postrider",
+		"POSTRIDER_SMTP_PASSWORD":  "s3cret ",
+		"POSTRIDER_SMTP_TLS":       "tls",
+		"POSTRIDER_SENDER_ADDRESS": "news@example.com",
+		"POSTRIDER_SENDER_NAME":    "Example News",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Apply(app); err != nil {
+		t.Fatal(err)
+	}
+	// read back from the database, as a restarted process would
+	if err := app.ReloadSettings(); err != nil {
+		t.Fatal(err)
+	}
+	s := app.Settings()
+	if s.Meta.AppURL != "https://mail.example.com" || s.Meta.SenderAddress != "news@example.com" || s.Meta.SenderName != "Example News" {
+		t.Fatalf("meta not overridden: %+v", s.Meta)
+	}
+	if !s.SMTP.Enabled || s.SMTP.Host != "smtp.example.com" || s.SMTP.Port != 2525 || !s.SMTP.TLS ||
+		s.SMTP.Username != "postrider" || s.SMTP.Password != "s3cret " {
+		t.Fatalf("SMTP not overridden: %+v", s.SMTP)
+	}
+
+	// unset variables leave the stored values alone
+	if err := (Config{}).Apply(app); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.ReloadSettings(); err != nil {
+		t.Fatal(err)
+	}
+	if app.Settings().SMTP.Host != "smtp.example.com" {
+		t.Fatalf("an empty config changed the stored SMTP host to %q", app.Settings().SMTP.Host)
+	}
+}

@@ -1,0 +1,330 @@
+package main
+
+// End-to-end tests: the real binary, started as a newcomer would start it,
+// on a free loopback port with a fresh data dir.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"postrider/internal/smtptest"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds postrider once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "postrider-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "postrider")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// instance is one running `postrider serve`.
+type instance struct {
+	t       *testing.T
+	url     string
+	dataDir string
+	output  *bytes.Buffer
+}
+
+// run runs the binary with args in a fresh working dir (so that no .env of the
+// developer's is read) and the given POSTRIDER_ variables.
+func run(t *testing.T, env map[string]string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = os.Environ()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	return cmd
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// serve starts the server and waits until it answers.
+func serve(t *testing.T, env map[string]string) *instance {
+	t.Helper()
+	port := freePort(t)
+	in := &instance{t: t, url: "http://127.0.0.1:" + strconv.Itoa(port), output: new(bytes.Buffer)}
+	if env == nil {
+		env = map[string]string{}
+	}
+	if _, ok := env["POSTRIDER_APP_URL"]; !ok {
+		env["POSTRIDER_APP_URL"] = in.url
+	}
+	in.dataDir = filepath.Join(t.TempDir(), "pb_data")
+	wd, _ := os.Getwd()
+	cmd := run(t, env, "serve", "--dev=false", "--http", "127.0.0.1:"+strconv.Itoa(port),
+		"--dir", in.dataDir, "--publicDir", filepath.Join(wd, "pb_public"))
+	cmd.Stdout, cmd.Stderr = in.output, in.output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+		if t.Failed() {
+			t.Logf("server output:\n%s", in.output)
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get(in.url + "/api/health")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return in
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not answer on %s within 30 s:\n%s", in.url, in.output)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// call sends a JSON request and decodes the JSON answer into out (when not nil).
+func (in *instance) call(method, path, token string, body any, out any) int {
+	in.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			in.t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, in.url+path, r)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			in.t.Fatalf("%s %s: %v\n%s", method, path, err, raw)
+		}
+	}
+	return res.StatusCode
+}
+
+// must is call that fails the test unless the status is want.
+func (in *instance) must(want int, method, path, token string, body any) map[string]any {
+	in.t.Helper()
+	var out map[string]any
+	if got := in.call(method, path, token, body, &out); got != want {
+		in.t.Fatalf("%s %s: status %d, want %d: %v", method, path, got, want, out)
+	}
+	return out
+}
+
+var confirmLink = regexp.MustCompile(`(https?://[^\s"<>()]+/confirm\?token=[\w.\-]+)`)
+
+// linkIn finds the confirmation link in a mail's plain-text part.
+func linkIn(t *testing.T, raw []byte) string {
+	t.Helper()
+	m := smtptest.ReadMail(t, raw)
+	link := confirmLink.FindString(m.Parts["text/plain"])
+	if link == "" {
+		t.Fatalf("no confirmation link in the mail %q:\n%s", m.Subject, m.Parts["text/plain"])
+	}
+	return link
+}
+
+// waitForOutbox waits for the first .eml in the outbox and returns its bytes.
+func waitForOutbox(t *testing.T, dir string) []byte {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+		if len(files) > 0 {
+			raw, err := os.ReadFile(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return raw
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no mail in %s after 10 s", dir)
+	return nil
+}
+
+// A newcomer's first try: no SMTP anywhere, so the confirmation mail lands in
+// pb_data/outbox/; its link opens the web app's confirm page; after the
+// confirmation the user logs in and sets up a mailing through the REST API.
+func TestServeSignUpConfirmFromOutboxAndSetUpAMailing(t *testing.T) {
+	in := serve(t, nil)
+
+	for _, page := range []string{"/", "/_/"} {
+		res, err := http.Get(in.url + page)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("GET %s: %v %v", page, res.StatusCode, err)
+		}
+		res.Body.Close()
+	}
+
+	creds := map[string]any{"identity": "newcomer@example.com", "password": "a long password"}
+	in.must(200, "POST", "/api/collections/users/records", "", map[string]any{
+		"email": "newcomer@example.com", "password": "a long password", "passwordConfirm": "a long password",
+		"name": "Newcomer", "timezone": "Europe/Moscow",
+	})
+	out := in.must(403, "POST", "/api/collections/users/auth-with-password", "", creds)
+	if !strings.Contains(fmt.Sprint(out["message"]), "Confirm your email") {
+		t.Fatalf("login before confirming: %v", out)
+	}
+
+	raw := waitForOutbox(t, filepath.Join(in.dataDir, "outbox"))
+	if m := smtptest.ReadMail(t, raw); !strings.Contains(m.Header.Get("To"), "newcomer@example.com") {
+		t.Fatalf("the outbox mail is addressed to %q", m.Header.Get("To"))
+	}
+	link := linkIn(t, raw)
+	if !strings.HasPrefix(link, in.url+"/confirm?token=") {
+		t.Fatalf("the link %q does not open the web app's confirm page under %s", link, in.url)
+	}
+	res, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !bytes.Contains(page, []byte("confirm-verification")) {
+		t.Fatalf("the confirm page (%d) does not confirm:\n%s", res.StatusCode, page)
+	}
+	token := link[strings.Index(link, "token=")+len("token="):]
+	in.must(204, "POST", "/api/collections/users/confirm-verification", "", map[string]any{"token": token})
+
+	auth := in.must(200, "POST", "/api/collections/users/auth-with-password", "", creds)
+	tok, _ := auth["token"].(string)
+	user, _ := auth["record"].(map[string]any)
+	if tok == "" || user["role"] != "user" || user["timezone"] != "Europe/Moscow" {
+		t.Fatalf("login answer: %v", auth)
+	}
+
+	list := in.must(200, "POST", "/api/collections/lists/records", tok, map[string]any{"name": "Customers"})
+	in.must(200, "POST", "/api/collections/clients/records", tok, map[string]any{
+		"email": "client@example.org", "name": "A Client", "lists": []any{list["id"]},
+	})
+	mailing := in.must(200, "POST", "/api/collections/mailings/records", tok, map[string]any{
+		"subject": "Hello", "body": "<p>Hello there</p>", "lists": []any{list["id"]},
+	})
+	if mailing["status"] != "created" || mailing["owner"] != user["id"] {
+		t.Fatalf("new mailing: %v", mailing)
+	}
+	start := time.Now().UTC().Add(time.Hour).Format("2006-01-02 15:04:05.000Z")
+	end := time.Now().UTC().Add(48 * time.Hour).Format("2006-01-02 15:04:05.000Z")
+	sched := in.must(200, "POST", "/api/collections/schedules/records", tok, map[string]any{
+		"mailing": mailing["id"], "starts_at": start, "ends_at": end, "period": "daily",
+	})
+	if sched["next_run_at"] != start {
+		t.Fatalf("next_run_at %v, want the start %s", sched["next_run_at"], start)
+	}
+	past := time.Now().UTC().Add(-time.Hour).Format("2006-01-02 15:04:05.000Z")
+	out = in.must(400, "POST", "/api/collections/schedules/records", tok, map[string]any{
+		"mailing": mailing["id"], "starts_at": past, "ends_at": end, "period": "once",
+	})
+	if data, _ := out["data"].(map[string]any); data["starts_at"] == nil {
+		t.Fatalf("a window in the past: the error does not name starts_at: %v", out)
+	}
+	var mine struct{ TotalItems int }
+	in.call("GET", "/api/collections/schedules/records", tok, nil, &mine)
+	if mine.TotalItems != 1 {
+		t.Fatalf("the refused window was saved: %d windows", mine.TotalItems)
+	}
+}
+
+// With SMTP configured through the environment, the confirmation mail goes
+// through that server and nothing is left in the outbox.
+func TestServeSendsAccountMailThroughConfiguredSMTP(t *testing.T) {
+	smtp := smtptest.Start(t)
+	in := serve(t, map[string]string{
+		"POSTRIDER_SMTP_HOST":      smtp.Host,
+		"POSTRIDER_SMTP_PORT":      strconv.Itoa(smtp.Port),
+		"POSTRIDER_SMTP_TLS":       "none",
+		"POSTRIDER_SENDER_ADDRESS": "hello@postrider.example",
+		"POSTRIDER_SENDER_NAME":    "Postrider Test",
+	})
+	in.must(200, "POST", "/api/collections/users/records", "", map[string]any{
+		"email": "smtp-user@example.com", "password": "a long password", "passwordConfirm": "a long password",
+	})
+	msgs := smtp.WaitFor(t, 1, 10*time.Second)
+	if msgs[0].From != "hello@postrider.example" || len(msgs[0].To) != 1 || msgs[0].To[0] != "smtp-user@example.com" {
+		t.Fatalf("envelope: from %q to %v", msgs[0].From, msgs[0].To)
+	}
+	link := linkIn(t, msgs[0].Data)
+	if !strings.HasPrefix(link, in.url+"/confirm?token=") {
+		t.Fatalf("link %q", link)
+	}
+	if files, _ := filepath.Glob(filepath.Join(in.dataDir, "outbox", "*.eml")); len(files) != 0 {
+		t.Fatalf("mail sent through SMTP was also written to the outbox: %v", files)
+	}
+}
+
+// A bad variable stops the binary before it starts, with a message naming it.
+func TestBadConfigurationStopsStartup(t *testing.T) {
+	cmd := run(t, map[string]string{"POSTRIDER_SMTP_PORT": "twenty-five", "POSTRIDER_DISPATCH_CRON": "soon"},
+		"serve", "--dir", filepath.Join(t.TempDir(), "pb_data"), "--http", "127.0.0.1:"+strconv.Itoa(freePort(t)))
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("started with a bad configuration:\n%s", out)
+	}
+	for _, want := range []string{"POSTRIDER_SMTP_PORT", "twenty-five", "POSTRIDER_DISPATCH_CRON"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("the message does not mention %s:\n%s", want, out)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 )
 
 func bindMailings(app core.App) {
@@ -15,16 +16,20 @@ func bindMailings(app core.App) {
 		return e.Next()
 	})
 
-	// hand-picked clients are capped before anything else looks at them:
-	// large audiences belong in lists, and the message says so
-	app.OnRecordValidate("mailings").BindFunc(func(e *core.RecordEvent) error {
-		field, _ := e.Record.Collection().Fields.GetByName("clients").(*core.RelationField)
-		if field != nil && field.MaxSelect > 0 && len(e.Record.GetStringSlice("clients")) > field.MaxSelect {
-			return fieldError("clients", "validation_too_many_clients", fmt.Sprintf(
-				"A mailing can name at most %d clients by hand; put larger audiences in a list and choose the list.",
-				field.MaxSelect))
-		}
-		return e.Next()
+	// hand-picked clients are capped before anything else looks at them (the
+	// ownership check would query every id): large audiences belong in
+	// lists, and the message says so
+	app.OnRecordValidate("mailings").Bind(&hook.Handler[*core.RecordEvent]{
+		Priority: -10,
+		Func: func(e *core.RecordEvent) error {
+			field, _ := e.Record.Collection().Fields.GetByName("clients").(*core.RelationField)
+			if field != nil && field.MaxSelect > 0 && len(e.Record.GetStringSlice("clients")) > field.MaxSelect {
+				return fieldError("clients", "validation_too_many_clients", fmt.Sprintf(
+					"A mailing can name at most %d clients by hand; put larger audiences in a list and choose the list.",
+					field.MaxSelect))
+			}
+			return e.Next()
+		},
 	})
 
 	// the status belongs to the dispatcher

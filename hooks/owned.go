@@ -42,6 +42,14 @@ func bindOwned(app core.App) {
 		}
 		return e.Next()
 	})
+
+	// one owner has one client per email and one list per name
+	app.OnRecordValidate("clients", "lists").BindFunc(func(e *core.RecordEvent) error {
+		if err := checkUniquePerOwner(e.App, e.Record); err != nil {
+			return err
+		}
+		return e.Next()
+	})
 }
 
 // checkRelationOwners refuses relation ids (lists, clients) that are not
@@ -80,4 +88,34 @@ func anySlice(ids []string) []any {
 		out[i] = id
 	}
 	return out
+}
+
+// uniqueFields name, per collection, the field that is unique per owner
+// (case-insensitively) and what the caller is told on a clash. The unique
+// index is the final guard; this check says it in words.
+var uniqueFields = map[string][2]string{
+	"clients": {"email", "You already have a client with this email."},
+	"lists":   {"name", "You already have a list with this name."},
+}
+
+// checkUniquePerOwner refuses a second client email or list name of one owner.
+func checkUniquePerOwner(app core.App, record *core.Record) error {
+	u := uniqueFields[record.Collection().Name]
+	field, message := u[0], u[1]
+	if !record.IsNew() && !fieldChanged(record, field) {
+		return nil
+	}
+	var clash int
+	err := app.DB().Select("COUNT(*)").From(record.Collection().Name).
+		Where(dbx.NewExp("[["+field+"]] = {:v} COLLATE NOCASE", dbx.Params{"v": record.GetString(field)})).
+		AndWhere(dbx.HashExp{"owner": record.GetString("owner")}).
+		AndWhere(dbx.Not(dbx.HashExp{"id": record.Id})).
+		Row(&clash)
+	if err != nil {
+		return err
+	}
+	if clash > 0 {
+		return fieldError(field, "validation_not_unique", message)
+	}
+	return nil
 }

@@ -1,0 +1,177 @@
+package hooks_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+)
+
+// when formats a time as the API takes it.
+func when(d time.Duration) string {
+	return time.Now().UTC().Add(d).Format("2006-01-02 15:04:05.000Z")
+}
+
+// refused builds a scenario that must answer 400 naming field and leave the
+// collection's record count as it was.
+func refused(name, method, url, token, body, collection, field string) tests.ApiScenario {
+	var before int64
+	return tests.ApiScenario{
+		Name:            name,
+		Method:          method,
+		URL:             url,
+		Body:            strings.NewReader(body),
+		Headers:         map[string]string{"Authorization": tokens[token]},
+		TestAppFactory:  newTestApp,
+		ExpectedStatus:  400,
+		ExpectedContent: []string{`"data":{"` + field + `":{"code":`},
+		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+			before, _ = app.CountRecords(collection)
+		},
+		AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+			if after, _ := app.CountRecords(collection); after != before {
+				t.Fatalf("%s: %d records before, %d after", collection, before, after)
+			}
+		},
+	}
+}
+
+// unchanged asserts, after the scenario, that field of the record still holds want.
+func unchanged(s tests.ApiScenario, collection, id, field, want string) tests.ApiScenario {
+	after := s.AfterTestFunc
+	s.AfterTestFunc = func(t testing.TB, app *tests.TestApp, res *http.Response) {
+		if after != nil {
+			after(t, app, res)
+		}
+		r, err := app.FindRecordById(collection, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(r.Get(field)); got != want {
+			t.Fatalf("%s %s: %s is %q, want it unchanged %q", collection, id, field, got, want)
+		}
+	}
+	return s
+}
+
+func TestSchedulesRefuseBadWindows(t *testing.T) {
+	const url = "/api/collections/schedules/records"
+	window := func(start, end string) string {
+		return `{"mailing":"` + aliceMailing + `","starts_at":"` + start + `","ends_at":"` + end + `","period":"daily"}`
+	}
+	scenarios := []tests.ApiScenario{
+		refused("a window that starts in the past", http.MethodPost, url, "alice", window(when(-time.Hour), when(time.Hour)), "schedules", "starts_at"),
+		refused("a window that ends before it starts", http.MethodPost, url, "alice", window(when(2*time.Hour), when(time.Hour)), "schedules", "ends_at"),
+		refused("a window that ends when it starts", http.MethodPost, url, "alice", window(when(time.Hour), when(time.Hour)), "schedules", "ends_at"),
+		refused("a window on another user's mailing", http.MethodPost, url, "alice",
+			`{"mailing":"`+bobMailing+`","starts_at":"`+when(time.Hour)+`","ends_at":"`+when(2*time.Hour)+`","period":"once"}`, "schedules", "mailing"),
+		refused("a window with an unknown period", http.MethodPost, url, "alice",
+			`{"mailing":"`+aliceMailing+`","starts_at":"`+when(time.Hour)+`","ends_at":"`+when(2*time.Hour)+`","period":"hourly"}`, "schedules", "period"),
+		unchanged(refused("moving a window's start to the past", http.MethodPatch, url+"/"+aliceSchedule, "alice",
+			`{"starts_at":"`+when(-time.Hour)+`"}`, "schedules", "starts_at"), "schedules", aliceSchedule, "period", "weekly"),
+		unchanged(refused("moving a window's end before its start", http.MethodPatch, url+"/"+aliceSchedule, "alice",
+			`{"ends_at":"`+when(time.Hour)+`"}`, "schedules", "ends_at"), "schedules", aliceSchedule, "period", "weekly"),
+		refused("setting the next run by hand", http.MethodPatch, url+"/"+aliceSchedule, "alice",
+			`{"next_run_at":"`+when(time.Hour)+`"}`, "schedules", "next_run_at"),
+		refused("moving a window to another mailing", http.MethodPatch, url+"/"+aliceSchedule, "alice",
+			`{"mailing":"`+bobMailing+`"}`, "schedules", "mailing"),
+		{
+			Name:            "a window that starts 30 s ago is within the grace",
+			Method:          http.MethodPost,
+			URL:             url,
+			Body:            strings.NewReader(window(when(-30*time.Second), when(time.Hour))),
+			Headers:         map[string]string{"Authorization": tokens["alice"]},
+			TestAppFactory:  newTestApp,
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"period":"daily"`},
+		},
+		{
+			Name:            "moving the start later moves the next run with it",
+			Method:          http.MethodPatch,
+			URL:             url + "/" + aliceSchedule,
+			Body:            strings.NewReader(`{"starts_at":"` + when(72*time.Hour) + `"}`),
+			Headers:         map[string]string{"Authorization": tokens["alice"]},
+			TestAppFactory:  newTestApp,
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"id":"` + aliceSchedule + `"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				r, _ := app.FindRecordById("schedules", aliceSchedule)
+				if !r.GetDateTime("next_run_at").Equal(r.GetDateTime("starts_at")) {
+					t.Fatalf("next_run_at %v, starts_at %v", r.GetDateTime("next_run_at"), r.GetDateTime("starts_at"))
+				}
+			},
+		},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+func TestRelationsNameOnlyTheOwnersRecords(t *testing.T) {
+	scenarios := []tests.ApiScenario{
+		refused("a mailing with another user's list", http.MethodPost, "/api/collections/mailings/records", "alice",
+			`{"subject":"s","body":"<p>b</p>","lists":["`+bobList+`"]}`, "mailings", "lists"),
+		refused("a mailing with another user's client", http.MethodPost, "/api/collections/mailings/records", "alice",
+			`{"subject":"s","body":"<p>b</p>","clients":["`+aliceClient+`","`+bobClient+`"]}`, "mailings", "clients"),
+		refused("a client in another user's list", http.MethodPost, "/api/collections/clients/records", "alice",
+			`{"email":"new@example.com","lists":["`+bobList+`"]}`, "clients", "lists"),
+		unchanged(refused("adding another user's list to a mailing", http.MethodPatch, "/api/collections/mailings/records/"+aliceMailing, "alice",
+			`{"lists+":["`+bobList+`"]}`, "mailings", "lists"), "mailings", aliceMailing, "lists", "["+aliceList+"]"),
+		unchanged(refused("putting a client into another user's list", http.MethodPatch, "/api/collections/clients/records/"+aliceClient2, "alice",
+			`{"lists":["`+bobList+`"]}`, "clients", "lists"), "clients", aliceClient2, "lists", "[]"),
+		unchanged(refused("giving a list away", http.MethodPatch, "/api/collections/lists/records/"+aliceList, "alice",
+			`{"owner":"`+bobID+`"}`, "lists", "owner"), "lists", aliceList, "owner", aliceID),
+		unchanged(refused("setting a mailing's status", http.MethodPatch, "/api/collections/mailings/records/"+aliceMailing, "alice",
+			`{"status":"completed"}`, "mailings", "status"), "mailings", aliceMailing, "status", "created"),
+		refused("a second client with the same email in other case", http.MethodPost, "/api/collections/clients/records", "alice",
+			`{"email":"ALICE-client@Example.com"}`, "clients", "email"),
+		refused("a second list with the same name", http.MethodPost, "/api/collections/lists/records", "alice",
+			`{"name":"alice vip"}`, "lists", "name"),
+		refused("a subject of two lines", http.MethodPost, "/api/collections/mailings/records", "alice",
+			`{"subject":"one\ntwo","body":"<p>b</p>"}`, "mailings", "subject"),
+		refused("a mailing without a body", http.MethodPost, "/api/collections/mailings/records", "alice",
+			`{"subject":"s"}`, "mailings", "body"),
+		refused("a client without a valid email", http.MethodPost, "/api/collections/clients/records", "alice",
+			`{"email":"not-an-email"}`, "clients", "email"),
+		{
+			Name:            "another user may have a client with the same email",
+			Method:          http.MethodPost,
+			URL:             "/api/collections/clients/records",
+			Body:            strings.NewReader(`{"email":"alice-client@example.com","lists":["` + bobList + `"]}`),
+			Headers:         map[string]string{"Authorization": tokens["bob"]},
+			TestAppFactory:  newTestApp,
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"owner":"` + bobID + `"`},
+		},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+// Hand-picked clients are capped with a message that points to lists; the
+// cap is the schema's own MaxSelect.
+func TestPickedClientsAreCapped(t *testing.T) {
+	app := newTestApp(t)
+	col, err := app.FindCollectionByNameOrId("mailings")
+	app.Cleanup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	max := col.Fields.GetByName("clients").(*core.RelationField).MaxSelect
+	if max < 1000 || max > 5000 {
+		t.Fatalf("the cap is %d: a few thousand is what a relation field carries well", max)
+	}
+	ids := make([]string, max+1)
+	for i := range ids {
+		ids[i] = fmt.Sprintf(`"%015d"`, i)
+	}
+	s := refused("one client past the cap", http.MethodPost, "/api/collections/mailings/records", "alice",
+		`{"subject":"s","body":"<p>b</p>","clients":[`+strings.Join(ids, ",")+`]}`, "mailings", "clients")
+	s.ExpectedContent = append(s.ExpectedContent, fmt.Sprintf("at most %d clients", max), "list")
+	s.Test(t)
+}

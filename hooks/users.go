@@ -49,11 +49,13 @@ func bindUsers(app core.App) {
 		return e.Next()
 	})
 
-	// sign-up: the role and the blocked flag are not the caller's to choose
+	// sign-up: the role, the blocked flag and the confirmation are not the
+	// caller's to choose, whatever the request says
 	app.OnRecordCreateRequest("users").BindFunc(func(e *core.RecordRequestEvent) error {
 		if !e.HasSuperuserAuth() {
 			e.Record.Set("role", roleUser)
 			e.Record.Set("blocked", false)
+			e.Record.SetVerified(false)
 		}
 		return e.Next()
 	})

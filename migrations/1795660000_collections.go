@@ -31,11 +31,7 @@ func init() {
 		}
 
 		lists := core.NewBaseCollection("lists")
-		lists.ListRule = types.Pointer(ruleOwner)
-		lists.ViewRule = types.Pointer(ruleOwner)
-		lists.CreateRule = types.Pointer(ruleUser)
-		lists.UpdateRule = types.Pointer(ruleOwner)
-		lists.DeleteRule = types.Pointer(ruleOwner)
+		setRules(lists, ruleOwner, ruleUser, ruleOwner, ruleOwner)
 		lists.Fields.Add(
 			ownerField(users),
 			&core.TextField{Name: "name", Required: true, Max: 100},
@@ -48,11 +44,7 @@ func init() {
 		}
 
 		clients := core.NewBaseCollection("clients")
-		clients.ListRule = types.Pointer(ruleOwner)
-		clients.ViewRule = types.Pointer(ruleOwner)
-		clients.CreateRule = types.Pointer(ruleUser)
-		clients.UpdateRule = types.Pointer(ruleOwner)
-		clients.DeleteRule = types.Pointer(ruleOwner)
+		setRules(clients, ruleOwner, ruleUser, ruleOwner, ruleOwner)
 		clients.Fields.Add(
 			ownerField(users),
 			&core.EmailField{Name: "email", Required: true},
@@ -68,11 +60,7 @@ func init() {
 		}
 
 		mailings := core.NewBaseCollection("mailings")
-		mailings.ListRule = types.Pointer(ruleOwner + " || " + ruleModerator)
-		mailings.ViewRule = types.Pointer(ruleOwner + " || " + ruleModerator)
-		mailings.CreateRule = types.Pointer(ruleUser)
-		mailings.UpdateRule = types.Pointer(ruleOwner + " || " + ruleModerator)
-		mailings.DeleteRule = types.Pointer(ruleOwner)
+		setRules(mailings, ruleOwner + " || " + ruleModerator, ruleUser, ruleOwner + " || " + ruleModerator, ruleOwner)
 		mailings.Fields.Add(
 			ownerField(users),
 			&core.TextField{Name: "subject", Required: true, Max: 255, Pattern: `^[^\r\n]*$`},
@@ -95,11 +83,7 @@ func init() {
 		// a schedule belongs to whoever owns its mailing
 		scheduleOwner := "(@request.auth.collectionName = 'users' && mailing.owner = @request.auth.id)"
 		schedules := core.NewBaseCollection("schedules")
-		schedules.ListRule = types.Pointer(scheduleOwner + " || " + ruleModerator)
-		schedules.ViewRule = types.Pointer(scheduleOwner + " || " + ruleModerator)
-		schedules.CreateRule = types.Pointer(ruleUser)
-		schedules.UpdateRule = types.Pointer(scheduleOwner)
-		schedules.DeleteRule = types.Pointer(scheduleOwner)
+		setRules(schedules, scheduleOwner + " || " + ruleModerator, ruleUser, scheduleOwner, scheduleOwner)
 		schedules.Fields.Add(
 			&core.RelationField{Name: "mailing", Required: true, CollectionId: mailings.Id, MaxSelect: 1, CascadeDelete: true},
 			&core.DateField{Name: "starts_at", Required: true},
@@ -225,6 +209,16 @@ func extendUsers(app core.App, users *core.Collection) error {
 	// answers the password login first with a message that says why
 	users.AuthRule = types.Pointer("verified = true && blocked = false")
 	return app.Save(users)
+}
+
+// setRules sets the rules of a collection whose records users write:
+// read is both the list and the view rule.
+func setRules(c *core.Collection, read, create, update, delete string) {
+	c.ListRule = types.Pointer(read)
+	c.ViewRule = types.Pointer(read)
+	c.CreateRule = types.Pointer(create)
+	c.UpdateRule = types.Pointer(update)
+	c.DeleteRule = types.Pointer(delete)
 }
 
 func ownerField(users *core.Collection) *core.RelationField {

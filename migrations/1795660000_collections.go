@@ -60,7 +60,7 @@ func init() {
 		}
 
 		mailings := core.NewBaseCollection("mailings")
-		setRules(mailings, ruleOwner + " || " + ruleModerator, ruleUser, ruleOwner + " || " + ruleModerator, ruleOwner)
+		setRules(mailings, ruleOwner+" || "+ruleModerator, ruleUser, ruleOwner+" || "+ruleModerator, ruleOwner)
 		mailings.Fields.Add(
 			ownerField(users),
 			&core.TextField{Name: "subject", Required: true, Max: 255, Pattern: `^[^\r\n]*$`},
@@ -83,7 +83,7 @@ func init() {
 		// a schedule belongs to whoever owns its mailing
 		scheduleOwner := "(@request.auth.collectionName = 'users' && mailing.owner = @request.auth.id)"
 		schedules := core.NewBaseCollection("schedules")
-		setRules(schedules, scheduleOwner + " || " + ruleModerator, ruleUser, scheduleOwner, scheduleOwner)
+		setRules(schedules, scheduleOwner+" || "+ruleModerator, ruleUser, scheduleOwner, scheduleOwner)
 		schedules.Fields.Add(
 			&core.RelationField{Name: "mailing", Required: true, CollectionId: mailings.Id, MaxSelect: 1, CascadeDelete: true},
 			&core.DateField{Name: "starts_at", Required: true},

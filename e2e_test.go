@@ -81,8 +81,9 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// serve starts the server and waits until it answers.
-func serve(t *testing.T, env map[string]string) *instance {
+// serve starts the server and waits until it answers. files are written
+// beside the data dir first (pb_hooks/x.pb.js, for instance).
+func serve(t *testing.T, env map[string]string, files ...map[string]string) *instance {
 	t.Helper()
 	port := freePort(t)
 	in := &instance{t: t, url: "http://127.0.0.1:" + strconv.Itoa(port), output: new(bytes.Buffer)}
@@ -92,7 +93,19 @@ func serve(t *testing.T, env map[string]string) *instance {
 	if _, ok := env["POSTRIDER_APP_URL"]; !ok {
 		env["POSTRIDER_APP_URL"] = in.url
 	}
-	in.dataDir = filepath.Join(t.TempDir(), "pb_data")
+	root := t.TempDir()
+	in.dataDir = filepath.Join(root, "pb_data")
+	for _, set := range files {
+		for name, content := range set {
+			path := filepath.Join(root, name)
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	wd, _ := os.Getwd()
 	cmd := run(t, env, "serve", "--dev=false", "--http", "127.0.0.1:"+strconv.Itoa(port),
 		"--dir", in.dataDir, "--publicDir", filepath.Join(wd, "pb_public"))
@@ -326,5 +339,21 @@ func TestBadConfigurationStopsStartup(t *testing.T) {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("the message does not mention %s:\n%s", want, out)
 		}
+	}
+}
+
+// A site adds a route in pb_hooks/ without a rebuild.
+func TestServeLoadsJSHooks(t *testing.T) {
+	in := serve(t, nil, map[string]string{
+		"pb_hooks/hello.pb.js": `routerAdd("GET", "/api/hello", (e) => e.string(200, "hello from pb_hooks"))`,
+	})
+	res, err := http.Get(in.url + "/api/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(body) != "hello from pb_hooks" {
+		t.Fatalf("GET /api/hello: %d %q", res.StatusCode, body)
 	}
 }

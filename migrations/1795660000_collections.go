@@ -131,7 +131,9 @@ func init() {
 			ownerField(users),
 			&core.RelationField{Name: "mailing", Required: true, CollectionId: mailings.Id, MaxSelect: 1, CascadeDelete: true},
 			&core.RelationField{Name: "run", Required: true, CollectionId: runs.Id, MaxSelect: 1, CascadeDelete: true},
-			&core.RelationField{Name: "schedule", CollectionId: schedules.Id, MaxSelect: 1},
+			// the window's id as text: a relation would make removing a window
+			// rewrite every delivery of its past runs one by one
+			&core.TextField{Name: "schedule", Max: 15},
 			// a removed client keeps its log: the address stays in email
 			&core.RelationField{Name: "client", CollectionId: clients.Id, MaxSelect: 1},
 			&core.EmailField{Name: "email", Required: true},
@@ -149,7 +151,6 @@ func init() {
 		deliveries.AddIndex("idx_deliveries_mailing_status", false, "mailing, status", "")
 		deliveries.AddIndex("idx_deliveries_owner_time", false, "owner, created", "")
 		deliveries.AddIndex("idx_deliveries_client", false, "client", "")
-		deliveries.AddIndex("idx_deliveries_schedule", false, "schedule", "")
 		if err := app.Save(deliveries); err != nil {
 			return err
 		}

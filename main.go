@@ -16,6 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/osutils"
 
 	"postrider/config"
+	"postrider/dispatch"
 	"postrider/hooks"
 )
 
@@ -49,6 +50,7 @@ func main() {
 	})
 
 	hooks.Register(app, cfg)
+	app.RootCmd.AddCommand(dispatch.NewCommand(app, cfg))
 
 	// the web app, served last so that every API route wins over it
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{

@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/config"
+	"postrider/dispatch"
 	_ "postrider/migrations"
 )
 
@@ -28,4 +29,7 @@ func Register(app core.App, cfg config.Config) {
 	bindSchedules(app)
 	bindPosts(app)
 	bindMail(app)
+
+	// mailings go out on their own: the dispatcher's cron inside serve
+	dispatch.Bind(app, cfg)
 }

@@ -3,8 +3,10 @@
 package smtptest
 
 import (
+	"errors"
 	"io"
 	"net"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +28,10 @@ type Server struct {
 
 	// OnRcpt, when set, answers each RCPT TO: return an *smtp.SMTPError to refuse.
 	OnRcpt func(to string) error
+	// OnData, when set, answers each message after it was read: return an
+	// *smtp.SMTPError to refuse it, ErrDrop to close the connection instead
+	// of answering, or sleep to be slow. A message refused or dropped is not kept.
+	OnData func(m Message) error
 
 	mu       sync.Mutex
 	messages []Message
@@ -42,8 +48,8 @@ func Start(t testing.TB) *Server {
 	}
 	s := &Server{arrived: make(chan struct{}, 1)}
 	s.Host, s.Port = "127.0.0.1", l.Addr().(*net.TCPAddr).Port
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &session{server: s}, nil
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &session{server: s, conn: c}, nil
 	}))
 	s.srv.Domain = "smtptest.localhost"
 	s.srv.AllowInsecureAuth = true
@@ -53,6 +59,9 @@ func Start(t testing.TB) *Server {
 	t.Cleanup(func() { s.srv.Close() })
 	return s
 }
+
+// Addr is host:port.
+func (s *Server) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
 
 // Messages returns a copy of what the server accepted so far.
 func (s *Server) Messages() []Message {
@@ -77,8 +86,12 @@ func (s *Server) WaitFor(t testing.TB, n int, timeout time.Duration) []Message {
 	}
 }
 
+// ErrDrop, returned by OnData, closes the connection without a reply.
+var ErrDrop = errors.New("smtptest: drop the connection")
+
 type session struct {
 	server *Server
+	conn   *smtp.Conn
 	from   string
 	to     []string
 }
@@ -106,8 +119,17 @@ func (s *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	m := Message{From: s.from, To: append([]string(nil), s.to...), Data: data}
+	if hook := s.server.OnData; hook != nil {
+		if err := hook(m); errors.Is(err, ErrDrop) {
+			s.conn.Conn().Close()
+			return err
+		} else if err != nil {
+			return err
+		}
+	}
 	s.server.mu.Lock()
-	s.server.messages = append(s.server.messages, Message{From: s.from, To: append([]string(nil), s.to...), Data: data})
+	s.server.messages = append(s.server.messages, m)
 	s.server.mu.Unlock()
 	select {
 	case s.server.arrived <- struct{}{}:

@@ -1,0 +1,97 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/spf13/cobra"
+
+	"postrider/config"
+)
+
+// CronJobID names the dispatcher's job in PocketBase's cron (GET /api/crons).
+const CronJobID = "postrider_dispatch"
+
+// Bind runs a pass inside `serve` on the schedule of POSTRIDER_DISPATCH_CRON.
+// A pass still running when the next one is due makes that one a no-op
+// (the data dir's lock), and stopping the server stops the pass between
+// messages.
+func Bind(app core.App, cfg config.Config) {
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		ctx, cancel := context.WithCancel(context.Background())
+		e.App.OnTerminate().BindFunc(func(te *core.TerminateEvent) error {
+			cancel()
+			return te.Next()
+		})
+		opts := OptionsFrom(cfg)
+		dispatchApp := e.App
+		err := e.App.Cron().Add(CronJobID, cfg.DispatchCron, func() {
+			started := time.Now()
+			summary, err := Run(ctx, dispatchApp, opts)
+			log := dispatchApp.Logger().With(slog.String("component", "dispatch"))
+			if err != nil {
+				log.Error("Dispatch pass failed", slog.String("error", err.Error()), slog.String("summary", summary.String()))
+				return
+			}
+			if summary.Runs+summary.Sent+summary.Failed+summary.Skipped > 0 {
+				log.Info("Dispatch pass done", slog.String("summary", summary.String()), slog.Duration("took", time.Since(started)))
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("POSTRIDER_DISPATCH_CRON %q: %w", cfg.DispatchCron, err)
+		}
+		return e.Next()
+	})
+}
+
+// NewCommand is `postrider dispatch`: one pass from the command line.
+func NewCommand(app core.App, cfg config.Config) *cobra.Command {
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "dispatch",
+		Short: "Send the mailings that are due, once, and print what was done",
+		Long: `Does one dispatch pass, as the server does every few minutes: claims the
+occurrences that are due, sends their messages and records every outcome.
+It exits with 1 and a message when it cannot work (an unreachable SMTP
+server, say); what it could not send stays pending for the next pass.`,
+		Args:         cobra.NoArgs,
+		SilenceUsage: true,
+		Run: func(cmd *cobra.Command, args []string) {
+			fail := func(err error) {
+				fmt.Fprintln(os.Stderr, "postrider dispatch:", err)
+				os.Exit(1)
+			}
+			if err := app.RunAllMigrations(); err != nil {
+				fail(fmt.Errorf("applying migrations: %w", err))
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			opts := OptionsFrom(cfg)
+			opts.DryRun = dryRun
+			summary, err := Run(ctx, app, opts)
+			if dryRun {
+				for _, d := range summary.Due {
+					fmt.Printf("due: %q (mailing %s), occurrence %s, %d recipients\n",
+						d.Subject, d.Mailing, d.RunAt.Format(time.RFC3339), d.Recipients)
+				}
+				fmt.Printf("%d runs due, %d windows ended unsent (dry run: nothing was sent)\n", len(summary.Due), summary.Skipped)
+			} else {
+				fmt.Println(summary)
+			}
+			if err != nil {
+				fail(err)
+			}
+			if ctx.Err() != nil {
+				fail(fmt.Errorf("interrupted; %s", "what was not sent stays pending for the next pass"))
+			}
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "only show what is due, send nothing")
+	return cmd
+}

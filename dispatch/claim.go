@@ -1,0 +1,191 @@
+package dispatch
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/dbutils"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// dueSchedule is a window whose next occurrence has come, of a mailing that
+// may send (not stopped, not completed, owner not blocked).
+type dueSchedule struct {
+	ID        string         `db:"id"`
+	Mailing   string         `db:"mailing"`
+	Subject   string         `db:"subject"`
+	Owner     string         `db:"owner"`
+	Timezone  string         `db:"timezone"`
+	Period    string         `db:"period"`
+	StartsAt  types.DateTime `db:"starts_at"`
+	EndsAt    types.DateTime `db:"ends_at"`
+	NextRunAt types.DateTime `db:"next_run_at"`
+}
+
+// findDue lists the due windows, oldest first. The query walks the
+// next_run_at index: with nothing due it reads nothing.
+func findDue(app core.App, now time.Time) ([]dueSchedule, error) {
+	var due []dueSchedule
+	err := app.DB().NewQuery(`
+		SELECT s.id, s.mailing, s.period, s.starts_at, s.ends_at, s.next_run_at,
+		       m.subject, m.owner, u.timezone
+		FROM schedules s
+		JOIN mailings m ON m.id = s.mailing
+		JOIN users u ON u.id = m.owner
+		WHERE s.next_run_at != '' AND s.next_run_at <= {:now}
+		  AND m.stopped = FALSE AND m.status != 'completed' AND u.blocked = FALSE
+		ORDER BY s.next_run_at`).
+		Bind(dbx.Params{"now": dbTime(now)}).All(&due)
+	return due, err
+}
+
+// occurrence works out which occurrence a due window sends now (the latest
+// one that has come: missed ones are skipped, not sent in a burst) and when
+// the window is due next (zero when never again).
+func (d dueSchedule) occurrence(now time.Time) (runAt, next time.Time, inWindow bool) {
+	loc, err := time.LoadLocation(d.Timezone)
+	if err != nil || d.Timezone == "" {
+		loc = time.UTC
+	}
+	start, end := d.StartsAt.Time(), d.EndsAt.Time()
+	runAt, ok := LatestAtOrBefore(start, d.Period, loc, now)
+	next = NextAfter(start, d.Period, loc, now)
+	if !next.IsZero() && next.After(end) {
+		next = time.Time{}
+	}
+	// inside the window: the occurrence has come and the window is still open
+	inWindow = ok && !now.After(end) && !runAt.After(end)
+	return runAt, next, inWindow
+}
+
+// errAlreadyClaimed means another dispatcher moved the window first.
+var errAlreadyClaimed = errors.New("already claimed")
+
+// claim turns one due occurrence into a run, in one transaction: the window
+// moves to its next occurrence (only if nobody moved it since we read it),
+// the run is created (the unique (schedule, run_at) index refuses a second
+// claim of the same occurrence), and one pending delivery is written per
+// recipient, selected in SQL. It returns the run, or nil when the window
+// had ended and was only closed.
+func claim(app core.App, d dueSchedule, now time.Time, log *slog.Logger) (*core.Record, error) {
+	runAt, next, inWindow := d.occurrence(now)
+	var run *core.Record
+	err := app.RunInTransaction(func(tx core.App) error {
+		res, err := tx.DB().NewQuery(`
+			UPDATE schedules SET next_run_at = {:next}, last_run_at = CASE WHEN {:sent} THEN {:runAt} ELSE last_run_at END, updated = {:now}
+			WHERE id = {:id} AND next_run_at = {:seen}`).
+			Bind(dbx.Params{
+				"id": d.ID, "seen": d.NextRunAt.String(), "next": dbTime(next), "sent": inWindow,
+				"runAt": dbTime(runAt), "now": dbTime(now),
+			}).Execute()
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errAlreadyClaimed
+		}
+		if !inWindow {
+			return nil
+		}
+
+		mailing, err := tx.FindRecordById("mailings", d.Mailing)
+		if err != nil {
+			return err
+		}
+		runs, err := tx.FindCachedCollectionByNameOrId("runs")
+		if err != nil {
+			return err
+		}
+		run = core.NewRecord(runs)
+		run.Load(map[string]any{
+			"owner": d.Owner, "mailing": d.Mailing, "schedule": d.ID, "run_at": dbTime(runAt),
+			"status": runSending, "started_at": dbTime(now),
+		})
+		if err := tx.Save(run); err != nil {
+			return fmt.Errorf("creating the run: %w", err)
+		}
+
+		total, err := writeDeliveries(tx, mailing, run, now)
+		if err != nil {
+			return err
+		}
+		run.Set("total", total)
+		if total == 0 {
+			run.Set("status", runDone)
+			run.Set("finished_at", dbTime(now))
+		}
+		if err := tx.Save(run); err != nil {
+			return err
+		}
+		if mailing.GetString("status") == statusCreated {
+			mailing.Set("status", statusRunning)
+			return tx.Save(mailing)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if run != nil {
+		log.Info("Run claimed", slog.String("mailing", d.Mailing), slog.String("schedule", d.ID),
+			slog.String("run", run.Id), slog.String("run_at", dbTime(runAt)), slog.Int("recipients", run.GetInt("total")))
+	} else {
+		log.Info("Window ended before its occurrence was sent; closed", slog.String("mailing", d.Mailing), slog.String("schedule", d.ID))
+	}
+	return run, nil
+}
+
+// recipientsWhere selects, from clients c, the recipients of a mailing:
+// the owner's clients in any of its lists ({:lists}) or picked by hand
+// ({:picked}), each once, minus the unsubscribed.
+var recipientsWhere = `
+	WHERE c.owner = {:owner} AND c.unsubscribed = FALSE AND (
+	      c.id IN (SELECT value FROM json_each({:picked}))
+	   OR EXISTS (SELECT 1 FROM ` + dbutils.JSONEach("c.lists") + ` l WHERE l.value IN (SELECT value FROM json_each({:lists})))
+	)`
+
+// writeDeliveries writes one pending delivery per recipient of the mailing:
+// every client in its lists plus its hand-picked clients, each once, minus
+// the unsubscribed. The selection and the writing happen in SQLite alone.
+func writeDeliveries(tx core.App, mailing, run *core.Record, now time.Time) (int, error) {
+	res, err := tx.DB().NewQuery(`
+		INSERT INTO deliveries (id, owner, mailing, run, schedule, client, email, run_at, status, attempts, response, message_id, sent_at, created, updated)
+		SELECT substr(lower(hex(randomblob(8))), 1, 15), c.owner, {:mailing}, {:run}, {:schedule}, c.id, c.email, {:runAt},
+		       'pending', 0, '', '', '', {:now}, {:now}
+		FROM clients c ` + recipientsWhere + `
+		ORDER BY c.id`).
+		Bind(dbx.Params{
+			"mailing": mailing.Id, "run": run.Id, "schedule": run.GetString("schedule"), "owner": mailing.GetString("owner"),
+			"runAt": run.GetDateTime("run_at").String(), "now": dbTime(now),
+			"picked": jsonIDs(mailing.GetStringSlice("clients")), "lists": jsonIDs(mailing.GetStringSlice("lists")),
+		}).Execute()
+	if err != nil {
+		return 0, fmt.Errorf("writing the deliveries: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// countRecipients is what writeDeliveries would write, for --dry-run.
+func countRecipients(app core.App, mailingID string) (int, error) {
+	mailing, err := app.FindRecordById("mailings", mailingID)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = app.DB().NewQuery(`
+		SELECT COUNT(*) FROM clients c ` + recipientsWhere).
+		Bind(dbx.Params{
+			"owner":  mailing.GetString("owner"),
+			"picked": jsonIDs(mailing.GetStringSlice("clients")), "lists": jsonIDs(mailing.GetStringSlice("lists")),
+		}).Row(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
+}

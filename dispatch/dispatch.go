@@ -1,0 +1,348 @@
+// Package dispatch sends the mailings that are due: one pass finds the
+// windows whose occurrence has come, turns each into a run with one pending
+// delivery per recipient (in one transaction), then sends the pending
+// deliveries over a pool of SMTP connections, recording every outcome
+// before the connection carries the next message.
+//
+// Run is the one entry point, used by the cron job inside `serve` and by
+// `postrider dispatch`.
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"postrider/config"
+	"postrider/mailout"
+)
+
+// Values of the status fields.
+const (
+	statusCreated   = "created"
+	statusRunning   = "running"
+	statusCompleted = "completed"
+
+	runSending = "sending"
+	runDone    = "done"
+	runPaused  = "paused"
+
+	deliveryPending = "pending"
+	deliverySent    = "sent"
+	deliveryFailed  = "failed"
+)
+
+// Options tune a pass; zero values take the defaults.
+type Options struct {
+	Workers     int             // connections used at once (config: POSTRIDER_DISPATCH_WORKERS)
+	Rate        float64         // messages per second over all connections, 0 = no limit
+	DryRun      bool            // only say what is due
+	Timeout     time.Duration   // of each SMTP exchange; default 30 s
+	RetryDelays []time.Duration // back-off between tries of a temporary failure; default 1 s, 5 s
+	MaxAttempts int             // tries over all passes before a temporary failure counts as failed; default 5
+	SMTPTLS     string          // "none", "starttls" or "tls" (config: POSTRIDER_SMTP_TLS); "" follows the settings
+	Now         func() time.Time
+}
+
+// OptionsFrom takes the options the configuration sets.
+func OptionsFrom(cfg config.Config) Options {
+	return Options{Workers: cfg.DispatchWorkers, Rate: cfg.DispatchRate, SMTPTLS: cfg.SMTPTLS}.withDefaults()
+}
+
+func (o Options) withDefaults() Options {
+	if o.Workers <= 0 {
+		o.Workers = config.DefaultDispatchWorkers
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.RetryDelays == nil {
+		o.RetryDelays = []time.Duration{time.Second, 5 * time.Second}
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Summary is what one pass did.
+type Summary struct {
+	Runs    int // runs claimed by this pass
+	Sent    int // messages accepted
+	Failed  int // messages refused for good
+	Pending int // messages left for the next pass after temporary failures
+	Skipped int // occurrences not sent: their window ended first
+	Busy    bool
+	Due     []Due // with DryRun: what a pass would send
+}
+
+// Due is one occurrence a pass would send.
+type Due struct {
+	Mailing    string
+	Subject    string
+	RunAt      time.Time
+	Recipients int
+}
+
+func (s Summary) String() string {
+	if s.Busy {
+		return "another dispatch pass is running on this data dir; nothing done"
+	}
+	return fmt.Sprintf("runs %d, sent %d, failed %d, pending %d, skipped %d", s.Runs, s.Sent, s.Failed, s.Pending, s.Skipped)
+}
+
+// pass is one dispatch pass.
+type pass struct {
+	app       core.App
+	opts      Options
+	log       *slog.Logger
+	transport transport
+	limiter   *limiter
+	summary   Summary
+}
+
+// Run does one pass. It returns an error when it cannot work (the mail
+// server is unreachable, the database fails); what it could not send stays
+// pending for the next pass.
+func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
+	opts = opts.withDefaults()
+	p := &pass{app: app, opts: opts, log: app.Logger().With(slog.String("component", "dispatch")), limiter: newLimiter(opts.Rate)}
+
+	unlock, err := lockDataDir(app.DataDir())
+	if errors.Is(err, errBusy) {
+		p.log.Info("Dispatch pass skipped: another one is running")
+		return Summary{Busy: true}, nil
+	}
+	if err != nil {
+		return Summary{}, err
+	}
+	defer unlock()
+
+	now := opts.Now().UTC()
+	if opts.DryRun {
+		return p.dryRun(now)
+	}
+	p.transport = transportFor(app, opts)
+
+	if err := p.syncRuns(); err != nil {
+		return p.summary, err
+	}
+	due, err := findDue(app, now)
+	if err != nil {
+		return p.summary, err
+	}
+	for _, d := range due {
+		run, err := claim(app, d, now, p.log)
+		switch {
+		case errors.Is(err, errAlreadyClaimed):
+			continue
+		case err != nil:
+			return p.summary, fmt.Errorf("claiming the run of mailing %s: %w", d.Mailing, err)
+		case run == nil:
+			p.summary.Skipped++
+		default:
+			p.summary.Runs++
+		}
+	}
+
+	runs, err := app.FindRecordsByFilter("runs", "status = 'sending'", "run_at", 0, 0)
+	if err != nil {
+		return p.summary, err
+	}
+	for _, run := range runs {
+		if err := p.sendRun(ctx, run); err != nil {
+			var unreachable *unreachableError
+			if errors.As(err, &unreachable) {
+				p.log.Error("Dispatch pass stopped: the mail server cannot be reached; the messages stay pending",
+					slog.String("transport", p.transport.String()), slog.String("error", unreachable.err.Error()))
+			}
+			return p.summary, err
+		}
+	}
+	return p.summary, p.updateStatuses(opts.Now().UTC())
+}
+
+// transportFor picks SMTP when a server is configured, else the outbox.
+func transportFor(app core.App, opts Options) transport {
+	s := app.Settings().SMTP
+	if !s.Enabled || s.Host == "" {
+		return outboxTransport{dir: mailout.OutboxDir(app.DataDir())}
+	}
+	tlsMode := opts.SMTPTLS
+	if s.TLS {
+		tlsMode = "tls"
+	} else if tlsMode == "tls" || tlsMode == "" {
+		tlsMode = "none"
+	}
+	return smtpTransport{cfg: SMTPConfig{
+		Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password,
+		TLS: tlsMode, LocalName: s.LocalName, Timeout: opts.Timeout,
+	}}
+}
+
+// syncRuns parks the sending runs of mailings that may not send now
+// (stopped, or their owner blocked) and resumes the parked runs of those
+// that may again.
+func (p *pass) syncRuns() error {
+	runs, err := p.app.FindRecordsByFilter("runs", "status = 'sending' || status = 'paused'", "", 0, 0)
+	if err != nil {
+		return err
+	}
+	for _, run := range runs {
+		stop, why := p.mustStop(run.GetString("mailing"))
+		switch {
+		case stop && run.GetString("status") == runSending:
+			pending, err := countPending(p.app, run.Id)
+			if err != nil {
+				return err
+			}
+			run.Set("status", runPaused)
+			run.Set("note", fmt.Sprintf("%s: %d messages wait until it can send again.", why, pending))
+		case !stop && run.GetString("status") == runPaused:
+			run.Set("status", runSending)
+			run.Set("note", "")
+		default:
+			continue
+		}
+		if err := p.app.Save(run); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mustStop tells whether a mailing may not send now, and why.
+func (p *pass) mustStop(mailingID string) (bool, string) {
+	var row struct {
+		Stopped bool `db:"stopped"`
+		Blocked bool `db:"blocked"`
+	}
+	err := p.app.DB().NewQuery(`SELECT m.stopped, u.blocked FROM mailings m JOIN users u ON u.id = m.owner WHERE m.id = {:id}`).
+		Bind(dbx.Params{"id": mailingID}).One(&row)
+	switch {
+	case err != nil:
+		return true, "The mailing is gone"
+	case row.Blocked:
+		return true, "The owner is blocked"
+	case row.Stopped:
+		return true, "The mailing is stopped"
+	}
+	return false, ""
+}
+
+// updateStatuses moves mailings from created to running when their first
+// window has opened, and to completed when every window has ended and no
+// run is left unfinished.
+func (p *pass) updateStatuses(now time.Time) error {
+	var ids []struct {
+		ID     string `db:"id"`
+		Status string `db:"status"`
+	}
+	err := p.app.DB().NewQuery(`
+		SELECT m.id, CASE
+		         WHEN NOT EXISTS (SELECT 1 FROM schedules s WHERE s.mailing = m.id AND (s.ends_at > {:now} OR s.next_run_at != ''))
+		          AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.mailing = m.id AND r.status != 'done')
+		         THEN 'completed' ELSE 'running' END AS status
+		FROM mailings m
+		WHERE m.status != 'completed'
+		  AND EXISTS (SELECT 1 FROM schedules s WHERE s.mailing = m.id AND s.starts_at <= {:now})`).
+		Bind(dbx.Params{"now": dbTime(now)}).All(&ids)
+	if err != nil {
+		return err
+	}
+	for _, row := range ids {
+		m, err := p.app.FindRecordById("mailings", row.ID)
+		if err != nil || m.GetString("status") == row.Status {
+			continue
+		}
+		m.Set("status", row.Status)
+		if err := p.app.Save(m); err != nil {
+			return err
+		}
+		p.log.Info("Mailing status changed", slog.String("mailing", m.Id), slog.String("status", row.Status))
+	}
+	return nil
+}
+
+// dryRun lists what a pass would send now, without claiming anything.
+func (p *pass) dryRun(now time.Time) (Summary, error) {
+	due, err := findDue(p.app, now)
+	if err != nil {
+		return Summary{}, err
+	}
+	for _, d := range due {
+		runAt, _, inWindow := d.occurrence(now)
+		if !inWindow {
+			p.summary.Skipped++
+			continue
+		}
+		n, err := countRecipients(p.app, d.Mailing)
+		if err != nil {
+			return p.summary, err
+		}
+		p.summary.Due = append(p.summary.Due, Due{Mailing: d.Mailing, Subject: d.Subject, RunAt: runAt, Recipients: n})
+	}
+	return p.summary, nil
+}
+
+// limiter spaces messages to at most rate a second over all workers.
+type limiter struct {
+	mu       sync.Mutex
+	interval time.Duration
+	next     time.Time
+}
+
+func newLimiter(rate float64) *limiter {
+	if rate <= 0 {
+		return &limiter{}
+	}
+	return &limiter{interval: time.Duration(float64(time.Second) / rate)}
+}
+
+func (l *limiter) wait(ctx context.Context) error {
+	if l.interval == 0 {
+		return ctx.Err()
+	}
+	l.mu.Lock()
+	now := time.Now()
+	if l.next.Before(now) {
+		l.next = now
+	}
+	at := l.next
+	l.next = l.next.Add(l.interval)
+	l.mu.Unlock()
+	select {
+	case <-time.After(time.Until(at)):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// dbTime formats t as PocketBase stores dates; the zero time is "".
+func dbTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	dt, _ := types.ParseDateTime(t.UTC())
+	return dt.String()
+}
+
+func jsonIDs(ids []string) string {
+	if ids == nil {
+		ids = []string{}
+	}
+	b, _ := json.Marshal(ids)
+	return string(b)
+}

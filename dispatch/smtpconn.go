@@ -1,0 +1,286 @@
+package dispatch
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SMTPConfig says how to reach the SMTP server.
+type SMTPConfig struct {
+	Host      string
+	Port      int
+	Username  string
+	Password  string
+	TLS       string // "none", "starttls" or "tls"
+	LocalName string // EHLO name; "localhost" when empty
+	Timeout   time.Duration
+}
+
+// ReplyError is an SMTP reply that refused a command. 4xx replies are
+// temporary (try again later), 5xx permanent (this message will never go).
+type ReplyError struct {
+	Code    int
+	Message string
+}
+
+func (e *ReplyError) Error() string { return strconv.Itoa(e.Code) + " " + e.Message }
+
+// permanent tells whether err means the message can never be delivered as
+// it is. Everything else (4xx, a dropped or timed-out connection) is worth
+// another try.
+func permanent(err error) bool {
+	var re *ReplyError
+	return errors.As(err, &re) && re.Code >= 500
+}
+
+// smtpConn is one SMTP session, kept open for many messages. It pipelines
+// MAIL, RCPT and DATA (RFC 2920) when the server offers it: one round trip
+// instead of three before the message itself.
+type smtpConn struct {
+	conn       net.Conn
+	text       *textproto.Reader
+	w          *bufio.Writer
+	timeout    time.Duration
+	pipelining bool
+	ext        map[string]string
+	// broken is set by any network or protocol error: the session cannot
+	// go on and must be closed
+	broken bool
+}
+
+// dialSMTP connects, greets, secures and authenticates as cfg says.
+func dialSMTP(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	d := net.Dialer{Timeout: timeout}
+	raw, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	conn := raw
+	if cfg.TLS == "tls" {
+		tc := tls.Client(raw, &tls.Config{ServerName: cfg.Host})
+		tc.SetDeadline(time.Now().Add(timeout))
+		if err := tc.Handshake(); err != nil {
+			raw.Close()
+			return nil, fmt.Errorf("TLS with %s: %w", addr, err)
+		}
+		conn = tc
+	}
+	c := newSMTPConn(conn, timeout)
+	if err := c.open(cfg); err != nil {
+		c.conn.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func newSMTPConn(conn net.Conn, timeout time.Duration) *smtpConn {
+	return &smtpConn{
+		conn:    conn,
+		text:    textproto.NewReader(bufio.NewReaderSize(conn, 4096)),
+		w:       bufio.NewWriterSize(conn, 32*1024),
+		timeout: timeout,
+	}
+}
+
+func (c *smtpConn) open(cfg SMTPConfig) error {
+	c.conn.SetDeadline(time.Now().Add(c.timeout))
+	if _, err := c.reply(); err != nil {
+		return fmt.Errorf("greeting: %w", err)
+	}
+	name := cfg.LocalName
+	if name == "" {
+		name = "localhost"
+	}
+	if err := c.hello(name); err != nil {
+		return err
+	}
+	if cfg.TLS == "starttls" {
+		if _, ok := c.ext["STARTTLS"]; !ok {
+			return errors.New("the server does not offer STARTTLS (set POSTRIDER_SMTP_TLS=none or tls)")
+		}
+		if _, err := c.cmd("STARTTLS"); err != nil {
+			return fmt.Errorf("STARTTLS: %w", err)
+		}
+		tc := tls.Client(c.conn, &tls.Config{ServerName: cfg.Host})
+		if err := tc.Handshake(); err != nil {
+			return fmt.Errorf("STARTTLS handshake: %w", err)
+		}
+		*c = *newSMTPConn(tc, c.timeout)
+		c.conn.SetDeadline(time.Now().Add(c.timeout))
+		if err := c.hello(name); err != nil {
+			return err
+		}
+	}
+	if cfg.Username != "" || cfg.Password != "" {
+		if err := c.auth(cfg); err != nil {
+			return err
+		}
+	}
+	c.conn.SetDeadline(time.Time{})
+	return nil
+}
+
+// hello sends EHLO (HELO for old servers) and notes the extensions.
+func (c *smtpConn) hello(name string) error {
+	msg, err := c.cmd("EHLO " + name)
+	if err != nil {
+		if _, err := c.cmd("HELO " + name); err != nil {
+			return fmt.Errorf("HELO: %w", err)
+		}
+		c.ext = map[string]string{}
+		return nil
+	}
+	c.ext = map[string]string{}
+	for _, line := range strings.Split(msg, "\n")[1:] {
+		k, v, _ := strings.Cut(line, " ")
+		c.ext[strings.ToUpper(k)] = v
+	}
+	_, c.pipelining = c.ext["PIPELINING"]
+	return nil
+}
+
+// auth logs in with PLAIN, or LOGIN when that is all the server offers.
+// Credentials travel only over TLS or to a server on this machine.
+func (c *smtpConn) auth(cfg SMTPConfig) error {
+	_, isTLS := c.conn.(*tls.Conn)
+	if ip := net.ParseIP(cfg.Host); !isTLS && cfg.Host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return errors.New("refusing to send the SMTP password over an unencrypted connection (set POSTRIDER_SMTP_TLS to starttls or tls)")
+	}
+	mechs := strings.Fields(strings.ToUpper(c.ext["AUTH"]))
+	has := func(m string) bool {
+		for _, x := range mechs {
+			if x == m {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("PLAIN") || len(mechs) == 0:
+		token := base64.StdEncoding.EncodeToString([]byte("\x00" + cfg.Username + "\x00" + cfg.Password))
+		if _, err := c.cmd("AUTH PLAIN " + token); err != nil {
+			return fmt.Errorf("AUTH PLAIN: %w", err)
+		}
+	case has("LOGIN"):
+		for _, step := range []string{"AUTH LOGIN", base64.StdEncoding.EncodeToString([]byte(cfg.Username)), base64.StdEncoding.EncodeToString([]byte(cfg.Password))} {
+			if _, err := c.cmd(step); err != nil {
+				return fmt.Errorf("AUTH LOGIN: %w", err)
+			}
+		}
+	default:
+		return fmt.Errorf("the server offers no login method we know (AUTH %s)", c.ext["AUTH"])
+	}
+	return nil
+}
+
+// cmd sends one command and reads its reply; a 4xx or 5xx reply is a *ReplyError.
+func (c *smtpConn) cmd(line string) (string, error) {
+	c.w.WriteString(line + "\r\n")
+	if err := c.flush(); err != nil {
+		return "", err
+	}
+	return c.reply()
+}
+
+func (c *smtpConn) flush() error {
+	err := c.w.Flush()
+	if err != nil {
+		c.broken = true
+	}
+	return err
+}
+
+// reply reads one (possibly multi-line) reply: "250 ok" lines joined by \n.
+func (c *smtpConn) reply() (string, error) {
+	code, msg, err := c.text.ReadResponse(0)
+	if err != nil {
+		var te *textproto.Error
+		if !errors.As(err, &te) {
+			c.broken = true
+			return "", err
+		}
+	}
+	if code >= 400 {
+		return "", &ReplyError{Code: code, Message: msg}
+	}
+	return strconv.Itoa(code) + " " + msg, nil
+}
+
+// send delivers one message to one recipient and returns the server's
+// final reply. data must be dot-stuffed and end with CRLF; send adds the
+// terminating dot. After a refused transaction the session is reset and
+// stays usable; after a network error it must be closed.
+func (c *smtpConn) send(from, to string, data []byte) (string, error) {
+	c.conn.SetDeadline(time.Now().Add(c.timeout))
+	if c.pipelining {
+		c.w.WriteString("MAIL FROM:<" + from + ">\r\nRCPT TO:<" + to + ">\r\nDATA\r\n")
+		if err := c.flush(); err != nil {
+			return "", err
+		}
+		_, mailErr := c.reply()
+		_, rcptErr := c.reply()
+		_, dataErr := c.reply()
+		if err := firstErr(mailErr, rcptErr, dataErr); err != nil {
+			if dataErr == nil {
+				// DATA was accepted anyway: end an empty message before resetting
+				c.cmd(".")
+			}
+			return "", c.reset(err)
+		}
+	} else {
+		for _, line := range []string{"MAIL FROM:<" + from + ">", "RCPT TO:<" + to + ">", "DATA"} {
+			if _, err := c.cmd(line); err != nil {
+				return "", c.reset(err)
+			}
+		}
+	}
+	c.w.Write(data)
+	c.w.WriteString(".\r\n")
+	if err := c.flush(); err != nil {
+		return "", err
+	}
+	final, err := c.reply()
+	if err != nil {
+		return "", c.reset(err)
+	}
+	return final, nil
+}
+
+// reset answers a refused transaction with RSET so that the session can go
+// on (if RSET fails too, the session is marked broken); it returns the
+// original refusal.
+func (c *smtpConn) reset(refusal error) error {
+	if !c.broken {
+		c.cmd("RSET")
+	}
+	return refusal
+}
+
+func (c *smtpConn) close() {
+	c.conn.SetDeadline(time.Now().Add(2 * time.Second))
+	c.cmd("QUIT")
+	c.conn.Close()
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

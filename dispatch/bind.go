@@ -31,7 +31,11 @@ func Bind(app core.App, cfg config.Config) {
 		})
 		opts := OptionsFrom(cfg)
 		dispatchApp := e.App
-		err := e.App.Cron().Add(CronJobID, cfg.DispatchCron, func() {
+		expr := cfg.DispatchCron
+		if expr == "" {
+			expr = config.DefaultDispatchCron
+		}
+		err := e.App.Cron().Add(CronJobID, expr, func() {
 			started := time.Now()
 			summary, err := Run(ctx, dispatchApp, opts)
 			log := dispatchApp.Logger().With(slog.String("component", "dispatch"))
@@ -44,7 +48,7 @@ func Bind(app core.App, cfg config.Config) {
 			}
 		})
 		if err != nil {
-			return fmt.Errorf("POSTRIDER_DISPATCH_CRON %q: %w", cfg.DispatchCron, err)
+			return fmt.Errorf("POSTRIDER_DISPATCH_CRON %q: %w", expr, err)
 		}
 		return e.Next()
 	})

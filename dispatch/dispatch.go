@@ -110,6 +110,7 @@ type pass struct {
 	transport transport
 	limiter   *limiter
 	summary   Summary
+	touched   map[string]bool // mailings whose status may have to move
 }
 
 // Run does one pass. It returns an error when it cannot work (the mail
@@ -117,7 +118,10 @@ type pass struct {
 // pending for the next pass.
 func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 	opts = opts.withDefaults()
-	p := &pass{app: app, opts: opts, log: app.Logger().With(slog.String("component", "dispatch")), limiter: newLimiter(opts.Rate)}
+	p := &pass{
+		app: app, opts: opts, log: app.Logger().With(slog.String("component", "dispatch")),
+		limiter: newLimiter(opts.Rate), touched: map[string]bool{},
+	}
 
 	unlock, err := lockDataDir(app.DataDir())
 	if errors.Is(err, errBusy) {
@@ -144,6 +148,7 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 	}
 	for _, d := range due {
 		run, err := claim(app, d, now, p.log)
+		p.touched[d.Mailing] = true
 		switch {
 		case errors.Is(err, errAlreadyClaimed):
 			continue
@@ -161,6 +166,7 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 		return p.summary, err
 	}
 	for _, run := range runs {
+		p.touched[run.GetString("mailing")] = true
 		if err := p.sendRun(ctx, run); err != nil {
 			var unreachable *unreachableError
 			if errors.As(err, &unreachable) {
@@ -241,36 +247,32 @@ func (p *pass) mustStop(mailingID string) (bool, string) {
 	return false, ""
 }
 
-// updateStatuses moves mailings from created to running when their first
-// window has opened, and to completed when every window has ended and no
-// run is left unfinished.
+// updateStatuses completes the mailings this pass touched (a window closed,
+// a run finished) once every window has ended and every run is done. Only
+// touched mailings are looked at, so an idle pass reads nothing; created
+// becomes running when a mailing's first run is claimed.
 func (p *pass) updateStatuses(now time.Time) error {
-	var ids []struct {
-		ID     string `db:"id"`
-		Status string `db:"status"`
-	}
-	err := p.app.DB().NewQuery(`
-		SELECT m.id, CASE
-		         WHEN NOT EXISTS (SELECT 1 FROM schedules s WHERE s.mailing = m.id AND (s.ends_at > {:now} OR s.next_run_at != ''))
-		          AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.mailing = m.id AND r.status != 'done')
-		         THEN 'completed' ELSE 'running' END AS status
-		FROM mailings m
-		WHERE m.status != 'completed'
-		  AND EXISTS (SELECT 1 FROM schedules s WHERE s.mailing = m.id AND s.starts_at <= {:now})`).
-		Bind(dbx.Params{"now": dbTime(now)}).All(&ids)
-	if err != nil {
-		return err
-	}
-	for _, row := range ids {
-		m, err := p.app.FindRecordById("mailings", row.ID)
-		if err != nil || m.GetString("status") == row.Status {
+	for id := range p.touched {
+		var open int
+		err := p.app.DB().NewQuery(`
+			SELECT (SELECT COUNT(*) FROM schedules s WHERE s.mailing = {:id} AND (s.ends_at > {:now} OR s.next_run_at != ''))
+			     + (SELECT COUNT(*) FROM runs r WHERE r.mailing = {:id} AND r.status != 'done')`).
+			Bind(dbx.Params{"id": id, "now": dbTime(now)}).Row(&open)
+		if err != nil {
+			return err
+		}
+		if open > 0 {
 			continue
 		}
-		m.Set("status", row.Status)
+		m, err := p.app.FindRecordById("mailings", id)
+		if err != nil || m.GetString("status") == statusCompleted {
+			continue
+		}
+		m.Set("status", statusCompleted)
 		if err := p.app.Save(m); err != nil {
 			return err
 		}
-		p.log.Info("Mailing status changed", slog.String("mailing", m.Id), slog.String("status", row.Status))
+		p.log.Info("Mailing completed", slog.String("mailing", m.Id))
 	}
 	return nil
 }

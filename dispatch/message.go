@@ -59,7 +59,7 @@ func (t *template) render(buf []byte, to, messageID string) []byte {
 
 // messageID makes the Message-ID (without angle brackets) of one delivery:
 // stable, so that a message repeated after a crash carries the same id and
-// the receiving side can tell.
+// the receiving side can tell. writeDeliveries stores the same value.
 func (t *template) messageID(deliveryID string) string {
 	return deliveryID + "@" + t.domain
 }

@@ -122,11 +122,11 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 	return s.finish()
 }
 
-// produce feeds the run's pending deliveries to the workers in rowid order,
-// a page at a time, and stops early when the mailing is stopped or its
-// owner blocked meanwhile.
+// produce feeds the run's pending deliveries to the workers in client
+// order, a page at a time (walking the run's unique (run, client) index),
+// and stops early when the mailing is stopped or its owner blocked.
 func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
-	var after int64
+	after := ""
 	for {
 		if stop, why := s.p.mustStop(s.mailing.Id); stop {
 			s.cancel(fmt.Errorf("%w: %s", errStopped, why))
@@ -135,13 +135,16 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 		var page []struct {
 			RowID    int64  `db:"rowid"`
 			ID       string `db:"id"`
+			Client   string `db:"client"`
 			Email    string `db:"email"`
 			Attempts int    `db:"attempts"`
 		}
-		err := s.p.app.DB().NewQuery(`
-			SELECT rowid, id, email, attempts FROM deliveries
-			WHERE run = {:run} AND status = 'pending' AND rowid > {:after}
-			ORDER BY rowid LIMIT 1000`).
+		// through the write connection: one page cache for the whole pass
+		// instead of one per pooled reader, and no stale pages to drop
+		err := s.p.app.NonconcurrentDB().NewQuery(`
+			SELECT rowid, id, client, email, attempts FROM deliveries
+			WHERE run = {:run} AND client > {:after} AND status = 'pending'
+			ORDER BY client LIMIT 1000`).
 			Bind(dbx.Params{"run": s.run.Id, "after": after}).All(&page)
 		if err != nil {
 			return err
@@ -156,7 +159,7 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 				return nil
 			}
 		}
-		after = page[len(page)-1].RowID
+		after = page[len(page)-1].Client
 	}
 }
 
@@ -165,16 +168,29 @@ var errStopped = errors.New("stopped")
 
 // work sends jobs over one session, reopening it when it breaks; temporary
 // failures are retried with back-off, then left pending for the next pass.
+// Each message travels while the previous outcome is being recorded, but is
+// completed only once that outcome is in the database: a crash can repeat
+// at most the one message a connection had in flight.
 // It returns an error only when the transport cannot be reached at all.
 func (s *runSender) work(ctx context.Context, jobs <-chan job, outcomes chan<- *outcome) error {
 	var sess session
 	defer func() {
 		if sess != nil {
-			sess.close()
+			sess.close() // a message begun and not ended is discarded by the server
 		}
 	}()
 	buf := make([]byte, 0, 64*1024)
 	done := make(chan error, 1)
+	recording := false // an outcome of ours is on its way to the database
+	recorded := func() bool {
+		if !recording {
+			return true
+		}
+		recording = false
+		return <-done == nil
+	}
+	defer recorded()
+
 	for j := range jobs {
 		if ctx.Err() != nil {
 			return nil
@@ -195,7 +211,14 @@ func (s *runSender) work(ctx context.Context, jobs <-chan job, outcomes chan<- *
 			if err := s.p.limiter.wait(ctx); err != nil {
 				return nil
 			}
-			reply, err := sess.send(s.from, j.email, buf)
+			err := sess.begin(s.from, j.email, buf)
+			if !recorded() {
+				return nil // the recorder failed: this message stays unfinished and pending
+			}
+			var reply string
+			if err == nil {
+				reply, err = sess.end()
+			}
 			o.attempts = j.attempts + try + 1
 			o.sentAt = time.Now().UTC()
 			if err == nil {
@@ -221,9 +244,7 @@ func (s *runSender) work(ctx context.Context, jobs <-chan job, outcomes chan<- *
 			}
 		}
 		outcomes <- o
-		if err := <-done; err != nil {
-			return nil // the recorder stopped; the delivery stays as it was
-		}
+		recording = true
 	}
 	return nil
 }
@@ -246,44 +267,29 @@ func (e *unreachableError) Unwrap() error { return e.err }
 // The run's counters move in memory and reach the run record a few times
 // a second, for the web app to follow live.
 func (s *runSender) record(outcomes <-chan *outcome) error {
-	batch := make([]*outcome, 0, 512)
+	batch := make([]*outcome, 0, s.p.opts.Workers)
 	lastSave := time.Now()
+	// a commit costs about as much as many updates: wait a moment for the
+	// workers' next outcomes (they are busy sending their next message
+	// meanwhile) so that one commit records most of them
+	target := max(1, s.p.opts.Workers/2)
 	for first := range outcomes {
 		batch = append(batch[:0], first)
-	drain:
-		for len(batch) < cap(batch) {
+		linger := time.NewTimer(lingerFor)
+	collect:
+		for len(batch) < target {
 			select {
 			case o, ok := <-outcomes:
 				if !ok {
-					break drain
+					break collect
 				}
 				batch = append(batch, o)
-			default:
-				break drain
+			case <-linger.C:
+				break collect
 			}
 		}
-		err := s.p.app.RunInTransaction(func(tx core.App) error {
-			q := tx.DB().NewQuery(`
-				UPDATE deliveries SET status = {:status}, attempts = {:attempts}, response = {:response},
-				       message_id = {:messageID}, sent_at = {:sentAt}, updated = {:now}
-				WHERE id = {:id} AND status = 'pending'`).Prepare()
-			defer q.Close()
-			now := dbTime(time.Now())
-			for _, o := range batch {
-				sentAt := ""
-				if o.status == deliverySent {
-					sentAt = dbTime(o.sentAt)
-				}
-				_, err := q.Bind(dbx.Params{
-					"id": o.id, "status": o.status, "attempts": o.attempts, "response": clip(o.reply, 2000),
-					"messageID": "<" + o.messageID + ">", "sentAt": sentAt, "now": now,
-				}).Execute()
-				if err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		linger.Stop()
+		err := s.save(batch)
 		for _, o := range batch {
 			o.done <- err
 		}
@@ -315,9 +321,37 @@ func (s *runSender) record(outcomes <-chan *outcome) error {
 	return nil
 }
 
+// save records a batch of outcomes in one transaction.
+func (s *runSender) save(batch []*outcome) error {
+	return s.p.app.RunInTransaction(func(tx core.App) error {
+		// by rowid: the table's own key, one B-tree walk instead of two
+		q := tx.DB().NewQuery(`
+			UPDATE deliveries SET status = {:status}, attempts = {:attempts}, response = {:response},
+			       sent_at = {:sentAt}, updated = {:now}
+			WHERE rowid = {:rowid} AND id = {:id} AND status = 'pending'`).Prepare()
+		defer q.Close()
+		now := dbTime(time.Now())
+		for _, o := range batch {
+			sentAt := ""
+			if o.status == deliverySent {
+				sentAt = dbTime(o.sentAt)
+			}
+			_, err := q.Bind(dbx.Params{
+				"rowid": o.rowid, "id": o.id, "status": o.status, "attempts": o.attempts,
+				"response": clip(o.reply, 2000), "sentAt": sentAt, "now": now,
+			}).Execute()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // How often the run's counters are saved while it sends, and after how many
 // outcomes a run where most messages fail is paused.
 const (
+	lingerFor       = time.Millisecond
 	counterInterval = 250 * time.Millisecond
 	pauseAfter      = 20
 )

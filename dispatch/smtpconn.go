@@ -52,9 +52,9 @@ type smtpConn struct {
 	timeout    time.Duration
 	pipelining bool
 	ext        map[string]string
-	// broken is set by any network or protocol error: the session cannot
+	// failed is set by any network or protocol error: the session cannot
 	// go on and must be closed
-	broken bool
+	failed bool
 }
 
 // dialSMTP connects, greets, secures and authenticates as cfg says.
@@ -199,7 +199,7 @@ func (c *smtpConn) cmd(line string) (string, error) {
 func (c *smtpConn) flush() error {
 	err := c.w.Flush()
 	if err != nil {
-		c.broken = true
+		c.failed = true
 	}
 	return err
 }
@@ -210,7 +210,7 @@ func (c *smtpConn) reply() (string, error) {
 	if err != nil {
 		var te *textproto.Error
 		if !errors.As(err, &te) {
-			c.broken = true
+			c.failed = true
 			return "", err
 		}
 	}
@@ -220,16 +220,16 @@ func (c *smtpConn) reply() (string, error) {
 	return strconv.Itoa(code) + " " + msg, nil
 }
 
-// send delivers one message to one recipient and returns the server's
-// final reply. data must be dot-stuffed and end with CRLF; send adds the
-// terminating dot. After a refused transaction the session is reset and
-// stays usable; after a network error it must be closed.
-func (c *smtpConn) send(from, to string, data []byte) (string, error) {
+// begin starts one message to one recipient and transmits all of it but
+// the terminating dot: the server accepts nothing until end. data must be
+// dot-stuffed and end with CRLF. After a refusal the session is reset and
+// stays usable; after a network error it is broken.
+func (c *smtpConn) begin(from, to string, data []byte) error {
 	c.conn.SetDeadline(time.Now().Add(c.timeout))
 	if c.pipelining {
 		c.w.WriteString("MAIL FROM:<" + from + ">\r\nRCPT TO:<" + to + ">\r\nDATA\r\n")
 		if err := c.flush(); err != nil {
-			return "", err
+			return err
 		}
 		_, mailErr := c.reply()
 		_, rcptErr := c.reply()
@@ -239,21 +239,24 @@ func (c *smtpConn) send(from, to string, data []byte) (string, error) {
 				// DATA was accepted anyway: end an empty message before resetting
 				c.cmd(".")
 			}
-			return "", c.reset(err)
+			return c.reset(err)
 		}
 	} else {
 		for _, line := range []string{"MAIL FROM:<" + from + ">", "RCPT TO:<" + to + ">", "DATA"} {
 			if _, err := c.cmd(line); err != nil {
-				return "", c.reset(err)
+				return c.reset(err)
 			}
 		}
 	}
 	c.w.Write(data)
-	c.w.WriteString(".\r\n")
-	if err := c.flush(); err != nil {
-		return "", err
-	}
-	final, err := c.reply()
+	return c.flush()
+}
+
+// end sends the terminating dot of the message begun and returns the
+// server's final reply.
+func (c *smtpConn) end() (string, error) {
+	c.conn.SetDeadline(time.Now().Add(c.timeout))
+	final, err := c.cmd(".")
 	if err != nil {
 		return "", c.reset(err)
 	}
@@ -264,11 +267,13 @@ func (c *smtpConn) send(from, to string, data []byte) (string, error) {
 // on (if RSET fails too, the session is marked broken); it returns the
 // original refusal.
 func (c *smtpConn) reset(refusal error) error {
-	if !c.broken {
+	if !c.failed {
 		c.cmd("RSET")
 	}
 	return refusal
 }
+
+func (c *smtpConn) broken() bool { return c.failed }
 
 func (c *smtpConn) close() {
 	c.conn.SetDeadline(time.Now().Add(2 * time.Second))

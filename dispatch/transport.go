@@ -17,11 +17,15 @@ type transport interface {
 	String() string // where the mail goes, for logs and errors
 }
 
-// session carries messages one at a time.
+// session carries messages one at a time, each in two steps, so that the
+// next message travels while the previous outcome is being recorded and
+// yet nothing is delivered before it is.
 type session interface {
-	// send delivers data (dot-stuffed, CRLF-terminated) from from to to and
-	// returns the receiving side's reply.
-	send(from, to string, data []byte) (string, error)
+	// begin transmits a message (dot-stuffed, CRLF-terminated) from from to
+	// to, all but its end: nothing is delivered yet.
+	begin(from, to string, data []byte) error
+	// end completes the message begun and returns the receiving side's reply.
+	end() (string, error)
 	// broken tells that the session cannot carry another message.
 	broken() bool
 	close()
@@ -34,36 +38,41 @@ func (t smtpTransport) open(ctx context.Context) (session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return smtpSession{c}, nil
+	return c, nil
 }
 
 func (t smtpTransport) String() string {
 	return "SMTP server " + net.JoinHostPort(t.cfg.Host, strconv.Itoa(t.cfg.Port))
 }
 
-type smtpSession struct{ c *smtpConn }
-
-func (s smtpSession) send(from, to string, data []byte) (string, error) {
-	return s.c.send(from, to, data)
-}
-func (s smtpSession) broken() bool { return s.c.broken }
-func (s smtpSession) close()       { s.c.close() }
-
 // outboxTransport keeps each message as an .eml file in dir.
 type outboxTransport struct{ dir string }
 
-func (t outboxTransport) open(context.Context) (session, error) { return t, nil }
-func (t outboxTransport) String() string                        { return "the outbox " + t.dir }
-func (t outboxTransport) broken() bool                          { return false }
-func (t outboxTransport) close()                                {}
+func (t outboxTransport) open(context.Context) (session, error) {
+	return &outboxSession{dir: t.dir}, nil
+}
+func (t outboxTransport) String() string { return "the outbox " + t.dir }
 
-func (t outboxTransport) send(_, _ string, data []byte) (string, error) {
-	path, err := mailout.WriteEML(t.dir, unstuff(data))
+type outboxSession struct {
+	dir  string
+	data []byte
+}
+
+func (s *outboxSession) begin(_, _ string, data []byte) error {
+	s.data = unstuff(data)
+	return nil
+}
+
+func (s *outboxSession) end() (string, error) {
+	path, err := mailout.WriteEML(s.dir, s.data)
 	if err != nil {
 		return "", err
 	}
 	return "written to " + filepath.Base(path) + " in the outbox (no SMTP server configured)", nil
 }
+
+func (s *outboxSession) broken() bool { return false }
+func (s *outboxSession) close()       {}
 
 // unstuff undoes dotStuff: a message file holds the message itself.
 func unstuff(data []byte) []byte {

@@ -131,11 +131,11 @@ func init() {
 			ownerField(users),
 			&core.RelationField{Name: "mailing", Required: true, CollectionId: mailings.Id, MaxSelect: 1, CascadeDelete: true},
 			&core.RelationField{Name: "run", Required: true, CollectionId: runs.Id, MaxSelect: 1, CascadeDelete: true},
-			// the window's id as text: a relation would make removing a window
-			// rewrite every delivery of its past runs one by one
+			// the window's and the client's ids as text: the log outlives them
+			// (the address stays in email), and a relation would make removing
+			// one rewrite every delivery that names it, one by one
 			&core.TextField{Name: "schedule", Max: 15},
-			// a removed client keeps its log: the address stays in email
-			&core.RelationField{Name: "client", CollectionId: clients.Id, MaxSelect: 1},
+			&core.TextField{Name: "client", Max: 15},
 			&core.EmailField{Name: "email", Required: true},
 			&core.DateField{Name: "run_at", Required: true},
 			&core.SelectField{Name: "status", Required: true, MaxSelect: 1, Values: []string{"pending", "sent", "failed"}},
@@ -146,11 +146,11 @@ func init() {
 		)
 		addDates(deliveries)
 		// one message per client and run, whatever happens to the dispatcher
-		deliveries.AddIndex("idx_deliveries_run_client", true, "run, client", "client != ''")
-		deliveries.AddIndex("idx_deliveries_run_status", false, "run, status", "")
-		deliveries.AddIndex("idx_deliveries_mailing_status", false, "mailing, status", "")
+		deliveries.AddIndex("idx_deliveries_run_client", true, "run, client", "")
+		// the log of a mailing by time; no index holds the status, so that
+		// recording an outcome rewrites the row alone
+		deliveries.AddIndex("idx_deliveries_mailing_time", false, "mailing, created", "")
 		deliveries.AddIndex("idx_deliveries_owner_time", false, "owner, created", "")
-		deliveries.AddIndex("idx_deliveries_client", false, "client", "")
 		if err := app.Save(deliveries); err != nil {
 			return err
 		}

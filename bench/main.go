@@ -1,0 +1,204 @@
+// Command bench measures `postrider dispatch` sending one mailing to N
+// clients through postfix's smtp-sink on loopback, and times smtp-source
+// (a lean C client) through the same sink as the reference. See the README.
+//
+//	go run ./bench -n 100000
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	_ "postrider/migrations"
+)
+
+func main() {
+	n := flag.Int("n", 100000, "clients in the mailing's list")
+	workers := flag.Int("workers", 20, "POSTRIDER_DISPATCH_WORKERS for the run")
+	out := flag.String("out", "bench/out", "work folder (postfix tools, binary, data dir)")
+	flag.Parse()
+	log.SetFlags(0)
+
+	must(os.MkdirAll(*out, 0o755))
+	abs, _ := filepath.Abs(*out)
+	sink, source := postfixTools(abs)
+
+	bin := filepath.Join(abs, "postrider")
+	step("building postrider")
+	run(exec.Command("go", "build", "-o", bin, "."))
+
+	dataDir := filepath.Join(abs, "pb_data")
+	must(os.RemoveAll(dataDir))
+	step(fmt.Sprintf("seeding %d clients, one mailing due now", *n))
+	seed(dataDir, *n)
+
+	port := freePort()
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	sinkCmd := exec.Command(sink, "-u", "nobody", addr, "1000")
+	sinkCmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(abs, "postfix/usr/lib/postfix"))
+	must(sinkCmd.Start())
+	defer sinkCmd.Process.Kill()
+	waitListening(addr)
+
+	step(fmt.Sprintf("postrider dispatch, %d workers", *workers))
+	cmd := exec.Command(bin, "dispatch", "--dir", dataDir)
+	cmd.Env = append(os.Environ(),
+		"POSTRIDER_SMTP_HOST=127.0.0.1", "POSTRIDER_SMTP_PORT="+strconv.Itoa(port), "POSTRIDER_SMTP_TLS=none",
+		"POSTRIDER_DISPATCH_WORKERS="+strconv.Itoa(*workers), "POSTRIDER_SENDER_ADDRESS=bench@postrider.test")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	started := time.Now()
+	must(cmd.Run())
+	took := time.Since(started)
+	rssKiB := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	sent, firstAt, claimedAt := report(dataDir)
+
+	step(fmt.Sprintf("smtp-source -d -s 20 -l 2048 -m %d (reference)", *n))
+	ref := exec.Command(source, "-d", "-s", "20", "-l", "2048", "-m", strconv.Itoa(*n),
+		"-f", "bench@postrider.test", "-t", "rcpt@bench.test", addr)
+	ref.Env = sinkCmd.Env
+	refStart := time.Now()
+	run(ref)
+	refTook := time.Since(refStart)
+
+	rate := float64(sent) / took.Seconds()
+	refRate := float64(*n) / refTook.Seconds()
+	fmt.Printf("\n| measure | value |\n|---|---|\n")
+	fmt.Printf("| messages sent and recorded | %d of %d |\n", sent, *n)
+	fmt.Printf("| postrider dispatch, whole process | %.2f s, %.0f messages/s |\n", took.Seconds(), rate)
+	fmt.Printf("| smtp-source (reference) | %.2f s, %.0f messages/s |\n", refTook.Seconds(), refRate)
+	fmt.Printf("| ratio to smtp-source | %.2f |\n", rate/refRate)
+	fmt.Printf("| peak RSS of postrider dispatch | %.1f MiB |\n", float64(rssKiB)/1024)
+	fmt.Printf("| CPU time of postrider dispatch | %.2f s (%.0f µs a message) |\n", cpu.Seconds(), cpu.Seconds()*1e6/float64(max(sent, 1)))
+	fmt.Printf("| process start to first message | %.0f ms |\n", firstAt.Sub(started).Seconds()*1000)
+	fmt.Printf("| run claimed to first message | %.0f ms |\n", firstAt.Sub(claimedAt).Seconds()*1000)
+	fmt.Printf("| workers | %d |\n", *workers)
+}
+
+// postfixTools unpacks smtp-sink and smtp-source from Debian's postfix
+// package into out/postfix, without installing a mail server.
+func postfixTools(out string) (sink, source string) {
+	dir := filepath.Join(out, "postfix")
+	sink, source = filepath.Join(dir, "usr/sbin/smtp-sink"), filepath.Join(dir, "usr/sbin/smtp-source")
+	if _, err := os.Stat(sink); err == nil {
+		return sink, source
+	}
+	step("fetching postfix's smtp-sink and smtp-source (apt-get download postfix)")
+	get := exec.Command("apt-get", "download", "postfix")
+	get.Dir = out
+	run(get)
+	debs, _ := filepath.Glob(filepath.Join(out, "postfix_*.deb"))
+	if len(debs) == 0 {
+		log.Fatal("apt-get download postfix left no .deb (run apt-get update first)")
+	}
+	run(exec.Command("dpkg", "-x", debs[0], dir))
+	return sink, source
+}
+
+// seed makes a data dir with one user, one list of n clients and one
+// mailing whose only window starts now.
+func seed(dataDir string, n int) {
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
+	must(app.Bootstrap())
+	must(app.RunAllMigrations())
+	defer app.ResetBootstrapState()
+
+	save := func(collection string, data map[string]any) *core.Record {
+		col, err := app.FindCollectionByNameOrId(collection)
+		must(err)
+		r := core.NewRecord(col)
+		r.Load(data)
+		must(app.Save(r))
+		return r
+	}
+	users, err := app.FindCollectionByNameOrId("users")
+	must(err)
+	user := core.NewRecord(users)
+	user.SetEmail("bench@postrider.test")
+	user.SetPassword("bench password")
+	user.SetVerified(true)
+	user.Set("role", "user")
+	user.Set("timezone", "UTC")
+	must(app.Save(user))
+	list := save("lists", map[string]any{"owner": user.Id, "name": "Everyone"})
+	now := types.NowDateTime().String()
+	_, err = app.NonconcurrentDB().NewQuery(`
+		WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < {:n})
+		INSERT INTO clients (id, owner, email, name, comment, lists, unsubscribed, created, updated)
+		SELECT printf('bench%010d', i), {:owner}, printf('client%d@bench.test', i), printf('Client %d', i), '',
+		       json_array({:list}), 0, {:now}, {:now}
+		FROM seq`).Bind(dbx.Params{"n": n, "owner": user.Id, "list": list.Id, "now": now}).Execute()
+	must(err)
+	body := "<h1>Postrider benchmark</h1><p>" + strings.Repeat("Every delivery is recorded before the next message goes out. ", 25) + "</p>"
+	m := save("mailings", map[string]any{"owner": user.Id, "subject": "Benchmark", "body": body, "lists": []string{list.Id}, "status": "created"})
+	start := types.NowDateTime()
+	save("schedules", map[string]any{"mailing": m.Id, "starts_at": start, "ends_at": start.Add(time.Hour), "period": "once", "next_run_at": start})
+}
+
+// report reads back how many deliveries were sent, when the first went out
+// and when the run was claimed.
+func report(dataDir string) (sent int, first, claimed time.Time) {
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
+	must(app.Bootstrap())
+	defer app.ResetBootstrapState()
+	var row struct {
+		Sent    int            `db:"sent"`
+		First   types.DateTime `db:"first"`
+		Claimed types.DateTime `db:"claimed"`
+	}
+	must(app.DB().NewQuery(`
+		SELECT (SELECT COUNT(*) FROM deliveries WHERE status = 'sent') AS sent,
+		       (SELECT MIN(sent_at) FROM deliveries WHERE status = 'sent') AS first,
+		       (SELECT MIN(started_at) FROM runs) AS claimed`).One(&row))
+	return row.Sent, row.First.Time(), row.Claimed.Time()
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func waitListening(addr string) {
+	for range 100 {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			bufio.NewReader(c).ReadString('\n')
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	log.Fatalf("smtp-sink did not listen on %s", addr)
+}
+
+func step(s string) { log.Printf("== %s", s) }
+
+func run(cmd *exec.Cmd) {
+	if cmd.Stdout == nil {
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	}
+	if err := cmd.Run(); err != nil {
+		log.Fatalf("%s: %v", strings.Join(cmd.Args, " "), err)
+	}
+}
+
+func must(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}

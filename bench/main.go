@@ -19,11 +19,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	_ "postrider/migrations"
+	"postrider/internal/seed"
 )
 
 func main() {
@@ -44,7 +43,8 @@ func main() {
 	dataDir := filepath.Join(abs, "pb_data")
 	must(os.RemoveAll(dataDir))
 	step(fmt.Sprintf("seeding %d clients, one mailing due now", *n))
-	seed(dataDir, *n)
+	_, err := seed.Mailing(dataDir, *n)
+	must(err)
 
 	port := freePort()
 	addr := "127.0.0.1:" + strconv.Itoa(port)
@@ -107,46 +107,6 @@ func postfixTools(out string) (sink, source string) {
 	}
 	run(exec.Command("dpkg", "-x", debs[0], dir))
 	return sink, source
-}
-
-// seed makes a data dir with one user, one list of n clients and one
-// mailing whose only window starts now.
-func seed(dataDir string, n int) {
-	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
-	must(app.Bootstrap())
-	must(app.RunAllMigrations())
-	defer app.ResetBootstrapState()
-
-	save := func(collection string, data map[string]any) *core.Record {
-		col, err := app.FindCollectionByNameOrId(collection)
-		must(err)
-		r := core.NewRecord(col)
-		r.Load(data)
-		must(app.Save(r))
-		return r
-	}
-	users, err := app.FindCollectionByNameOrId("users")
-	must(err)
-	user := core.NewRecord(users)
-	user.SetEmail("bench@postrider.test")
-	user.SetPassword("bench password")
-	user.SetVerified(true)
-	user.Set("role", "user")
-	user.Set("timezone", "UTC")
-	must(app.Save(user))
-	list := save("lists", map[string]any{"owner": user.Id, "name": "Everyone"})
-	now := types.NowDateTime().String()
-	_, err = app.NonconcurrentDB().NewQuery(`
-		WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < {:n})
-		INSERT INTO clients (id, owner, email, name, comment, lists, unsubscribed, created, updated)
-		SELECT printf('bench%010d', i), {:owner}, printf('client%d@bench.test', i), printf('Client %d', i), '',
-		       json_array({:list}), 0, {:now}, {:now}
-		FROM seq`).Bind(dbx.Params{"n": n, "owner": user.Id, "list": list.Id, "now": now}).Execute()
-	must(err)
-	body := "<h1>Postrider benchmark</h1><p>" + strings.Repeat("Every delivery is recorded before the next message goes out. ", 25) + "</p>"
-	m := save("mailings", map[string]any{"owner": user.Id, "subject": "Benchmark", "body": body, "lists": []string{list.Id}, "status": "created"})
-	start := types.NowDateTime()
-	save("schedules", map[string]any{"mailing": m.Id, "starts_at": start, "ends_at": start.Add(time.Hour), "period": "once", "next_run_at": start})
 }
 
 // report reads back how many deliveries were sent, when the first went out

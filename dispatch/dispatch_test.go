@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -576,5 +577,31 @@ func TestDryRunSendsNothing(t *testing.T) {
 	}
 	if runs, _ := w.app.FindAllRecords("runs"); len(runs) != 0 {
 		t.Fatalf("the dry run claimed %d runs", len(runs))
+	}
+}
+
+// POSTRIDER_DISPATCH_RATE spaces the messages over all connections: the
+// server sees them arrive no faster than the rate.
+func TestTheRateLimitSpacesMessages(t *testing.T) {
+	w := newWorld(t)
+	var arrivals []time.Time
+	var mu sync.Mutex
+	w.smtp.OnData = func(smtptest.Message) error {
+		mu.Lock()
+		arrivals = append(arrivals, time.Now())
+		mu.Unlock()
+		return nil
+	}
+	list := w.save("lists", map[string]any{"owner": w.user.Id, "name": "L"})
+	w.clients("c", 10, list.Id, nil)
+	m := w.mailing([]string{list.Id}, nil)
+	w.window(m, w.now, w.now.Add(time.Hour), "once")
+
+	if s := w.mustPass(dispatch.Options{Rate: 20, Workers: 4}); s.Sent != 10 {
+		t.Fatalf("summary %s", s)
+	}
+	// ten messages at 20 a second span at least nine intervals of 50 ms
+	if span := arrivals[len(arrivals)-1].Sub(arrivals[0]); span < 400*time.Millisecond {
+		t.Fatalf("10 messages arrived within %v: faster than 20 a second", span)
 	}
 }

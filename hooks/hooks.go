@@ -28,6 +28,7 @@ func Register(app core.App, cfg config.Config) {
 	bindMailings(app)
 	bindSchedules(app)
 	bindPosts(app)
+	bindDeliveries(app)
 	bindMail(app)
 
 	// mailings go out on their own: the dispatcher's cron inside serve

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 )
@@ -174,4 +175,27 @@ func TestPickedClientsAreCapped(t *testing.T) {
 		`{"subject":"s","body":"<p>b</p>","clients":[`+strings.Join(ids, ",")+`]}`, "mailings", "clients")
 	s.ExpectedContent = append(s.ExpectedContent, fmt.Sprintf("at most %d clients", max), "list")
 	s.Test(t)
+}
+
+// Deleting a mailing takes its windows, runs and delivery log with it.
+func TestDeletingAMailingDropsItsLog(t *testing.T) {
+	(&tests.ApiScenario{
+		Name:           "alice deletes her mailing",
+		Method:         http.MethodDelete,
+		URL:            "/api/collections/mailings/records/" + aliceMailing,
+		Headers:        map[string]string{"Authorization": tokens["alice"]},
+		TestAppFactory: newTestApp,
+		ExpectedStatus: 204,
+		AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+			for _, c := range []string{"schedules", "runs", "deliveries"} {
+				left, _ := app.CountRecords(c, dbx.HashExp{"mailing": aliceMailing})
+				if left != 0 {
+					t.Errorf("%d %s of the deleted mailing are left", left, c)
+				}
+			}
+			if n, _ := app.CountRecords("deliveries", dbx.HashExp{"mailing": bobMailing}); n != 1 {
+				t.Errorf("bob's log lost records: %d left", n)
+			}
+		},
+	}).Test(t)
 }

@@ -410,6 +410,12 @@ func TestDispatchCommandReportsAndFails(t *testing.T) {
 		if !strings.Contains(down.stderr, "cannot reach") || !strings.Contains(down.stderr, strconv.Itoa(closed)) {
 			t.Errorf("stderr does not say that 127.0.0.1:%d cannot be reached:\n%s", closed, down.stderr)
 		}
+		if n := strings.Count(down.stderr, "cannot reach"); n != 1 {
+			t.Errorf("the cause is said %d times, want once:\n%s", n, down.stderr)
+		}
+		if want := fmt.Sprintf("pending %d", clients); !strings.Contains(down.stdout, want) {
+			t.Errorf("the summary does not say %q:\n%s", want, down.stdout)
+		}
 		app := openData(t, dir)
 		if c := countDeliveries(t, app); c.Total != clients || c.Pending != clients || c.Sent != 0 {
 			t.Errorf("after the failed run: %+v; want %d deliveries, all pending", c, clients)

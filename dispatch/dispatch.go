@@ -81,7 +81,7 @@ type Summary struct {
 	Runs    int // runs claimed by this pass
 	Sent    int // messages accepted
 	Failed  int // messages refused for good
-	Pending int // messages left for the next pass after temporary failures
+	Pending int // messages left for a later pass in unfinished runs (after temporary failures, a stop, an unreachable server)
 	Skipped int // occurrences not sent: their window ended first
 	Busy    bool
 	Due     []Due // with DryRun: what a pass would send
@@ -173,10 +173,20 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 				p.log.Error("Dispatch pass stopped: the mail server cannot be reached; the messages stay pending",
 					slog.String("transport", p.transport.String()), slog.String("error", unreachable.err.Error()))
 			}
-			return p.summary, err
+			return p.finish(err)
 		}
 	}
-	return p.summary, p.updateStatuses(opts.Now().UTC())
+	return p.finish(p.updateStatuses(opts.Now().UTC()))
+}
+
+// finish counts what is left pending for a later pass, for the summary.
+func (p *pass) finish(err error) (Summary, error) {
+	var pending int
+	qErr := p.app.DB().NewQuery(`
+		SELECT COUNT(*) FROM deliveries d JOIN runs r ON r.id = d.run
+		WHERE r.status != 'done' AND d.status = 'pending'`).Row(&pending)
+	p.summary.Pending = pending
+	return p.summary, errors.Join(err, qErr)
 }
 
 // transportFor picks SMTP when a server is configured, else the outbox.

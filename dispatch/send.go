@@ -83,15 +83,18 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 		producerErr = s.produce(ctx, jobs)
 	}()
 
+	// the first worker that cannot reach the server stops the others; its
+	// error is the one reported (theirs only say they were cancelled)
 	var workers sync.WaitGroup
-	workerErrs := make([]error, p.opts.Workers)
-	for i := range p.opts.Workers {
+	var workerErr error
+	var firstErr sync.Once
+	for range p.opts.Workers {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			workerErrs[i] = s.work(ctx, jobs, outcomes)
-			if workerErrs[i] != nil {
-				cancel(workerErrs[i])
+			if err := s.work(ctx, jobs, outcomes); err != nil {
+				firstErr.Do(func() { workerErr = err })
+				cancel(err)
 			}
 		}()
 	}
@@ -115,7 +118,7 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 	case errors.Is(cause, errStopped):
 		return s.stopped(strings.TrimPrefix(cause.Error(), errStopped.Error()+": "))
 	}
-	if err := errors.Join(recordErr, producerErr, errors.Join(workerErrs...)); err != nil {
+	if err := errors.Join(recordErr, producerErr, workerErr); err != nil {
 		s.saveCounters()
 		return err
 	}
@@ -306,7 +309,6 @@ func (s *runSender) record(outcomes <-chan *outcome) error {
 				s.failed++
 				s.lastFail = o.reply
 			case deliveryPending:
-				s.p.summary.Pending++
 				s.lastFail = o.reply
 			}
 		}

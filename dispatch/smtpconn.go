@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ type SMTPConfig struct {
 	TLS       string // "none", "starttls" or "tls"
 	LocalName string // EHLO name; "localhost" when empty
 	Timeout   time.Duration
+	RootCAs   *x509.CertPool // the roots the server's certificate must chain to; nil = the system's
 }
 
 // ReplyError is an SMTP reply that refused a command. 4xx replies are
@@ -71,7 +73,7 @@ func dialSMTP(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
 	}
 	conn := raw
 	if cfg.TLS == "tls" {
-		tc := tls.Client(raw, &tls.Config{ServerName: cfg.Host})
+		tc := tls.Client(raw, &tls.Config{ServerName: cfg.Host, RootCAs: cfg.RootCAs})
 		tc.SetDeadline(time.Now().Add(timeout))
 		if err := tc.Handshake(); err != nil {
 			raw.Close()
@@ -115,7 +117,7 @@ func (c *smtpConn) open(cfg SMTPConfig) error {
 		if _, err := c.cmd("STARTTLS"); err != nil {
 			return fmt.Errorf("STARTTLS: %w", err)
 		}
-		tc := tls.Client(c.conn, &tls.Config{ServerName: cfg.Host})
+		tc := tls.Client(c.conn, &tls.Config{ServerName: cfg.Host, RootCAs: cfg.RootCAs})
 		if err := tc.Handshake(); err != nil {
 			return fmt.Errorf("STARTTLS handshake: %w", err)
 		}

@@ -3,6 +3,8 @@
 package smtptest
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -19,6 +22,8 @@ type Message struct {
 	From string
 	To   []string
 	Data []byte
+	TLS  bool   // the connection was encrypted
+	User string // who logged in, if anyone
 }
 
 // Server is an SMTP server listening on 127.0.0.1.
@@ -28,6 +33,9 @@ type Server struct {
 
 	// OnRcpt, when set, answers each RCPT TO: return an *smtp.SMTPError to refuse.
 	OnRcpt func(to string) error
+	// Username and Password, when set, are required (AUTH PLAIN) before MAIL.
+	Username, Password string
+
 	// OnData, when set, answers each message after it was read: return an
 	// *smtp.SMTPError to refuse it, ErrDrop to close the connection instead
 	// of answering, or sleep to be slow. A message refused or dropped is not kept.
@@ -40,7 +48,16 @@ type Server struct {
 }
 
 // Start listens on a free loopback port until the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { return start(t, nil, false) }
+
+// StartTLS is Start with STARTTLS offered (implicit: TLS from the first
+// byte instead), with a certificate for 127.0.0.1 that roots trusts.
+func StartTLS(t testing.TB, implicit bool) (s *Server, roots *x509.CertPool) {
+	cfg, roots := selfSigned(t)
+	return start(t, cfg, implicit), roots
+}
+
+func start(t testing.TB, tlsConfig *tls.Config, implicit bool) *Server {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -52,6 +69,10 @@ func Start(t testing.TB) *Server {
 		return &session{server: s, conn: c}, nil
 	}))
 	s.srv.Domain = "smtptest.localhost"
+	s.srv.TLSConfig = tlsConfig
+	if implicit {
+		l = tls.NewListener(l, tlsConfig)
+	}
 	s.srv.AllowInsecureAuth = true
 	s.srv.ReadTimeout = 10 * time.Second
 	s.srv.WriteTimeout = 10 * time.Second
@@ -94,12 +115,33 @@ type session struct {
 	conn   *smtp.Conn
 	from   string
 	to     []string
+	user   string
+}
+
+func (s *session) AuthMechanisms() []string {
+	if s.server.Username == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (s *session) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if user != s.server.Username || pass != s.server.Password {
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Bad credentials"}
+		}
+		s.user = user
+		return nil
+	}), nil
 }
 
 func (s *session) Reset()        { s.from, s.to = "", nil }
 func (s *session) Logout() error { return nil }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	if s.server.Username != "" && s.user == "" {
+		return smtp.ErrAuthRequired
+	}
 	s.from = from
 	return nil
 }
@@ -119,7 +161,8 @@ func (s *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	m := Message{From: s.from, To: append([]string(nil), s.to...), Data: data}
+	_, encrypted := s.conn.TLSConnectionState()
+	m := Message{From: s.from, To: append([]string(nil), s.to...), Data: data, TLS: encrypted, User: s.user}
 	if hook := s.server.OnData; hook != nil {
 		if err := hook(m); errors.Is(err, ErrDrop) {
 			s.conn.Conn().Close()

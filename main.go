@@ -27,7 +27,10 @@ func main() {
 		os.Exit(1)
 	}
 
-	app := pocketbase.New()
+	app := pocketbase.NewWithConfig(pocketbase.Config{
+		DefaultDev: osutils.IsProbablyGoRun(),
+		DBConnect:  dbConnect, // sqlite_cgo.go
+	})
 	app.RootCmd.Use = "postrider"
 	app.RootCmd.Short = "Postrider, a self-hosted mailing service"
 

@@ -101,6 +101,14 @@ func (w *world) mailing(lists []string, picked []string) *core.Record {
 	})
 }
 
+// listMailing makes n clients (c0@example.org …) in one list and a
+// mailing to that list.
+func (w *world) listMailing(n int) *core.Record {
+	list := w.save("lists", map[string]any{"owner": w.user.Id, "name": "L"})
+	w.clients("c", n, list.Id, nil)
+	return w.mailing([]string{list.Id}, nil)
+}
+
 // window adds a schedule as the API would leave it (next run = start).
 func (w *world) window(mailing *core.Record, start, end time.Time, period string) *core.Record {
 	return w.save("schedules", map[string]any{
@@ -315,9 +323,7 @@ func TestATemporaryRefusalIsRetriedAndSentOnce(t *testing.T) {
 		}
 		return nil
 	}
-	list := w.save("lists", map[string]any{"owner": w.user.Id, "name": "L"})
-	w.clients("c", 3, list.Id, nil)
-	m := w.mailing([]string{list.Id}, nil)
+	m := w.listMailing(3)
 	w.window(m, w.now, w.now.Add(time.Hour), "once")
 
 	if s := w.mustPass(dispatch.Options{}); s.Sent != 3 || s.Failed != 0 || s.Pending != 0 {
@@ -346,9 +352,7 @@ func TestADroppedConnectionIsRetriedOnANewOne(t *testing.T) {
 		}
 		return nil
 	}
-	list := w.save("lists", map[string]any{"owner": w.user.Id, "name": "L"})
-	w.clients("c", 4, list.Id, nil)
-	m := w.mailing([]string{list.Id}, nil)
+	m := w.listMailing(4)
 	w.window(m, w.now, w.now.Add(time.Hour), "once")
 
 	if s := w.mustPass(dispatch.Options{}); s.Sent != 4 {
@@ -370,9 +374,7 @@ func TestASlowServerTimesOutAndTheMessageWaitsForTheNextPass(t *testing.T) {
 		}
 		return nil
 	}
-	list := w.save("lists", map[string]any{"owner": w.user.Id, "name": "L"})
-	w.clients("c", 1, list.Id, nil)
-	m := w.mailing([]string{list.Id}, nil)
+	m := w.listMailing(1)
 	w.window(m, w.now, w.now.Add(time.Hour), "once")
 
 	s := w.mustPass(dispatch.Options{Timeout: 200 * time.Millisecond, RetryDelays: []time.Duration{}})
@@ -403,9 +405,7 @@ func TestAServerThatIsDownLeavesTheRunPendingUntilItIsBack(t *testing.T) {
 	s.SMTP.Port = deadPort
 	w.app.Save(s)
 
-	list := w.save("lists", map[string]any{"owner": w.user.Id, "name": "L"})
-	w.clients("c", 3, list.Id, nil)
-	m := w.mailing([]string{list.Id}, nil)
+	m := w.listMailing(3)
 	w.window(m, w.now, w.now.Add(time.Hour), "once")
 
 	sum, err := w.pass(dispatch.Options{})
@@ -432,9 +432,7 @@ func TestARunThatFailsForMostRecipientsPausesItsMailing(t *testing.T) {
 	w.smtp.OnRcpt = func(string) error {
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relay access denied"}
 	}
-	list := w.save("lists", map[string]any{"owner": w.user.Id, "name": "L"})
-	w.clients("c", 60, list.Id, nil)
-	m := w.mailing([]string{list.Id}, nil)
+	m := w.listMailing(60)
 	w.window(m, w.now, w.now.Add(time.Hour), "once")
 
 	s := w.mustPass(dispatch.Options{})
@@ -468,9 +466,7 @@ func TestARunThatFailsForMostRecipientsPausesItsMailing(t *testing.T) {
 
 func TestSeveralWindowsSendInEachAndTheStatusFollows(t *testing.T) {
 	w := newWorld(t)
-	list := w.save("lists", map[string]any{"owner": w.user.Id, "name": "L"})
-	w.clients("c", 2, list.Id, nil)
-	m := w.mailing([]string{list.Id}, nil)
+	m := w.listMailing(2)
 	day := 24 * time.Hour
 	w.window(m, w.now.Add(day), w.now.Add(day+time.Hour), "once")
 	w.window(m, w.now.Add(3*day), w.now.Add(5*day), "daily")
@@ -505,9 +501,7 @@ func TestSeveralWindowsSendInEachAndTheStatusFollows(t *testing.T) {
 
 func TestMissedOccurrencesAreSentOnceNotInABurst(t *testing.T) {
 	w := newWorld(t)
-	list := w.save("lists", map[string]any{"owner": w.user.Id, "name": "L"})
-	w.clients("c", 1, list.Id, nil)
-	m := w.mailing([]string{list.Id}, nil)
+	m := w.listMailing(1)
 	start := w.now.Add(-3*24*time.Hour - time.Hour) // three daily occurrences were missed
 	sched := w.window(m, start, w.now.Add(30*24*time.Hour), "daily")
 
@@ -525,9 +519,7 @@ func TestMissedOccurrencesAreSentOnceNotInABurst(t *testing.T) {
 
 func TestAWindowThatEndedUnsentIsClosedAndTheMailingCompletes(t *testing.T) {
 	w := newWorld(t)
-	list := w.save("lists", map[string]any{"owner": w.user.Id, "name": "L"})
-	w.clients("c", 1, list.Id, nil)
-	m := w.mailing([]string{list.Id}, nil)
+	m := w.listMailing(1)
 	sched := w.window(m, w.now.Add(-2*time.Hour), w.now.Add(-time.Hour), "once")
 
 	if s := w.mustPass(dispatch.Options{}); s.Sent != 0 || s.Skipped != 1 {
@@ -543,9 +535,7 @@ func TestWithoutSMTPMailGoesToTheOutbox(t *testing.T) {
 	s := w.app.Settings()
 	s.SMTP.Enabled = false
 	w.app.Save(s)
-	list := w.save("lists", map[string]any{"owner": w.user.Id, "name": "L"})
-	w.clients("c", 2, list.Id, nil)
-	m := w.mailing([]string{list.Id}, nil)
+	m := w.listMailing(2)
 	w.window(m, w.now, w.now.Add(time.Hour), "once")
 
 	if sum := w.mustPass(dispatch.Options{}); sum.Sent != 2 {
@@ -564,9 +554,7 @@ func TestWithoutSMTPMailGoesToTheOutbox(t *testing.T) {
 
 func TestDryRunSendsNothing(t *testing.T) {
 	w := newWorld(t)
-	list := w.save("lists", map[string]any{"owner": w.user.Id, "name": "L"})
-	w.clients("c", 3, list.Id, nil)
-	m := w.mailing([]string{list.Id}, nil)
+	m := w.listMailing(3)
 	sched := w.window(m, w.now, w.now.Add(time.Hour), "once")
 	s := w.mustPass(dispatch.Options{DryRun: true})
 	if len(s.Due) != 1 || s.Due[0].Recipients != 3 || s.Due[0].Mailing != m.Id || s.Sent != 0 {
@@ -592,9 +580,7 @@ func TestTheRateLimitSpacesMessages(t *testing.T) {
 		mu.Unlock()
 		return nil
 	}
-	list := w.save("lists", map[string]any{"owner": w.user.Id, "name": "L"})
-	w.clients("c", 10, list.Id, nil)
-	m := w.mailing([]string{list.Id}, nil)
+	m := w.listMailing(10)
 	w.window(m, w.now, w.now.Add(time.Hour), "once")
 
 	if s := w.mustPass(dispatch.Options{Rate: 20, Workers: 4}); s.Sent != 10 {

@@ -67,6 +67,7 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 	if err != nil {
 		return err
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, from: from.Address, cancel: cancel}
@@ -117,6 +118,9 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 		return s.pause()
 	case errors.Is(cause, errStopped):
 		return s.stopped(strings.TrimPrefix(cause.Error(), errStopped.Error()+": "))
+	case parent.Err() != nil: // the process is stopping: the rest waits for the next pass
+		s.saveCounters()
+		return parent.Err()
 	}
 	if err := errors.Join(recordErr, producerErr, workerErr); err != nil {
 		s.saveCounters()

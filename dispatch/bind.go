@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -94,11 +95,11 @@ server, say); what it could not send stays pending for the next pass.`,
 			} else {
 				fmt.Println(summary)
 			}
+			if ctx.Err() != nil {
+				fail(errors.New("interrupted; what was not sent stays pending for the next pass"))
+			}
 			if err != nil {
 				fail(err)
-			}
-			if ctx.Err() != nil {
-				fail(fmt.Errorf("interrupted; %s", "what was not sent stays pending for the next pass"))
 			}
 		},
 	}

@@ -5,6 +5,8 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"postrider/dispatch"
 )
 
 // startGrace is how far in the past a window may start, for clock skew
@@ -21,14 +23,15 @@ func bindSchedules(app core.App) {
 		return e.Next()
 	})
 
-	// a window is added to one of the caller's own mailings, starts now or
-	// later, and is first due at its start
+	// a window is added to one of the caller's own mailings that has not
+	// completed, starts now or later, and is first due at its start
 	app.OnRecordCreateRequest("schedules").BindFunc(func(e *core.RecordRequestEvent) error {
-		if !e.HasSuperuserAuth() {
-			mailing, err := e.App.FindRecordById("mailings", e.Record.GetString("mailing"))
-			if err != nil || mailing.GetString("owner") != e.Auth.Id {
-				return badField(e, "mailing", "validation_not_owner", "Choose one of your own mailings.")
-			}
+		mailing, err := e.App.FindRecordById("mailings", e.Record.GetString("mailing"))
+		if err != nil || (!e.HasSuperuserAuth() && mailing.GetString("owner") != e.Auth.Id) {
+			return badField(e, "mailing", "validation_not_owner", "Choose one of your own mailings.")
+		}
+		if err := checkOpen(e, mailing); err != nil {
+			return err
 		}
 		if err := checkStart(e); err != nil {
 			return err
@@ -39,7 +42,8 @@ func bindSchedules(app core.App) {
 	})
 
 	// a window stays with its mailing; its run times are the dispatcher's;
-	// moving its start to the past is refused like creating it there
+	// moving its start to the past is refused like creating it there; any
+	// change of its dates or period moves its next run accordingly
 	app.OnRecordUpdateRequest("schedules").BindFunc(func(e *core.RecordRequestEvent) error {
 		if fieldChanged(e.Record, "mailing") {
 			return badField(e, "mailing", "validation_immutable", "A window cannot move to another mailing.")
@@ -51,16 +55,62 @@ func bindSchedules(app core.App) {
 				}
 			}
 		}
+		if !fieldChanged(e.Record, "starts_at") && !fieldChanged(e.Record, "ends_at") && !fieldChanged(e.Record, "period") {
+			return e.Next()
+		}
+		mailing, err := e.App.FindRecordById("mailings", e.Record.GetString("mailing"))
+		if err != nil {
+			return err
+		}
+		if err := checkOpen(e, mailing); err != nil {
+			return err
+		}
 		if fieldChanged(e.Record, "starts_at") {
 			if err := checkStart(e); err != nil {
 				return err
 			}
-			if e.Record.GetDateTime("last_run_at").IsZero() {
-				e.Record.Set("next_run_at", e.Record.GetDateTime("starts_at"))
-			}
 		}
+		next, err := nextRun(e.App, e.Record, mailing)
+		if err != nil {
+			return err
+		}
+		e.Record.Set("next_run_at", next)
 		return e.Next()
 	})
+}
+
+// checkOpen refuses windows on a completed mailing: it sends nothing again,
+// whatever its windows say, so a new window there would silently never run.
+func checkOpen(e *core.RecordRequestEvent, mailing *core.Record) error {
+	if mailing.GetString("status") == "completed" {
+		return badField(e, "mailing", "validation_mailing_completed",
+			"This mailing has completed and sends nothing more: create a new mailing to send again.")
+	}
+	return nil
+}
+
+// nextRun is when an edited window is next due: its start if it has not run
+// yet, else its first occurrence after the last run (in the owner's time
+// zone), or never when that falls after the window's end.
+func nextRun(app core.App, window, mailing *core.Record) (time.Time, error) {
+	start, end := window.GetDateTime("starts_at").Time(), window.GetDateTime("ends_at").Time()
+	last := window.GetDateTime("last_run_at")
+	if last.IsZero() {
+		return start, nil
+	}
+	owner, err := app.FindRecordById("users", mailing.GetString("owner"))
+	if err != nil {
+		return time.Time{}, err
+	}
+	loc, err := time.LoadLocation(owner.GetString("timezone"))
+	if err != nil {
+		loc = time.UTC
+	}
+	next := dispatch.NextAfter(start, window.GetString("period"), loc, last.Time())
+	if next.After(end) {
+		return time.Time{}, nil
+	}
+	return next, nil
 }
 
 // checkStart refuses a window that starts in the past (beyond the grace).

@@ -199,3 +199,74 @@ func TestDeletingAMailingDropsItsLog(t *testing.T) {
 		},
 	}).Test(t)
 }
+
+// An edited window that already ran moves its next run to its first
+// occurrence after the last one, under the new period and end.
+func TestEditingAWindowMovesItsNextRun(t *testing.T) {
+	ranOnce := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		w, _ := app.FindRecordById("schedules", aliceSchedule)
+		start := w.GetDateTime("starts_at")
+		w.Set("last_run_at", start)
+		w.Set("next_run_at", start.Add(7*24*time.Hour))
+		if err := app.Save(w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nextIs := func(want func(start time.Time) time.Time) func(testing.TB, *tests.TestApp, *http.Response) {
+		return func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+			w, _ := app.FindRecordById("schedules", aliceSchedule)
+			got, start := w.GetDateTime("next_run_at").Time(), w.GetDateTime("starts_at").Time()
+			if !got.Equal(want(start)) {
+				t.Fatalf("next_run_at %v, want %v", got, want(start))
+			}
+		}
+	}
+	scenarios := []tests.ApiScenario{
+		{
+			Name:   "weekly becomes daily after a run",
+			Method: http.MethodPatch, URL: "/api/collections/schedules/records/" + aliceSchedule,
+			Body:           strings.NewReader(`{"period":"daily"}`),
+			Headers:        map[string]string{"Authorization": tokens["alice"]},
+			TestAppFactory: newTestApp, BeforeTestFunc: ranOnce,
+			ExpectedStatus: 200, ExpectedContent: []string{`"period":"daily"`},
+			AfterTestFunc: nextIs(func(start time.Time) time.Time { return start.Add(24 * time.Hour) }),
+		},
+		{
+			Name:   "the end moved before the next occurrence closes the window",
+			Method: http.MethodPatch, URL: "/api/collections/schedules/records/" + aliceSchedule,
+			Body:           strings.NewReader(`{"ends_at":"` + when(3*24*time.Hour) + `"}`),
+			Headers:        map[string]string{"Authorization": tokens["alice"]},
+			TestAppFactory: newTestApp, BeforeTestFunc: ranOnce,
+			ExpectedStatus: 200, ExpectedContent: []string{`"next_run_at":""`},
+			AfterTestFunc: nextIs(func(time.Time) time.Time { return time.Time{} }),
+		},
+	}
+	completed := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		m, _ := app.FindRecordById("mailings", aliceMailing)
+		m.Set("status", "completed")
+		if err := app.Save(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add := refused("a window on a completed mailing", http.MethodPost, "/api/collections/schedules/records", "alice",
+		`{"mailing":"`+aliceMailing+`","starts_at":"`+when(time.Hour)+`","ends_at":"`+when(2*time.Hour)+`","period":"once"}`, "schedules", "mailing")
+	add.ExpectedContent = append(add.ExpectedContent, "create a new mailing")
+	move := refused("moving a window of a completed mailing", http.MethodPatch, "/api/collections/schedules/records/"+aliceSchedule, "alice",
+		`{"ends_at":"`+when(90*24*time.Hour)+`"}`, "schedules", "mailing")
+	countAfter := move.AfterTestFunc
+	move.AfterTestFunc = func(t testing.TB, app *tests.TestApp, res *http.Response) {
+		countAfter(t, app, res)
+		w, _ := app.FindRecordById("schedules", aliceSchedule)
+		if w.GetDateTime("ends_at").Time().After(time.Now().Add(60 * 24 * time.Hour)) {
+			t.Fatalf("the window moved to end at %v", w.GetDateTime("ends_at"))
+		}
+	}
+	for _, s := range []tests.ApiScenario{add, move} {
+		count := s.BeforeTestFunc
+		s.BeforeTestFunc = func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) { completed(t, app, e); count(t, app, e) }
+		scenarios = append(scenarios, s)
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}

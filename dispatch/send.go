@@ -175,9 +175,10 @@ var errStopped = errors.New("stopped")
 
 // work sends jobs over one session, reopening it when it breaks; temporary
 // failures are retried with back-off, then left pending for the next pass.
-// Each message travels while the previous outcome is being recorded, but is
-// completed only once that outcome is in the database: a crash can repeat
-// at most the one message a connection had in flight.
+// Each message's envelope is exchanged while the previous outcome is being
+// recorded, but the message itself goes out only once that outcome is in
+// the database: a crash can repeat at most the one message a connection had
+// in flight.
 // It returns an error only when the transport cannot be reached at all.
 func (s *runSender) work(ctx context.Context, jobs <-chan job, outcomes chan<- *outcome) error {
 	var sess session

@@ -222,10 +222,11 @@ func (c *smtpConn) reply() (string, error) {
 	return strconv.Itoa(code) + " " + msg, nil
 }
 
-// begin starts one message to one recipient and transmits all of it but
-// the terminating dot: the server accepts nothing until end. data must be
-// dot-stuffed and end with CRLF. After a refusal the session is reset and
-// stays usable; after a network error it is broken.
+// begin starts one message to one recipient: the envelope (MAIL, RCPT,
+// DATA) is exchanged and the message waits in the buffer; the server
+// accepts nothing until end, which sends it with its terminating dot in one
+// write. data must be dot-stuffed and end with CRLF. After a refusal the
+// session is reset and stays usable; after a network error it is broken.
 func (c *smtpConn) begin(from, to string, data []byte) error {
 	c.conn.SetDeadline(time.Now().Add(c.timeout))
 	if c.pipelining {
@@ -250,11 +251,11 @@ func (c *smtpConn) begin(from, to string, data []byte) error {
 			}
 		}
 	}
-	c.w.Write(data)
-	return c.flush()
+	_, err := c.w.Write(data) // goes out with the dot, in one write
+	return err
 }
 
-// end sends the terminating dot of the message begun and returns the
+// end sends the message begun with its terminating dot and returns the
 // server's final reply.
 func (c *smtpConn) end() (string, error) {
 	c.conn.SetDeadline(time.Now().Add(c.timeout))

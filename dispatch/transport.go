@@ -18,11 +18,11 @@ type transport interface {
 }
 
 // session carries messages one at a time, each in two steps, so that the
-// next message travels while the previous outcome is being recorded and
-// yet nothing is delivered before it is.
+// next message's envelope is exchanged while the previous outcome is being
+// recorded and yet nothing is delivered before it is.
 type session interface {
-	// begin transmits a message (dot-stuffed, CRLF-terminated) from from to
-	// to, all but its end: nothing is delivered yet.
+	// begin starts a message (dot-stuffed, CRLF-terminated) from from to
+	// to: nothing is delivered yet.
 	begin(from, to string, data []byte) error
 	// end completes the message begun and returns the receiving side's reply.
 	end() (string, error)

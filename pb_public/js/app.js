@@ -1,0 +1,96 @@
+// The web app: one page, its views chosen by the address (the server
+// answers every unknown path with index.html).
+
+import { pb, user } from './api.js';
+import { t, lang, setLang, languages } from './i18n.js';
+import { h } from './ui.js';
+import * as auth from './views/auth.js';
+
+// path → view; needsAuth views send anonymous visitors to the login page
+const routes = {
+  '/': { view: home },
+  '/signup': { view: auth.signup },
+  '/login': { view: auth.login },
+  '/confirm': { view: auth.confirm },
+  '/forgot': { view: auth.forgot },
+  '/reset-password': { view: auth.resetPassword },
+  '/profile': { view: auth.profile, needsAuth: true },
+};
+
+const main = document.getElementById('app');
+const header = document.getElementById('header');
+
+export function go(path) {
+  history.pushState({}, '', path);
+  render();
+}
+
+function render() {
+  const route = routes[location.pathname] || { view: notFound };
+  renderHeader();
+  main.replaceChildren();
+  if (route.needsAuth && !user()) {
+    main.append(h('p', { class: 'message err', role: 'alert' }, t('auth.required')));
+    main.append(auth.login({ go }));
+    return;
+  }
+  main.append(route.view({ go }));
+  main.querySelector('h1')?.setAttribute('tabindex', '-1');
+}
+
+function renderHeader() {
+  const me = user();
+  const link = (href, label) => h('a', { href, 'data-link': true, 'aria-current': location.pathname === href ? 'page' : null }, label);
+  const logout = h('button', { type: 'button', class: 'link', id: 'logout' }, t('nav.logout'));
+  logout.addEventListener('click', () => {
+    pb.authStore.clear();
+    go('/');
+  });
+  const switcher = h('select', { id: 'lang', 'aria-label': t('nav.language') },
+    Object.entries(languages).map(([code, name]) => h('option', { value: code, selected: code === lang() }, name)));
+  switcher.addEventListener('change', () => {
+    setLang(switcher.value);
+    render();
+  });
+  header.replaceChildren(
+    h('a', { href: '/', 'data-link': true, class: 'brand' }, t('app.name')),
+    h('nav', { 'aria-label': 'main' },
+      link('/', t('nav.home')),
+      me ? [link('/profile', t('nav.profile')), logout] : [link('/login', t('nav.login')), link('/signup', t('nav.signup'))],
+    ),
+    switcher,
+  );
+}
+
+function home() {
+  const me = user();
+  document.title = t('app.name');
+  if (me) {
+    return h('section', { class: 'card' },
+      h('h1', {}, t('home.welcome', { name: me.name || me.email })),
+      h('p', {}, t('home.soon')));
+  }
+  return h('section', { class: 'card' },
+    h('h1', {}, t('app.name')),
+    h('p', { class: 'lead' }, t('app.tagline')),
+    h('p', {}, t('home.pitch')),
+    h('p', {}, h('a', { href: '/signup', 'data-link': true, class: 'button' }, t('nav.signup')), ' ',
+      h('a', { href: '/login', 'data-link': true }, t('nav.login'))));
+}
+
+function notFound() {
+  document.title = t('notfound.title');
+  return h('section', { class: 'card' }, h('h1', {}, t('notfound.title')), h('p', {}, t('notfound.text')));
+}
+
+// in-app links change the view without reloading the page
+document.addEventListener('click', (ev) => {
+  const a = ev.target.closest('a[data-link]');
+  if (!a || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button !== 0) return;
+  ev.preventDefault();
+  go(a.getAttribute('href'));
+});
+window.addEventListener('popstate', render);
+pb.authStore.onChange(() => renderHeader());
+
+render();

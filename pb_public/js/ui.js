@@ -1,0 +1,115 @@
+// Small DOM helpers. Text always goes in as text (textContent), never as
+// HTML: nothing a user typed can become markup on a page.
+
+import { t, has } from './i18n.js';
+
+// h makes an element: h('p', {class: 'x', id: 'y', 'aria-live': 'polite'}, 'text', child…)
+// Keys starting with "on" bind listeners; others are attributes.
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (v == null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c == null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+// field makes a labelled input with a place for its error right below it.
+// The error is tied to the input (aria-describedby) and read out when it
+// appears.
+export function field(form, name, { label, type = 'text', autocomplete, required = false, value = '', help, list, minlength } = {}) {
+  const id = `${form}-${name}`;
+  const input = h('input', {
+    id, name, type, autocomplete, required, list, minlength,
+    'aria-describedby': `${id}-error${help ? ` ${id}-help` : ''}`,
+  });
+  input.value = value;
+  return h('div', { class: 'field' },
+    h('label', { for: id }, label),
+    input,
+    help ? h('p', { class: 'help', id: `${id}-help` }, help) : null,
+    h('p', { class: 'field-error', id: `${id}-error`, 'aria-live': 'polite' }),
+  );
+}
+
+// message is a status line for a form or a page: role=status for news,
+// role=alert for errors.
+export function message(id) {
+  return h('p', { id, class: 'message', role: 'status', 'aria-live': 'polite' });
+}
+
+export function say(el, text, kind = 'ok') {
+  el.textContent = text;
+  el.className = `message ${kind}`;
+  el.setAttribute('role', kind === 'err' ? 'alert' : 'status');
+}
+
+export function clearErrors(form) {
+  for (const p of form.querySelectorAll('.field-error')) p.textContent = '';
+  for (const i of form.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+}
+
+// checkForm shows, beside each field, what the browser can tell is wrong
+// before anything is sent (empty, not an email, too short, the two
+// passwords differ), all at once, and focuses the first; it returns
+// whether the form may be sent. The server checks everything again.
+export function checkForm(form) {
+  let first = null;
+  const bad = (input, key, vars) => {
+    form.querySelector(`#${input.id}-error`).textContent = t(key, vars);
+    input.setAttribute('aria-invalid', 'true');
+    first ??= input;
+  };
+  for (const input of form.querySelectorAll('input')) {
+    const v = input.validity;
+    if (v.valueMissing) bad(input, 'err.validation_required');
+    else if (v.typeMismatch && input.type === 'email') bad(input, 'err.validation_is_email');
+    else if (v.tooShort) bad(input, 'err.too_short', { min: input.minLength });
+  }
+  const pw = form.elements.namedItem('password');
+  const again = form.elements.namedItem('passwordConfirm');
+  if (pw && again && again.value && pw.value !== again.value && !again.hasAttribute('aria-invalid')) {
+    bad(again, 'err.validation_values_mismatch');
+  }
+  first?.focus();
+  return first == null;
+}
+
+// fieldErrors puts the API's field errors beside their fields and focuses
+// the first; it returns false when the error named no field of the form.
+export function fieldErrors(form, err) {
+  const data = err?.response?.data || {};
+  let first = null;
+  for (const [name, e] of Object.entries(data)) {
+    const input = form.elements.namedItem(name);
+    if (!input) continue;
+    const key = `err.${e.code}`;
+    form.querySelector(`#${input.id}-error`).textContent = has(key) ? t(key) : e.message;
+    input.setAttribute('aria-invalid', 'true');
+    first ??= input;
+  }
+  first?.focus();
+  return first != null;
+}
+
+// problem says what went wrong with a request, in the user's words.
+export function problem(err) {
+  if (err?.status === 0) return t('common.offline');
+  return t('common.error');
+}
+
+// busy disables a form's button while a request runs.
+export async function busy(form, fn) {
+  const button = form.querySelector('button[type=submit]');
+  button.disabled = true;
+  try {
+    return await fn();
+  } finally {
+    button.disabled = false;
+  }
+}

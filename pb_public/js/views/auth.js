@@ -1,0 +1,204 @@
+// The account pages: sign up, confirm, log in, forgotten password, profile.
+
+import { pb, user, browserTimeZone } from '../api.js';
+import { t } from '../i18n.js';
+import { h, field, message, say, clearErrors, checkForm, fieldErrors, problem, busy } from '../ui.js';
+
+function page(title, ...content) {
+  document.title = `${title} · ${t('app.name')}`;
+  return h('section', { class: 'card' }, h('h1', {}, title), ...content);
+}
+
+export function signup({ go }) {
+  const status = message('signup-status');
+  const form = h('form', { id: 'signup', novalidate: true },
+    field('signup', 'email', { label: t('field.email'), type: 'email', autocomplete: 'email', required: true }),
+    field('signup', 'password', { label: t('field.password'), type: 'password', autocomplete: 'new-password', required: true, minlength: 8 }),
+    field('signup', 'passwordConfirm', { label: t('field.passwordConfirm'), type: 'password', autocomplete: 'new-password', required: true, minlength: 8 }),
+    field('signup', 'name', { label: t('field.name'), autocomplete: 'name' }),
+    h('button', { type: 'submit' }, t('signup.submit')),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    if (!checkForm(form)) return;
+    const data = Object.fromEntries(new FormData(form));
+    data.timezone = browserTimeZone();
+    await busy(form, async () => {
+      try {
+        await pb.collection('users').create(data);
+        form.hidden = true;
+        say(status, t('signup.done', { email: data.email }));
+      } catch (err) {
+        if (!fieldErrors(form, err)) say(status, problem(err), 'err');
+      }
+    });
+  });
+  return page(t('signup.title'), form, status,
+    h('p', {}, t('signup.haveAccount'), ' ', h('a', { href: '/login', 'data-link': true }, t('nav.login'))));
+}
+
+export function login({ go }) {
+  const status = message('login-status');
+  const resend = h('button', { type: 'button', class: 'secondary', hidden: true }, t('login.resend'));
+  const form = h('form', { id: 'login', novalidate: true },
+    field('login', 'identity', { label: t('field.email'), type: 'email', autocomplete: 'email', required: true }),
+    field('login', 'password', { label: t('field.password'), type: 'password', autocomplete: 'current-password', required: true }),
+    h('button', { type: 'submit' }, t('login.submit')),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    if (!checkForm(form)) return;
+    resend.hidden = true;
+    const { identity, password } = Object.fromEntries(new FormData(form));
+    await busy(form, async () => {
+      try {
+        await pb.collection('users').authWithPassword(identity, password);
+        go('/');
+      } catch (err) {
+        const code = err?.response?.data?.identity?.code;
+        if (code === 'email_not_confirmed') {
+          say(status, t('login.unconfirmed'), 'err');
+          resend.hidden = false;
+        } else if (code === 'account_blocked') {
+          say(status, t('login.blocked'), 'err');
+        } else if (err?.status === 400 && !Object.keys(err?.response?.data || {}).length) {
+          say(status, t('login.wrong'), 'err');
+        } else if (!fieldErrors(form, err)) {
+          say(status, problem(err), 'err');
+        }
+      }
+    });
+  });
+  resend.addEventListener('click', async () => {
+    const email = form.elements.identity.value;
+    try {
+      await pb.collection('users').requestVerification(email);
+      say(status, t('login.resent', { email }));
+      resend.hidden = true;
+    } catch (err) {
+      say(status, problem(err), 'err');
+    }
+  });
+  return page(t('login.title'), form, status, resend,
+    h('p', {}, h('a', { href: '/forgot', 'data-link': true }, t('login.forgot'))),
+    h('p', {}, t('login.noAccount'), ' ', h('a', { href: '/signup', 'data-link': true }, t('nav.signup'))));
+}
+
+export function confirm() {
+  const status = h('p', { id: 'status', class: 'message', role: 'status', 'aria-live': 'polite' }, t('confirm.working'));
+  const next = h('p', { hidden: true }, h('a', { href: '/login', 'data-link': true }, t('nav.login')));
+  const token = new URLSearchParams(location.search).get('token');
+  if (!token) {
+    say(status, t('confirm.noToken'), 'err');
+  } else {
+    pb.collection('users').confirmVerification(token)
+      .then(() => { say(status, t('confirm.ok')); next.hidden = false; })
+      .catch(() => say(status, t('confirm.bad'), 'err'));
+  }
+  return page(t('confirm.title'), status, next);
+}
+
+export function forgot() {
+  const status = message('forgot-status');
+  const form = h('form', { id: 'forgot', novalidate: true },
+    field('forgot', 'email', { label: t('field.email'), type: 'email', autocomplete: 'email', required: true }),
+    h('button', { type: 'submit' }, t('forgot.submit')),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    if (!checkForm(form)) return;
+    const { email } = Object.fromEntries(new FormData(form));
+    await busy(form, async () => {
+      try {
+        await pb.collection('users').requestPasswordReset(email);
+        form.hidden = true;
+        say(status, t('forgot.done', { email }));
+      } catch (err) {
+        if (!fieldErrors(form, err)) say(status, problem(err), 'err');
+      }
+    });
+  });
+  return page(t('forgot.title'), form, status);
+}
+
+export function resetPassword() {
+  const status = message('reset-status');
+  const token = new URLSearchParams(location.search).get('token') || '';
+  const form = h('form', { id: 'reset', novalidate: true },
+    field('reset', 'password', { label: t('field.password'), type: 'password', autocomplete: 'new-password', required: true, minlength: 8 }),
+    field('reset', 'passwordConfirm', { label: t('field.passwordConfirm'), type: 'password', autocomplete: 'new-password', required: true, minlength: 8 }),
+    h('button', { type: 'submit' }, t('reset.submit')),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    if (!checkForm(form)) return;
+    const { password, passwordConfirm } = Object.fromEntries(new FormData(form));
+    await busy(form, async () => {
+      try {
+        await pb.collection('users').confirmPasswordReset(token, password, passwordConfirm);
+        form.hidden = true;
+        say(status, t('reset.done'));
+      } catch (err) {
+        if (fieldErrors(form, err)) return;
+        say(status, err?.response?.data?.token ? t('reset.bad') : problem(err), 'err');
+      }
+    });
+  });
+  return page(t('reset.title'), form, status);
+}
+
+export function profile({ go }) {
+  const me = user();
+  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  const status = message('profile-status');
+  const form = h('form', { id: 'profile', novalidate: true },
+    field('profile', 'name', { label: t('field.name'), autocomplete: 'name', value: me.name || '' }),
+    field('profile', 'timezone', { label: t('field.timezone'), value: me.timezone || 'UTC', list: 'timezones', help: t('profile.timezoneHelp') }),
+    h('datalist', { id: 'timezones' }, zones.map((z) => h('option', { value: z }))),
+    h('button', { type: 'submit' }, t('common.save')),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    if (!checkForm(form)) return;
+    await busy(form, async () => {
+      try {
+        await pb.collection('users').update(me.id, Object.fromEntries(new FormData(form)));
+        say(status, t('common.saved'));
+      } catch (err) {
+        if (!fieldErrors(form, err)) say(status, problem(err), 'err');
+      }
+    });
+  });
+
+  const pwStatus = message('password-status');
+  const pwForm = h('form', { id: 'password', novalidate: true },
+    field('password', 'oldPassword', { label: t('field.oldPassword'), type: 'password', autocomplete: 'current-password', required: true }),
+    field('password', 'password', { label: t('field.password'), type: 'password', autocomplete: 'new-password', required: true, minlength: 8 }),
+    field('password', 'passwordConfirm', { label: t('field.passwordConfirm'), type: 'password', autocomplete: 'new-password', required: true, minlength: 8 }),
+    h('button', { type: 'submit' }, t('profile.passwordSubmit')),
+  );
+  pwForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(pwForm);
+    if (!checkForm(pwForm)) return;
+    const data = Object.fromEntries(new FormData(pwForm));
+    await busy(pwForm, async () => {
+      try {
+        await pb.collection('users').update(me.id, data);
+        // a new password ends every session: log in again with it
+        await pb.collection('users').authWithPassword(me.email, data.password);
+        pwForm.reset();
+        say(pwStatus, t('profile.passwordDone'));
+      } catch (err) {
+        if (!fieldErrors(pwForm, err)) say(pwStatus, problem(err), 'err');
+      }
+    });
+  });
+  return page(t('profile.title'), h('p', {}, me.email), form, status,
+    h('h2', {}, t('profile.passwordTitle')), pwForm, pwStatus);
+}

@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,16 +68,28 @@ func browser(t *testing.T) context.Context {
 // page runs steps in the tab with a time limit, and reads the text of sel.
 func page(t *testing.T, ctx context.Context, sel string, steps ...chromedp.Action[chromedp.Void]) string {
 	t.Helper()
+	tab := ctx
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatalf("in the browser: %v", err)
+		t.Fatalf("in the browser: %v\n%s", err, pageText(tab))
 	}
 	text, err := chromedp.Run(ctx, chromedp.Text(sel))
 	if err != nil {
 		t.Fatalf("reading %s: %v", sel, err)
 	}
 	return text
+}
+
+// pageText is what the tab shows, for a failing test's output.
+func pageText(tab context.Context) string {
+	ctx, cancel := context.WithTimeout(tab, 5*time.Second)
+	defer cancel()
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText`))
+	if err != nil {
+		return "(the page cannot be read: " + err.Error() + ")"
+	}
+	return "the page shows:\n" + text
 }
 
 // The link in the sign-up mail opens the web app's confirm page, which
@@ -263,4 +276,190 @@ func superuserToken(t *testing.T, in *instance) string {
 		t.Fatal("the superuser cannot log in")
 	}
 	return auth.Token
+}
+
+// confirmedUser signs an account up through the API, confirms it with the
+// token of its own mail in the outbox, and returns its auth token.
+func confirmedUser(t *testing.T, in *instance, email string) string {
+	t.Helper()
+	in.must(200, "POST", "/api/collections/users/records", "", map[string]any{
+		"email": email, "password": "a long password", "passwordConfirm": "a long password", "name": strings.Split(email, "@")[0],
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		files, _ := filepath.Glob(filepath.Join(in.dataDir, "outbox", "*.eml"))
+		for _, f := range files {
+			raw, err := os.ReadFile(f)
+			if err != nil || !strings.Contains(string(raw), "<"+email+">") {
+				continue
+			}
+			link := linkIn(t, raw)
+			in.must(204, "POST", "/api/collections/users/confirm-verification", "",
+				map[string]any{"token": link[strings.Index(link, "token=")+len("token="):]})
+			var auth struct{ Token string }
+			in.call("POST", "/api/collections/users/auth-with-password", "", map[string]any{"identity": email, "password": "a long password"}, &auth)
+			return auth.Token
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no confirmation mail for %s", email)
+	return ""
+}
+
+// logInAs logs the browser in through the login form.
+func logInAs(t *testing.T, ctx context.Context, in *instance, email string) {
+	t.Helper()
+	page(t, ctx, "h1", steps(
+		chromedp.Navigate(in.url+"/login"),
+		chromedp.WaitVisible("#login-identity"),
+		fill(map[string]string{"login-identity": email, "login-password": "a long password"}),
+		chromedp.Click("#login button[type=submit]"),
+		chromedp.WaitVisible("#logout"),
+	)...)
+}
+
+// rowsOf reads the visible rows of a table: the text of each row's cells.
+func rowsOf(t *testing.T, ctx context.Context, table string) []string {
+	t.Helper()
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](fmt.Sprintf(
+		`[...document.querySelectorAll('%s tbody tr')].map(r => [...r.cells].map(c => c.innerText.trim()).join(' | '))`, table)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// waitRows waits until the table shows n rows that are not the loading line.
+func waitRows(table string, n int) chromedp.Action[chromedp.Void] {
+	poll := chromedp.Poll[bool](fmt.Sprintf(`(() => { const b = document.querySelector('%s tbody');
+		return b != null && b.querySelectorAll('tr[data-id], tr[data-email]').length === %d && !b.innerText.includes('…'); })()`, table, n))
+	return func(ctx context.Context, target *chromedp.Target) (chromedp.Void, error) {
+		_, err := poll(ctx, target)
+		return chromedp.Void{}, err
+	}
+}
+
+var acceptDialogs = chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`)
+
+// A user keeps lists and clients in the browser: creates, searches,
+// filters, pages, puts many into a list and takes them out, deletes; every
+// bad input is refused beside its field; another user sees none of it.
+func TestBrowserListsAndClients(t *testing.T) {
+	ctx := browser(t)
+	in := serve(t, nil)
+	aliceToken := confirmedUser(t, in, "alice@example.com")
+	confirmedUser(t, in, "bob@example.com")
+	logInAs(t, ctx, in, "alice@example.com")
+
+	// a list, and the same name again refused beside the field
+	page(t, ctx, "h1", steps(
+		chromedp.Navigate(in.url+"/lists"),
+		chromedp.WaitVisible("#new-list-name"),
+		fill(map[string]string{"new-list-name": "Customers"}),
+		chromedp.Click("#new-list button[type=submit]"),
+		waitRows("#lists-table", 1),
+	)...)
+	if rows := rowsOf(t, ctx, "#lists-table"); len(rows) != 1 || !strings.HasPrefix(rows[0], "Customers | 0") {
+		t.Fatalf("lists: %q", rows)
+	}
+	msg := page(t, ctx, "#new-list-name-error", steps(
+		fill(map[string]string{"new-list-name": "customers"}),
+		chromedp.Click("#new-list button[type=submit]"),
+		chromedp.WaitVisible("#new-list-name-error"),
+	)...)
+	mustContain(t, "a second list of the same name", msg, "already")
+
+	// clients: one in the list, one not, one refused
+	addClient := func(email, list string) {
+		page(t, ctx, "h1", steps(
+			fill(map[string]string{"client-email": email, "client-name": "Name of " + email}),
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const s = document.querySelector('#client-list');
+				s.value = [...s.options].find(o => o.text === %q)?.value ?? ''; })()`, list)),
+			chromedp.Click("#client button[type=submit]"),
+			chromedp.WaitVisible("#clients-status.ok"),
+		)...)
+	}
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/clients"), chromedp.WaitVisible("#client-email"), waitRows("#clients-table", 0))
+	addClient("ann@example.org", "Customers")
+	addClient("ben@example.org", "")
+	page(t, ctx, "h1", waitRows("#clients-table", 2))
+	msg = page(t, ctx, "#client-email-error", steps(
+		fill(map[string]string{"client-email": "ANN@example.org"}),
+		chromedp.Click("#client button[type=submit]"),
+		chromedp.WaitVisible("#client-email-error"),
+	)...)
+	mustContain(t, "a client with an email already there", msg, "already")
+	msg = page(t, ctx, "#client-email-error", steps(
+		fill(map[string]string{"client-email": "not an email"}),
+		chromedp.Click("#client button[type=submit]"),
+		chromedp.WaitVisible("#client-email-error"),
+	)...)
+	mustContain(t, "a client with a bad email", msg, "email address")
+
+	// search, then filter by the list
+	page(t, ctx, "h1", steps(fill(map[string]string{"clients-search": "ben"}),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#clients-search').form.requestSubmit()`),
+		waitRows("#clients-table", 1))...)
+	if q, _ := chromedp.Run(ctx, chromedp.Location()); !strings.Contains(q, "q=ben") {
+		t.Fatalf("the search is not in the address: %s", q)
+	}
+	if rows := rowsOf(t, ctx, "#clients-table"); !strings.Contains(rows[0], "ben@example.org") {
+		t.Fatalf("searching ben: %q", rows)
+	}
+	page(t, ctx, "h1",
+		chromedp.Evaluate[chromedp.Void](`(() => { document.querySelector('#clients-search').value = '';
+			const f = document.querySelector('#clients-filter'); f.value = [...f.options].find(o => o.text === 'Customers').value;
+			f.dispatchEvent(new Event('change')); })()`),
+		waitRows("#clients-table", 1))
+	if rows := rowsOf(t, ctx, "#clients-table"); !strings.Contains(rows[0], "ann@example.org") {
+		t.Fatalf("the Customers list: %q", rows)
+	}
+
+	// both into the list at once, then one out again
+	bulk := func(button string) {
+		page(t, ctx, "h1",
+			chromedp.Evaluate[chromedp.Void](`(() => { const f = document.querySelector('#clients-filter'); f.value = ''; f.dispatchEvent(new Event('change')); })()`),
+			waitRows("#clients-table", 2),
+			chromedp.Click("#clients-all"),
+			chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#bulk-list'); s.value = [...s.options].find(o => o.text === 'Customers').value; })()`),
+			chromedp.Click(button),
+			chromedp.WaitVisible("#clients-status.ok"))
+	}
+	bulk("#bulk-add")
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/lists"), waitRows("#lists-table", 1))
+	if rows := rowsOf(t, ctx, "#lists-table"); !strings.HasPrefix(rows[0], "Customers | 2") {
+		t.Fatalf("after adding both: %q", rows)
+	}
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 2))
+	bulk("#bulk-remove")
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/lists"), waitRows("#lists-table", 1))
+	if rows := rowsOf(t, ctx, "#lists-table"); !strings.HasPrefix(rows[0], "Customers | 0") {
+		t.Fatalf("after taking both out: %q", rows)
+	}
+
+	// pages of 50
+	for i := range 53 {
+		in.must(200, "POST", "/api/collections/clients/records", aliceToken, map[string]any{"email": fmt.Sprintf("many%02d@example.org", i)})
+	}
+	pageLine := page(t, ctx, "#clients-page", chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 50))
+	mustContain(t, "the pager", pageLine, "Page 1 of 2 (55 clients)")
+	page(t, ctx, "h1", chromedp.Click(".pager button:last-child"), waitRows("#clients-table", 5))
+
+	// delete one, after the confirmation
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/clients?q=ben"), waitRows("#clients-table", 1), acceptDialogs,
+		chromedp.Click(`#clients-table tr[data-email="ben@example.org"] td.actions button.danger`), waitRows("#clients-table", 0))
+	var left struct{ TotalItems int }
+	in.call("GET", "/api/collections/clients/records?filter="+url.QueryEscape(`email="ben@example.org"`), aliceToken, nil, &left)
+	if left.TotalItems != 0 {
+		t.Fatal("ben is still there after deleting him")
+	}
+
+	// another user sees none of it
+	page(t, ctx, "h1", chromedp.Click("#logout"), chromedp.WaitVisible(`#header a[href="/login"]`))
+	logInAs(t, ctx, in, "bob@example.com")
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 0), chromedp.WaitVisible("#clients-table + .empty"))
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/lists"), waitRows("#lists-table", 0), chromedp.WaitVisible("#lists-table + .empty"))
+	if text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`)); err != nil || strings.Contains(text, "Customers") {
+		t.Fatalf("bob's lists page shows alice's list: %v\n%s", err, text)
+	}
 }

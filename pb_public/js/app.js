@@ -5,6 +5,8 @@ import { pb, user } from './api.js';
 import { t, lang, setLang, languages } from './i18n.js';
 import { h } from './ui.js';
 import * as auth from './views/auth.js';
+import { lists } from './views/lists.js';
+import { clients } from './views/clients.js';
 
 // path → view; needsAuth views send anonymous visitors to the login page
 const routes = {
@@ -15,6 +17,8 @@ const routes = {
   '/forgot': { view: auth.forgot },
   '/reset-password': { view: auth.resetPassword },
   '/profile': { view: auth.profile, needsAuth: true },
+  '/clients': { view: clients, needsAuth: true },
+  '/lists': { view: lists, needsAuth: true },
 };
 
 const main = document.getElementById('app');
@@ -56,7 +60,8 @@ function renderHeader() {
     h('a', { href: '/', 'data-link': true, class: 'brand' }, t('app.name')),
     h('nav', { 'aria-label': 'main' },
       link('/', t('nav.home')),
-      me ? [link('/profile', t('nav.profile')), logout] : [link('/login', t('nav.login')), link('/signup', t('nav.signup'))],
+      me ? [link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/profile', t('nav.profile')), logout]
+        : [link('/login', t('nav.login')), link('/signup', t('nav.signup'))],
     ),
     switcher,
   );
@@ -68,7 +73,9 @@ function home() {
   if (me) {
     return h('section', { class: 'card' },
       h('h1', {}, t('home.welcome', { name: me.name || me.email })),
-      h('p', {}, t('home.soon')));
+      h('p', {}, t('home.soon')),
+      h('p', {}, h('a', { href: '/clients', 'data-link': true, class: 'button' }, t('nav.clients')), ' ',
+        h('a', { href: '/lists', 'data-link': true }, t('nav.lists'))));
   }
   return h('section', { class: 'card' },
     h('h1', {}, t('app.name')),

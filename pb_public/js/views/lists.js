@@ -1,0 +1,84 @@
+// Lists: named groups of clients, how large audiences are addressed.
+
+import { pb } from '../api.js';
+import { t } from '../i18n.js';
+import { h, field, message, say, clearErrors, checkForm, fieldErrors, problem, busy } from '../ui.js';
+
+export function lists() {
+  document.title = `${t('lists.title')} · ${t('app.name')}`;
+  const status = message('lists-status');
+  const table = h('tbody');
+  const empty = h('p', { class: 'empty', hidden: true }, t('lists.empty'));
+
+  const form = h('form', { id: 'new-list', class: 'inline', novalidate: true },
+    field('new-list', 'name', { label: t('lists.newName'), required: true }),
+    h('button', { type: 'submit' }, t('lists.create')),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    if (!checkForm(form)) return;
+    await busy(form, async () => {
+      try {
+        await pb.collection('lists').create({ name: form.elements.name.value });
+        form.reset();
+        say(status, t('common.saved'));
+        await load();
+      } catch (err) {
+        if (!fieldErrors(form, err)) say(status, problem(err), 'err');
+      }
+    });
+  });
+
+  async function load() {
+    table.replaceChildren(h('tr', {}, h('td', { colspan: 3 }, t('common.loading'))));
+    try {
+      const items = await pb.collection('lists').getFullList({ sort: 'name' });
+      const counts = await Promise.all(items.map((l) =>
+        pb.collection('clients').getList(1, 1, { filter: pb.filter('lists.id ?= {:id}', { id: l.id }), fields: 'id' }).then((r) => r.totalItems)));
+      table.replaceChildren(...items.map((l, i) => row(l, counts[i])));
+      empty.hidden = items.length > 0;
+    } catch (err) {
+      table.replaceChildren();
+      say(status, problem(err), 'err');
+    }
+  }
+
+  function row(list, count) {
+    const name = h('span', {}, list.name);
+    const rename = h('button', { type: 'button', class: 'link' }, t('common.rename'));
+    const remove = h('button', { type: 'button', class: 'link danger' }, t('common.delete'));
+    rename.addEventListener('click', async () => {
+      const next = window.prompt(t('lists.renamePrompt'), list.name);
+      if (next == null || next.trim() === '' || next === list.name) return;
+      try {
+        await pb.collection('lists').update(list.id, { name: next.trim() });
+        await load();
+      } catch (err) {
+        say(status, err?.response?.data?.name?.message || problem(err), 'err');
+      }
+    });
+    remove.addEventListener('click', async () => {
+      if (!window.confirm(t('lists.deleteConfirm', { name: list.name }))) return;
+      try {
+        await pb.collection('lists').delete(list.id);
+        await load();
+      } catch (err) {
+        say(status, problem(err), 'err');
+      }
+    });
+    return h('tr', { 'data-id': list.id },
+      h('td', {}, h('a', { href: `/clients?list=${encodeURIComponent(list.id)}`, 'data-link': true }, name)),
+      h('td', { class: 'num' }, String(count)),
+      h('td', { class: 'actions' }, rename, ' ', remove));
+  }
+
+  load();
+  return h('section', { class: 'card' },
+    h('h1', {}, t('lists.title')),
+    form, status,
+    h('table', { id: 'lists-table' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('lists.name')), h('th', { scope: 'col', class: 'num' }, t('lists.clients')), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('common.actions'))))),
+      table),
+    empty);
+}

@@ -11,11 +11,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"postrider/internal/smtptest"
 )
 
 // chromiumPath finds the browser, or skips (fails under CI) when there is none.
@@ -287,10 +290,20 @@ func confirmedUser(t *testing.T, in *instance, email string) string {
 	})
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
+		var mails [][]byte
 		files, _ := filepath.Glob(filepath.Join(in.dataDir, "outbox", "*.eml"))
 		for _, f := range files {
-			raw, err := os.ReadFile(f)
-			if err != nil || !strings.Contains(string(raw), "<"+email+">") {
+			if raw, err := os.ReadFile(f); err == nil {
+				mails = append(mails, raw)
+			}
+		}
+		if in.smtp != nil {
+			for _, m := range in.smtp.Messages() {
+				mails = append(mails, m.Data)
+			}
+		}
+		for _, raw := range mails {
+			if !strings.Contains(string(raw), email) {
 				continue
 			}
 			link := linkIn(t, raw)
@@ -331,8 +344,13 @@ func rowsOf(t *testing.T, ctx context.Context, table string) []string {
 
 // waitRows waits until the table shows n rows that are not the loading line.
 func waitRows(table string, n int) chromedp.Action[chromedp.Void] {
-	poll := chromedp.Poll[bool](fmt.Sprintf(`(() => { const b = document.querySelector('%s tbody');
+	return until(fmt.Sprintf(`(() => { const b = document.querySelector('%s tbody');
 		return b != null && b.querySelectorAll('tr[data-id], tr[data-email]').length === %d && !b.innerText.includes('…'); })()`, table, n))
+}
+
+// until waits for a JavaScript expression to be true.
+func until(expr string) chromedp.Action[chromedp.Void] {
+	poll := chromedp.Poll[bool](expr)
 	return func(ctx context.Context, target *chromedp.Target) (chromedp.Void, error) {
 		_, err := poll(ctx, target)
 		return chromedp.Void{}, err
@@ -461,5 +479,98 @@ func TestBrowserListsAndClients(t *testing.T) {
 	page(t, ctx, "h1", chromedp.Navigate(in.url+"/lists"), waitRows("#lists-table", 0), chromedp.WaitVisible("#lists-table + .empty"))
 	if text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`)); err != nil || strings.Contains(text, "Customers") {
 		t.Fatalf("bob's lists page shows alice's list: %v\n%s", err, text)
+	}
+}
+
+// The whole story: a user writes a mailing in the browser (subject, body in
+// the editor, a list, a window that opens now), `postrider dispatch` sends
+// it, the mail reaches the SMTP server, and the mailing's page shows the run
+// and every delivery with the server's reply.
+func TestBrowserMailingFromFormToDeliveryLog(t *testing.T) {
+	ctx := browser(t)
+	smtp := smtptest.Start(t)
+	env := map[string]string{
+		"POSTRIDER_SMTP_HOST": smtp.Host, "POSTRIDER_SMTP_PORT": strconv.Itoa(smtp.Port), "POSTRIDER_SMTP_TLS": "none",
+		"POSTRIDER_SENDER_ADDRESS": "news@postrider.test",
+	}
+	in := serve(t, env)
+	in.smtp = smtp
+	token := confirmedUser(t, in, "writer@example.com")
+	list := in.must(200, "POST", "/api/collections/lists/records", token, map[string]any{"name": "Readers"})
+	for _, e := range []string{"r1@example.org", "r2@example.org", "r3@example.org"} {
+		in.must(200, "POST", "/api/collections/clients/records", token, map[string]any{"email": e, "lists": []any{list["id"]}})
+	}
+	logInAs(t, ctx, in, "writer@example.com")
+
+	// bad input first: nothing filled, then a window that ends before it starts
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailings/edit"), chromedp.WaitVisible("#mailing-subject"),
+		chromedp.WaitVisible(".window"), chromedp.Click("#mailing button[type=submit]"), chromedp.WaitVisible("#mailing-subject-error"))
+	mustContain(t, "an empty subject", page(t, ctx, "#mailing-subject-error"), "Fill this in")
+	mustContain(t, "an empty body", page(t, ctx, "#mailing-body-error"), "Fill this in")
+
+	now := time.Now().UTC()
+	setWindow := func(start, end time.Time) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const w = document.querySelector('.window');
+			w.querySelector('[name=starts_at]').value = %q; w.querySelector('[name=ends_at]').value = %q; })()`,
+			start.Format("2006-01-02T15:04"), end.Format("2006-01-02T15:04")))
+	}
+	page(t, ctx, "h1", steps(
+		fill(map[string]string{"mailing-subject": "Spring news"}),
+		chromedp.Click("#mailing-body"), chromedp.SendKeys("#mailing-body", "Spring is here, dear reader."),
+		chromedp.Click(`#mailing-lists input[type=checkbox]`),
+		until(`document.querySelector('#mailing-reach').innerText.includes('3 people')`),
+		setWindow(now.Add(2*time.Hour), now.Add(time.Hour)),
+		chromedp.Click("#mailing button[type=submit]"),
+		chromedp.WaitVisible(".window [name=ends_at][aria-invalid=true]"),
+	)...)
+	mustContain(t, "a window ending before it starts", page(t, ctx, ".window [name=ends_at] ~ .field-error"), "end after it starts")
+
+	// now right: the window opens this minute
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || !strings.Contains(loc, "/mailings/edit?id=") {
+		t.Fatalf("after a refused window the form should keep the saved mailing: %s %v", loc, err)
+	}
+	heading := page(t, ctx, "h1", setWindow(now, now.Add(24*time.Hour)), chromedp.Click("#mailing button[type=submit]"),
+		chromedp.WaitVisible("#mailing-preview"))
+	mustContain(t, "the mailing's page", heading, "Spring news")
+	mustContain(t, "the preview", page(t, ctx, "#mailing-preview"), "Spring is here")
+
+	// the dispatcher sends it; the page follows
+	out, err := run(t, env, "dispatch", "--dev=false", "--dir", in.dataDir).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "sent 3") {
+		t.Fatalf("postrider dispatch: %v\n%s", err, out)
+	}
+	page(t, ctx, "h1", chromedp.Reload(), waitRows("#log-table", 3))
+	runsText := strings.Join(rowsOf(t, ctx, "#runs-table"), "\n")
+	mustContain(t, "the runs", runsText, "3 sent, 0 failed of 3")
+	for _, row := range rowsOf(t, ctx, "#log-table") {
+		if !strings.Contains(row, "sent") || !strings.Contains(row, "250") {
+			t.Errorf("a log row: %q", row)
+		}
+	}
+	// the server also got the account's mails (confirmation, a login alert): keep the mailing's
+	got := map[string]int{}
+	for _, m := range smtp.Messages() {
+		mail := smtptest.ReadMail(t, m.Data)
+		if mail.Subject != "Spring news" {
+			continue
+		}
+		if !strings.Contains(mail.Parts["text/plain"], "Spring is here") || len(m.To) != 1 {
+			t.Errorf("a message of the mailing: to %v, %q", m.To, mail.Parts["text/plain"])
+		}
+		got[m.To[0]]++
+	}
+	if len(got) != 3 || got["r1@example.org"] != 1 || got["r2@example.org"] != 1 || got["r3@example.org"] != 1 {
+		t.Fatalf("the SMTP server got mail for %v", got)
+	}
+
+	// stop and resume from the list
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailings"), waitRows("#mailings-table", 1),
+		chromedp.Click(`#mailings-table td.actions button.link:not(.danger)`),
+		until(`document.querySelector('#mailings-table').innerText.includes('stopped')`))
+	var m struct{ Items []struct{ Stopped bool } }
+	in.call("GET", "/api/collections/mailings/records", token, nil, &m)
+	if len(m.Items) != 1 || !m.Items[0].Stopped {
+		t.Fatalf("the mailing was not stopped: %+v", m)
 	}
 }

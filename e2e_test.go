@@ -56,6 +56,7 @@ type instance struct {
 	url     string
 	dataDir string
 	output  *bytes.Buffer
+	smtp    *smtptest.Server // where its mail goes, when not to the outbox
 }
 
 // run runs the binary with args in a fresh working dir (so that no .env of the

@@ -7,6 +7,7 @@ import { h } from './ui.js';
 import * as auth from './views/auth.js';
 import { lists } from './views/lists.js';
 import { clients } from './views/clients.js';
+import { mailings, editMailing, mailing } from './views/mailings.js';
 
 // path → view; needsAuth views send anonymous visitors to the login page
 const routes = {
@@ -19,6 +20,9 @@ const routes = {
   '/profile': { view: auth.profile, needsAuth: true },
   '/clients': { view: clients, needsAuth: true },
   '/lists': { view: lists, needsAuth: true },
+  '/mailings': { view: mailings, needsAuth: true },
+  '/mailings/edit': { view: editMailing, needsAuth: true },
+  '/mailing': { view: mailing, needsAuth: true },
 };
 
 const main = document.getElementById('app');
@@ -60,7 +64,7 @@ function renderHeader() {
     h('a', { href: '/', 'data-link': true, class: 'brand' }, t('app.name')),
     h('nav', { 'aria-label': 'main' },
       link('/', t('nav.home')),
-      me ? [link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/profile', t('nav.profile')), logout]
+      me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/profile', t('nav.profile')), logout]
         : [link('/login', t('nav.login')), link('/signup', t('nav.signup'))],
     ),
     switcher,
@@ -74,7 +78,8 @@ function home() {
     return h('section', { class: 'card' },
       h('h1', {}, t('home.welcome', { name: me.name || me.email })),
       h('p', {}, t('home.soon')),
-      h('p', {}, h('a', { href: '/clients', 'data-link': true, class: 'button' }, t('nav.clients')), ' ',
+      h('p', {}, h('a', { href: '/mailings', 'data-link': true, class: 'button' }, t('nav.mailings')), ' ',
+        h('a', { href: '/clients', 'data-link': true }, t('nav.clients')), ' ',
         h('a', { href: '/lists', 'data-link': true }, t('nav.lists'))));
   }
   return h('section', { class: 'card' },

@@ -564,6 +564,11 @@ func TestBrowserMailingFromFormToDeliveryLog(t *testing.T) {
 		t.Fatalf("the SMTP server got mail for %v", got)
 	}
 
+	screenshot(t, ctx, "mailing.png")
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailings/edit?id="+mailingID(t, in, token)), chromedp.WaitVisible(".window"),
+		until(`document.querySelector('#mailing-reach').innerText.includes('3 people')`))
+	screenshot(t, ctx, "mailing-form.png")
+
 	// stop and resume from the list
 	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailings"), waitRows("#mailings-table", 1),
 		chromedp.Click(`#mailings-table td.actions button.link:not(.danger)`),
@@ -572,5 +577,44 @@ func TestBrowserMailingFromFormToDeliveryLog(t *testing.T) {
 	in.call("GET", "/api/collections/mailings/records", token, nil, &m)
 	if len(m.Items) != 1 || !m.Items[0].Stopped {
 		t.Fatalf("the mailing was not stopped: %+v", m)
+	}
+	screenshot(t, ctx, "mailings.png")
+
+	// another user sees none of it, not even through the mailing's address
+	id := mailingID(t, in, token)
+	confirmedUser(t, in, "other@example.com")
+	page(t, ctx, "h1", chromedp.Click("#logout"), chromedp.WaitVisible(`#header a[href="/login"]`))
+	logInAs(t, ctx, in, "other@example.com")
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailings"), waitRows("#mailings-table", 0), chromedp.WaitVisible("#mailings-table + .empty"))
+	text := page(t, ctx, "body", chromedp.Navigate(in.url+"/mailing?id="+id), chromedp.WaitVisible("#detail-status.err"))
+	if strings.Contains(text, "Spring") || strings.Contains(text, "r1@example.org") {
+		t.Fatalf("another user's page of the mailing shows it:\n%s", text)
+	}
+}
+
+func mailingID(t *testing.T, in *instance, token string) string {
+	t.Helper()
+	var m struct{ Items []struct{ ID string } }
+	in.call("GET", "/api/collections/mailings/records", token, nil, &m)
+	if len(m.Items) == 0 {
+		t.Fatal("no mailing")
+	}
+	return m.Items[0].ID
+}
+
+// screenshot saves the page as a PNG in $POSTRIDER_SCREENSHOTS (the README's
+// pictures come from there); without it, nothing is saved.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("POSTRIDER_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -111,7 +111,7 @@ export function editMailing({ go }) {
   } }, label);
   const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': t('editor.toolbar') },
     tool('B', 'bold'), tool('I', 'italic'), tool('H', 'formatBlock', 'h2'), tool('•', 'insertUnorderedList'),
-    tool('🔗', 'createLink', () => window.prompt(t('editor.linkPrompt'), 'https://') || ''));
+    tool(t('editor.createLink'), 'createLink', () => window.prompt(t('editor.linkPrompt'), 'https://') || ''));
 
   const listBoxes = h('div', { class: 'checks', id: 'mailing-lists' });
   const picked = new Map(); // id → email
@@ -349,7 +349,7 @@ export function mailing() {
     loadLog().catch(() => {});
   }).then((u) => { unsubscribe = u; }).catch(() => {});
 
-  load().catch((err) => say(status, problem(err), 'err'));
+  load().catch((err) => say(status, err?.status === 404 ? t('notfound.text') : problem(err), 'err'));
   return h('section', { class: 'card wide' }, head, status,
     h('h2', {}, t('mailings.windows')), windowsList,
     h('h2', {}, t('mailings.runs')),

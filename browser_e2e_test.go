@@ -565,6 +565,21 @@ func TestBrowserMailingFromFormToDeliveryLog(t *testing.T) {
 	}
 
 	screenshot(t, ctx, "mailing.png")
+
+	// the logs page: the same deliveries, a bar for today, filters, export
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/logs"), waitRows("#logs-table", 3), chromedp.WaitVisible("#logs-chart rect.sent"))
+	mustContain(t, "the chart", page(t, ctx, "#logs-chart figcaption"), "3 sent, 0 failed")
+	page(t, ctx, "h1",
+		chromedp.Evaluate[chromedp.Void](`(() => { document.querySelector('#logs-status-filter').value = 'failed';
+			document.querySelector('#logs-filters').requestSubmit(); })()`),
+		waitRows("#logs-table", 0), chromedp.WaitVisible("#logs-page"))
+	mustContain(t, "the failed ones", page(t, ctx, "#logs-page"), "(0 messages)")
+	page(t, ctx, "h1",
+		chromedp.Evaluate[chromedp.Void](`(() => { document.querySelector('#logs-status-filter').value = '';
+			document.querySelector('#logs-filters').requestSubmit(); })()`),
+		waitRows("#logs-table", 3), chromedp.Click("#logs-export"), chromedp.WaitVisible("#logs-status.ok"))
+	mustContain(t, "the export", page(t, ctx, "#logs-status"), "3 deliveries exported")
+	screenshot(t, ctx, "logs.png")
 	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailings/edit?id="+mailingID(t, in, token)), chromedp.WaitVisible(".window"),
 		until(`document.querySelector('#mailing-reach').innerText.includes('3 people')`))
 	screenshot(t, ctx, "mailing-form.png")

@@ -29,6 +29,7 @@ func Register(app core.App, cfg config.Config) {
 	bindSchedules(app)
 	bindPosts(app)
 	bindDeliveries(app)
+	bindStats(app)
 	bindMail(app)
 
 	// mailings go out on their own: the dispatcher's cron inside serve

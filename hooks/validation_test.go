@@ -270,3 +270,41 @@ func TestEditingAWindowMovesItsNextRun(t *testing.T) {
 		s.Test(t)
 	}
 }
+
+// The logs page's chart counts the caller's own deliveries per day, in
+// their time zone, and nobody else's.
+func TestDailyDeliveries(t *testing.T) {
+	addFailed := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		col, _ := app.FindCollectionByNameOrId("deliveries")
+		d := core.NewRecord(col)
+		d.Load(map[string]any{"owner": aliceID, "mailing": aliceMailing, "run": aliceRun, "client": aliceClient2,
+			"email": "alice-client2@example.com", "run_at": time.Now(), "status": "failed", "response": "550 no"})
+		if err := app.Save(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tomorrow := time.Now().UTC().Add(24 * time.Hour).Format("2006-01-02")
+	today := time.Now().UTC().Format("2006-01-02")
+	scenarios := []tests.ApiScenario{
+		{Name: "anonymous", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily", TestAppFactory: newTestApp, ExpectedStatus: 401,
+			ExpectedContent: []string{`"data":{}`}},
+		{Name: "alice sees her sent and failed messages by day", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily",
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp, BeforeTestFunc: addFailed,
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`{"day":"` + today + `","sent":0,"failed":1}`, `{"day":"` + tomorrow + `","sent":1,"failed":0}`}},
+		{Name: "a date range keeps the days inside it", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily?from=" + tomorrow + "&to=" + tomorrow,
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp, BeforeTestFunc: addFailed,
+			ExpectedStatus:     200,
+			ExpectedContent:    []string{`{"day":"` + tomorrow + `","sent":1,"failed":0}`},
+			NotExpectedContent: []string{today}},
+		{Name: "a bad date is refused by name", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily?from=March",
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp,
+			ExpectedStatus: 400, ExpectedContent: []string{`"from":{"code":"validation_invalid_date"`}},
+		{Name: "the moderator sees no one else's", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily",
+			Headers: map[string]string{"Authorization": tokens["mod"]}, TestAppFactory: newTestApp,
+			ExpectedStatus: 200, ExpectedContent: []string{`[]`}},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}

@@ -8,6 +8,7 @@ import * as auth from './views/auth.js';
 import { lists } from './views/lists.js';
 import { clients } from './views/clients.js';
 import { mailings, editMailing, mailing } from './views/mailings.js';
+import { logs } from './views/logs.js';
 
 // path → view; needsAuth views send anonymous visitors to the login page
 const routes = {
@@ -23,6 +24,7 @@ const routes = {
   '/mailings': { view: mailings, needsAuth: true },
   '/mailings/edit': { view: editMailing, needsAuth: true },
   '/mailing': { view: mailing, needsAuth: true },
+  '/logs': { view: logs, needsAuth: true },
 };
 
 const main = document.getElementById('app');
@@ -64,7 +66,7 @@ function renderHeader() {
     h('a', { href: '/', 'data-link': true, class: 'brand' }, t('app.name')),
     h('nav', { 'aria-label': 'main' },
       link('/', t('nav.home')),
-      me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/profile', t('nav.profile')), logout]
+      me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/logs', t('nav.logs')), link('/profile', t('nav.profile')), logout]
         : [link('/login', t('nav.login')), link('/signup', t('nav.signup'))],
     ),
     switcher,

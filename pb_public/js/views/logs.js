@@ -1,0 +1,154 @@
+// Logs: every delivery of the user's mailings, filtered by mailing, status
+// and dates, with a chart of sent and failed messages per day above the
+// table, and the filtered log exported as CSV.
+
+import { pb, user } from '../api.js';
+import { t } from '../i18n.js';
+import { h, message, say, problem } from '../ui.js';
+import { fromWall, forAPI, show } from '../time.js';
+
+const svgNS = 'http://www.w3.org/2000/svg';
+
+export function logs() {
+  document.title = `${t('logs.title')} · ${t('app.name')}`;
+  const tz = user()?.timezone || 'UTC';
+  const status = message('logs-status');
+  const mailing = h('select', { id: 'logs-mailing' });
+  const state = h('select', { id: 'logs-status-filter' },
+    ['', 'sent', 'failed', 'pending'].map((s) => h('option', { value: s }, s ? t(`delivery.${s}`) : t('logs.anyStatus'))));
+  const from = h('input', { type: 'date', id: 'logs-from' });
+  const to = h('input', { type: 'date', id: 'logs-to' });
+  const label = (input, key) => h('div', { class: 'field' }, h('label', { for: input.id }, t(key)), input);
+  const filters = h('form', { class: 'inline', id: 'logs-filters', onsubmit: (ev) => { ev.preventDefault(); reload(); } },
+    label(mailing, 'logs.mailing'), label(state, 'mailings.status'), label(from, 'logs.from'), label(to, 'logs.to'),
+    h('button', { type: 'submit', class: 'secondary' }, t('logs.apply')),
+    h('button', { type: 'button', class: 'secondary', id: 'logs-export', onclick: exportCSV }, t('logs.export')));
+  const chart = h('figure', { id: 'logs-chart', class: 'chart' });
+  const rows = h('tbody');
+  const pager = h('nav', { class: 'pager', 'aria-label': t('clients.pages') });
+  let subjects = {};
+  let page = 1;
+
+  // the PocketBase filter of the table and the export
+  function filter() {
+    const parts = [];
+    if (mailing.value) parts.push(pb.filter('mailing = {:m}', { m: mailing.value }));
+    if (state.value) parts.push(pb.filter('status = {:s}', { s: state.value }));
+    const at = (op, day, plusDay) => {
+      const d = fromWall(`${day}T00:00`, tz);
+      if (plusDay) d.setTime(fromWall(nextDay(day), tz).getTime());
+      return pb.filter(`(sent_at ${op} {:x} || (sent_at = '' && updated ${op} {:x}))`, { x: forAPI(d) });
+    };
+    if (from.value) parts.push(at('>=', from.value));
+    if (to.value) parts.push(at('<', to.value, true));
+    return parts.join(' && ');
+  }
+
+  function nextDay(day) {
+    const d = new Date(`${day}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + 1);
+    return `${d.toISOString().slice(0, 10)}T00:00`;
+  }
+
+  async function loadTable(p = page) {
+    page = p;
+    rows.replaceChildren(h('tr', {}, h('td', { colspan: 5 }, t('common.loading'))));
+    const res = await pb.collection('deliveries').getList(page, 20, { filter: filter(), sort: '-sent_at,-updated' });
+    rows.replaceChildren(...res.items.map((d) => h('tr', { 'data-id': d.id },
+      h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, subjects[d.mailing] || ''), h('td', {}, d.email),
+      h('td', {}, t(`delivery.${d.status}`)), h('td', { class: 'reply' }, d.response))));
+    pager.replaceChildren(
+      h('button', { type: 'button', class: 'secondary', disabled: res.page <= 1, onclick: () => loadTable(res.page - 1) }, t('clients.prev')),
+      h('span', { id: 'logs-page' }, t('mailings.logPage', { page: res.page, pages: Math.max(res.totalPages, 1), total: res.totalItems })),
+      h('button', { type: 'button', class: 'secondary', disabled: res.page >= res.totalPages, onclick: () => loadTable(res.page + 1) }, t('clients.next')));
+  }
+
+  async function loadChart() {
+    const q = new URLSearchParams();
+    if (mailing.value) q.set('mailing', mailing.value);
+    if (from.value) q.set('from', from.value);
+    if (to.value) q.set('to', to.value);
+    const days = await pb.send(`/api/postrider/deliveries/daily?${q}`, {});
+    drawChart(days);
+  }
+
+  // bars of sent (green) and failed (red) messages per day; the same
+  // numbers are in the figure's caption list for screen readers
+  function drawChart(days) {
+    if (!days.length) {
+      chart.replaceChildren(h('figcaption', {}, t('logs.noData')));
+      return;
+    }
+    const max = Math.max(...days.map((d) => d.sent + d.failed), 1);
+    const w = 640, hgt = 160, bar = Math.max(4, Math.min(40, Math.floor(w / days.length) - 4));
+    const svg = document.createElementNS(svgNS, 'svg');
+    svg.setAttribute('viewBox', `0 0 ${w} ${hgt + 20}`);
+    svg.setAttribute('preserveAspectRatio', 'xMinYMax meet');
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-labelledby', 'logs-chart-caption');
+    days.forEach((d, i) => {
+      const x = i * (bar + 4);
+      const sentH = Math.round((d.sent / max) * hgt);
+      const failH = Math.round((d.failed / max) * hgt);
+      for (const [y, height, cls] of [[hgt - sentH, sentH, 'sent'], [hgt - sentH - failH, failH, 'failed']]) {
+        if (!height) continue;
+        const r = document.createElementNS(svgNS, 'rect');
+        Object.entries({ x, y, width: bar, height, class: cls }).forEach(([k, v]) => r.setAttribute(k, v));
+        const title = document.createElementNS(svgNS, 'title');
+        title.textContent = t('logs.barTitle', { day: d.day, sent: d.sent, failed: d.failed });
+        r.append(title);
+        svg.append(r);
+      }
+      const label = document.createElementNS(svgNS, 'text');
+      Object.entries({ x: x + bar / 2, y: hgt + 15, 'text-anchor': 'middle', class: 'day' }).forEach(([k, v]) => label.setAttribute(k, v));
+      label.textContent = d.day.slice(5);
+      svg.append(label);
+    });
+    chart.replaceChildren(svg, h('figcaption', { id: 'logs-chart-caption' }, t('logs.chartCaption'),
+      h('ul', { class: 'chart-data' }, days.map((d) => h('li', {}, t('logs.barTitle', { day: d.day, sent: d.sent, failed: d.failed }))))));
+  }
+
+  async function exportCSV() {
+    try {
+      const items = await pb.collection('deliveries').getFullList({ filter: filter(), sort: '-sent_at,-updated', batch: 500 });
+      const cell = (v) => `"${String(v ?? '').replaceAll('"', '""')}"`;
+      const lines = [['time', 'mailing', 'email', 'status', 'attempts', 'response', 'message_id'].join(',')];
+      for (const d of items) {
+        lines.push([d.sent_at || d.updated, subjects[d.mailing], d.email, d.status, d.attempts, d.response, d.message_id].map(cell).join(','));
+      }
+      const link = h('a', { href: URL.createObjectURL(new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv' })), download: 'postrider-log.csv' });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      say(status, t('logs.exported', { n: items.length }));
+    } catch (err) {
+      say(status, problem(err), 'err');
+    }
+  }
+
+  async function reload() {
+    try {
+      await Promise.all([loadTable(1), loadChart()]);
+    } catch (err) {
+      say(status, problem(err), 'err');
+    }
+  }
+
+  (async () => {
+    try {
+      const ms = await pb.collection('mailings').getFullList({ sort: 'subject', filter: pb.filter('owner = {:me}', { me: user().id }) });
+      subjects = Object.fromEntries(ms.map((m) => [m.id, m.subject]));
+      mailing.replaceChildren(h('option', { value: '' }, t('logs.allMailings')), ...ms.map((m) => h('option', { value: m.id }, m.subject)));
+      await reload();
+    } catch (err) {
+      say(status, problem(err), 'err');
+    }
+  })();
+
+  return h('section', { class: 'card wide' }, h('h1', {}, t('logs.title')), filters, status, chart,
+    h('table', { id: 'logs-table' }, h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, t('mailings.time')), h('th', { scope: 'col' }, t('logs.mailing')),
+      h('th', { scope: 'col' }, t('field.email')), h('th', { scope: 'col' }, t('mailings.status')),
+      h('th', { scope: 'col' }, t('mailings.reply')))), rows),
+    pager);
+}

@@ -1,6 +1,7 @@
 package hooks_test
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -35,6 +36,21 @@ func newAPI(t testing.TB, app *tests.TestApp) *api {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// serve sends a prepared request (with its own headers) and returns the status and the body.
+func (a *api) serve(req *http.Request) (int, string) {
+	rec := httptest.NewRecorder()
+	a.mux.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.String()
+}
+
+// httptestRequest is a POST to the import route with a multipart body.
+func httptestRequest(body io.Reader, contentType string) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, "/api/postrider/clients/import", body)
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", tokens["alice"])
+	return req
 }
 
 // do sends one request and returns the status and the body; token may be "".

@@ -30,6 +30,7 @@ func Register(app core.App, cfg config.Config) {
 	bindPosts(app)
 	bindDeliveries(app)
 	bindStats(app)
+	bindImport(app)
 	bindMail(app)
 
 	// mailings go out on their own: the dispatcher's cron inside serve

@@ -633,3 +633,36 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		t.Fatal(err)
 	}
 }
+
+// Clients come in from a CSV file: a preview says what would happen, the
+// import says what did, refused rows are listed with their line.
+func TestBrowserImportsClientsFromCSV(t *testing.T) {
+	ctx := browser(t)
+	in := serve(t, nil)
+	token := confirmedUser(t, in, "importer@example.com")
+	in.must(200, "POST", "/api/collections/lists/records", token, map[string]any{"name": "Fair 2027"})
+	csv := filepath.Join(t.TempDir(), "fair.csv")
+	os.WriteFile(csv, []byte("email,name,comment\nann@example.org,Ann,met at the fair\nbob@example.org,Bob,\nnot an email,Zed,\nann@example.org,Ann again,\n"), 0o644)
+	logInAs(t, ctx, in, "importer@example.com")
+
+	chooseList := chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#import-list');
+		s.value = [...s.options].find(o => o.text === 'Fair 2027').value; })()`)
+	summary := page(t, ctx, "#import-summary",
+		chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 0),
+		chromedp.SetUploadFiles("#import-file", []string{csv}), chooseList,
+		chromedp.Click("#import-preview"), chromedp.WaitVisible("#import-summary"))
+	mustContain(t, "the preview", summary, "4 rows: 2 would be added, 1 are already clients, 1 would be refused")
+	mustContain(t, "the refused row", page(t, ctx, "#import-problems"), "Line 4 (not an email): not an email address")
+	if rows := rowsOf(t, ctx, "#clients-table"); len(rows) != 0 {
+		t.Fatalf("the preview saved clients: %q", rows)
+	}
+
+	summary = page(t, ctx, "#import-summary", chromedp.Click("#import-go"),
+		until(`document.querySelector('#import-summary').innerText.includes('added')`), waitRows("#clients-table", 2))
+	mustContain(t, "the import", summary, "2 added")
+	rows := strings.Join(rowsOf(t, ctx, "#clients-table"), "\n")
+	for _, want := range []string{"ann@example.org | Ann | Fair 2027", "bob@example.org | Bob | Fair 2027"} {
+		mustContain(t, "the clients table", rows, want)
+	}
+	mustContain(t, "the export", page(t, ctx, "#clients-status", chromedp.Click("#clients-export"), chromedp.WaitVisible("#clients-status.ok")), "2 clients exported")
+}

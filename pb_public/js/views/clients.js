@@ -183,7 +183,82 @@ export function clients({ go }) {
     filter.value = state.list;
   }
 
-  loadLists().then(load);
+  // import from a CSV file: a preview (the first rows, and what the server
+  // would do), then the import and its report; and export of every client
+  const file = h('input', { type: 'file', id: 'import-file', accept: '.csv,text/csv', 'aria-describedby': 'import-file-error' });
+  const importList = h('select', { id: 'import-list' });
+  const report = h('div', { id: 'import-report', 'aria-live': 'polite' });
+  const importForm = h('form', { id: 'import', novalidate: true },
+    h('h2', {}, t('import.title')),
+    h('p', { class: 'help' }, t('import.help')),
+    h('div', { class: 'field' }, h('label', { for: 'import-file' }, t('import.file')), file,
+      h('p', { class: 'field-error', id: 'import-file-error', 'aria-live': 'polite' })),
+    h('div', { class: 'field' }, h('label', { for: 'import-list' }, t('clients.inList')), importList),
+    h('button', { type: 'button', class: 'secondary', id: 'import-preview', onclick: () => send(true) }, t('import.preview')), ' ',
+    h('button', { type: 'submit', id: 'import-go' }, t('import.go')),
+    report);
+  importForm.addEventListener('submit', (ev) => { ev.preventDefault(); send(false); });
+
+  async function send(dry) {
+    const err = importForm.querySelector('#import-file-error');
+    err.textContent = '';
+    if (!file.files.length) {
+      err.textContent = t('import.noFile');
+      file.focus();
+      return;
+    }
+    const body = new FormData();
+    body.append('file', file.files[0]);
+    body.append('list', importList.value);
+    body.append('dry_run', dry ? 'true' : 'false');
+    await busy(importForm, async () => {
+      try {
+        const [r, first] = await Promise.all([
+          pb.send('/api/postrider/clients/import', { method: 'POST', body }),
+          dry ? file.files[0].slice(0, 4096).text() : null,
+        ]);
+        showReport(r, first);
+        if (!dry) await load();
+      } catch (e) {
+        err.textContent = e?.response?.data?.file?.message || e?.response?.message || problem(e);
+      }
+    });
+  }
+
+  function showReport(r, first) {
+    const parts = [h('p', { class: 'message ok', id: 'import-summary' },
+      t(r.dry_run ? 'import.wouldDo' : 'import.done', { rows: r.rows, added: r.added, duplicates: r.duplicates, refused: r.refused }))];
+    if (first) {
+      const lines = first.split(/\r?\n/).slice(0, 6).filter(Boolean);
+      parts.push(h('table', { class: 'preview-rows' }, h('tbody', {}, lines.map((l) => h('tr', {}, l.split(',').slice(0, 3).map((c) => h('td', {}, c.replace(/^"|"$/g, ''))))))));
+    }
+    if (r.problems.length) {
+      parts.push(h('ul', { id: 'import-problems' }, r.problems.map((p) => h('li', {}, t('import.problem', { line: p.line, email: p.email || '—', reason: p.reason })))));
+    }
+    report.replaceChildren(...parts);
+  }
+
+  async function exportCSV() {
+    try {
+      const all = await pb.collection('clients').getFullList({ sort: 'email', batch: 500 });
+      const names = Object.fromEntries(lists.map((l) => [l.id, l.name]));
+      const cell = (v) => `"${String(v ?? '').replaceAll('"', '""')}"`;
+      const lines = ['email,name,comment,lists,unsubscribed', ...all.map((c) =>
+        [c.email, c.name, c.comment, c.lists.map((id) => names[id]).filter(Boolean).join('; '), c.unsubscribed].map(cell).join(','))];
+      const link = h('a', { href: URL.createObjectURL(new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv' })), download: 'postrider-clients.csv' });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      say(status, t('clients.exported', { n: all.length }));
+    } catch (err) {
+      say(status, problem(err), 'err');
+    }
+  }
+
+  loadLists().then(() => {
+    importList.replaceChildren(...listSelect.cloneNode(true).children);
+    return load();
+  });
   return h('section', { class: 'card wide' },
     h('h1', {}, t('clients.title')),
     status, tools, bulk,
@@ -196,5 +271,7 @@ export function clients({ go }) {
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('clients.unsubscribed'))),
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('common.actions'))))),
       rows),
-    empty, pager, form);
+    empty, pager,
+    h('p', {}, h('button', { type: 'button', class: 'secondary', id: 'clients-export', onclick: exportCSV }, t('clients.export'))),
+    form, importForm);
 }

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/internal/seed"
@@ -465,6 +466,18 @@ func TestServeDispatchesOnItsOwn(t *testing.T) {
 	started := time.Now()
 	in := serve(t, env, dataDirFiles(t, dir, "pb_data"))
 
+	// the owner watches the mailing's page in a browser while the cron sends:
+	// the run appears and its counters move without a reload (realtime)
+	ctx := browser(t)
+	logIn := steps(chromedp.Navigate(in.url+"/login"), chromedp.WaitVisible("#login-identity"),
+		fill(map[string]string{"login-identity": "owner@postrider.test", "login-password": "seeded password"}),
+		chromedp.Click("#login button[type=submit]"), chromedp.WaitVisible("#logout"),
+		chromedp.Navigate(in.url+"/mailing?id="+due.Mailing), chromedp.WaitVisible("#mailing-preview"))
+	page(t, ctx, "h1", logIn...)
+	if rows := rowsOf(t, ctx, "#runs-table"); len(rows) != 0 {
+		t.Fatalf("a run before the cron ran: %q", rows)
+	}
+
 	srv.WaitFor(t, clients, 75*time.Second)
 	t.Logf("%d messages %s after the server started", clients, time.Since(started).Round(time.Second))
 	time.Sleep(500 * time.Millisecond) // a repeat would arrive about now
@@ -489,4 +502,7 @@ func TestServeDispatchesOnItsOwn(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	live := page(t, ctx, "#runs-table", until(fmt.Sprintf(
+		`document.querySelector('#runs-table').innerText.includes('%d sent, 0 failed of %d')`, clients, clients)))
+	mustContain(t, "the page that was open while the run went", live, "done")
 }

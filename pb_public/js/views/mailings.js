@@ -184,18 +184,23 @@ export function editMailing({ go }) {
     return [...listBoxes.querySelectorAll('input:checked')].map((c) => c.value);
   }
 
-  // how many people the mailing reaches now: clients in its lists or picked, once each
+  // how many people the mailing reaches now: clients in its lists or picked,
+  // once each; only the answer to the latest question is shown
+  let asked = 0;
   async function countReach() {
+    const ask = ++asked;
     const ls = selectedLists();
     const ids = [...picked.keys()];
-    if (!ls.length && !ids.length) return void (reach.textContent = t('mailings.reach', { n: 0 }));
-    const any = [...ls.map((l) => pb.filter('lists.id ?= {:l}', { l })), ...ids.map((c) => pb.filter('id = {:c}', { c }))].join(' || ');
-    try {
-      const res = await pb.collection('clients').getList(1, 1, { filter: `unsubscribed = false && (${any})`, fields: 'id' });
-      reach.textContent = t('mailings.reach', { n: res.totalItems });
-    } catch {
-      reach.textContent = '';
+    let n = 0;
+    if (ls.length || ids.length) {
+      const any = [...ls.map((l) => pb.filter('lists.id ?= {:l}', { l })), ...ids.map((c) => pb.filter('id = {:c}', { c }))].join(' || ');
+      try {
+        n = (await pb.collection('clients').getList(1, 1, { filter: `unsubscribed = false && (${any})`, fields: 'id' })).totalItems;
+      } catch {
+        n = null;
+      }
     }
+    if (ask === asked) reach.textContent = n == null ? '' : t('mailings.reach', { n });
   }
 
   async function load() {

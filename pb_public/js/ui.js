@@ -113,3 +113,20 @@ export async function busy(form, fn) {
     button.disabled = false;
   }
 }
+
+// downloadCSV offers rows (arrays of values) as a CSV file under a header
+// row: every cell quoted, quotes doubled, CRLF line ends (RFC 4180); a cell
+// that a spreadsheet would run as a formula (=, +, -, @) gets a leading
+// apostrophe, so that a client named "=HYPERLINK(…)" stays text.
+export function downloadCSV(filename, header, rows) {
+  const cell = (v) => {
+    let s = String(v ?? '');
+    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+    return `"${s.replaceAll('"', '""')}"`;
+  };
+  const text = [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+  const link = h('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })), download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}

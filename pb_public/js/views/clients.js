@@ -3,7 +3,7 @@
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, clearErrors, checkForm, fieldErrors, problem, busy } from '../ui.js';
+import { h, field, message, say, clearErrors, checkForm, fieldErrors, problem, busy, downloadCSV } from '../ui.js';
 
 const perPage = 50;
 
@@ -242,13 +242,8 @@ export function clients({ go }) {
     try {
       const all = await pb.collection('clients').getFullList({ sort: 'email', batch: 500 });
       const names = Object.fromEntries(lists.map((l) => [l.id, l.name]));
-      const cell = (v) => `"${String(v ?? '').replaceAll('"', '""')}"`;
-      const lines = ['email,name,comment,lists,unsubscribed', ...all.map((c) =>
-        [c.email, c.name, c.comment, c.lists.map((id) => names[id]).filter(Boolean).join('; '), c.unsubscribed].map(cell).join(','))];
-      const link = h('a', { href: URL.createObjectURL(new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv' })), download: 'postrider-clients.csv' });
-      document.body.append(link);
-      link.click();
-      link.remove();
+      downloadCSV('postrider-clients.csv', ['email', 'name', 'comment', 'lists', 'unsubscribed'], all.map((c) =>
+        [c.email, c.name, c.comment, c.lists.map((id) => names[id]).filter(Boolean).join('; '), c.unsubscribed]));
       say(status, t('clients.exported', { n: all.length }));
     } catch (err) {
       say(status, problem(err), 'err');

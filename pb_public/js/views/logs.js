@@ -4,7 +4,7 @@
 
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
-import { h, message, say, problem } from '../ui.js';
+import { h, message, say, problem, downloadCSV } from '../ui.js';
 import { fromWall, forAPI, show } from '../time.js';
 
 const svgNS = 'http://www.w3.org/2000/svg';
@@ -111,15 +111,8 @@ export function logs() {
   async function exportCSV() {
     try {
       const items = await pb.collection('deliveries').getFullList({ filter: filter(), sort: '-sent_at,-updated', batch: 500 });
-      const cell = (v) => `"${String(v ?? '').replaceAll('"', '""')}"`;
-      const lines = [['time', 'mailing', 'email', 'status', 'attempts', 'response', 'message_id'].join(',')];
-      for (const d of items) {
-        lines.push([d.sent_at || d.updated, subjects[d.mailing], d.email, d.status, d.attempts, d.response, d.message_id].map(cell).join(','));
-      }
-      const link = h('a', { href: URL.createObjectURL(new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv' })), download: 'postrider-log.csv' });
-      document.body.append(link);
-      link.click();
-      link.remove();
+      downloadCSV('postrider-log.csv', ['time', 'mailing', 'email', 'status', 'attempts', 'response', 'message_id'],
+        items.map((d) => [d.sent_at || d.updated, subjects[d.mailing], d.email, d.status, d.attempts, d.response, d.message_id]));
       say(status, t('logs.exported', { n: items.length }));
     } catch (err) {
       say(status, problem(err), 'err');

@@ -780,3 +780,34 @@ func TestBrowserPasswordResetAndProfile(t *testing.T) {
 		t.Fatalf("the time zone is %q after saving Europe/Moscow", auth.Record.Timezone)
 	}
 }
+
+// A mailing body is HTML from a user: its page shows it sanitized, so that
+// script in it never runs.
+func TestBrowserSanitizesAMailingBody(t *testing.T) {
+	ctx := browser(t)
+	in := serve(t, nil)
+	token := confirmedUser(t, in, "tricky@example.com")
+	m := in.must(200, "POST", "/api/collections/mailings/records", token, map[string]any{
+		"subject": "Tricky",
+		"body": `<p>Hello <b>there</b></p><img src="x" onerror="window.pwned=1"><script>window.pwned=2</script>` +
+			`<a href="javascript:window.pwned=3">click</a><iframe src="/"></iframe>`,
+	})
+	logInAs(t, ctx, in, "tricky@example.com")
+	page(t, ctx, "#mailing-preview", chromedp.Navigate(in.url+"/mailing?id="+m["id"].(string)), chromedp.WaitVisible("#mailing-preview b"))
+	html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#mailing-preview').innerHTML`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"onerror", "<script", "javascript:", "<iframe"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("the preview keeps %q: %s", bad, html)
+		}
+	}
+	if !strings.Contains(html, "<b>there</b>") {
+		t.Errorf("the preview lost the harmless formatting: %s", html)
+	}
+	pwned, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.pwned !== undefined`))
+	if err != nil || pwned {
+		t.Fatalf("script from the body ran (%v)", err)
+	}
+}

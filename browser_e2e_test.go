@@ -593,7 +593,18 @@ func TestBrowserMailingFromFormToDeliveryLog(t *testing.T) {
 	if len(m.Items) != 1 || !m.Items[0].Stopped {
 		t.Fatalf("the mailing was not stopped: %+v", m)
 	}
+	if rows := rowsOf(t, ctx, "#mailings-table"); len(rows) != 1 || !strings.Contains(rows[0], "| 3 |") {
+		t.Fatalf("the list of mailings does not say it reaches 3 people: %q", rows)
+	}
 	screenshot(t, ctx, "mailings.png")
+
+	// resumed
+	page(t, ctx, "h1", chromedp.Click(`#mailings-table td.actions button.link:not(.danger)`),
+		until(`!document.querySelector('#mailings-table').innerText.includes('stopped')`))
+	in.call("GET", "/api/collections/mailings/records", token, nil, &m)
+	if m.Items[0].Stopped {
+		t.Fatal("the mailing was not resumed")
+	}
 
 	// another user sees none of it, not even through the mailing's address
 	id := mailingID(t, in, token)
@@ -810,4 +821,40 @@ func TestBrowserSanitizesAMailingBody(t *testing.T) {
 	if err != nil || pwned {
 		t.Fatalf("script from the body ran (%v)", err)
 	}
+}
+
+// The remaining forms refuse bad input beside the field too: the
+// forgotten-password request, the reset, the password change, the import.
+func TestBrowserMoreFormsRefuseBadInputBesideTheField(t *testing.T) {
+	ctx := browser(t)
+	in := serve(t, nil)
+	confirmedUser(t, in, "careful@example.com")
+
+	msg := page(t, ctx, "#forgot-email-error", steps(chromedp.Navigate(in.url+"/forgot"), chromedp.WaitVisible("#forgot-email"),
+		fill(map[string]string{"forgot-email": "not an email"}), chromedp.Click("#forgot button[type=submit]"),
+		chromedp.WaitVisible("#forgot-email-error"))...)
+	mustContain(t, "a bad address to reset", msg, "email address")
+
+	msg = page(t, ctx, "#reset-passwordConfirm-error", steps(chromedp.Navigate(in.url+"/reset-password?token=whatever"),
+		chromedp.WaitVisible("#reset-password"),
+		fill(map[string]string{"reset-password": "a long password", "reset-passwordConfirm": "another one"}),
+		chromedp.Click("#reset button[type=submit]"), chromedp.WaitVisible("#reset-passwordConfirm-error"))...)
+	mustContain(t, "two different new passwords", msg, "differ")
+	status := page(t, ctx, "#reset-status", steps(
+		fill(map[string]string{"reset-password": "a long password", "reset-passwordConfirm": "a long password"}),
+		chromedp.Click("#reset button[type=submit]"), chromedp.WaitVisible("#reset-status.err"))...)
+	mustContain(t, "a reset with a bad token", status, "invalid or has expired")
+
+	logInAs(t, ctx, in, "careful@example.com")
+	msg = page(t, ctx, "#password-oldPassword-error", steps(chromedp.Navigate(in.url+"/profile"), chromedp.WaitVisible("#password-oldPassword"),
+		fill(map[string]string{"password-oldPassword": "not my password", "password-password": "a newer password", "password-passwordConfirm": "a newer password"}),
+		chromedp.Click("#password button[type=submit]"), chromedp.WaitVisible("#password-oldPassword-error"))...)
+	if msg == "" {
+		t.Fatal("a wrong current password got no message beside it")
+	}
+	in.must(200, "POST", "/api/collections/users/auth-with-password", "", map[string]any{"identity": "careful@example.com", "password": "a long password"})
+
+	msg = page(t, ctx, "#import-file-error", chromedp.Navigate(in.url+"/clients"), chromedp.WaitVisible("#import-go"),
+		chromedp.Click("#import-go"), chromedp.WaitVisible("#import-file-error"))
+	mustContain(t, "an import without a file", msg, "Choose a CSV file")
 }

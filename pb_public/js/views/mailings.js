@@ -20,6 +20,22 @@ export function cleanBody(html) {
   return DOMPurify.sanitize(html, bodyPolicy);
 }
 
+// recipients counts the clients a mailing reaches now (in its lists or
+// picked, once each, not unsubscribed); null when it cannot be told
+async function countRecipients(lists, picked) {
+  if (!lists.length && !picked.length) return 0;
+  const any = [...lists.map((l) => pb.filter('lists.id ?= {:l}', { l })), ...picked.map((c) => pb.filter('id = {:c}', { c }))].join(' || ');
+  try {
+    return (await pb.collection('clients').getList(1, 1, { filter: `unsubscribed = false && (${any})`, fields: 'id' })).totalItems;
+  } catch {
+    return null;
+  }
+}
+
+function recipients(m) {
+  return countRecipients(m.lists, m.clients);
+}
+
 function zone() {
   return user()?.timezone || 'UTC';
 }
@@ -47,7 +63,8 @@ export function mailings({ go }) {
       for (const w of windows) {
         if (w.next_run_at && !next[w.mailing]) next[w.mailing] = w.next_run_at;
       }
-      rows.replaceChildren(...items.map((m) => row(m, next[m.id])));
+      const counts = await Promise.all(items.map(recipients));
+      rows.replaceChildren(...items.map((m, i) => row(m, next[m.id], counts[i])));
       empty.hidden = items.length > 0;
     } catch (err) {
       rows.replaceChildren();
@@ -55,7 +72,7 @@ export function mailings({ go }) {
     }
   }
 
-  function row(m, nextRun) {
+  function row(m, nextRun, count) {
     const toggle = h('button', { type: 'button', class: 'link' }, m.stopped ? t('mailings.resume') : t('mailings.stop'));
     toggle.addEventListener('click', async () => {
       try {
@@ -79,7 +96,7 @@ export function mailings({ go }) {
       h('td', {}, h('a', { href: `/mailing?id=${m.id}`, 'data-link': true }, m.subject)),
       h('td', {}, t(`status.${m.status}`), m.stopped ? h('span', { class: 'badge' }, t('mailings.stopped')) : null),
       h('td', {}, show(nextRun, zone())),
-      h('td', {}, t('mailings.audience', { lists: m.lists.length, clients: m.clients.length })),
+      h('td', { class: 'num' }, count == null ? '' : String(count)),
       h('td', { class: 'actions' }, h('a', { href: `/mailings/edit?id=${m.id}`, 'data-link': true }, t('common.edit')), ' ', toggle, ' ', del));
   }
 
@@ -90,7 +107,7 @@ export function mailings({ go }) {
     h('table', { id: 'mailings-table' },
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, t('field.subject')), h('th', { scope: 'col' }, t('mailings.status')),
-        h('th', { scope: 'col' }, t('mailings.next')), h('th', { scope: 'col' }, t('mailings.recipients')),
+        h('th', { scope: 'col' }, t('mailings.next')), h('th', { scope: 'col', class: 'num' }, t('mailings.recipients')),
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('common.actions'))))),
       rows),
     empty);
@@ -189,17 +206,7 @@ export function editMailing({ go }) {
   let asked = 0;
   async function countReach() {
     const ask = ++asked;
-    const ls = selectedLists();
-    const ids = [...picked.keys()];
-    let n = 0;
-    if (ls.length || ids.length) {
-      const any = [...ls.map((l) => pb.filter('lists.id ?= {:l}', { l })), ...ids.map((c) => pb.filter('id = {:c}', { c }))].join(' || ');
-      try {
-        n = (await pb.collection('clients').getList(1, 1, { filter: `unsubscribed = false && (${any})`, fields: 'id' })).totalItems;
-      } catch {
-        n = null;
-      }
-    }
+    const n = await countRecipients(selectedLists(), [...picked.keys()]);
     if (ask === asked) reach.textContent = n == null ? '' : t('mailings.reach', { n });
   }
 

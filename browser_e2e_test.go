@@ -596,7 +596,6 @@ func TestBrowserMailingFromFormToDeliveryLog(t *testing.T) {
 	if rows := rowsOf(t, ctx, "#mailings-table"); len(rows) != 1 || !strings.Contains(rows[0], "| 3 |") {
 		t.Fatalf("the list of mailings does not say it reaches 3 people: %q", rows)
 	}
-	screenshot(t, ctx, "mailings.png")
 
 	// resumed
 	page(t, ctx, "h1", chromedp.Click(`#mailings-table td.actions button.link:not(.danger)`),

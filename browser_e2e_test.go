@@ -72,7 +72,8 @@ func browser(t *testing.T) context.Context {
 func page(t *testing.T, ctx context.Context, sel string, steps ...chromedp.Action[chromedp.Void]) string {
 	t.Helper()
 	tab := ctx
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	// generous: under CI the other packages' tests share the two cores
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("in the browser: %v\n%s", err, pageText(tab))
@@ -288,7 +289,7 @@ func confirmedUser(t *testing.T, in *instance, email string) string {
 	in.must(200, "POST", "/api/collections/users/records", "", map[string]any{
 		"email": email, "password": "a long password", "passwordConfirm": "a long password", "name": strings.Split(email, "@")[0],
 	})
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		var mails [][]byte
 		files, _ := filepath.Glob(filepath.Join(in.dataDir, "outbox", "*.eml"))
@@ -350,7 +351,7 @@ func waitRows(table string, n int) chromedp.Action[chromedp.Void] {
 
 // until waits for a JavaScript expression to be true.
 func until(expr string) chromedp.Action[chromedp.Void] {
-	poll := chromedp.Poll[bool](expr)
+	poll := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(90*time.Second))
 	return func(ctx context.Context, target *chromedp.Target) (chromedp.Void, error) {
 		_, err := poll(ctx, target)
 		return chromedp.Void{}, err
@@ -694,7 +695,7 @@ func TestBrowserNewcomerSendsAFirstMailing(t *testing.T) {
 		chromedp.Navigate(in.url+"/signup"), chromedp.WaitVisible("#signup-email"),
 		fill(map[string]string{"signup-email": email, "signup-password": "a long password", "signup-passwordConfirm": "a long password", "signup-name": "First"}),
 		chromedp.Click("#signup button[type=submit]"), chromedp.WaitVisible("#signup-status.ok"))...)
-	link := linkIn(t, smtp.WaitFor(t, 1, 10*time.Second)[0].Data)
+	link := linkIn(t, smtp.WaitFor(t, 1, 30*time.Second)[0].Data)
 	page(t, ctx, "#status", chromedp.Navigate(link), chromedp.WaitVisible("#status.ok"))
 	logInAs(t, ctx, in, email)
 
@@ -762,7 +763,7 @@ func TestBrowserPasswordResetAndProfile(t *testing.T) {
 	page(t, ctx, "#forgot-status", steps(chromedp.Navigate(in.url+"/forgot"), chromedp.WaitVisible("#forgot-email"),
 		fill(map[string]string{"forgot-email": "forgetful@example.com"}), chromedp.Click("#forgot button[type=submit]"),
 		chromedp.WaitVisible("#forgot-status.ok"))...)
-	msgs := smtp.WaitFor(t, before+1, 10*time.Second)
+	msgs := smtp.WaitFor(t, before+1, 30*time.Second)
 	text := smtptest.ReadMail(t, msgs[len(msgs)-1].Data).Parts["text/plain"]
 	i := strings.Index(text, "/reset-password?token=")
 	if i < 0 {

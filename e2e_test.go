@@ -202,7 +202,7 @@ func linkIn(t *testing.T, raw []byte) string {
 // waitForOutbox waits for the first .eml in the outbox and returns its bytes.
 func waitForOutbox(t *testing.T, dir string) []byte {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
 		if len(files) > 0 {
@@ -214,7 +214,7 @@ func waitForOutbox(t *testing.T, dir string) []byte {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("no mail in %s after 10 s", dir)
+	t.Fatalf("no mail in %s after 30 s", dir)
 	return nil
 }
 
@@ -315,7 +315,7 @@ func TestServeSendsAccountMailThroughConfiguredSMTP(t *testing.T) {
 	in.must(200, "POST", "/api/collections/users/records", "", map[string]any{
 		"email": "smtp-user@example.com", "password": "a long password", "passwordConfirm": "a long password",
 	})
-	msgs := smtp.WaitFor(t, 1, 10*time.Second)
+	msgs := smtp.WaitFor(t, 1, 30*time.Second)
 	if msgs[0].From != "hello@postrider.example" || len(msgs[0].To) != 1 || msgs[0].To[0] != "smtp-user@example.com" {
 		t.Fatalf("envelope: from %q to %v", msgs[0].From, msgs[0].To)
 	}

@@ -675,7 +675,27 @@ func TestBrowserImportsClientsFromCSV(t *testing.T) {
 	for _, want := range []string{"ann@example.org | Ann | Fair 2027", "bob@example.org | Bob | Fair 2027"} {
 		mustContain(t, "the clients table", rows, want)
 	}
-	mustContain(t, "the export", page(t, ctx, "#clients-status", chromedp.Click("#clients-export"), chromedp.WaitVisible("#clients-status.ok")), "2 clients exported")
+	// the export: the file's own text, caught on its way to the download
+	catchCSV := chromedp.Evaluate[chromedp.Void](`(() => { const make = URL.createObjectURL;
+		URL.createObjectURL = (blob) => { blob.text().then((s) => { window.csv = s; }); return make(blob); }; })()`)
+	mustContain(t, "the export", page(t, ctx, "#clients-status", catchCSV, chromedp.Click("#clients-export"), chromedp.WaitVisible("#clients-status.ok")), "2 clients exported")
+	page(t, ctx, "h1", until(`typeof window.csv === 'string'`))
+	csvText, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.csv`))
+	if err != nil || !strings.HasPrefix(csvText, "\"email\",\"name\",\"comment\",\"lists\",\"unsubscribed\"\r\n") ||
+		!strings.Contains(csvText, "\"ann@example.org\",\"Ann\",\"met at the fair\",\"Fair 2027\",\"false\"\r\n") {
+		t.Fatalf("the exported file:\n%s (%v)", csvText, err)
+	}
+
+	// one client's lists change in its edit form
+	page(t, ctx, "h1",
+		chromedp.Click(`#clients-table tr[data-email="bob@example.org"] td.actions button.link:not(.danger)`),
+		chromedp.WaitVisible("#client-lists input"),
+		chromedp.Click("#client-lists input"), // untick Fair 2027
+		chromedp.Click("#client button[type=submit]"), chromedp.WaitVisible("#clients-status.ok"), waitRows("#clients-table", 2))
+	rows = strings.Join(rowsOf(t, ctx, "#clients-table"), "\n")
+	if strings.Contains(rows, "bob@example.org | Bob | Fair 2027") || !strings.Contains(rows, "ann@example.org | Ann | Fair 2027") {
+		t.Fatalf("after taking bob out of the list in his form:\n%s", rows)
+	}
 }
 
 // The issue's whole path in one go, as a newcomer walks it: sign up in the

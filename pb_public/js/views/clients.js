@@ -22,6 +22,7 @@ export function clients({ go }) {
     field('client', 'name', { label: t('clients.fullName') }),
     field('client', 'comment', { label: t('clients.comment') }),
     h('div', { class: 'field' }, h('label', { for: 'client-list' }, t('clients.inList')), listSelect),
+    h('fieldset', { id: 'client-lists', hidden: true }, h('legend', {}, t('nav.lists'))),
     h('button', { type: 'submit' }, t('common.save')), ' ',
     h('button', { type: 'button', class: 'secondary', id: 'client-cancel', hidden: true }, t('common.cancel')),
   );
@@ -35,6 +36,7 @@ export function clients({ go }) {
     await busy(form, async () => {
       try {
         if (state.editing) {
+          data.lists = [...form.querySelectorAll('#client-lists input:checked')].map((c) => c.value);
           await pb.collection('clients').update(state.editing.id, data);
         } else {
           data.lists = listSelect.value ? [listSelect.value] : [];
@@ -56,6 +58,11 @@ export function clients({ go }) {
     form.querySelector('#client-title').textContent = client ? t('clients.edit', { email: client.email }) : t('clients.new');
     cancel.hidden = !client;
     listSelect.closest('.field').hidden = !!client;
+    // editing: every list, ticked where the client is
+    const checks = form.querySelector('#client-lists');
+    checks.hidden = !client;
+    checks.replaceChildren(checks.firstChild, ...(client ? lists.map((l) => h('label', { class: 'check' },
+      h('input', { type: 'checkbox', value: l.id, checked: client.lists.includes(l.id) }), ` ${l.name}`)) : []));
     if (client) {
       form.elements.email.value = client.email;
       form.elements.name.value = client.name;

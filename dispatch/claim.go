@@ -49,10 +49,7 @@ func findDue(app core.App, now time.Time) ([]dueSchedule, error) {
 // one that has come: missed ones are skipped, not sent in a burst) and when
 // the window is due next (zero when never again).
 func (d dueSchedule) occurrence(now time.Time) (runAt, next time.Time, inWindow bool) {
-	loc, err := time.LoadLocation(d.Timezone)
-	if err != nil || d.Timezone == "" {
-		loc = time.UTC
-	}
+	loc := Zone(d.Timezone)
 	start, end := d.StartsAt.Time(), d.EndsAt.Time()
 	runAt, ok := LatestAtOrBefore(start, d.Period, loc, now)
 	next = NextAfter(start, d.Period, loc, now)

@@ -236,3 +236,13 @@ func schedWallOf(t time.Time, loc *time.Location) time.Time {
 	hh, mm, ss := l.Clock()
 	return time.Date(y, m, d, hh, mm, ss, l.Nanosecond(), time.UTC)
 }
+
+// Zone is the location of a user's time zone name; an empty or unknown
+// name counts in UTC (users.timezone is checked on save, so that is rare).
+func Zone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}

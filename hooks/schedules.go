@@ -102,11 +102,7 @@ func nextRun(app core.App, window, mailing *core.Record) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	loc, err := time.LoadLocation(owner.GetString("timezone"))
-	if err != nil {
-		loc = time.UTC
-	}
-	next := dispatch.NextAfter(start, window.GetString("period"), loc, last.Time())
+	next := dispatch.NextAfter(start, window.GetString("period"), dispatch.Zone(owner.GetString("timezone")), last.Time())
 	if next.After(end) {
 		return time.Time{}, nil
 	}

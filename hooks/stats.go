@@ -9,6 +9,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"postrider/dispatch"
 )
 
 // DayCount is one day of the logs page's chart.
@@ -30,10 +32,7 @@ func bindStats(app core.App) {
 
 func dailyDeliveries(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
-	loc, err := time.LoadLocation(e.Auth.GetString("timezone"))
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := dispatch.Zone(e.Auth.GetString("timezone"))
 	where := dbx.And(dbx.HashExp{"owner": e.Auth.Id}, dbx.In("status", deliverySent, deliveryFailed))
 	if m := q.Get("mailing"); m != "" {
 		where = dbx.And(where, dbx.HashExp{"mailing": m})

@@ -103,6 +103,39 @@ export function problem(err) {
   return t('common.error');
 }
 
+// onSubmit runs send(values) when the form is submitted: the browser's
+// checks first (nothing is sent if they fail), the button disabled
+// meanwhile. A refusal is shown by refused(err) when it returns true, else
+// beside the fields it names, else as a problem in status.
+export function onSubmit(form, status, send, refused = () => false) {
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    if (!checkForm(form)) return;
+    await busy(form, async () => {
+      try {
+        await send(Object.fromEntries(new FormData(form)));
+      } catch (err) {
+        if (!refused(err) && !fieldErrors(form, err)) say(status, problem(err), 'err');
+      }
+    });
+  });
+}
+
+// confirmThen makes a click handler that asks question, then runs action
+// and after; a failure of either shows in status.
+export function confirmThen(question, status, action, after) {
+  return async () => {
+    if (!window.confirm(question)) return;
+    try {
+      await action();
+      await after();
+    } catch (err) {
+      say(status, problem(err), 'err');
+    }
+  };
+}
+
 // busy disables a form's button while a request runs.
 export async function busy(form, fn) {
   const button = form.querySelector('button[type=submit]');

@@ -2,7 +2,7 @@
 
 import { pb, user, browserTimeZone } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, clearErrors, checkForm, fieldErrors, problem, busy } from '../ui.js';
+import { h, field, message, say, fieldErrors, problem, onSubmit } from '../ui.js';
 
 function page(title, ...content) {
   document.title = `${title} · ${t('app.name')}`;
@@ -18,21 +18,11 @@ export function signup({ go }) {
     field('signup', 'name', { label: t('field.name'), autocomplete: 'name' }),
     h('button', { type: 'submit' }, t('signup.submit')),
   );
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    clearErrors(form);
-    if (!checkForm(form)) return;
-    const data = Object.fromEntries(new FormData(form));
+  onSubmit(form, status, async (data) => {
     data.timezone = browserTimeZone();
-    await busy(form, async () => {
-      try {
-        await pb.collection('users').create(data);
-        form.hidden = true;
-        say(status, t('signup.done', { email: data.email }));
-      } catch (err) {
-        if (!fieldErrors(form, err)) say(status, problem(err), 'err');
-      }
-    });
+    await pb.collection('users').create(data);
+    form.hidden = true;
+    say(status, t('signup.done', { email: data.email }));
   });
   return page(t('signup.title'), form, status,
     h('p', {}, t('signup.haveAccount'), ' ', h('a', { href: '/login', 'data-link': true }, t('nav.login'))));
@@ -46,30 +36,24 @@ export function login({ go }) {
     field('login', 'password', { label: t('field.password'), type: 'password', autocomplete: 'current-password', required: true }),
     h('button', { type: 'submit' }, t('login.submit')),
   );
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    clearErrors(form);
-    if (!checkForm(form)) return;
+  onSubmit(form, status, async ({ identity, password }) => {
     resend.hidden = true;
-    const { identity, password } = Object.fromEntries(new FormData(form));
-    await busy(form, async () => {
-      try {
-        await pb.collection('users').authWithPassword(identity, password);
-        go('/');
-      } catch (err) {
-        const code = err?.response?.data?.identity?.code;
-        if (code === 'email_not_confirmed') {
-          say(status, t('login.unconfirmed'), 'err');
-          resend.hidden = false;
-        } else if (code === 'account_blocked') {
-          say(status, t('login.blocked'), 'err');
-        } else if (err?.status === 400 && !Object.keys(err?.response?.data || {}).length) {
-          say(status, t('login.wrong'), 'err');
-        } else if (!fieldErrors(form, err)) {
-          say(status, problem(err), 'err');
-        }
-      }
-    });
+    await pb.collection('users').authWithPassword(identity, password);
+    go('/');
+  }, (err) => {
+    // why a login is refused goes in the status line, not beside a field
+    const code = err?.response?.data?.identity?.code;
+    if (code === 'email_not_confirmed') {
+      say(status, t('login.unconfirmed'), 'err');
+      resend.hidden = false;
+    } else if (code === 'account_blocked') {
+      say(status, t('login.blocked'), 'err');
+    } else if (err?.status === 400 && !Object.keys(err?.response?.data || {}).length) {
+      say(status, t('login.wrong'), 'err');
+    } else {
+      return false;
+    }
+    return true;
   });
   resend.addEventListener('click', async () => {
     const email = form.elements.identity.value;
@@ -106,20 +90,10 @@ export function forgot() {
     field('forgot', 'email', { label: t('field.email'), type: 'email', autocomplete: 'email', required: true }),
     h('button', { type: 'submit' }, t('forgot.submit')),
   );
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    clearErrors(form);
-    if (!checkForm(form)) return;
-    const { email } = Object.fromEntries(new FormData(form));
-    await busy(form, async () => {
-      try {
-        await pb.collection('users').requestPasswordReset(email);
-        form.hidden = true;
-        say(status, t('forgot.done', { email }));
-      } catch (err) {
-        if (!fieldErrors(form, err)) say(status, problem(err), 'err');
-      }
-    });
+  onSubmit(form, status, async ({ email }) => {
+    await pb.collection('users').requestPasswordReset(email);
+    form.hidden = true;
+    say(status, t('forgot.done', { email }));
   });
   return page(t('forgot.title'), form, status);
 }
@@ -132,21 +106,16 @@ export function resetPassword() {
     field('reset', 'passwordConfirm', { label: t('field.passwordConfirm'), type: 'password', autocomplete: 'new-password', required: true, minlength: 8 }),
     h('button', { type: 'submit' }, t('reset.submit')),
   );
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    clearErrors(form);
-    if (!checkForm(form)) return;
-    const { password, passwordConfirm } = Object.fromEntries(new FormData(form));
-    await busy(form, async () => {
-      try {
-        await pb.collection('users').confirmPasswordReset(token, password, passwordConfirm);
-        form.hidden = true;
-        say(status, t('reset.done'));
-      } catch (err) {
-        if (fieldErrors(form, err)) return;
-        say(status, err?.response?.data?.token ? t('reset.bad') : problem(err), 'err');
-      }
-    });
+  onSubmit(form, status, async ({ password, passwordConfirm }) => {
+    await pb.collection('users').confirmPasswordReset(token, password, passwordConfirm);
+    form.hidden = true;
+    say(status, t('reset.done'));
+  }, (err) => {
+    // the fields' own errors first; a bad token is the link's fault
+    if (fieldErrors(form, err)) return true;
+    if (!err?.response?.data?.token) return false;
+    say(status, t('reset.bad'), 'err');
+    return true;
   });
   return page(t('reset.title'), form, status);
 }
@@ -161,18 +130,9 @@ export function profile({ go }) {
     h('datalist', { id: 'timezones' }, zones.map((z) => h('option', { value: z }))),
     h('button', { type: 'submit' }, t('common.save')),
   );
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    clearErrors(form);
-    if (!checkForm(form)) return;
-    await busy(form, async () => {
-      try {
-        await pb.collection('users').update(me.id, Object.fromEntries(new FormData(form)));
-        say(status, t('common.saved'));
-      } catch (err) {
-        if (!fieldErrors(form, err)) say(status, problem(err), 'err');
-      }
-    });
+  onSubmit(form, status, async (data) => {
+    await pb.collection('users').update(me.id, data);
+    say(status, t('common.saved'));
   });
 
   const pwStatus = message('password-status');
@@ -182,22 +142,12 @@ export function profile({ go }) {
     field('password', 'passwordConfirm', { label: t('field.passwordConfirm'), type: 'password', autocomplete: 'new-password', required: true, minlength: 8 }),
     h('button', { type: 'submit' }, t('profile.passwordSubmit')),
   );
-  pwForm.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    clearErrors(pwForm);
-    if (!checkForm(pwForm)) return;
-    const data = Object.fromEntries(new FormData(pwForm));
-    await busy(pwForm, async () => {
-      try {
-        await pb.collection('users').update(me.id, data);
-        // a new password ends every session: log in again with it
-        await pb.collection('users').authWithPassword(me.email, data.password);
-        pwForm.reset();
-        say(pwStatus, t('profile.passwordDone'));
-      } catch (err) {
-        if (!fieldErrors(pwForm, err)) say(pwStatus, problem(err), 'err');
-      }
-    });
+  onSubmit(pwForm, pwStatus, async (data) => {
+    await pb.collection('users').update(me.id, data);
+    // a new password ends every session: log in again with it
+    await pb.collection('users').authWithPassword(me.email, data.password);
+    pwForm.reset();
+    say(pwStatus, t('profile.passwordDone'));
   });
   return page(t('profile.title'), h('p', {}, me.email), form, status,
     h('h2', {}, t('profile.passwordTitle')), pwForm, pwStatus);

@@ -3,7 +3,7 @@
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, clearErrors, checkForm, fieldErrors, problem, busy, downloadCSV } from '../ui.js';
+import { h, field, message, say, clearErrors, problem, busy, downloadCSV, onSubmit, confirmThen } from '../ui.js';
 
 const perPage = 50;
 
@@ -28,27 +28,18 @@ export function clients({ go }) {
   );
   const cancel = form.querySelector('#client-cancel');
   cancel.addEventListener('click', () => edit(null));
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    clearErrors(form);
-    if (!checkForm(form)) return;
-    const data = { email: form.elements.email.value.trim(), name: form.elements.name.value, comment: form.elements.comment.value };
-    await busy(form, async () => {
-      try {
-        if (state.editing) {
-          data.lists = [...form.querySelectorAll('#client-lists input:checked')].map((c) => c.value);
-          await pb.collection('clients').update(state.editing.id, data);
-        } else {
-          data.lists = listSelect.value ? [listSelect.value] : [];
-          await pb.collection('clients').create(data);
-        }
-        say(status, t('common.saved'));
-        edit(null);
-        await load();
-      } catch (err) {
-        if (!fieldErrors(form, err)) say(status, problem(err), 'err');
-      }
-    });
+  onSubmit(form, status, async ({ email, name, comment }) => {
+    const data = { email: email.trim(), name, comment };
+    if (state.editing) {
+      data.lists = [...form.querySelectorAll('#client-lists input:checked')].map((c) => c.value);
+      await pb.collection('clients').update(state.editing.id, data);
+    } else {
+      data.lists = listSelect.value ? [listSelect.value] : [];
+      await pb.collection('clients').create(data);
+    }
+    say(status, t('common.saved'));
+    edit(null);
+    await load();
   });
 
   function edit(client) {
@@ -150,15 +141,8 @@ export function clients({ go }) {
 
   function row(c, names) {
     const editButton = h('button', { type: 'button', class: 'link', onclick: () => edit(c) }, t('common.edit'));
-    const del = h('button', { type: 'button', class: 'link danger', onclick: async () => {
-      if (!window.confirm(t('clients.deleteOne', { email: c.email }))) return;
-      try {
-        await pb.collection('clients').delete(c.id);
-        await load();
-      } catch (err) {
-        say(status, problem(err), 'err');
-      }
-    } }, t('common.delete'));
+    const del = h('button', { type: 'button', class: 'link danger',
+      onclick: confirmThen(t('clients.deleteOne', { email: c.email }), status, () => pb.collection('clients').delete(c.id), load) }, t('common.delete'));
     return h('tr', { 'data-email': c.email },
       h('td', {}, h('input', { type: 'checkbox', value: c.id, 'aria-label': t('clients.select', { email: c.email }) })),
       h('td', {}, c.email),

@@ -2,7 +2,7 @@
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, clearErrors, checkForm, fieldErrors, problem, busy } from '../ui.js';
+import { h, field, message, say, problem, onSubmit, confirmThen } from '../ui.js';
 
 export function lists() {
   document.title = `${t('lists.title')} · ${t('app.name')}`;
@@ -14,20 +14,11 @@ export function lists() {
     field('new-list', 'name', { label: t('lists.newName'), required: true }),
     h('button', { type: 'submit' }, t('lists.create')),
   );
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    clearErrors(form);
-    if (!checkForm(form)) return;
-    await busy(form, async () => {
-      try {
-        await pb.collection('lists').create({ name: form.elements.name.value });
-        form.reset();
-        say(status, t('common.saved'));
-        await load();
-      } catch (err) {
-        if (!fieldErrors(form, err)) say(status, problem(err), 'err');
-      }
-    });
+  onSubmit(form, status, async ({ name }) => {
+    await pb.collection('lists').create({ name });
+    form.reset();
+    say(status, t('common.saved'));
+    await load();
   });
 
   async function load() {
@@ -58,15 +49,8 @@ export function lists() {
         say(status, err?.response?.data?.name?.message || problem(err), 'err');
       }
     });
-    remove.addEventListener('click', async () => {
-      if (!window.confirm(t('lists.deleteConfirm', { name: list.name }))) return;
-      try {
-        await pb.collection('lists').delete(list.id);
-        await load();
-      } catch (err) {
-        say(status, problem(err), 'err');
-      }
-    });
+    remove.addEventListener('click', confirmThen(t('lists.deleteConfirm', { name: list.name }), status,
+      () => pb.collection('lists').delete(list.id), load));
     return h('tr', { 'data-id': list.id },
       h('td', {}, h('a', { href: `/clients?list=${encodeURIComponent(list.id)}`, 'data-link': true }, name)),
       h('td', { class: 'num' }, String(count)),

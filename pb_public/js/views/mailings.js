@@ -4,7 +4,7 @@
 import DOMPurify from '../../vendor/dompurify-3.4.18.es.mjs';
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, clearErrors, checkForm, fieldErrors, problem, busy } from '../ui.js';
+import { h, field, message, say, clearErrors, checkForm, fieldErrors, problem, busy, confirmThen } from '../ui.js';
 import { fromWall, toWall, parse, forAPI, show } from '../time.js';
 
 const periods = ['once', 'daily', 'weekly', 'monthly'];
@@ -83,15 +83,8 @@ export function mailings({ go }) {
       }
     });
     const del = h('button', { type: 'button', class: 'link danger' }, t('common.delete'));
-    del.addEventListener('click', async () => {
-      if (!window.confirm(t('mailings.deleteConfirm', { subject: m.subject }))) return;
-      try {
-        await pb.collection('mailings').delete(m.id);
-        await load();
-      } catch (err) {
-        say(status, problem(err), 'err');
-      }
-    });
+    del.addEventListener('click', confirmThen(t('mailings.deleteConfirm', { subject: m.subject }), status,
+      () => pb.collection('mailings').delete(m.id), load));
     return h('tr', { 'data-id': m.id },
       h('td', {}, h('a', { href: `/mailing?id=${m.id}`, 'data-link': true }, m.subject)),
       h('td', {}, t(`status.${m.status}`), m.stopped ? h('span', { class: 'badge' }, t('mailings.stopped')) : null),

@@ -878,3 +878,40 @@ func TestBrowserMoreFormsRefuseBadInputBesideTheField(t *testing.T) {
 		chromedp.Click("#import-go"), chromedp.WaitVisible("#import-file-error"))
 	mustContain(t, "an import without a file", msg, "Choose a CSV file")
 }
+
+// The owner of a mailing whose window opened minutes ago edits it: the
+// form sends only what changed, so the window's start (now in the past)
+// does not count as moved and the save goes through.
+func TestBrowserEditsAMailingThatHasStarted(t *testing.T) {
+	dir, due := seeded(t, 3)
+	in := serve(t, nil, dataDirFiles(t, dir, "pb_data"))
+	auth := in.must(200, "POST", "/api/collections/users/auth-with-password", "",
+		map[string]any{"identity": "owner@postrider.test", "password": "seeded password"})
+	token, _ := auth["token"].(string)
+	window := func() map[string]any {
+		return in.must(200, "GET", "/api/collections/schedules/records/"+due.Schedule, token, nil)
+	}
+	before := window()
+
+	ctx := browser(t)
+	page(t, ctx, "h1", steps(chromedp.Navigate(in.url+"/login"), chromedp.WaitVisible("#login-identity"),
+		fill(map[string]string{"login-identity": "owner@postrider.test", "login-password": "seeded password"}),
+		chromedp.Click("#login button[type=submit]"), chromedp.WaitVisible("#logout"),
+		chromedp.Navigate(in.url+"/mailings/edit?id="+due.Mailing), chromedp.WaitVisible(".window"),
+		until(`document.querySelector('#mailing-subject').value === 'Seeded mailing'`))...)
+
+	// a new subject and a later end for the window
+	heading := page(t, ctx, "h1", steps(
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { document.querySelector('#mailing-subject').value = 'Seeded mailing, revised';
+			document.querySelector('.window [name=ends_at]').value = %q; })()`, time.Now().UTC().Add(3*time.Hour).Format("2006-01-02T15:04"))),
+		chromedp.Click("#mailing button[type=submit]"), chromedp.WaitVisible("#mailing-preview"))...)
+	mustContain(t, "the mailing's page after the save", heading, "Seeded mailing, revised")
+
+	after := window()
+	if after["starts_at"] != before["starts_at"] {
+		t.Errorf("the window's start moved from %v to %v", before["starts_at"], after["starts_at"])
+	}
+	if after["ends_at"] == before["ends_at"] {
+		t.Errorf("the window's end stayed %v", after["ends_at"])
+	}
+}

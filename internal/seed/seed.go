@@ -1,7 +1,8 @@
 // Package seed fills a fresh data dir with one user, one list of n clients
-// and one mailing due now: what the benchmark and the end-to-end tests of
-// the dispatcher start from. It writes the clients with one SQL statement,
-// so that 100,000 take a second, not minutes.
+// and one mailing due now (its window opened five minutes ago): what the
+// benchmark and the end-to-end tests of the dispatcher start from. It writes
+// the clients with one SQL statement, so that 100,000 take a second, not
+// minutes.
 package seed
 
 import (
@@ -21,7 +22,8 @@ type Due struct {
 }
 
 // Mailing seeds dataDir (created if missing) with n clients, all in one
-// list, and a mailing to that list whose one window opens now.
+// list, and a mailing to that list whose one window opened five minutes
+// ago and is due.
 func Mailing(dataDir string, n int) (Due, error) {
 	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
 	if err := app.Bootstrap(); err != nil {
@@ -76,8 +78,9 @@ func Mailing(dataDir string, n int) (Due, error) {
 		if err != nil {
 			return err
 		}
+		opened := now.Add(-5 * time.Minute)
 		sched, err := save("schedules", map[string]any{
-			"mailing": mailing.Id, "starts_at": now, "ends_at": now.Add(time.Hour), "period": "once", "next_run_at": now,
+			"mailing": mailing.Id, "starts_at": opened, "ends_at": now.Add(time.Hour), "period": "once", "next_run_at": opened,
 		})
 		if err != nil {
 			return err

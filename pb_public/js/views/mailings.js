@@ -167,6 +167,9 @@ export function editMailing({ go }) {
         if (w?.id) removed.push(w.id);
         row.remove();
       } }, t('mailings.removeWindow')));
+    // what was loaded, so that a save sends only what the user changed (the
+    // inputs hold minutes: resending a start would drop its seconds)
+    row.dataset.was = JSON.stringify([start.value, end.value, period.value]);
     windows.append(row);
   }
 
@@ -254,16 +257,19 @@ export function editMailing({ go }) {
       let failed = false;
       for (const wid of removed.splice(0)) await pb.collection('schedules').delete(wid).catch(() => {});
       for (const row of windows.querySelectorAll('.window')) {
-        const get = (n) => row.querySelector(`[name=${n}]`);
-        const data = {
-          mailing: id, period: get('period').value,
-          starts_at: forAPI(fromWall(get('starts_at').value, tz)), ends_at: forAPI(fromWall(get('ends_at').value, tz)),
-        };
+        const vals = [row.querySelector('[name=starts_at]').value, row.querySelector('[name=ends_at]').value, row.querySelector('[name=period]').value];
+        const was = JSON.parse(row.dataset.was);
+        const data = {};
+        if (!row.dataset.id || vals[0] !== was[0]) data.starts_at = forAPI(startAt(vals[0]));
+        if (!row.dataset.id || vals[1] !== was[1]) data.ends_at = forAPI(fromWall(vals[1], tz));
+        if (!row.dataset.id || vals[2] !== was[2]) data.period = vals[2];
+        if (!Object.keys(data).length) continue;
         try {
           const saved = row.dataset.id
-            ? await pb.collection('schedules').update(row.dataset.id, { starts_at: data.starts_at, ends_at: data.ends_at, period: data.period })
-            : await pb.collection('schedules').create(data);
+            ? await pb.collection('schedules').update(row.dataset.id, data)
+            : await pb.collection('schedules').create({ mailing: id, ...data });
           row.dataset.id = saved.id;
+          row.dataset.was = JSON.stringify(vals);
         } catch (err) {
           failed = true;
           if (!windowErrors(row, err)) say(status, problem(err), 'err');
@@ -272,6 +278,14 @@ export function editMailing({ go }) {
       if (!failed) go(`/mailing?id=${id}`);
     });
   });
+
+  // a start typed as this minute (or the last, the form having been filled
+  // slowly) means now: the API refuses starts over a minute in the past
+  function startAt(wall) {
+    const at = fromWall(wall, tz);
+    const now = new Date();
+    return at < now && now - at < 2 * 60000 ? now : at;
+  }
 
   function windowErrors(row, err) {
     let any = false;

@@ -302,9 +302,11 @@ func TestServeSignUpConfirmFromOutboxAndSetUpAMailing(t *testing.T) {
 }
 
 // With SMTP configured through the environment, the confirmation mail goes
-// through that server and nothing is left in the outbox.
+// through that server and nothing is left in the outbox. TLS=none is taken
+// at its word, as for mailings: the server offers STARTTLS with a
+// certificate the binary does not trust, and the mail goes in plain text.
 func TestServeSendsAccountMailThroughConfiguredSMTP(t *testing.T) {
-	smtp := smtptest.Start(t)
+	smtp, _ := smtptest.StartTLS(t, false)
 	in := serve(t, map[string]string{
 		"POSTRIDER_SMTP_HOST":      smtp.Host,
 		"POSTRIDER_SMTP_PORT":      strconv.Itoa(smtp.Port),
@@ -318,6 +320,12 @@ func TestServeSendsAccountMailThroughConfiguredSMTP(t *testing.T) {
 	msgs := smtp.WaitFor(t, 1, 30*time.Second)
 	if msgs[0].From != "hello@postrider.example" || len(msgs[0].To) != 1 || msgs[0].To[0] != "smtp-user@example.com" {
 		t.Fatalf("envelope: from %q to %v", msgs[0].From, msgs[0].To)
+	}
+	if msgs[0].TLS {
+		t.Fatal("with POSTRIDER_SMTP_TLS=none the account mail went over STARTTLS")
+	}
+	if m := smtptest.ReadMail(t, msgs[0].Data); !strings.Contains(m.Header.Get("From"), "Postrider Test") {
+		t.Fatalf("the sender's name is missing: From: %s", m.Header.Get("From"))
 	}
 	link := linkIn(t, msgs[0].Data)
 	if !strings.HasPrefix(link, in.url+"/confirm?token=") {

@@ -191,20 +191,32 @@ func (p *pass) finish(err error) (Summary, error) {
 
 // transportFor picks SMTP when a server is configured, else the outbox.
 func transportFor(app core.App, opts Options) transport {
-	s := app.Settings().SMTP
-	if !s.Enabled || s.Host == "" {
+	cfg, ok := smtpConfig(app, opts)
+	if !ok {
 		return outboxTransport{dir: mailout.OutboxDir(app.DataDir())}
 	}
-	tlsMode := opts.SMTPTLS
-	if s.TLS {
-		tlsMode = "tls"
-	} else if tlsMode == "tls" || tlsMode == "" {
-		tlsMode = "none"
+	return smtpTransport{cfg: cfg}
+}
+
+// smtpConfig reads the SMTP server from the settings (which the POSTRIDER_SMTP_*
+// variables override); false when none is configured. Unless
+// POSTRIDER_SMTP_TLS says otherwise, the dashboard's TLS switch off means
+// STARTTLS whenever the server offers it, as in PocketBase's own mailer.
+func smtpConfig(app core.App, opts Options) (SMTPConfig, bool) {
+	s := app.Settings().SMTP
+	if !s.Enabled || s.Host == "" {
+		return SMTPConfig{}, false
 	}
-	return smtpTransport{cfg: SMTPConfig{
+	mode := opts.SMTPTLS
+	if s.TLS {
+		mode = "tls"
+	} else if mode == "tls" || mode == "" {
+		mode = "auto"
+	}
+	return SMTPConfig{
 		Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password,
-		TLS: tlsMode, LocalName: s.LocalName, Timeout: opts.Timeout,
-	}}
+		TLS: mode, LocalName: s.LocalName, Timeout: opts.Timeout,
+	}, true
 }
 
 // syncRuns parks the sending runs of mailings that may not send now

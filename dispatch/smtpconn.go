@@ -21,7 +21,7 @@ type SMTPConfig struct {
 	Port      int
 	Username  string
 	Password  string
-	TLS       string // "none", "starttls" or "tls"
+	TLS       string // "none", "starttls", "tls", or "auto": STARTTLS when the server offers it
 	LocalName string // EHLO name; "localhost" when empty
 	Timeout   time.Duration
 	RootCAs   *x509.CertPool // the roots the server's certificate must chain to; nil = the system's
@@ -110,8 +110,9 @@ func (c *smtpConn) open(cfg SMTPConfig) error {
 	if err := c.hello(name); err != nil {
 		return err
 	}
-	if cfg.TLS == "starttls" {
-		if _, ok := c.ext["STARTTLS"]; !ok {
+	_, offered := c.ext["STARTTLS"]
+	if cfg.TLS == "starttls" || (cfg.TLS == "auto" && offered) {
+		if !offered {
 			return errors.New("the server does not offer STARTTLS (set POSTRIDER_SMTP_TLS=none or tls)")
 		}
 		if _, err := c.cmd("STARTTLS"); err != nil {

@@ -54,6 +54,30 @@ func TestSMTPClientSecuresAndLogsInAsConfigured(t *testing.T) {
 	}
 }
 
+// "auto" (the dashboard's TLS switch off) takes STARTTLS when it is offered
+// and goes plain when it is not.
+func TestSMTPClientUpgradesWhenOffered(t *testing.T) {
+	secure, roots := smtptest.StartTLS(t, false)
+	plain := smtptest.Start(t)
+	for _, c := range []struct {
+		srv     *smtptest.Server
+		wantTLS bool
+	}{{secure, true}, {plain, false}} {
+		reply, err := sendOne(SMTPConfig{Host: c.srv.Host, Port: c.srv.Port, TLS: "auto", RootCAs: roots, Timeout: 5 * time.Second})
+		if err != nil || !strings.HasPrefix(reply, "250") {
+			t.Fatalf("send: %q, %v", reply, err)
+		}
+		if got := c.srv.Messages()[0].TLS; got != c.wantTLS {
+			t.Errorf("STARTTLS offered: %v; the message went over TLS: %v", c.wantTLS, got)
+		}
+	}
+	// no silent fallback to plain text when the offered certificate is bad
+	if _, err := sendOne(SMTPConfig{Host: secure.Host, Port: secure.Port, TLS: "auto", Timeout: 5 * time.Second}); err == nil ||
+		!strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("an untrusted certificate was accepted: %v", err)
+	}
+}
+
 func TestSMTPClientRefusesWhatIsNotOffered(t *testing.T) {
 	srv := smtptest.Start(t) // no TLS at all
 	_, err := sendOne(SMTPConfig{Host: srv.Host, Port: srv.Port, TLS: "starttls", Timeout: 5 * time.Second})

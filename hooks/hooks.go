@@ -31,7 +31,7 @@ func Register(app core.App, cfg config.Config) {
 	bindDeliveries(app)
 	bindStats(app)
 	bindImport(app)
-	bindMail(app)
+	bindMail(app, cfg)
 
 	// mailings go out on their own: the dispatcher's cron inside serve
 	dispatch.Bind(app, cfg)

@@ -4,15 +4,21 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/mailer"
 
+	"postrider/config"
+	"postrider/dispatch"
 	"postrider/mailout"
 )
 
-func bindMail(app core.App) {
-	// with no SMTP server configured PocketBase would hand mail to sendmail,
-	// which a local try rarely has: keep it in pb_data/outbox/ instead
+func bindMail(app core.App, cfg config.Config) {
+	// account mail goes where mailings go: through the dispatcher's SMTP
+	// client (the same TLS mode), or, with no SMTP server configured, to
+	// pb_data/outbox/ rather than to a sendmail that a local try rarely has
 	app.OnMailerSend().BindFunc(func(e *core.MailerEvent) error {
-		if _, ok := e.Mailer.(*mailer.Sendmail); ok {
+		switch e.Mailer.(type) {
+		case *mailer.Sendmail:
 			e.Mailer = &mailout.Outbox{Dir: mailout.OutboxDir(e.App.DataDir()), Logger: e.App.Logger()}
+		case *mailer.SMTPClient:
+			e.Mailer = dispatch.NewMailer(e.App, dispatch.OptionsFrom(cfg))
 		}
 		return e.Next()
 	})

@@ -12,7 +12,11 @@ func init() {
 	m.Register(func(app core.App) error {
 		s := app.Settings()
 		s.Meta.AppName = "Postrider"
-		s.Meta.SenderName = "Postrider"
+		// the variables were laid over the settings at bootstrap, before
+		// serve runs this: keep a POSTRIDER_SENDER_NAME, replace PocketBase's default
+		if s.Meta.SenderName == "" || s.Meta.SenderName == "Support" {
+			s.Meta.SenderName = "Postrider"
+		}
 
 		s.RateLimits.Enabled = true
 		s.RateLimits.Rules = []core.RateLimitRule{

@@ -325,6 +325,16 @@ export function mailing() {
       h('td', {}, r.note));
   }
 
+  // showRuns puts rs in the table and tells whether anything changed
+  let seen = null;
+  function showRuns(rs) {
+    const now = JSON.stringify(rs.map((r) => [r.id, r.status, r.sent, r.failed, r.note]));
+    if (now === seen) return false;
+    seen = now;
+    runs.replaceChildren(...rs.map(runRow));
+    return true;
+  }
+
   async function loadLog(page = logPage) {
     logPage = page;
     const res = await pb.collection('deliveries').getList(page, 20, { filter: pb.filter('mailing = {:id}', { id }), sort: '-sent_at,email' });
@@ -353,7 +363,7 @@ export function mailing() {
     windowsList.replaceChildren(...ws.map((w) => h('li', {},
       t('mailings.windowLine', { start: show(w.starts_at, tz), end: show(w.ends_at, tz), period: t(`period.${w.period}`) }),
       w.next_run_at ? ` — ${t('mailings.nextAt', { at: show(w.next_run_at, tz) })}` : '')));
-    runs.replaceChildren(...rs.map(runRow));
+    showRuns(rs);
     await loadLog(1);
   }
 
@@ -367,6 +377,15 @@ export function mailing() {
     else runs.prepend(runRow(e.record));
     loadLog().catch(() => {});
   }).then((u) => { unsubscribe = u; }).catch(() => {});
+
+  // realtime events come only from the process that writes: a run sent by a
+  // separate `postrider dispatch` shows up through a look every few seconds
+  const timer = setInterval(async () => {
+    if (!document.body.contains(runs)) return clearInterval(timer);
+    if (document.hidden || seen == null) return;
+    const rs = await pb.collection('runs').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: '-run_at', requestKey: null }).catch(() => null);
+    if (rs && showRuns(rs)) loadLog().catch(() => {});
+  }, 5000);
 
   load().catch((err) => say(status, err?.status === 404 ? t('notfound.text') : problem(err), 'err'));
   return h('section', { class: 'card wide' }, head, status,

@@ -29,7 +29,7 @@ func NewMailer(app core.App, opts Options) *Mailer {
 	return &Mailer{app: app, opts: opts.withDefaults()}
 }
 
-// Send delivers m to each of its recipients (To, Cc and Bcc), one SMTP
+// Send delivers msg to each of its recipients (To, Cc and Bcc), one SMTP
 // transaction each, over one connection.
 func (m *Mailer) Send(msg *mailer.Message) error {
 	cfg, ok := smtpConfig(m.app, m.opts)

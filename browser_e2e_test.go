@@ -18,6 +18,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"postrider/internal/seed"
 	"postrider/internal/smtptest"
 )
 
@@ -320,16 +321,22 @@ func confirmedUser(t *testing.T, in *instance, email string) string {
 	return ""
 }
 
-// logInAs logs the browser in through the login form.
+// logInAs logs the browser in through the login form, as an account made
+// by confirmedUser.
 func logInAs(t *testing.T, ctx context.Context, in *instance, email string) {
 	t.Helper()
-	page(t, ctx, "h1", steps(
+	page(t, ctx, "h1", logIn(in, email, "a long password")...)
+}
+
+// logIn is the login form filled and sent, until the page shows the way out.
+func logIn(in *instance, email, password string) []chromedp.Action[chromedp.Void] {
+	return steps(
 		chromedp.Navigate(in.url+"/login"),
 		chromedp.WaitVisible("#login-identity"),
-		fill(map[string]string{"login-identity": email, "login-password": "a long password"}),
+		fill(map[string]string{"login-identity": email, "login-password": password}),
 		chromedp.Click("#login button[type=submit]"),
 		chromedp.WaitVisible("#logout"),
-	)...)
+	)
 }
 
 // rowsOf reads the visible rows of a table: the text of each row's cells.
@@ -885,7 +892,7 @@ func TestBrowserEditsAMailingThatHasStarted(t *testing.T) {
 	dir, due := seeded(t, 3)
 	in := serve(t, nil, dataDirFiles(t, dir, "pb_data"))
 	auth := in.must(200, "POST", "/api/collections/users/auth-with-password", "",
-		map[string]any{"identity": "owner@postrider.test", "password": "seeded password"})
+		map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword})
 	token, _ := auth["token"].(string)
 	window := func() map[string]any {
 		return in.must(200, "GET", "/api/collections/schedules/records/"+due.Schedule, token, nil)
@@ -893,9 +900,7 @@ func TestBrowserEditsAMailingThatHasStarted(t *testing.T) {
 	before := window()
 
 	ctx := browser(t)
-	page(t, ctx, "h1", steps(chromedp.Navigate(in.url+"/login"), chromedp.WaitVisible("#login-identity"),
-		fill(map[string]string{"login-identity": "owner@postrider.test", "login-password": "seeded password"}),
-		chromedp.Click("#login button[type=submit]"), chromedp.WaitVisible("#logout"),
+	page(t, ctx, "h1", steps(logIn(in, seed.OwnerEmail, seed.OwnerPassword),
 		chromedp.Navigate(in.url+"/mailings/edit?id="+due.Mailing), chromedp.WaitVisible(".window"),
 		until(`document.querySelector('#mailing-subject').value === 'Seeded mailing'`))...)
 

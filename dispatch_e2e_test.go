@@ -474,11 +474,8 @@ func TestServeDispatchesOnItsOwn(t *testing.T) {
 	// the owner watches the mailing's page in a browser while the cron sends:
 	// the run appears and its counters move without a reload (realtime)
 	ctx := browser(t)
-	logIn := steps(chromedp.Navigate(in.url+"/login"), chromedp.WaitVisible("#login-identity"),
-		fill(map[string]string{"login-identity": "owner@postrider.test", "login-password": "seeded password"}),
-		chromedp.Click("#login button[type=submit]"), chromedp.WaitVisible("#logout"),
-		chromedp.Navigate(in.url+"/mailing?id="+due.Mailing), chromedp.WaitVisible("#mailing-preview"))
-	page(t, ctx, "h1", logIn...)
+	page(t, ctx, "h1", steps(logIn(in, seed.OwnerEmail, seed.OwnerPassword),
+		chromedp.Navigate(in.url+"/mailing?id="+due.Mailing), chromedp.WaitVisible("#mailing-preview"))...)
 	if rows := rowsOf(t, ctx, "#runs-table"); len(rows) != 0 {
 		t.Fatalf("a run before the cron ran: %q", rows)
 	}
@@ -490,7 +487,7 @@ func TestServeDispatchesOnItsOwn(t *testing.T) {
 
 	// what the owner sees in the web app: the run done, every message sent
 	auth := in.must(200, "POST", "/api/collections/users/auth-with-password", "",
-		map[string]any{"identity": "owner@postrider.test", "password": "seeded password"})
+		map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword})
 	token, _ := auth["token"].(string)
 	deadline := time.Now().Add(10 * time.Second)
 	for {

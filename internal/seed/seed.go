@@ -16,6 +16,12 @@ import (
 	_ "postrider/migrations"
 )
 
+// The seeded owner's login.
+const (
+	OwnerEmail    = "owner@postrider.test"
+	OwnerPassword = "seeded password"
+)
+
 // Due is what Mailing made.
 type Due struct {
 	User, List, Mailing, Schedule string
@@ -50,8 +56,8 @@ func Mailing(dataDir string, n int) (Due, error) {
 			return err
 		}
 		user := core.NewRecord(users)
-		user.SetEmail("owner@postrider.test")
-		user.SetPassword("seeded password")
+		user.SetEmail(OwnerEmail)
+		user.SetPassword(OwnerPassword)
 		user.SetVerified(true)
 		user.Load(map[string]any{"role": "user", "timezone": "UTC", "name": "Seeded owner"})
 		if err := tx.Save(user); err != nil {

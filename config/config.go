@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/joho/godotenv"
 	"github.com/pocketbase/pocketbase/core"
@@ -28,6 +29,9 @@ type Config struct {
 	SMTPUsername  string
 	SMTPPassword  string
 	SMTPTLS       string // "none", "starttls" or "tls"
+	// SMTPDataTimeout is how long the dispatcher waits for the server's
+	// reply after a message's final dot
+	SMTPDataTimeout time.Duration
 	SenderAddress string
 	SenderName    string
 
@@ -40,6 +44,9 @@ type Config struct {
 const (
 	DefaultDispatchCron    = "*/5 * * * *"
 	DefaultDispatchWorkers = 4
+	// RFC 5321 §4.5.3.2.6: a server may take its time after the final dot,
+	// and a client that gives up early may send the message twice
+	DefaultSMTPDataTimeout = 10 * time.Minute
 )
 
 // Load reads .env from the working directory when it exists (variables
@@ -65,6 +72,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SenderName:      get("SENDER_NAME"),
 		DispatchCron:    get("DISPATCH_CRON"),
 		DispatchWorkers: DefaultDispatchWorkers,
+		SMTPDataTimeout: DefaultSMTPDataTimeout,
 	}
 	var errs []error
 	bad := func(name, format string, args ...any) {
@@ -87,6 +95,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	case "", "none", "starttls", "tls":
 	default:
 		bad("SMTP_TLS", "%q is not one of none, starttls, tls", c.SMTPTLS)
+	}
+	if v := get("SMTP_DATA_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour {
+			bad("SMTP_DATA_TIMEOUT", "%q is not a duration from 1s to 1h, such as 10m", v)
+		}
+		c.SMTPDataTimeout = d
 	}
 	if c.SenderAddress != "" {
 		if a, err := mail.ParseAddress(c.SenderAddress); err != nil || a.Address != c.SenderAddress {

@@ -42,6 +42,9 @@ func Bind(app core.App, cfg config.Config) {
 			log := dispatchApp.Logger().With(slog.String("component", "dispatch"))
 			if err != nil {
 				log.Error("Dispatch pass failed", slog.String("error", err.Error()), slog.String("summary", summary.String()))
+				// on stderr too: the log lives in the database, which may be
+				// what failed (a full disk)
+				fmt.Fprintf(os.Stderr, "%s postrider: dispatch pass failed: %v (%s)\n", time.Now().Format(time.DateTime), err, summary)
 				return
 			}
 			if summary.Runs+summary.Sent+summary.Failed+summary.Skipped > 0 {

@@ -45,7 +45,8 @@ type Options struct {
 	Workers     int             // connections used at once (config: POSTRIDER_DISPATCH_WORKERS)
 	Rate        float64         // messages per second over all connections, 0 = no limit
 	DryRun      bool            // only say what is due
-	Timeout     time.Duration   // of each SMTP exchange; default 30 s
+	Timeout     time.Duration   // of each SMTP command's reply; default 30 s
+	DataTimeout time.Duration   // of the reply to a message's final dot; default 10 min (config: POSTRIDER_SMTP_DATA_TIMEOUT)
 	RetryDelays []time.Duration // back-off between tries of a temporary failure; default 1 s, 5 s
 	MaxAttempts int             // tries over all passes before a temporary failure counts as failed; default 5
 	SMTPTLS     string          // "none", "starttls" or "tls" (config: POSTRIDER_SMTP_TLS); "" follows the settings
@@ -54,7 +55,9 @@ type Options struct {
 
 // OptionsFrom takes the options the configuration sets.
 func OptionsFrom(cfg config.Config) Options {
-	return Options{Workers: cfg.DispatchWorkers, Rate: cfg.DispatchRate, SMTPTLS: cfg.SMTPTLS}.withDefaults()
+	return Options{
+		Workers: cfg.DispatchWorkers, Rate: cfg.DispatchRate, SMTPTLS: cfg.SMTPTLS, DataTimeout: cfg.SMTPDataTimeout,
+	}.withDefaults()
 }
 
 func (o Options) withDefaults() Options {
@@ -63,6 +66,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
+	}
+	if o.DataTimeout <= 0 {
+		o.DataTimeout = config.DefaultSMTPDataTimeout
 	}
 	if o.RetryDelays == nil {
 		o.RetryDelays = []time.Duration{time.Second, 5 * time.Second}
@@ -165,13 +171,27 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 	if err != nil {
 		return p.summary, err
 	}
+	if len(runs) > 0 {
+		// nothing goes to the mail server before the database has shown,
+		// in this pass, that it can record what happens
+		if err := probeWrite(app); err != nil {
+			err = fmt.Errorf("the database cannot be written, so nothing was sent (the messages stay pending): %w", err)
+			p.log.Error("Dispatch pass stopped before sending", slog.String("error", err.Error()))
+			return p.finish(err)
+		}
+	}
 	for _, run := range runs {
 		p.touched[run.GetString("mailing")] = true
 		if err := p.sendRun(ctx, run); err != nil {
 			var unreachable *unreachableError
-			if errors.As(err, &unreachable) {
+			var unrecorded *recordError
+			switch {
+			case errors.As(err, &unreachable):
 				p.log.Error("Dispatch pass stopped: the mail server cannot be reached; the messages stay pending",
 					slog.String("transport", p.transport.String()), slog.String("error", unreachable.err.Error()))
+			case errors.As(err, &unrecorded):
+				p.log.Error("Dispatch pass stopped: outcomes cannot be recorded in the database; the messages not recorded stay pending",
+					slog.String("run", run.Id), slog.String("error", unrecorded.err.Error()))
 			}
 			return p.finish(err)
 		}
@@ -215,7 +235,7 @@ func smtpConfig(app core.App, opts Options) (SMTPConfig, bool) {
 	}
 	return SMTPConfig{
 		Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password,
-		TLS: mode, LocalName: s.LocalName, Timeout: opts.Timeout,
+		TLS: mode, LocalName: s.LocalName, Timeout: opts.Timeout, DataTimeout: opts.DataTimeout,
 	}, true
 }
 
@@ -269,11 +289,25 @@ func (p *pass) mustStop(mailingID string) (bool, string) {
 	return false, ""
 }
 
-// updateStatuses completes the mailings this pass touched (a window closed,
-// a run finished) once every window has ended and every run is done. Only
-// touched mailings are looked at, so an idle pass reads nothing; created
-// becomes running when a mailing's first run is claimed.
+// updateStatuses completes every mailing whose windows have all ended and
+// whose runs are all done: those this pass touched (a window closed, a run
+// finished) and every running one whose last window ended since, whether
+// or not this pass sent anything for it. Created becomes running when a
+// mailing's first run is claimed.
 func (p *pass) updateStatuses(now time.Time) error {
+	var ended []string
+	err := p.app.DB().NewQuery(`
+		SELECT m.id FROM mailings m
+		WHERE m.status = 'running'
+		  AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.mailing = m.id AND (s.ends_at > {:now} OR s.next_run_at != ''))
+		  AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.mailing = m.id AND r.status != 'done')`).
+		Bind(dbx.Params{"now": dbTime(now)}).Column(&ended)
+	if err != nil {
+		return err
+	}
+	for _, id := range ended {
+		p.touched[id] = true
+	}
 	for id := range p.touched {
 		var open int
 		err := p.app.DB().NewQuery(`

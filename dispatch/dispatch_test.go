@@ -343,7 +343,10 @@ func TestATemporaryRefusalIsRetriedAndSentOnce(t *testing.T) {
 	}
 }
 
-func TestADroppedConnectionIsRetriedOnANewOne(t *testing.T) {
+// A connection that drops after the whole message went out leaves its fate
+// unknown (the server may have kept it): it is not sent again in the same
+// pass, and once more on the next.
+func TestAConnectionDroppedAfterTheMessageWaitsForTheNextPass(t *testing.T) {
 	w := newWorld(t)
 	var dropped atomic.Bool
 	w.smtp.OnData = func(m smtptest.Message) error {
@@ -355,43 +358,216 @@ func TestADroppedConnectionIsRetriedOnANewOne(t *testing.T) {
 	m := w.listMailing(4)
 	w.window(m, w.now, w.now.Add(time.Hour), "once")
 
-	if s := w.mustPass(dispatch.Options{}); s.Sent != 4 {
-		t.Fatalf("summary %s", s)
+	if s := w.mustPass(dispatch.Options{}); s.Sent != 3 || s.Pending != 1 {
+		t.Fatalf("first pass: %s; want 3 sent and c1 pending", s)
+	}
+	d := w.deliveries(m)[1]
+	if d.GetString("email") != "c1@example.org" || d.GetString("status") != "pending" || !d.GetBool("unconfirmed") ||
+		!strings.Contains(d.GetString("response"), "no reply") || !strings.Contains(d.GetString("response"), "may have arrived") {
+		t.Fatalf("after the drop: %s %s unconfirmed=%v %q", d.GetString("email"), d.GetString("status"), d.GetBool("unconfirmed"), d.GetString("response"))
+	}
+	if s := w.mustPass(dispatch.Options{}); s.Sent != 1 {
+		t.Fatalf("next pass: %s", s)
 	}
 	if got := w.recipients(); len(got) != 4 {
 		t.Fatalf("server kept %v", got)
 	}
+	if d = w.reload(d); d.GetString("status") != "sent" || d.GetInt("attempts") != 2 {
+		t.Fatalf("then: %s after %d attempts", d.GetString("status"), d.GetInt("attempts"))
+	}
 }
 
-func TestASlowServerTimesOutAndTheMessageWaitsForTheNextPass(t *testing.T) {
+// A server that keeps the message and answers after the data timeout: the
+// message is not sent again in that pass, once more in the next, and then
+// never again; a patient client (the default 10 minutes) gets the reply.
+func TestASlowReplyAfterTheMessageIsNeverAnsweredWithManyCopies(t *testing.T) {
 	w := newWorld(t)
-	var slow atomic.Bool
-	slow.Store(true)
-	w.smtp.OnData = func(m smtptest.Message) error {
-		if slow.Load() {
-			time.Sleep(700 * time.Millisecond)
-			return &smtp.SMTPError{Code: 451, Message: "too late"} // whatever it says, the client has gone
+	w.smtp.SetFaults(smtptest.Faults{ReplyAfter: 600 * time.Millisecond})
+	m := w.listMailing(2)
+	w.window(m, w.now, w.now.Add(time.Hour), "once")
+
+	impatient := dispatch.Options{DataTimeout: 150 * time.Millisecond}
+	if s := w.mustPass(impatient); s.Sent != 0 || s.Pending != 2 {
+		t.Fatalf("first pass: %s", s)
+	}
+	if s := w.mustPass(impatient); s.Sent != 0 || s.Failed != 2 || s.Pending != 0 {
+		t.Fatalf("second pass: %s", s)
+	}
+	if s := w.mustPass(impatient); s.Sent+s.Failed != 0 {
+		t.Fatalf("third pass: %s", s)
+	}
+	for addr, n := range w.smtp.PerRecipient() {
+		if n != 2 {
+			t.Errorf("%s got %d copies, want 2 (one per timeout)", addr, n)
+		}
+	}
+	for _, d := range w.deliveries(m) {
+		if d.GetString("status") != "failed" || d.GetInt("attempts") != 2 || !strings.Contains(d.GetString("response"), "may have arrived") {
+			t.Errorf("%s: %s after %d attempts: %q", d.GetString("email"), d.GetString("status"), d.GetInt("attempts"), d.GetString("response"))
+		}
+	}
+
+	w2 := newWorld(t)
+	w2.smtp.SetFaults(smtptest.Faults{ReplyAfter: 600 * time.Millisecond})
+	m2 := w2.listMailing(2)
+	w2.window(m2, w2.now, w2.now.Add(time.Hour), "once")
+	if s := w2.mustPass(dispatch.Options{}); s.Sent != 2 {
+		t.Fatalf("with the default data timeout: %s", s)
+	}
+	if got := w2.recipients(); len(got) != 2 {
+		t.Fatalf("server kept %v", got)
+	}
+}
+
+// Attempts are counted over all passes: "failed after 5 attempts" is 5.
+func TestATemporaryFailureFailsAfterMaxAttemptsOverPasses(t *testing.T) {
+	w := newWorld(t)
+	var tries atomic.Int32
+	w.smtp.OnRcpt = func(to string) error {
+		if to == "c0@example.org" {
+			tries.Add(1)
+			return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "Mailbox full"}
 		}
 		return nil
 	}
-	m := w.listMailing(1)
+	m := w.listMailing(2)
 	w.window(m, w.now, w.now.Add(time.Hour), "once")
 
-	s := w.mustPass(dispatch.Options{Timeout: 200 * time.Millisecond, RetryDelays: []time.Duration{}})
-	if s.Sent != 0 || s.Pending != 1 {
-		t.Fatalf("slow pass: %s", s)
+	s := w.mustPass(dispatch.Options{}) // three tries: the first and two back-offs
+	if s.Sent != 1 || s.Pending != 1 || tries.Load() != 3 {
+		t.Fatalf("first pass: %s after %d tries", s, tries.Load())
+	}
+	s = w.mustPass(dispatch.Options{})
+	if s.Failed != 1 || s.Pending != 0 || tries.Load() != 5 {
+		t.Fatalf("second pass: %s after %d tries in all, want failed after 5", s, tries.Load())
 	}
 	d := w.deliveries(m)[0]
-	if d.GetString("status") != "pending" || !strings.Contains(d.GetString("response"), "timeout") {
-		t.Fatalf("after a timeout: %s %q", d.GetString("status"), d.GetString("response"))
+	if d.GetString("status") != "failed" || d.GetInt("attempts") != 5 || !strings.Contains(d.GetString("response"), "after 5 attempts") ||
+		!strings.Contains(d.GetString("response"), "Mailbox full") {
+		t.Fatalf("c0: %s after %d attempts: %q", d.GetString("status"), d.GetInt("attempts"), d.GetString("response"))
 	}
-	slow.Store(false)
-	if s := w.mustPass(dispatch.Options{}); s.Sent != 1 {
-		t.Fatalf("next pass: %s", s)
+	if w.reload(m).GetBool("stopped") {
+		t.Fatal("temporary failures stopped the mailing")
 	}
-	d = w.reload(d)
-	if d.GetString("status") != "sent" || d.GetInt("attempts") != 2 {
-		t.Fatalf("then: %s after %d attempts", d.GetString("status"), d.GetInt("attempts"))
+}
+
+// Temporary failures never pause a run nor stop its mailing, however many.
+func TestTemporaryFailuresNeverStopAMailing(t *testing.T) {
+	w := newWorld(t)
+	w.smtp.OnRcpt = func(string) error {
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Try again later"}
+	}
+	m := w.listMailing(30)
+	w.window(m, w.now, w.now.Add(time.Hour), "once")
+
+	if s := w.mustPass(dispatch.Options{}); s.Sent+s.Failed != 0 || s.Pending != 30 {
+		t.Fatalf("while the server refuses for now: %s", s)
+	}
+	run, _ := w.app.FindFirstRecordByFilter("runs", "mailing = {:m}", map[string]any{"m": m.Id})
+	if run.GetString("status") != "sending" || w.reload(m).GetBool("stopped") || !strings.Contains(run.GetString("note"), "Try again later") {
+		t.Fatalf("run %s (%q), mailing stopped %v", run.GetString("status"), run.GetString("note"), w.reload(m).GetBool("stopped"))
+	}
+	w.smtp.OnRcpt = nil
+	if s := w.mustPass(dispatch.Options{}); s.Sent != 30 {
+		t.Fatalf("when the server takes mail again: %s", s)
+	}
+}
+
+// A message waiting for its back-off holds no connection: the others go
+// out meanwhile.
+func TestABackOffDoesNotHoldTheConnection(t *testing.T) {
+	w := newWorld(t)
+	var greylisted atomic.Value // the first recipient tried
+	w.smtp.OnRcpt = func(to string) error {
+		if greylisted.CompareAndSwap(nil, to) {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "Greylisted"}
+		}
+		return nil
+	}
+	m := w.listMailing(5)
+	w.window(m, w.now, w.now.Add(time.Hour), "once")
+	if s := w.mustPass(dispatch.Options{Workers: 1, RetryDelays: []time.Duration{300 * time.Millisecond}}); s.Sent != 5 {
+		t.Fatalf("summary %s", s)
+	}
+	var order []string
+	for _, msg := range w.smtp.Messages() {
+		order = append(order, msg.To[0])
+	}
+	if len(order) != 5 || order[4] != greylisted.Load() {
+		t.Fatalf("arrival order %v: %v, greylisted first, should come last, after the one connection went on with the others",
+			order, greylisted.Load())
+	}
+}
+
+// A mailing whose last window ends after its last run is completed by the
+// next pass, though that pass sends nothing.
+func TestAMailingCompletesWhenItsLastWindowEndsLater(t *testing.T) {
+	w := newWorld(t)
+	m := w.listMailing(1)
+	w.window(m, w.now, w.now.Add(time.Hour), "once")
+	w.mustPass(dispatch.Options{})
+	if st := w.reload(m).GetString("status"); st != "running" {
+		t.Fatalf("after its run: %s, want running (the window is open)", st)
+	}
+	later := w.now.Add(2 * time.Hour)
+	if s := w.mustPass(dispatch.Options{Now: func() time.Time { return later }}); s.Sent+s.Runs != 0 {
+		t.Fatalf("the later pass did something: %s", s)
+	}
+	if st := w.reload(m).GetString("status"); st != "completed" {
+		t.Fatalf("after its window ended: %s, want completed", st)
+	}
+}
+
+// A database that cannot grow (a full disk) stops the pass before anything
+// goes to the mail server, and says so; nothing is lost.
+func TestADatabaseThatCannotBeWrittenSendsNothing(t *testing.T) {
+	w := newWorld(t)
+	m := w.listMailing(5)
+	w.window(m, w.now, w.now.Add(time.Hour), "once")
+	// claim the run while the database can grow, with the server down
+	w.smtp.SetFaults(smtptest.Faults{Refuse421Until: time.Now().Add(time.Hour)})
+	if s := w.mustPass(dispatch.Options{RetryDelays: []time.Duration{}}); s.Runs != 1 || s.Pending != 5 {
+		t.Fatalf("claim: %s", s)
+	}
+	w.smtp.SetFaults(smtptest.Faults{})
+
+	db := w.app.NonconcurrentDB() // one connection: the pragma holds for every write
+	var pages int
+	if err := db.NewQuery("PRAGMA page_count").Row(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.NewQuery(fmt.Sprintf("PRAGMA max_page_count = %d", pages)).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	// and the free pages inside it taken
+	if _, err := db.NewQuery("CREATE TABLE filler (b BLOB)").Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, err := db.NewQuery("INSERT INTO filler VALUES (zeroblob(1000))").Execute()
+		if err != nil && strings.Contains(err.Error(), "full") {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		s, err := w.pass(dispatch.Options{})
+		if err == nil || !strings.Contains(err.Error(), "database cannot be written") || strings.Contains(err.Error(), "cannot reach") {
+			t.Fatalf("with a full database: %v (%s)", err, s)
+		}
+	}
+	if n := len(w.smtp.Messages()); n != 0 {
+		t.Fatalf("%d messages went out while nothing could be recorded", n)
+	}
+	if _, err := db.NewQuery("PRAGMA max_page_count = 1073741823").Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if s := w.mustPass(dispatch.Options{}); s.Sent != 5 {
+		t.Fatalf("with room again: %s", s)
+	}
+	if got := w.recipients(); len(got) != 5 {
+		t.Fatalf("server got %v", got)
 	}
 }
 

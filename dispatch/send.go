@@ -14,48 +14,58 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// job is one pending delivery handed to a worker.
-type job struct {
-	id       string
-	email    string
-	attempts int
-	rowid    int64
-}
-
 // outcome is what became of one job; the worker waits on done until it is
 // in the database before it sends the next message, so that a crash can
 // repeat at most the one message each connection had in flight.
 type outcome struct {
 	job
-	status    string // sent, failed, or pending (a temporary failure: try again next pass)
+	status    string // sent, failed, or pending (a temporary failure: try again later)
 	reply     string
-	messageID string
 	sentAt    time.Time
+	refused   bool // failed for good by a 5xx reply: counts toward the run's early check
 	done      chan error
 }
 
 // runSender sends the pending deliveries of one run.
 type runSender struct {
-	p        *pass
-	run      *core.Record
-	mailing  *core.Record
-	tmpl     *template
-	from     string
-	cancel   context.CancelCauseFunc
-	sent     int
-	failed   int
-	tried    int // outcomes this pass, for the failure threshold
-	lastFail string
-	// the run's counts before this pass
-	baseSent, baseFailed int
+	p       *pass
+	run     *core.Record
+	mailing *core.Record
+	tmpl    *template
+	from    string
+	queue   *queue
+	cancel  context.CancelCauseFunc
+
+	// what this pass recorded
+	sent, failed, refused int
+	lastFail              string // the last reply of a failure, temporary or not
+	lastRefusal           string // the last 5xx refusal, with its address
+	// the run's counts before this pass, and whether its early check is over
+	baseSent, baseFailed, baseRefused int
+	checked                           bool
 }
 
-// errPaused stops a run's sending when too many messages are refused.
-var errPaused = errors.New("paused")
+// Why a run's sending stops before its end: paused when most of its first
+// messages are refused, stopped when its mailing is stopped meanwhile.
+var (
+	errPaused  = errors.New("paused")
+	errStopped = errors.New("stopped")
+)
+
+// recordError means outcomes could not be written to the database: the
+// pass stops, and what was not recorded stays pending.
+type recordError struct{ err error }
+
+func (e *recordError) Error() string {
+	return "recording deliveries in the database failed (the messages not recorded stay pending): " + e.err.Error()
+}
+
+func (e *recordError) Unwrap() error { return e.err }
 
 // sendRun sends every pending delivery of run through p's transport. It
-// returns when they are all sent or failed, when the run is paused, or with
-// an error when the transport cannot be used (the deliveries stay pending).
+// returns when they are all sent or failed (or left for a later pass after
+// temporary failures), when the run is paused, or with an error when the
+// transport or the database cannot be used (the deliveries stay pending).
 func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 	mailing, err := p.app.FindRecordById("mailings", run.GetString("mailing"))
 	if err != nil {
@@ -70,12 +80,14 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, from: from.Address, cancel: cancel}
-	if s.baseSent, s.baseFailed, err = countDone(p.app, run.Id); err != nil {
+	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, from: from.Address, cancel: cancel,
+		checked: run.GetBool("checked")}
+	if err := s.countBase(); err != nil {
 		return err
 	}
 
 	jobs := make(chan job, 256)
+	s.queue = &queue{fresh: jobs}
 	outcomes := make(chan *outcome, 256)
 
 	var producerErr error
@@ -93,7 +105,7 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			if err := s.work(ctx, jobs, outcomes); err != nil {
+			if err := s.work(ctx, outcomes); err != nil {
 				firstErr.Do(func() { workerErr = err })
 				cancel(err)
 			}
@@ -114,6 +126,8 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 	p.summary.Failed += s.failed
 	cause := context.Cause(ctx)
 	switch {
+	case recordErr != nil: // said first: workers cut off by it only say they were cancelled
+		return recordErr
 	case errors.Is(cause, errPaused):
 		return s.pause()
 	case errors.Is(cause, errStopped):
@@ -122,7 +136,7 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 		s.saveCounters()
 		return parent.Err()
 	}
-	if err := errors.Join(recordErr, producerErr, workerErr); err != nil {
+	if err := errors.Join(producerErr, workerErr); err != nil {
 		s.saveCounters()
 		return err
 	}
@@ -140,16 +154,17 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 			return nil
 		}
 		var page []struct {
-			RowID    int64  `db:"rowid"`
-			ID       string `db:"id"`
-			Client   string `db:"client"`
-			Email    string `db:"email"`
-			Attempts int    `db:"attempts"`
+			RowID       int64  `db:"rowid"`
+			ID          string `db:"id"`
+			Client      string `db:"client"`
+			Email       string `db:"email"`
+			Attempts    int    `db:"attempts"`
+			Unconfirmed bool   `db:"unconfirmed"`
 		}
 		// through the write connection: one page cache for the whole pass
 		// instead of one per pooled reader, and no stale pages to drop
 		err := s.p.app.NonconcurrentDB().NewQuery(`
-			SELECT rowid, id, client, email, attempts FROM deliveries
+			SELECT rowid, id, client, email, attempts, unconfirmed FROM deliveries
 			WHERE run = {:run} AND client > {:after} AND status = 'pending'
 			ORDER BY client LIMIT 1000`).
 			Bind(dbx.Params{"run": s.run.Id, "after": after}).All(&page)
@@ -160,8 +175,9 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 			return nil
 		}
 		for _, d := range page {
+			j := job{id: d.ID, email: d.Email, rowid: d.RowID, attempts: d.Attempts, unconfirmed: d.Unconfirmed}
 			select {
-			case jobs <- job{id: d.ID, email: d.Email, attempts: d.Attempts, rowid: d.RowID}:
+			case jobs <- j:
 			case <-ctx.Done():
 				return nil
 			}
@@ -170,17 +186,13 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 	}
 }
 
-// errStopped ends a run's sending because its mailing was stopped.
-var errStopped = errors.New("stopped")
-
-// work sends jobs over one session, reopening it when it breaks; temporary
-// failures are retried with back-off, then left pending for the next pass.
-// Each message's envelope is exchanged while the previous outcome is being
+// work sends jobs over one session, reopening it when it breaks. Each
+// message's envelope is exchanged while the previous outcome is being
 // recorded, but the message itself goes out only once that outcome is in
 // the database: a crash can repeat at most the one message a connection had
 // in flight.
 // It returns an error only when the transport cannot be reached at all.
-func (s *runSender) work(ctx context.Context, jobs <-chan job, outcomes chan<- *outcome) error {
+func (s *runSender) work(ctx context.Context, outcomes chan<- *outcome) error {
 	var sess session
 	defer func() {
 		if sess != nil {
@@ -199,62 +211,86 @@ func (s *runSender) work(ctx context.Context, jobs <-chan job, outcomes chan<- *
 	}
 	defer recorded()
 
-	for j := range jobs {
-		if ctx.Err() != nil {
+	for {
+		j, ok := s.queue.take(ctx)
+		if !ok {
 			return nil
 		}
-		o := &outcome{job: j, done: done, messageID: s.tmpl.messageID(j.id)}
-		buf = s.tmpl.render(buf[:0], j.email, o.messageID)
-		for try := 0; ; try++ {
-			if sess == nil || sess.broken() {
-				if sess != nil {
-					sess.close()
+		if sess == nil || sess.broken() {
+			if sess != nil {
+				sess.close()
+			}
+			var err error
+			if sess, err = s.p.transport.open(ctx); err != nil {
+				sess = nil
+				s.queue.done()
+				if ctx.Err() != nil {
+					return nil // stopped for another reason, said elsewhere
 				}
-				var err error
-				if sess, err = s.p.transport.open(ctx); err != nil {
-					sess = nil
-					return &unreachableError{where: s.p.transport.String(), err: err}
-				}
-			}
-			if err := s.p.limiter.wait(ctx); err != nil {
-				return nil
-			}
-			err := sess.begin(s.from, j.email, buf)
-			if !recorded() {
-				return nil // the recorder failed: this message stays unfinished and pending
-			}
-			var reply string
-			if err == nil {
-				reply, err = sess.end()
-			}
-			o.attempts = j.attempts + try + 1
-			o.sentAt = time.Now().UTC()
-			if err == nil {
-				o.status, o.reply = deliverySent, reply
-				break
-			}
-			o.reply = err.Error()
-			if permanent(err) {
-				o.status = deliveryFailed
-				break
-			}
-			if try >= len(s.p.opts.RetryDelays) {
-				o.status = deliveryPending // try again on the next pass
-				if o.attempts >= s.p.opts.MaxAttempts {
-					o.status = deliveryFailed
-				}
-				break
-			}
-			select {
-			case <-time.After(s.p.opts.RetryDelays[try]):
-			case <-ctx.Done():
-				return nil
+				return &unreachableError{where: s.p.transport.String(), err: err}
 			}
 		}
+		if err := s.p.limiter.wait(ctx); err != nil {
+			s.queue.done()
+			return nil
+		}
+		buf = s.tmpl.render(buf[:0], j.email, s.tmpl.messageID(j.id))
+		err := sess.begin(s.from, j.email, buf)
+		if !recorded() {
+			s.queue.done()
+			return nil // the recorder failed: this message stays unfinished and pending
+		}
+		var reply string
+		if err == nil {
+			reply, err = sess.end()
+		}
+		o := &outcome{job: j, done: done, sentAt: time.Now().UTC()}
+		o.attempts = j.attempts + 1
+		backoff := s.judge(o, reply, err)
 		outcomes <- o
 		recording = true
+		if backoff >= 0 {
+			next := o.job
+			next.retries++
+			s.queue.again(next, backoff)
+		} else {
+			s.queue.done()
+		}
 	}
-	return nil
+}
+
+// judge sets what became of one try from the server's reply or the error,
+// and returns the back-off after which it is tried again in this pass, or
+// -1 when this pass is done with it:
+//   - a 5xx reply fails the delivery for good;
+//   - no reply after the whole message went out (a timeout, a dropped
+//     connection) may mean it arrived: it is not tried again in this pass,
+//     and only once more in a later one;
+//   - a 4xx reply or a connection lost before the end is tried again after
+//     the back-off, then on a later pass, until the attempts run out.
+func (s *runSender) judge(o *outcome, reply string, err error) time.Duration {
+	opts := s.p.opts
+	switch {
+	case err == nil:
+		o.status, o.reply = deliverySent, reply
+	case permanent(err):
+		o.status, o.reply, o.refused = deliveryFailed, err.Error(), true
+	case unanswered(err) && o.job.unconfirmed:
+		o.status = deliveryFailed
+		o.reply = "not tried again: twice the whole message went out and no reply came, so it may have arrived (last: " + err.Error() + ")"
+	case unanswered(err):
+		o.status, o.unconfirmed = deliveryPending, true
+		o.reply = err.Error() + "; it may have arrived: tried once more on a later pass"
+	case o.attempts >= opts.MaxAttempts:
+		o.status = deliveryFailed
+		o.reply = fmt.Sprintf("failed after %d attempts; the last: %s", o.attempts, err)
+	default:
+		o.status, o.reply = deliveryPending, err.Error()
+		if o.job.retries < len(opts.RetryDelays) {
+			return opts.RetryDelays[o.job.retries]
+		}
+	}
+	return -1
 }
 
 // unreachableError means no session could be opened: the server is down,
@@ -297,29 +333,31 @@ func (s *runSender) record(outcomes <-chan *outcome) error {
 			}
 		}
 		linger.Stop()
-		err := s.save(batch)
+		err := s.saveWaiting(batch)
 		for _, o := range batch {
 			o.done <- err
 		}
 		if err != nil {
+			err = &recordError{err: err}
 			s.cancel(err)
-			return fmt.Errorf("recording deliveries: %w", err)
+			return err
 		}
 		for _, o := range batch {
-			s.tried++
 			switch o.status {
 			case deliverySent:
 				s.sent++
 			case deliveryFailed:
 				s.failed++
 				s.lastFail = o.reply
+				if o.refused {
+					s.refused++
+					s.lastRefusal = o.email + ": " + o.reply
+				}
 			case deliveryPending:
 				s.lastFail = o.reply
 			}
 		}
-		if s.tried >= pauseAfter && (s.tried-s.sent)*2 > s.tried {
-			s.cancel(errPaused)
-		}
+		s.check()
 		if time.Since(lastSave) >= counterInterval {
 			s.saveCounters()
 			lastSave = time.Now()
@@ -328,13 +366,66 @@ func (s *runSender) record(outcomes <-chan *outcome) error {
 	return nil
 }
 
+// The run's early check: once pauseAfter of its messages have an outcome
+// for good (sent or refused), a run where most were refused by the server
+// (5xx) is paused, and its mailing stopped, before it fails for everyone.
+// The check covers the run's first checkWithin outcomes over all passes,
+// and pauses a run once at most: resuming it means the owner chose to go on.
+// Temporary failures never count: they are retried, not judged.
+const (
+	pauseAfter  = 20
+	checkWithin = 100
+)
+
+func (s *runSender) check() {
+	if s.checked {
+		return
+	}
+	decided := s.baseSent + s.baseFailed + s.sent + s.failed
+	refused := s.baseRefused + s.refused
+	switch {
+	case decided >= pauseAfter && refused*2 > decided:
+		s.checked = true
+		s.cancel(errPaused)
+	case decided >= checkWithin:
+		s.checked = true
+	}
+}
+
+// saveWaiting is save, waiting out a database busy with another writer
+// (an import, the web app) for up to busyWait beyond SQLite's own timeout,
+// instead of abandoning the pass; the worker whose outcome it holds sends
+// nothing meanwhile.
+func (s *runSender) saveWaiting(batch []*outcome) error {
+	deadline := time.Now().Add(busyWait)
+	for {
+		err := s.save(batch)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		s.p.log.Warn("The database is busy; recording waits", slog.String("run", s.run.Id), slog.String("error", err.Error()))
+		time.Sleep(busyPause)
+	}
+}
+
+const (
+	busyWait  = 2 * time.Minute
+	busyPause = 200 * time.Millisecond
+)
+
+// isBusy tells whether err is SQLite's "database is locked" (busy).
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
+}
+
 // save records a batch of outcomes in one transaction.
 func (s *runSender) save(batch []*outcome) error {
 	return s.p.app.RunInTransaction(func(tx core.App) error {
 		// by rowid: the table's own key, one B-tree walk instead of two
 		q := tx.DB().NewQuery(`
 			UPDATE deliveries SET status = {:status}, attempts = {:attempts}, response = {:response},
-			       sent_at = {:sentAt}, updated = {:now}
+			       unconfirmed = {:unconfirmed}, sent_at = {:sentAt}, updated = {:now}
 			WHERE rowid = {:rowid} AND id = {:id} AND status = 'pending'`).Prepare()
 		defer q.Close()
 		now := dbTime(time.Now())
@@ -345,7 +436,7 @@ func (s *runSender) save(batch []*outcome) error {
 			}
 			_, err := q.Bind(dbx.Params{
 				"rowid": o.rowid, "id": o.id, "status": o.status, "attempts": o.attempts,
-				"response": clip(o.reply, 2000), "sentAt": sentAt, "now": now,
+				"response": clip(o.reply, 2000), "unconfirmed": o.unconfirmed, "sentAt": sentAt, "now": now,
 			}).Execute()
 			if err != nil {
 				return err
@@ -355,12 +446,11 @@ func (s *runSender) save(batch []*outcome) error {
 	})
 }
 
-// How often the run's counters are saved while it sends, and after how many
-// outcomes a run where most messages fail is paused.
+// How long the recorder waits for more outcomes to commit together, and how
+// often the run's counters are saved while it sends.
 const (
 	lingerFor       = time.Millisecond
 	counterInterval = 250 * time.Millisecond
-	pauseAfter      = 20
 )
 
 // saveCounters writes the run's sent and failed counts (through the record,
@@ -368,6 +458,7 @@ const (
 func (s *runSender) saveCounters() {
 	s.run.Set("sent", s.baseSent+s.sent)
 	s.run.Set("failed", s.baseFailed+s.failed)
+	s.run.Set("checked", s.checked)
 	if err := s.p.app.Save(s.run); err != nil {
 		s.p.log.Error("Failed to save a run's counters", slog.String("run", s.run.Id), slog.String("error", err.Error()))
 	}
@@ -392,16 +483,18 @@ func (s *runSender) finish() error {
 	return nil
 }
 
-// pause stops a run that fails for most recipients, and stops its mailing so
-// that nothing hammers a broken server until the owner resumes it.
+// pause stops a run most of whose first messages the server refused, and
+// stops its mailing so that nothing hammers a server that refuses it until
+// the owner resumes it.
 func (s *runSender) pause() error {
-	note := fmt.Sprintf("Paused: %d of the %d messages tried failed (last reply: %s). Resume the mailing to try the rest.",
-		s.tried-s.sent, s.tried, clip(s.lastFail, 300))
+	decided := s.baseSent + s.baseFailed + s.sent + s.failed
+	note := fmt.Sprintf("Paused: the mail server refused %d of the first %d messages for good (the last: %s). "+
+		"Resume the mailing to send the rest.", s.baseRefused+s.refused, decided, clip(s.lastRefusal, 300))
 	s.run.Set("status", runPaused)
 	s.run.Set("note", note)
 	s.saveCounters()
-	s.p.log.Warn("Run paused: most messages fail", slog.String("run", s.run.Id), slog.String("mailing", s.mailing.Id),
-		slog.String("last_reply", s.lastFail))
+	s.p.log.Warn("Run paused: the server refuses most messages", slog.String("run", s.run.Id), slog.String("mailing", s.mailing.Id),
+		slog.String("last_refusal", s.lastRefusal))
 	mailing, err := s.p.app.FindRecordById("mailings", s.mailing.Id)
 	if err != nil {
 		return err
@@ -430,24 +523,15 @@ func countPending(app core.App, runID string) (int, error) {
 	return n, err
 }
 
-// countDone reads how many of a run's deliveries are sent and failed, so
-// that the counters are right after a crash too.
-func countDone(app core.App, runID string) (sent, failed int, err error) {
-	var rows []struct {
-		Status string `db:"status"`
-		N      int    `db:"n"`
-	}
-	err = app.DB().Select("status", "COUNT(*) AS n").From("deliveries").
-		Where(dbx.HashExp{"run": runID}).GroupBy("status").All(&rows)
-	for _, r := range rows {
-		switch r.Status {
-		case deliverySent:
-			sent = r.N
-		case deliveryFailed:
-			failed = r.N
-		}
-	}
-	return sent, failed, err
+// countBase reads how many of the run's deliveries are sent, failed, and
+// failed by a 5xx reply (their response starts with its code), so that the
+// counters and the early check are right over passes and after a crash.
+func (s *runSender) countBase() error {
+	return s.p.app.DB().NewQuery(`
+		SELECT COALESCE(SUM(status = 'sent'), 0), COALESCE(SUM(status = 'failed'), 0),
+		       COALESCE(SUM(status = 'failed' AND response LIKE '5%'), 0)
+		FROM deliveries WHERE run = {:run} AND status != 'pending'`).
+		Bind(dbx.Params{"run": s.run.Id}).Row(&s.baseSent, &s.baseFailed, &s.baseRefused)
 }
 
 func clip(s string, n int) string {

@@ -21,10 +21,14 @@ type SMTPConfig struct {
 	Port      int
 	Username  string
 	Password  string
-	TLS       string // "none", "starttls", "tls", or "auto": STARTTLS when the server offers it
-	LocalName string // EHLO name; "localhost" when empty
-	Timeout   time.Duration
-	RootCAs   *x509.CertPool // the roots the server's certificate must chain to; nil = the system's
+	TLS       string        // "none", "starttls", "tls", or "auto": STARTTLS when the server offers it
+	LocalName string        // EHLO name; "localhost" when empty
+	Timeout   time.Duration // of each command's reply
+	// DataTimeout is how long to wait for the reply to a message's final
+	// dot: the server may have stored the message before it answers, so
+	// giving up early risks a copy (RFC 5321 §4.5.3.2.6 says 10 minutes).
+	DataTimeout time.Duration
+	RootCAs     *x509.CertPool // the roots the server's certificate must chain to; nil = the system's
 }
 
 // ReplyError is an SMTP reply that refused a command. 4xx replies are
@@ -44,16 +48,34 @@ func permanent(err error) bool {
 	return errors.As(err, &re) && re.Code >= 500
 }
 
+// NoReplyError means the whole message, final dot included, went out and no
+// reply came back (a timeout, a dropped connection): the server may have
+// stored it, so what became of it is unknown.
+type NoReplyError struct{ Err error }
+
+func (e *NoReplyError) Error() string {
+	return "no reply from the server after the whole message was sent: " + e.Err.Error()
+}
+
+func (e *NoReplyError) Unwrap() error { return e.Err }
+
+// unanswered tells whether err is a *NoReplyError.
+func unanswered(err error) bool {
+	var nr *NoReplyError
+	return errors.As(err, &nr)
+}
+
 // smtpConn is one SMTP session, kept open for many messages. It pipelines
 // MAIL, RCPT and DATA (RFC 2920) when the server offers it: one round trip
 // instead of three before the message itself.
 type smtpConn struct {
-	conn       net.Conn
-	text       *textproto.Reader
-	w          *bufio.Writer
-	timeout    time.Duration
-	pipelining bool
-	ext        map[string]string
+	conn        net.Conn
+	text        *textproto.Reader
+	w           *bufio.Writer
+	timeout     time.Duration
+	dataTimeout time.Duration
+	pipelining  bool
+	ext         map[string]string
 	// failed is set by any network or protocol error: the session cannot
 	// go on and must be closed
 	failed bool
@@ -82,6 +104,10 @@ func dialSMTP(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
 		conn = tc
 	}
 	c := newSMTPConn(conn, timeout)
+	c.dataTimeout = cfg.DataTimeout
+	if c.dataTimeout <= 0 {
+		c.dataTimeout = 10 * time.Minute
+	}
 	if err := c.open(cfg); err != nil {
 		c.conn.Close()
 		return nil, err
@@ -122,7 +148,9 @@ func (c *smtpConn) open(cfg SMTPConfig) error {
 		if err := tc.Handshake(); err != nil {
 			return fmt.Errorf("STARTTLS handshake: %w", err)
 		}
+		dataTimeout := c.dataTimeout
 		*c = *newSMTPConn(tc, c.timeout)
+		c.dataTimeout = dataTimeout
 		c.conn.SetDeadline(time.Now().Add(c.timeout))
 		if err := c.hello(name); err != nil {
 			return err
@@ -257,10 +285,19 @@ func (c *smtpConn) begin(from, to string, data []byte) error {
 }
 
 // end sends the message begun with its terminating dot and returns the
-// server's final reply.
+// server's final reply, waiting for it as long as DataTimeout says. When
+// the dot went out and no reply came, the error is a *NoReplyError and the
+// session is broken.
 func (c *smtpConn) end() (string, error) {
-	c.conn.SetDeadline(time.Now().Add(c.timeout))
-	final, err := c.cmd(".")
+	c.conn.SetDeadline(time.Now().Add(c.dataTimeout))
+	c.w.WriteString(".\r\n")
+	if err := c.flush(); err != nil {
+		return "", err // the dot, written last, did not go out: nothing was delivered
+	}
+	final, err := c.reply()
+	if c.failed {
+		return "", &NoReplyError{Err: err}
+	}
 	if err != nil {
 		return "", c.reset(err)
 	}

@@ -44,8 +44,49 @@ type Server struct {
 
 	mu       sync.Mutex
 	messages []Message
+	faults   Faults
+	data     int // messages whose data began, for Faults.DropEvery
 	arrived  chan struct{}
 	srv      *smtp.Server
+}
+
+// Faults make the server misbehave as real ones do; set them with SetFaults.
+type Faults struct {
+	// DropEvery, when > 0, cuts every DropEvery-th message short: half of
+	// it is read, then the connection is closed with no reply. Not kept.
+	DropEvery int
+	// Refuse421Until, while in the future, answers MAIL FROM with 421.
+	Refuse421Until time.Time
+	// Refuse answers RCPT TO for these recipients with the code given
+	// (451: over quota, try later; 550: no such user).
+	Refuse map[string]int
+	// ReplyAfter keeps each message, then waits this long before saying
+	// so: a server slow after the final dot.
+	ReplyAfter time.Duration
+}
+
+// SetFaults makes the server misbehave from now on.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = f
+}
+
+func (s *Server) currentFaults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+// PerRecipient counts the messages kept for each recipient.
+func (s *Server) PerRecipient() map[string]int {
+	counts := map[string]int{}
+	for _, m := range s.Messages() {
+		for _, to := range m.To {
+			counts[to]++
+		}
+	}
+	return counts
 }
 
 // Start listens on a free loopback port until the test ends.
@@ -146,11 +187,20 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	if s.server.Username != "" && s.user == "" {
 		return smtp.ErrAuthRequired
 	}
+	if time.Now().Before(s.server.currentFaults().Refuse421Until) {
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Service not available, try again later"}
+	}
 	s.from = from
 	return nil
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	switch code := s.server.currentFaults().Refuse[to]; {
+	case code >= 500:
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
+	case code >= 400:
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "Mailbox over quota, try again later"}
+	}
 	if hook := s.server.OnRcpt; hook != nil {
 		if err := hook(to); err != nil {
 			return err
@@ -161,6 +211,18 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (s *session) Data(r io.Reader) error {
+	faults := s.server.currentFaults()
+	if faults.DropEvery > 0 {
+		s.server.mu.Lock()
+		s.server.data++
+		drop := s.server.data%faults.DropEvery == 0
+		s.server.mu.Unlock()
+		if drop {
+			io.ReadFull(r, make([]byte, 1024)) // half of a message of about 2 KB
+			s.conn.Conn().Close()
+			return ErrDrop
+		}
+	}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err
@@ -182,5 +244,6 @@ func (s *session) Data(r io.Reader) error {
 	case s.server.arrived <- struct{}{}:
 	default:
 	}
+	time.Sleep(faults.ReplyAfter)
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 // outcomes of every connection takes, so that a database that cannot
 // grow (a full disk) fails the probe rather than the recording that
 // follows a message already sent.
-const probeSize = 64 << 10
+const probeSize = 256 << 10
 
 // probeWrite shows that the database can be written now: it commits a
 // probeSize row to the scratch table _postrider_probe, then removes it

@@ -20,7 +20,9 @@ type job struct {
 // queue hands a run's jobs to its workers: first the retries whose back-off
 // is over, then the fresh pending deliveries the producer reads. A message
 // waiting for its back-off holds no worker: the workers go on with other
-// recipients and take it again when its time comes.
+// recipients and take it again when its time comes. Once nothing else is
+// left, the pass waits only for retries due within tailWait; later ones
+// stay pending for the next pass rather than hold up the runs after this one.
 type queue struct {
 	fresh <-chan job
 
@@ -37,7 +39,10 @@ type retry struct {
 
 // tailPoll is how often a worker with nothing to take looks again while
 // other workers may still put a retry back.
-const tailPoll = 10 * time.Millisecond
+const (
+	tailPoll = 10 * time.Millisecond
+	tailWait = time.Second
+)
 
 // take returns the next job, waiting for one; false when there is nothing
 // left to do in this pass (or ctx is done). Every job taken must be given
@@ -57,7 +62,8 @@ func (q *queue) take(ctx context.Context) (job, bool) {
 		if len(q.waiting) > 0 {
 			wait = q.waiting[0].at.Sub(now)
 		}
-		freshDone, idle := q.freshDone, q.freshDone && len(q.waiting) == 0 && q.busy == 0
+		freshDone := q.freshDone
+		idle := freshDone && q.busy == 0 && (len(q.waiting) == 0 || wait > tailWait)
 		q.mu.Unlock()
 		if idle {
 			return job{}, false

@@ -45,7 +45,8 @@ type Server struct {
 	mu       sync.Mutex
 	messages []Message
 	faults   Faults
-	data     int // messages whose data began, for Faults.DropEvery
+	data     int            // messages whose data began, for Faults.DropEvery
+	rcpts    map[string]int // RCPT TO commands per recipient
 	arrived  chan struct{}
 	srv      *smtp.Server
 }
@@ -76,6 +77,18 @@ func (s *Server) currentFaults() Faults {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.faults
+}
+
+// Tries counts the RCPT TO commands the server got for each recipient,
+// accepted or refused.
+func (s *Server) Tries() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.rcpts))
+	for k, v := range s.rcpts {
+		out[k] = v
+	}
+	return out
 }
 
 // PerRecipient counts the messages kept for each recipient.
@@ -195,6 +208,12 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.server.mu.Lock()
+	if s.server.rcpts == nil {
+		s.server.rcpts = map[string]int{}
+	}
+	s.server.rcpts[to]++
+	s.server.mu.Unlock()
 	switch code := s.server.currentFaults().Refuse[to]; {
 	case code >= 500:
 		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}

@@ -1,0 +1,320 @@
+package main
+
+// End-to-end tests of the dispatcher against a misbehaving mail server and
+// a full disk: the real binary, `postrider dispatch`, run pass after pass,
+// with the copies each recipient got at the server checked against the
+// deliveries table.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"postrider/internal/smtptest"
+)
+
+// tmpfs mounts a small file system of its own (size like "16m") for the
+// test: a disk that can be filled. Mounting needs root (CI runs as root);
+// elsewhere the test skips.
+func tmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("mounting a tmpfs for the full-disk test: %v (CI runs as root)", err)
+		}
+		t.Skipf("mounting a tmpfs needs root: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+	return dir
+}
+
+// copyDir copies the files of src (one level of folders deep is enough
+// for a data dir) into dst.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.Create(target)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fillDisk writes a file into dir until the file system has only room bytes
+// left.
+func fillDisk(t *testing.T, dir string, room int64) string {
+	t.Helper()
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	free := int64(st.Bavail) * st.Bsize
+	if free <= room {
+		t.Fatalf("only %d bytes free, want more than %d", free, room)
+	}
+	path := filepath.Join(dir, "filler")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for left := free - room; left > 0; left -= int64(len(chunk)) {
+		n := min(left, int64(len(chunk)))
+		if _, err := f.Write(chunk[:n]); err != nil {
+			t.Fatalf("filling the disk: %v", err)
+		}
+	}
+	return path
+}
+
+// A full disk: the pass stops before the first message, pass after pass,
+// and says why on stderr; with room again everyone gets one message.
+func TestAFullDiskSendsNothingUntilThereIsRoom(t *testing.T) {
+	const clients = 300
+	dir, _ := seeded(t, clients)
+	// the run is claimed with the server down: every message is pending
+	if r := runDispatch(t, smtpEnv(freePort(t), 0), dir); r.code == 0 || !strings.Contains(r.stdout, fmt.Sprintf("pending %d", clients)) {
+		t.Fatalf("claiming with the server down:\n%s", r)
+	}
+
+	disk := tmpfs(t, "64m")
+	data := filepath.Join(disk, "pb_data")
+	copyDir(t, dir, data)
+	filler := fillDisk(t, disk, 128<<10)
+
+	srv := smtptest.Start(t)
+	env := smtpEnv(srv.Port, 4)
+	for pass := 1; pass <= 3; pass++ {
+		r := runDispatch(t, env, data)
+		t.Logf("pass %d on a full disk:\n%s", pass, r)
+		if r.code == 0 || !strings.Contains(r.stderr, "database cannot be written") || strings.Contains(r.stderr, "cannot reach") {
+			t.Fatalf("pass %d on a full disk does not fail saying the database cannot be written:\n%s", pass, r)
+		}
+		if n := len(srv.Messages()); n != 0 {
+			t.Fatalf("pass %d on a full disk: %d messages went out", pass, n)
+		}
+	}
+
+	if err := os.Remove(filler); err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	r := runDispatch(t, env, data)
+	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("sent %d", clients)) {
+		t.Fatalf("with room again:\n%s", r)
+	}
+	checkEachOnce(t, srv.Messages(), clients)
+	if c := countDeliveries(t, openData(t, data)); c.Sent != clients || c.Pending != 0 {
+		t.Errorf("deliveries: %+v; want all %d sent", c, clients)
+	}
+}
+
+// dispatchPasses runs `postrider dispatch` n times on dir, each to a clean
+// exit, and returns their summaries.
+func dispatchPasses(t *testing.T, env map[string]string, dir string, n int) []string {
+	t.Helper()
+	var out []string
+	for i := 1; i <= n; i++ {
+		r := runDispatch(t, env, dir)
+		t.Logf("pass %d:\n%s", i, r)
+		if r.code != 0 {
+			t.Fatalf("pass %d failed:\n%s", i, r)
+		}
+		out = append(out, strings.TrimSpace(r.stdout))
+	}
+	return out
+}
+
+// checkNotStopped fails if a temporary cause stopped the seeded mailing or
+// left a run unfinished.
+func checkNotStopped(t *testing.T, dir, mailing string) {
+	t.Helper()
+	app := openData(t, dir)
+	m, err := app.FindRecordById("mailings", mailing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.GetBool("stopped") {
+		t.Errorf("the mailing was stopped for a temporary cause")
+	}
+	runs, err := app.FindAllRecords("runs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs {
+		if r.GetString("status") != "done" {
+			t.Errorf("run %s is %s: %s", r.Id, r.GetString("status"), r.GetString("note"))
+		}
+	}
+}
+
+// A server that keeps each message and answers 2 s after its final dot:
+// the dispatcher waits for the reply (10 minutes by default) and every
+// client gets one message; one that waits only 1 s does not send again in
+// that pass, tries once more on the next, and then gives up saying why:
+// two copies at most, one per timeout, never six.
+func TestASlowReplyAfterTheMessageSendsNoStorm(t *testing.T) {
+	const clients = 4
+	srv := smtptest.Start(t)
+	srv.SetFaults(smtptest.Faults{ReplyAfter: 2 * time.Second})
+
+	t.Run("patient", func(t *testing.T) {
+		dir, due := seeded(t, clients)
+		dispatchPasses(t, smtpEnv(srv.Port, clients), dir, 1)
+		checkEachOnce(t, srv.Messages(), clients)
+		checkNotStopped(t, dir, due.Mailing)
+	})
+
+	t.Run("impatient", func(t *testing.T) {
+		before := len(srv.Messages())
+		dir, due := seeded(t, clients)
+		env := smtpEnv(srv.Port, clients)
+		env["POSTRIDER_SMTP_DATA_TIMEOUT"] = "1s"
+		got := dispatchPasses(t, env, dir, 3)
+		if !strings.Contains(got[0], "pending 4") || !strings.Contains(got[1], "failed 4") || !strings.Contains(got[2], "sent 0, failed 0") {
+			t.Errorf("passes said %q; want 4 pending, then 4 failed, then nothing", got)
+		}
+		copies := perRecipient(t, srv.Messages()[before:])
+		for i := 1; i <= clients; i++ {
+			if addr := fmt.Sprintf("client%d@example.test", i); copies[addr] != 2 {
+				t.Errorf("%s got %d copies, want 2 (one per timeout)", addr, copies[addr])
+			}
+		}
+		app := openData(t, dir)
+		c := countDeliveries(t, app)
+		if c.Failed != clients {
+			t.Errorf("deliveries: %+v; want all %d failed", c, clients)
+		}
+		d, err := app.FindFirstRecordByFilter("deliveries", "email = 'client1@example.test'")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp := d.GetString("response"); d.GetInt("attempts") != 2 || !strings.Contains(resp, "no reply came") || !strings.Contains(resp, "may have arrived") {
+			t.Errorf("client1's delivery: %d attempts, %q", d.GetInt("attempts"), resp)
+		}
+		checkNotStopped(t, dir, due.Mailing)
+	})
+}
+
+// A server that answers 421 to everything for a while: the pass retries
+// after its back-off, leaves every message pending when the outage lasts,
+// and the next pass, with the server back, sends everyone one message; the
+// mailing is never stopped (it was stopped for good before).
+func TestAnOutageStopsNothing(t *testing.T) {
+	const clients = 200
+	srv := smtptest.Start(t)
+	dir, due := seeded(t, clients)
+	env := smtpEnv(srv.Port, 0)
+	srv.SetFaults(smtptest.Faults{Refuse421Until: time.Now().Add(time.Hour)})
+	got := dispatchPasses(t, env, dir, 1)
+	if !strings.Contains(got[0], fmt.Sprintf("sent 0, failed 0, pending %d", clients)) {
+		t.Errorf("the pass during the outage said %q", got[0])
+	}
+	app := openData(t, dir)
+	if m, _ := app.FindRecordById("mailings", due.Mailing); m == nil || m.GetBool("stopped") {
+		t.Fatalf("the outage stopped the mailing")
+	}
+	app.ResetBootstrapState()
+
+	srv.SetFaults(smtptest.Faults{})
+	got = dispatchPasses(t, env, dir, 1)
+	if !strings.Contains(got[0], fmt.Sprintf("sent %d, failed 0, pending 0", clients)) {
+		t.Errorf("the pass after the outage said %q", got[0])
+	}
+	checkEachOnce(t, srv.Messages(), clients)
+	checkNotStopped(t, dir, due.Mailing)
+}
+
+// 20 recipients over quota (451) among 40: they are tried 5 times in all
+// over three passes (a pass waits for a 1 s back-off at its end, not for a
+// 5 s one), then failed with the server's reply; the run ends, the mailing
+// is not stopped, the other 20 get one message each.
+func TestOverQuotaRecipientsFailAfterFiveAttemptsWithoutStoppingTheMailing(t *testing.T) {
+	const clients = 40
+	srv := smtptest.Start(t)
+	refuse := map[string]int{}
+	for i := 1; i <= clients; i += 2 {
+		refuse[fmt.Sprintf("client%d@example.test", i)] = 451
+	}
+	srv.SetFaults(smtptest.Faults{Refuse: refuse})
+	dir, due := seeded(t, clients)
+	got := dispatchPasses(t, smtpEnv(srv.Port, 0), dir, 4)
+	if !strings.Contains(got[0], "sent 20, failed 0, pending 20") || !strings.Contains(got[1], "sent 0, failed 0, pending 20") ||
+		!strings.Contains(got[2], "sent 0, failed 20, pending 0") || !strings.Contains(got[3], "sent 0, failed 0") {
+		t.Errorf("passes said %q", got)
+	}
+	tries := srv.Tries()
+	for addr := range refuse {
+		if tries[addr] != 5 {
+			t.Errorf("%s was tried %d times, want 5", addr, tries[addr])
+		}
+	}
+	copies := srv.PerRecipient()
+	for i := 2; i <= clients; i += 2 {
+		if addr := fmt.Sprintf("client%d@example.test", i); copies[addr] != 1 || tries[addr] != 1 {
+			t.Errorf("%s: %d copies after %d tries, want 1 and 1", addr, copies[addr], tries[addr])
+		}
+	}
+	app := openData(t, dir)
+	if c := countDeliveries(t, app); c.Sent != 20 || c.Failed != 20 {
+		t.Errorf("deliveries: %+v; want 20 sent and 20 failed", c)
+	}
+	d, err := app.FindFirstRecordByFilter("deliveries", "email = 'client1@example.test'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := d.GetString("response"); d.GetInt("attempts") != 5 || !strings.Contains(resp, "after 5 attempts") || !strings.Contains(resp, "451") {
+		t.Errorf("client1's delivery: %d attempts, %q", d.GetInt("attempts"), resp)
+	}
+	checkNotStopped(t, dir, due.Mailing)
+}
+
+// A server that cuts 1 in 50 connections in the middle of a message: the
+// pass goes on without waiting, those messages (whose fate the dispatcher
+// cannot know) go on the next pass, and everyone gets exactly one.
+func TestConnectionsCutMidMessageLoseNothingAndRepeatNothing(t *testing.T) {
+	const clients = 1000
+	srv := smtptest.Start(t)
+	srv.SetFaults(smtptest.Faults{DropEvery: 50})
+	dir, due := seeded(t, clients)
+	got := dispatchPasses(t, smtpEnv(srv.Port, 0), dir, 2)
+	if !strings.Contains(got[0], fmt.Sprintf("sent %d, failed 0, pending %d", clients-clients/50, clients/50)) {
+		t.Errorf("the first pass said %q; want %d sent and %d pending", got[0], clients-clients/50, clients/50)
+	}
+	checkEachOnce(t, srv.Messages(), clients)
+	if c := countDeliveries(t, openData(t, dir)); c.Sent != clients {
+		t.Errorf("deliveries: %+v; want all %d sent", c, clients)
+	}
+	checkNotStopped(t, dir, due.Mailing)
+}

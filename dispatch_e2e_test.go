@@ -30,7 +30,7 @@ import (
 )
 
 // seeded makes a data dir with n clients and one mailing due now.
-func seeded(t *testing.T, n int) (string, seed.Due) {
+func seeded(t testing.TB, n int) (string, seed.Due) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "pb_data")
 	due, err := seed.Mailing(dir, n)
@@ -67,7 +67,7 @@ func (r result) String() string {
 
 // dispatchCmd prepares `postrider dispatch --dir dir args...` with its
 // output captured.
-func dispatchCmd(t *testing.T, env map[string]string, dir string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+func dispatchCmd(t testing.TB, env map[string]string, dir string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	cmd := run(t, env, append([]string{"dispatch", "--dev=false", "--dir", dir}, args...)...)
 	var stdout, stderr bytes.Buffer
@@ -90,7 +90,7 @@ func finish(cmd *exec.Cmd, stdout, stderr *bytes.Buffer, started time.Time) resu
 }
 
 // runDispatch runs one `postrider dispatch` to its end (2 minutes at most).
-func runDispatch(t *testing.T, env map[string]string, dir string, args ...string) result {
+func runDispatch(t testing.TB, env map[string]string, dir string, args ...string) result {
 	t.Helper()
 	cmd, stdout, stderr := dispatchCmd(t, env, dir, args...)
 	started := time.Now()
@@ -103,7 +103,7 @@ func runDispatch(t *testing.T, env map[string]string, dir string, args ...string
 }
 
 // openData opens a data dir the binary is done with.
-func openData(t *testing.T, dir string) core.App {
+func openData(t testing.TB, dir string) core.App {
 	t.Helper()
 	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dir})
 	if err := app.Bootstrap(); err != nil {
@@ -124,7 +124,7 @@ type deliveryCounts struct {
 	Runs    int `db:"runs"`
 }
 
-func countDeliveries(t *testing.T, app core.App) deliveryCounts {
+func countDeliveries(t testing.TB, app core.App) deliveryCounts {
 	t.Helper()
 	var c deliveryCounts
 	err := app.DB().NewQuery(`

@@ -30,7 +30,7 @@ var (
 )
 
 // binary builds postrider once per test run.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "postrider-bin-")
@@ -61,7 +61,7 @@ type instance struct {
 
 // run runs the binary with args in a fresh working dir (so that no .env of the
 // developer's is read) and the given POSTRIDER_ variables.
-func run(t *testing.T, env map[string]string, args ...string) *exec.Cmd {
+func run(t testing.TB, env map[string]string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(binary(t), args...)
 	cmd.Dir = t.TempDir()
@@ -72,7 +72,7 @@ func run(t *testing.T, env map[string]string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -23,17 +23,17 @@ const Prefix = "POSTRIDER_"
 // Config holds what the environment says; empty values leave the
 // dashboard's settings as they are.
 type Config struct {
-	AppURL        string
-	SMTPHost      string
-	SMTPPort      int
-	SMTPUsername  string
-	SMTPPassword  string
-	SMTPTLS       string // "none", "starttls" or "tls"
+	AppURL       string
+	SMTPHost     string
+	SMTPPort     int
+	SMTPUsername string
+	SMTPPassword string
+	SMTPTLS      string // "none", "starttls" or "tls"
 	// SMTPDataTimeout is how long the dispatcher waits for the server's
 	// reply after a message's final dot
 	SMTPDataTimeout time.Duration
-	SenderAddress string
-	SenderName    string
+	SenderAddress   string
+	SenderName      string
 
 	DispatchCron    string  // cron expression of the dispatcher inside serve
 	DispatchWorkers int     // SMTP connections used at once

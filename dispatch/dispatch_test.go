@@ -486,7 +486,7 @@ func TestABackOffDoesNotHoldTheConnection(t *testing.T) {
 	}
 	m := w.listMailing(5)
 	w.window(m, w.now, w.now.Add(time.Hour), "once")
-	if s := w.mustPass(dispatch.Options{Workers: 1, RetryDelays: []time.Duration{300 * time.Millisecond}}); s.Sent != 5 {
+	if s := w.mustPass(dispatch.Options{Workers: 1, RetryDelays: []time.Duration{200 * time.Millisecond}}); s.Sent != 5 {
 		t.Fatalf("summary %s", s)
 	}
 	var order []string

@@ -41,7 +41,7 @@ type retry struct {
 // other workers may still put a retry back.
 const (
 	tailPoll = 10 * time.Millisecond
-	tailWait = time.Second
+	tailWait = 250 * time.Millisecond
 )
 
 // take returns the next job, waiting for one; false when there is nothing

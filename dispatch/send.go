@@ -19,11 +19,11 @@ import (
 // repeat at most the one message each connection had in flight.
 type outcome struct {
 	job
-	status    string // sent, failed, or pending (a temporary failure: try again later)
-	reply     string
-	sentAt    time.Time
-	refused   bool // failed for good by a 5xx reply: counts toward the run's early check
-	done      chan error
+	status  string // sent, failed, or pending (a temporary failure: try again later)
+	reply   string
+	sentAt  time.Time
+	refused bool // failed for good by a 5xx reply: counts toward the run's early check
+	done    chan error
 }
 
 // runSender sends the pending deliveries of one run.

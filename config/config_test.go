@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/pocketbase/tests"
 )
@@ -16,7 +17,8 @@ func TestFromEnvDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.DispatchCron != "*/5 * * * *" || c.DispatchWorkers != DefaultDispatchWorkers || c.DispatchRate != 0 {
+	if c.DispatchCron != "*/5 * * * *" || c.DispatchWorkers != DefaultDispatchWorkers || c.DispatchRate != 0 ||
+		c.SMTPDataTimeout != 10*time.Minute {
 		t.Fatalf("defaults: got %+v", c)
 	}
 	if c.SMTPHost != "" {
@@ -26,13 +28,14 @@ func TestFromEnvDefaults(t *testing.T) {
 
 func TestFromEnvRefusesBadValuesByName(t *testing.T) {
 	cases := map[string]string{
-		"POSTRIDER_APP_URL":          "mail.example.com",
-		"POSTRIDER_SMTP_PORT":        "99999",
-		"POSTRIDER_SMTP_TLS":         "ssl",
-		"POSTRIDER_SENDER_ADDRESS":   "not an address",
-		"POSTRIDER_DISPATCH_CRON":    "every five minutes",
-		"POSTRIDER_DISPATCH_WORKERS": "0",
-		"POSTRIDER_DISPATCH_RATE":    "-1",
+		"POSTRIDER_APP_URL":           "mail.example.com",
+		"POSTRIDER_SMTP_PORT":         "99999",
+		"POSTRIDER_SMTP_TLS":          "ssl",
+		"POSTRIDER_SENDER_ADDRESS":    "not an address",
+		"POSTRIDER_DISPATCH_CRON":     "every five minutes",
+		"POSTRIDER_DISPATCH_WORKERS":  "0",
+		"POSTRIDER_DISPATCH_RATE":     "-1",
+		"POSTRIDER_SMTP_DATA_TIMEOUT": "10",
 	}
 	for name, value := range cases {
 		_, err := FromEnv(env(map[string]string{name: value}))

@@ -20,16 +20,18 @@ type job struct {
 // queue hands a run's jobs to its workers: first the retries whose back-off
 // is over, then the fresh pending deliveries the producer reads. A message
 // waiting for its back-off holds no worker: the workers go on with other
-// recipients and take it again when its time comes. Once nothing else is
-// left, the pass waits only for retries due within tailWait; later ones
-// stay pending for the next pass rather than hold up the runs after this one.
+// recipients and take it again when its time comes. Once the producer has
+// nothing more, the pass waits only for retries due within tailWait of that
+// moment; later ones stay pending for the next pass rather than hold up
+// the runs after this one.
 type queue struct {
 	fresh <-chan job
 
 	mu        sync.Mutex
-	waiting   []retry // by time, soonest first
-	busy      int     // jobs taken and not yet done nor back in waiting
-	freshDone bool    // the producer has nothing more
+	waiting   []retry   // by time, soonest first
+	busy      int       // jobs taken and not yet done nor back in waiting
+	freshDone bool      // the producer has nothing more
+	cutoff    time.Time // freshDone's time + tailWait: retries due later wait for the next pass
 }
 
 type retry struct {
@@ -63,7 +65,7 @@ func (q *queue) take(ctx context.Context) (job, bool) {
 			wait = q.waiting[0].at.Sub(now)
 		}
 		freshDone := q.freshDone
-		idle := freshDone && q.busy == 0 && (len(q.waiting) == 0 || wait > tailWait)
+		idle := freshDone && q.busy == 0 && (len(q.waiting) == 0 || q.waiting[0].at.After(q.cutoff))
 		q.mu.Unlock()
 		if idle {
 			return job{}, false
@@ -103,7 +105,7 @@ func (q *queue) receive(ctx context.Context, fresh <-chan job, wake <-chan time.
 			q.busy++
 			return j, true, true
 		}
-		q.freshDone = true
+		q.freshDone, q.cutoff = true, time.Now().Add(tailWait)
 		return job{}, false, false
 	case <-wake:
 		return job{}, false, false

@@ -518,6 +518,35 @@ func TestAMailingCompletesWhenItsLastWindowEndsLater(t *testing.T) {
 	}
 }
 
+// Outcomes that cannot be recorded stop the pass, which says so (not that
+// the mail server cannot be reached); at most the one message each
+// connection had in flight went out, and it is tried again later.
+func TestAnOutcomeThatCannotBeRecordedStopsThePassSayingSo(t *testing.T) {
+	w := newWorld(t)
+	m := w.listMailing(50)
+	w.window(m, w.now, w.now.Add(time.Hour), "once")
+	_, err := w.app.NonconcurrentDB().NewQuery(`CREATE TRIGGER refuse_outcomes BEFORE UPDATE OF status ON deliveries
+		BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.pass(dispatch.Options{Workers: 3})
+	if err == nil || !strings.Contains(err.Error(), "recording deliveries") || !strings.Contains(err.Error(), "disk I/O error") ||
+		strings.Contains(err.Error(), "cannot reach") {
+		t.Fatalf("want an error about recording, got %v (%s)", err, s)
+	}
+	if n := len(w.smtp.Messages()); n > 3 {
+		t.Fatalf("%d messages went out, want at most one per connection (3)", n)
+	}
+	if _, err := w.app.NonconcurrentDB().NewQuery(`DROP TRIGGER refuse_outcomes`).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	w.mustPass(dispatch.Options{})
+	if got := len(w.smtp.PerRecipient()); got != 50 {
+		t.Fatalf("%d recipients got the message, want 50", got)
+	}
+}
+
 // A database that cannot grow (a full disk) stops the pass before anything
 // goes to the mail server, and says so; nothing is lost.
 func TestADatabaseThatCannotBeWrittenSendsNothing(t *testing.T) {

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/pocketbase/core"
+
 	"postrider/internal/smtptest"
 )
 
@@ -179,6 +181,22 @@ func checkNotStopped(t *testing.T, dir, mailing string) {
 	}
 }
 
+// checkClient1 fails unless the delivery to client1 took attempts tries and
+// its response says each of words.
+func checkClient1(t *testing.T, app core.App, attempts int, words ...string) {
+	t.Helper()
+	d, err := app.FindFirstRecordByFilter("deliveries", "email = 'client1@example.test'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := d.GetString("response")
+	for _, w := range words {
+		if d.GetInt("attempts") != attempts || !strings.Contains(resp, w) {
+			t.Errorf("client1's delivery: %d attempts, %q; want %d attempts and %q", d.GetInt("attempts"), resp, attempts, w)
+		}
+	}
+}
+
 // A server that keeps each message and answers 2 s after its final dot:
 // the dispatcher waits for the reply (10 minutes by default) and every
 // client gets one message; one that waits only 1 s does not send again in
@@ -216,13 +234,7 @@ func TestASlowReplyAfterTheMessageSendsNoStorm(t *testing.T) {
 		if c.Failed != clients {
 			t.Errorf("deliveries: %+v; want all %d failed", c, clients)
 		}
-		d, err := app.FindFirstRecordByFilter("deliveries", "email = 'client1@example.test'")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if resp := d.GetString("response"); d.GetInt("attempts") != 2 || !strings.Contains(resp, "no reply came") || !strings.Contains(resp, "may have arrived") {
-			t.Errorf("client1's delivery: %d attempts, %q", d.GetInt("attempts"), resp)
-		}
+		checkClient1(t, app, 2, "no reply came", "may have arrived")
 		checkNotStopped(t, dir, due.Mailing)
 	})
 }
@@ -293,13 +305,7 @@ func TestOverQuotaRecipientsFailAfterFiveAttemptsWithoutStoppingTheMailing(t *te
 	if c := countDeliveries(t, app); c.Sent != 20 || c.Failed != 20 {
 		t.Errorf("deliveries: %+v; want 20 sent and 20 failed", c)
 	}
-	d, err := app.FindFirstRecordByFilter("deliveries", "email = 'client1@example.test'")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp := d.GetString("response"); d.GetInt("attempts") != 5 || !strings.Contains(resp, "after 5 attempts") || !strings.Contains(resp, "451") {
-		t.Errorf("client1's delivery: %d attempts, %q", d.GetInt("attempts"), resp)
-	}
+	checkClient1(t, app, 5, "after 5 attempts", "451")
 	checkNotStopped(t, dir, due.Mailing)
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"golang.org/x/text/encoding/charmap"
 
 	"postrider/internal/seed"
 	"postrider/internal/smtptest"
@@ -682,6 +683,20 @@ func TestBrowserImportsClientsFromCSV(t *testing.T) {
 	for _, want := range []string{"ann@example.org | Ann | Fair 2027", "bob@example.org | Bob | Fair 2027"} {
 		mustContain(t, "the clients table", rows, want)
 	}
+	// a Russian Excel's file (Windows-1251, semicolons): the preview shows
+	// its rows as the server reads them, names in their own column
+	ru, err := charmap.Windows1251.NewEncoder().String("Email;ФИО\nivan@example.org;Иван Петров\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ruCSV := filepath.Join(t.TempDir(), "excel.csv")
+	os.WriteFile(ruCSV, []byte(ru), 0o644)
+	page(t, ctx, "#import-summary", chromedp.SetUploadFiles("#import-file", []string{ruCSV}), chromedp.Click("#import-preview"),
+		until(`document.querySelector('#import-summary').innerText.includes('1 rows: 1 would be added')`))
+	if rows := rowsOf(t, ctx, ".preview-rows"); len(rows) != 2 || rows[1] != "ivan@example.org | Иван Петров" {
+		t.Fatalf("the preview of a Windows-1251 file with semicolons shows %q", rows)
+	}
+
 	// the export: the file's own text, caught on its way to the download
 	catchCSV := chromedp.Evaluate[chromedp.Void](`(() => { const make = URL.createObjectURL;
 		URL.createObjectURL = (blob) => { blob.text().then((s) => { window.csv = s; }); return make(blob); }; })()`)

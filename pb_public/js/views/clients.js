@@ -206,7 +206,7 @@ export function clients({ go }) {
       try {
         const [r, first] = await Promise.all([
           pb.send('/api/postrider/clients/import', { method: 'POST', body }),
-          dry ? file.files[0].slice(0, 4096).text() : null,
+          dry ? file.files[0].slice(0, 4096).arrayBuffer() : null,
         ]);
         showReport(r, first);
         if (!dry) await load();
@@ -220,8 +220,11 @@ export function clients({ go }) {
     const parts = [h('p', { class: 'message ok', id: 'import-summary' },
       t(r.dry_run ? 'import.wouldDo' : 'import.done', { rows: r.rows, added: r.added, duplicates: r.duplicates, refused: r.refused }))];
     if (first) {
-      const lines = first.split(/\r?\n/).slice(0, 6).filter(Boolean);
-      parts.push(h('table', { class: 'preview-rows' }, h('tbody', {}, lines.map((l) => h('tr', {}, l.split(',').slice(0, 3).map((c) => h('td', {}, c.replace(/^"|"$/g, ''))))))));
+      // the first lines as the server read them: its encoding and separator
+      const text = new TextDecoder(r.encoding || 'utf-8').decode(first);
+      const lines = text.split(/\r?\n/).slice(0, 6).filter(Boolean);
+      const sep = r.separator || ',';
+      parts.push(h('table', { class: 'preview-rows' }, h('tbody', {}, lines.map((l) => h('tr', {}, l.split(sep).slice(0, 3).map((c) => h('td', {}, c.replace(/^"|"$/g, ''))))))));
     }
     if (r.problems.length) {
       parts.push(h('ul', { id: 'import-problems' }, r.problems.map((p) => h('li', {}, t('import.problem', { line: p.line, email: p.email || '—', reason: p.reason })))));

@@ -419,6 +419,22 @@ func TestASlowReplyAfterTheMessageIsNeverAnsweredWithManyCopies(t *testing.T) {
 	}
 }
 
+// An unanswered try that used the last attempt fails at once: the attempts
+// cap holds for unknown outcomes too.
+func TestAnUnansweredLastAttemptFails(t *testing.T) {
+	w := newWorld(t)
+	w.smtp.SetFaults(smtptest.Faults{ReplyAfter: 600 * time.Millisecond})
+	m := w.listMailing(1)
+	w.window(m, w.now, w.now.Add(time.Hour), "once")
+	if s := w.mustPass(dispatch.Options{DataTimeout: 150 * time.Millisecond, MaxAttempts: 1}); s.Failed != 1 || s.Pending != 0 {
+		t.Fatalf("summary %s", s)
+	}
+	d := w.deliveries(m)[0]
+	if resp := d.GetString("response"); d.GetInt("attempts") != 1 || !strings.Contains(resp, "after 1 attempts") || !strings.Contains(resp, "may have arrived") {
+		t.Fatalf("%d attempts, %q", d.GetInt("attempts"), resp)
+	}
+}
+
 // Attempts are counted over all passes: "failed after 5 attempts" is 5.
 func TestATemporaryFailureFailsAfterMaxAttemptsOverPasses(t *testing.T) {
 	w := newWorld(t)

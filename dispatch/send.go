@@ -265,7 +265,7 @@ func (s *runSender) work(ctx context.Context, outcomes chan<- *outcome) error {
 //   - a 5xx reply fails the delivery for good;
 //   - no reply after the whole message went out (a timeout, a dropped
 //     connection) may mean it arrived: it is not tried again in this pass,
-//     and only once more in a later one;
+//     and only once more in a later one, if attempts are left;
 //   - a 4xx reply or a connection lost before the end is tried again after
 //     the back-off, then on a later pass, until the attempts run out.
 func (s *runSender) judge(o *outcome, reply string, err error) time.Duration {
@@ -275,9 +275,10 @@ func (s *runSender) judge(o *outcome, reply string, err error) time.Duration {
 		o.status, o.reply = deliverySent, reply
 	case permanent(err):
 		o.status, o.reply, o.refused = deliveryFailed, err.Error(), true
-	case unanswered(err) && o.job.unconfirmed:
+	case unanswered(err) && (o.job.unconfirmed || o.attempts >= opts.MaxAttempts):
 		o.status = deliveryFailed
-		o.reply = "not tried again: twice the whole message went out and no reply came, so it may have arrived (last: " + err.Error() + ")"
+		o.reply = fmt.Sprintf("not tried again after %d attempts: the whole message went out and no reply came, so it may have arrived (last: %s)",
+			o.attempts, err)
 	case unanswered(err):
 		o.status, o.unconfirmed = deliveryPending, true
 		o.reply = err.Error() + "; it may have arrived: tried once more on a later pass"

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -351,6 +352,24 @@ func rowsOf(t *testing.T, ctx context.Context, table string) []string {
 	return rows
 }
 
+// catchDownload makes the page keep the text of the next file it offers
+// for download (a CSV export) in window.csv, byte-order mark included.
+var catchDownload = chromedp.Evaluate[chromedp.Void](`(() => { const make = URL.createObjectURL;
+	URL.createObjectURL = (blob) => { delete window.csv;
+		blob.arrayBuffer().then((b) => { window.csv = new TextDecoder('utf-8', { ignoreBOM: true }).decode(b); });
+		return make(blob); }; })()`)
+
+// caughtCSV waits for the file catchDownload caught and returns its text.
+func caughtCSV(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	page(t, ctx, "h1", until(`typeof window.csv === 'string'`))
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.csv`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
+}
+
 // waitRows waits until the table shows n rows that are not the loading line.
 func waitRows(table string, n int) chromedp.Action[chromedp.Void] {
 	return until(fmt.Sprintf(`(() => { const b = document.querySelector('%s tbody');
@@ -586,8 +605,14 @@ func TestBrowserMailingFromFormToDeliveryLog(t *testing.T) {
 	page(t, ctx, "h1",
 		chromedp.Evaluate[chromedp.Void](`(() => { document.querySelector('#logs-status-filter').value = '';
 			document.querySelector('#logs-filters').requestSubmit(); })()`),
-		waitRows("#logs-table", 3), chromedp.Click("#logs-export"), chromedp.WaitVisible("#logs-status.ok"))
+		waitRows("#logs-table", 3), catchDownload, chromedp.Click("#logs-export"), chromedp.WaitVisible("#logs-status.ok"))
 	mustContain(t, "the export", page(t, ctx, "#logs-status"), "3 deliveries exported")
+	// times on the user's clock, with the zone in the header, not raw UTC
+	logCSV := strings.Split(caughtCSV(t, ctx), "\r\n")
+	if len(logCSV) != 5 || !strings.HasPrefix(logCSV[0], "\ufeff\"time (UTC)\",\"mailing\"") ||
+		!regexp.MustCompile(`^"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",`).MatchString(logCSV[1]) {
+		t.Fatalf("the exported log:\n%q", logCSV)
+	}
 	screenshot(t, ctx, "logs.png")
 	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailings/edit?id="+mailingID(t, in, token)), chromedp.WaitVisible(".window"),
 		until(`document.querySelector('#mailing-reach').innerText.includes('Recipients now: 3.')`))
@@ -698,14 +723,11 @@ func TestBrowserImportsClientsFromCSV(t *testing.T) {
 	}
 
 	// the export: the file's own text, caught on its way to the download
-	catchCSV := chromedp.Evaluate[chromedp.Void](`(() => { const make = URL.createObjectURL;
-		URL.createObjectURL = (blob) => { blob.text().then((s) => { window.csv = s; }); return make(blob); }; })()`)
-	mustContain(t, "the export", page(t, ctx, "#clients-status", catchCSV, chromedp.Click("#clients-export"), chromedp.WaitVisible("#clients-status.ok")), "2 clients exported")
-	page(t, ctx, "h1", until(`typeof window.csv === 'string'`))
-	csvText, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.csv`))
-	if err != nil || !strings.HasPrefix(csvText, "\"email\",\"name\",\"comment\",\"lists\",\"unsubscribed\"\r\n") ||
+	mustContain(t, "the export", page(t, ctx, "#clients-status", catchDownload, chromedp.Click("#clients-export"), chromedp.WaitVisible("#clients-status.ok")), "2 clients exported")
+	csvText := caughtCSV(t, ctx)
+	if !strings.HasPrefix(csvText, "\ufeff\"email\",\"name\",\"comment\",\"lists\",\"unsubscribed\"\r\n") ||
 		!strings.Contains(csvText, "\"ann@example.org\",\"Ann\",\"met at the fair\",\"Fair 2027\",\"false\"\r\n") {
-		t.Fatalf("the exported file:\n%s (%v)", csvText, err)
+		t.Fatalf("the exported file (it starts with a byte-order mark, for Excel):\n%q", csvText)
 	}
 
 	// one client's lists change in its edit form

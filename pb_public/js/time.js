@@ -35,6 +35,13 @@ export function toWall(date, tz) {
   return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
 }
 
+// stamp is "YYYY-MM-DD HH:MM:SS" on a clock in tz at the instant (for
+// exported files, which a spreadsheet reads as a date).
+export function stamp(date, tz) {
+  const p = partsIn(date, tz);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
+
 // parse reads a date of the API ("2027-03-01 09:00:00.000Z"); "" is null.
 export function parse(s) {
   return s ? new Date(s.replace(' ', 'T')) : null;

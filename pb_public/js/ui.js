@@ -157,7 +157,9 @@ export function downloadCSV(filename, header, rows) {
     if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
     return `"${s.replaceAll('"', '""')}"`;
   };
-  const text = [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+  // the byte-order mark tells Excel the file is UTF-8 (without it Cyrillic
+  // turns into mojibake); every other reader skips it
+  const text = '\ufeff' + [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
   const link = h('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })), download: filename });
   document.body.append(link);
   link.click();

@@ -5,7 +5,7 @@
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
 import { h, message, say, problem, downloadCSV } from '../ui.js';
-import { fromWall, forAPI, show } from '../time.js';
+import { fromWall, forAPI, show, stamp, parse } from '../time.js';
 
 const svgNS = 'http://www.w3.org/2000/svg';
 
@@ -111,8 +111,9 @@ export function logs() {
   async function exportCSV() {
     try {
       const items = await pb.collection('deliveries').getFullList({ filter: filter(), sort: '-sent_at,-updated', batch: 500 });
-      downloadCSV('postrider-log.csv', ['time', 'mailing', 'email', 'status', 'attempts', 'response', 'message_id'],
-        items.map((d) => [d.sent_at || d.updated, subjects[d.mailing], d.email, d.status, d.attempts, d.response, d.message_id]));
+      // times on the user's clock, the zone named in the header
+      downloadCSV('postrider-log.csv', [`time (${tz})`, 'mailing', 'email', 'status', 'attempts', 'response', 'message_id'],
+        items.map((d) => [stamp(parse(d.sent_at || d.updated), tz), subjects[d.mailing], d.email, d.status, d.attempts, d.response, d.message_id]));
       say(status, t('logs.exported', { n: items.length }));
     } catch (err) {
       say(status, problem(err), 'err');

@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -105,6 +106,9 @@ func checkUniquePerOwner(app core.App, record *core.Record) error {
 	if !record.IsNew() && !fieldChanged(record, field) {
 		return nil
 	}
+	if field == "name" {
+		return checkNameUnique(app, record, message)
+	}
 	var clash int
 	err := app.DB().Select("COUNT(*)").From(record.Collection().Name).
 		Where(dbx.NewExp("[["+field+"]] = {:v} COLLATE NOCASE", dbx.Params{"v": record.GetString(field)})).
@@ -116,6 +120,27 @@ func checkUniquePerOwner(app core.App, record *core.Record) error {
 	}
 	if clash > 0 {
 		return fieldError(field, "validation_not_unique", message)
+	}
+	return nil
+}
+
+// checkNameUnique refuses a list name the owner already has in any case of
+// any alphabet ("КЛИЕНТЫ" beside "Клиенты"): SQLite's NOCASE folds ASCII
+// letters only, so an owner's few list names are compared here.
+func checkNameUnique(app core.App, record *core.Record, message string) error {
+	var names []string
+	err := app.DB().Select("name").From(record.Collection().Name).
+		Where(dbx.HashExp{"owner": record.GetString("owner")}).
+		AndWhere(dbx.Not(dbx.HashExp{"id": record.Id})).
+		Column(&names)
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSpace(record.GetString("name"))
+	for _, n := range names {
+		if strings.EqualFold(strings.TrimSpace(n), name) {
+			return fieldError("name", "validation_not_unique", message)
+		}
 	}
 	return nil
 }

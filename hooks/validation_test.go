@@ -41,6 +41,24 @@ func refused(name, method, url, token, body, collection, field string) tests.Api
 	}
 }
 
+// withList gives alice a list called name before the scenario.
+func withList(s tests.ApiScenario, name string) tests.ApiScenario {
+	before := s.BeforeTestFunc
+	s.BeforeTestFunc = func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+		col, err := app.FindCollectionByNameOrId("lists")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := core.NewRecord(col)
+		r.Load(map[string]any{"owner": aliceID, "name": name})
+		if err := app.Save(r); err != nil {
+			t.Fatal(err)
+		}
+		before(t, app, e)
+	}
+	return s
+}
+
 // unchanged asserts, after the scenario, that field of the record still holds want.
 func unchanged(s tests.ApiScenario, collection, id, field, want string) tests.ApiScenario {
 	after := s.AfterTestFunc
@@ -132,6 +150,8 @@ func TestRelationsNameOnlyTheOwnersRecords(t *testing.T) {
 			`{"email":"ALICE-client@Example.com"}`, "clients", "email"),
 		refused("a second list with the same name", http.MethodPost, "/api/collections/lists/records", "alice",
 			`{"name":"alice vip"}`, "lists", "name"),
+		withList(refused("a list name alice has in other case, in Cyrillic", http.MethodPost, "/api/collections/lists/records", "alice",
+			`{"name":"КЛИЕНТЫ"}`, "lists", "name"), "Клиенты"),
 		refused("a subject of two lines", http.MethodPost, "/api/collections/mailings/records", "alice",
 			`{"subject":"one\ntwo","body":"<p>b</p>"}`, "mailings", "subject"),
 		refused("a mailing without a body", http.MethodPost, "/api/collections/mailings/records", "alice",

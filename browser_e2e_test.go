@@ -224,6 +224,35 @@ func TestBrowserSpeaksRussianAndRemembersIt(t *testing.T) {
 	mustContain(t, "a failed login in Russian", status, "Неверная почта или пароль")
 }
 
+// The server's refusals reach a Russian page in Russian: the web app has
+// words for every code the hooks return.
+func TestBrowserSaysTheServersRefusalsInRussian(t *testing.T) {
+	ctx := browser(t)
+	in := serve(t, nil)
+	token := confirmedUser(t, in, "russian@example.com")
+	in.must(200, "POST", "/api/collections/lists/records", token, map[string]any{"name": "Клиенты"})
+	logInAs(t, ctx, in, "russian@example.com")
+	page(t, ctx, "h1", steps(chromedp.Evaluate[chromedp.Void](`localStorage.setItem('postrider.lang', 'ru')`),
+		chromedp.Navigate(in.url+"/lists"), waitRows("#lists-table", 1),
+		fill(map[string]string{"new-list-name": "КЛИЕНТЫ"}), chromedp.Click("#new-list button[type=submit]"),
+		chromedp.WaitVisible("#new-list-name[aria-invalid=true]"))...)
+	mustContain(t, "a list name taken in another case", page(t, ctx, "#new-list-name-error"), "Список с таким названием у вас уже есть.")
+
+	// a CSV file that breaks on line 3, after a good one was previewed: the
+	// refusal in Russian, and no report of the earlier file beside it
+	good, bad := filepath.Join(t.TempDir(), "good.csv"), filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(good, []byte("email\nann@example.org\n"), 0o644)
+	os.WriteFile(bad, []byte("email,name\nann@example.org,Ann\nbob@example.org,\"Bob\n"), 0o644)
+	page(t, ctx, "#import-summary", chromedp.Navigate(in.url+"/clients"), chromedp.WaitVisible("#import-file"),
+		chromedp.SetUploadFiles("#import-file", []string{good}), chromedp.Click("#import-preview"), chromedp.WaitVisible("#import-summary"))
+	refusal := page(t, ctx, "#import-file-error", chromedp.SetUploadFiles("#import-file", []string{bad}), chromedp.Click("#import-preview"),
+		until(`document.querySelector('#import-file-error').innerText !== ''`))
+	mustContain(t, "a CSV file that cannot be read", refusal, "Файл не читается как CSV начиная со строки 3")
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#import-summary').length`)); err != nil || n != 0 {
+		t.Fatalf("a report still shows beside the refusal (%d, %v)", n, err)
+	}
+}
+
 // Bad input is refused with the message beside its field, and nothing is saved.
 func TestBrowserShowsErrorsBesideTheirFields(t *testing.T) {
 	ctx := browser(t)

@@ -88,13 +88,22 @@ export function fieldErrors(form, err) {
   for (const [name, e] of Object.entries(data)) {
     const input = form.elements.namedItem(name);
     if (!input) continue;
-    const key = `err.${e.code}`;
-    form.querySelector(`#${input.id}-error`).textContent = has(key) ? t(key) : e.message;
+    form.querySelector(`#${input.id}-error`).textContent = errorText(e, name);
     input.setAttribute('aria-invalid', 'true');
     first ??= input;
   }
   first?.focus();
   return first != null;
+}
+
+// errorText is one of the API's field errors in the user's language: the
+// words for its code (for this field, or any) when the web app has them,
+// else the server's own.
+export function errorText(e, fieldName = '') {
+  for (const key of [`err.${e?.code}.${fieldName}`, `err.${e?.code}`]) {
+    if (has(key)) return t(key, e.params || {});
+  }
+  return e?.message || '';
 }
 
 // problem says what went wrong with a request, in the user's words.

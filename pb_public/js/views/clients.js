@@ -3,7 +3,7 @@
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, clearErrors, problem, busy, downloadCSV, onSubmit, confirmThen } from '../ui.js';
+import { h, field, message, say, clearErrors, errorText, problem, busy, downloadCSV, onSubmit, confirmThen } from '../ui.js';
 
 const perPage = 50;
 
@@ -211,7 +211,10 @@ export function clients({ go }) {
         showReport(r, first);
         if (!dry) await load();
       } catch (e) {
-        err.textContent = e?.response?.data?.file?.message || e?.response?.message || problem(e);
+        report.replaceChildren(); // no report of an earlier file beside this one's refusal
+        const fileErr = e?.response?.data?.file;
+        const numbers = { line: e?.response?.data?.line, added: e?.response?.data?.added };
+        err.textContent = fileErr ? errorText({ params: numbers, ...fileErr }, 'file') : problem(e);
       }
     });
   }

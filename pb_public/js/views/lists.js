@@ -2,7 +2,7 @@
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, problem, onSubmit, confirmThen } from '../ui.js';
+import { h, field, message, say, errorText, problem, onSubmit, confirmThen } from '../ui.js';
 
 export function lists() {
   document.title = `${t('lists.title')} · ${t('app.name')}`;
@@ -46,7 +46,8 @@ export function lists() {
         await pb.collection('lists').update(list.id, { name: next.trim() });
         await load();
       } catch (err) {
-        say(status, err?.response?.data?.name?.message || problem(err), 'err');
+        const e = err?.response?.data?.name;
+        say(status, e ? errorText(e, 'name') : problem(err), 'err');
       }
     });
     remove.addEventListener('click', confirmThen(t('lists.deleteConfirm', { name: list.name }), status,

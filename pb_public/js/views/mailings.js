@@ -4,7 +4,7 @@
 import DOMPurify from '../../vendor/dompurify-3.4.18.es.mjs';
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, clearErrors, checkForm, fieldErrors, problem, busy, confirmThen } from '../ui.js';
+import { h, field, message, say, clearErrors, checkForm, fieldErrors, errorText, problem, busy, confirmThen } from '../ui.js';
 import { fromWall, toWall, parse, forAPI, show } from '../time.js';
 
 const periods = ['once', 'daily', 'weekly', 'monthly'];
@@ -292,7 +292,7 @@ export function editMailing({ go }) {
     for (const [name, e] of Object.entries(err?.response?.data || {})) {
       const input = row.querySelector(`[name=${name}]`);
       if (!input) continue;
-      row.querySelector(`#${input.id}-error`).textContent = e.message;
+      row.querySelector(`#${input.id}-error`).textContent = errorText(e, name);
       input.setAttribute('aria-invalid', 'true');
       if (!any) input.focus();
       any = true;

@@ -215,6 +215,10 @@ func TestBrowserSpeaksRussianAndRemembersIt(t *testing.T) {
 	mustContain(t, "the login page after a reload", title, "Вход")
 	label := page(t, ctx, `label[for="login-identity"]`)
 	mustContain(t, "the email label", label, "Эл. почта")
+	mustContain(t, "the skip link", page(t, ctx, ".skip"), "Перейти к содержанию")
+	if l, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); err != nil || l != "ru" {
+		t.Errorf("the page's language is %q (%v), want ru", l, err)
+	}
 
 	status := page(t, ctx, "#login-status", steps(
 		fill(map[string]string{"login-identity": "nobody@example.com", "login-password": "wrong password"}),

@@ -62,9 +62,11 @@ function renderHeader() {
     setLang(switcher.value);
     render();
   });
+  // the skip link, outside the app, follows the language too
+  document.querySelector('.skip').textContent = t('nav.skip');
   header.replaceChildren(
     h('a', { href: '/', 'data-link': true, class: 'brand' }, t('app.name')),
-    h('nav', { 'aria-label': 'main' },
+    h('nav', { 'aria-label': t('nav.main') },
       link('/', t('nav.home')),
       me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/logs', t('nav.logs')), link('/profile', t('nav.profile')), logout]
         : [link('/login', t('nav.login')), link('/signup', t('nav.signup'))],

@@ -4,6 +4,8 @@
 const words = {
   en: {
     'app.name': 'Postrider',
+    'nav.skip': 'Skip to the content',
+    'nav.main': 'Main menu',
     'app.tagline': 'Mailings to your own clients, sent on time, once, and logged message by message.',
     'nav.home': 'Home',
     'nav.login': 'Log in',
@@ -216,6 +218,8 @@ const words = {
   },
   ru: {
     'app.name': 'Postrider',
+    'nav.skip': 'Перейти к содержанию',
+    'nav.main': 'Главное меню',
     'app.tagline': 'Рассылки вашим клиентам: вовремя, по одному разу и с журналом каждого письма.',
     'nav.home': 'Главная',
     'nav.login': 'Войти',

@@ -144,3 +144,34 @@ func TestModeratorsCannotBeBlockedEvenBySuperusers(t *testing.T) {
 		},
 	}).Test(t)
 }
+
+// BenchmarkLogin measures a password login by its outcome: a wrong
+// password for an existing email should cost what an unknown email costs
+// (one password check each), so that the time does not tell them apart.
+func BenchmarkLogin(b *testing.B) {
+	app := newTestApp(b)
+	defer app.Cleanup()
+	app.Settings().RateLimits.Enabled = false
+	if err := app.Save(app.Settings()); err != nil {
+		b.Fatal(err)
+	}
+	api := newAPI(b, app)
+	for _, c := range []struct {
+		name, email, password string
+		status                int
+	}{
+		{"unknown email", "nobody@example.com", fixturePassword, 400},
+		{"wrong password", "alice@example.com", "wrong password", 400},
+		{"right password", "alice@example.com", fixturePassword, 200},
+		{"blocked", "bella@example.com", fixturePassword, 403},
+	} {
+		body := `{"identity":"` + c.email + `","password":"` + c.password + `"}`
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if status, out := api.do("POST", "/api/collections/users/auth-with-password", "", body); status != c.status {
+					b.Fatalf("status %d, want %d: %s", status, c.status, out)
+				}
+			}
+		})
+	}
+}

@@ -308,3 +308,51 @@ func TestDailyDeliveries(t *testing.T) {
 		s.Test(t)
 	}
 }
+
+// A name is one line of text: the REST API refuses control characters in
+// it, and the import puts a name cell's line breaks on one line.
+func TestNamesAreOneLine(t *testing.T) {
+	const users, clients = "/api/collections/users/records", "/api/collections/clients/records"
+	nameIs := func(collection, filter, want string) func(testing.TB, *tests.TestApp, *http.Response) {
+		return func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+			r, err := app.FindFirstRecordByFilter(collection, filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.GetString("name"); got != want {
+				t.Fatalf("name %q, want %q", got, want)
+			}
+		}
+	}
+	// an account saved before the check, with a line break in its name
+	oldName := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		bob, _ := app.FindRecordById("users", bobID)
+		bob.Set("name", "Bob\nOld")
+		if err := app.SaveNoValidate(bob); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scenarios := []tests.ApiScenario{
+		refused("sign-up with a line break in the name", "POST", users, "",
+			`{"email":"nl@example.com","password":"a long password","passwordConfirm":"a long password","name":"New\nComer"}`, "users", "name"),
+		unchanged(refused("a user's name with CR LF", "PATCH", users+"/"+aliceID, "alice", `{"name":"Alice\r\nBcc: x@example.com"}`, "users", "name"),
+			"users", aliceID, "name", aliceID),
+		unchanged(refused("a user's name with NUL", "PATCH", users+"/"+aliceID, "alice", `{"name":"Alice\u0000"}`, "users", "name"),
+			"users", aliceID, "name", aliceID),
+		refused("a client's name with a line break", "POST", clients, "alice", `{"email":"nl@example.com","name":"Jane\nDoe"}`, "clients", "name"),
+		unchanged(refused("a client's name with a tab", "PATCH", clients+"/"+aliceClient, "alice", `{"name":"alice\tclient"}`, "clients", "name"),
+			"clients", aliceClient, "name", "alice client"),
+		{Name: "an older name with a line break does not stop a block", Method: http.MethodPatch, URL: users + "/" + bobID,
+			Headers: map[string]string{"Authorization": tokens["mod"]}, Body: strings.NewReader(`{"blocked":true}`),
+			TestAppFactory: newTestApp, BeforeTestFunc: oldName, ExpectedStatus: 200, ExpectedContent: []string{`"blocked":true`}},
+		importScenario(t, "the import puts a name cell's line breaks on one line", "alice",
+			"email,name\nivanov@example.org,\"Ivanov \r\n Ivan\"\nvtab@example.org,\"Petrov\vPetr\"\n", nil, 200,
+			[]string{`"added":2`, `"refused":0`}, func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				nameIs("clients", "email = 'ivanov@example.org'", "Ivanov Ivan")(t, app, res)
+				nameIs("clients", "email = 'vtab@example.org'", "Petrov Petr")(t, app, res)
+			}),
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}

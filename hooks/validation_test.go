@@ -285,6 +285,15 @@ func TestDailyDeliveries(t *testing.T) {
 	}
 	tomorrow := time.Now().UTC().Add(24 * time.Hour).Format("2006-01-02")
 	today := time.Now().UTC().Format("2006-01-02")
+	inZone := func(zone string) func(testing.TB, *tests.TestApp, *core.ServeEvent) {
+		return func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+			alice, _ := app.FindRecordById("users", aliceID)
+			alice.Set("timezone", zone)
+			if err := app.Save(alice); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	scenarios := []tests.ApiScenario{
 		{Name: "anonymous", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily", TestAppFactory: newTestApp, ExpectedStatus: 401,
 			ExpectedContent: []string{`"data":{}`}},
@@ -298,6 +307,19 @@ func TestDailyDeliveries(t *testing.T) {
 			ExpectedContent:    []string{`{"day":"` + tomorrow + `","sent":1,"failed":0}`},
 			NotExpectedContent: []string{today}},
 		{Name: "a bad date is refused by name", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily?from=March",
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp,
+			ExpectedStatus: 400, ExpectedContent: []string{`"from":{"code":"validation_invalid_date"`}},
+		{Name: "the widest range keeps every day", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily?from=0001-01-01&to=9999-12-31",
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp, BeforeTestFunc: addFailed,
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`{"day":"` + today + `","sent":0,"failed":1}`, `{"day":"` + tomorrow + `","sent":1,"failed":0}`}},
+		{Name: "the last day, west of UTC, ends after every delivery", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily?to=9999-12-31",
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp, BeforeTestFunc: inZone("America/Los_Angeles"),
+			ExpectedStatus: 200, ExpectedContent: []string{`"sent":1`}},
+		{Name: "a day that does not exist is refused by name", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily?to=2027-02-30",
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp,
+			ExpectedStatus: 400, ExpectedContent: []string{`"to":{"code":"validation_invalid_date"`}},
+		{Name: "a five-digit year is refused by name", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily?from=10000-01-01",
 			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp,
 			ExpectedStatus: 400, ExpectedContent: []string{`"from":{"code":"validation_invalid_date"`}},
 		{Name: "the moderator sees no one else's", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily",

@@ -1,14 +1,15 @@
 package hooks_test
 
 import (
-	"github.com/pocketbase/pocketbase/tools/mailer"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/tests"
+	"github.com/pocketbase/pocketbase/tools/mailer"
 )
 
 func jsonBody(s string) *strings.Reader { return strings.NewReader(s) }
@@ -143,4 +144,97 @@ func TestModeratorsCannotBeBlockedEvenBySuperusers(t *testing.T) {
 			}
 		},
 	}).Test(t)
+}
+
+// An account's email is one whatever its capitals: login finds it in any
+// capitals, and neither sign-up nor an email change makes a second account
+// with it in other capitals.
+func TestEmailsAreUniqueWhateverTheirCapitals(t *testing.T) {
+	app := newTestApp(t)
+	bob, err := app.FindRecordById("users", bobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changeToken, err := bob.NewEmailChangeToken("ALICE@EXAMPLE.COM")
+	app.Cleanup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	emailOf := func(id, want string) func(testing.TB, *tests.TestApp, *http.Response) {
+		return func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+			if r, _ := app.FindRecordById("users", id); r == nil || r.Email() != want {
+				t.Fatalf("%s's email is not %s any more", id, want)
+			}
+		}
+	}
+	scenarios := []tests.ApiScenario{
+		{Name: "login in other capitals", Method: http.MethodPost, URL: "/api/collections/users/auth-with-password",
+			Body:           jsonBody(`{"identity":"Alice@Example.COM","password":"` + fixturePassword + `"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"token":"`, `"id":"` + aliceID + `"`}},
+		{Name: "login in other capitals with a wrong password", Method: http.MethodPost, URL: "/api/collections/users/auth-with-password",
+			Body:           jsonBody(`{"identity":"Alice@Example.COM","password":"wrong password"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"message":"Failed to authenticate."`}, NotExpectedContent: []string{`"token"`}},
+		{Name: "sign-up with an existing email in other capitals", Method: http.MethodPost, URL: "/api/collections/users/records",
+			Body:           jsonBody(`{"email":"ALICE@EXAMPLE.COM","password":"a long password","passwordConfirm":"a long password"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"email":{"code":"validation_not_unique"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if n, _ := app.CountRecords("users", dbx.NewExp("email = 'alice@example.com' COLLATE NOCASE")); n != 1 {
+					t.Fatalf("%d accounts with alice's email", n)
+				}
+			}},
+		{Name: "an email change request to another's email in other capitals", Method: http.MethodPost,
+			URL: "/api/collections/users/request-email-change", Headers: map[string]string{"Authorization": tokens["bob"]},
+			Body:           jsonBody(`{"newEmail":"ALICE@example.com"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"newEmail":{"code":"validation_invalid_new_email"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if app.TestMailer.TotalSend() != 0 {
+					t.Fatal("a confirmation mail went out for an email that is taken")
+				}
+			}},
+		{Name: "an email change confirmed after another took the email in other capitals", Method: http.MethodPost,
+			URL:            "/api/collections/users/confirm-email-change",
+			Body:           jsonBody(`{"token":"` + changeToken + `","password":"` + fixturePassword + `"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"token":{"code":"validation_invalid_token_email"`},
+			AfterTestFunc: emailOf(bobID, "bob@example.com")},
+		{Name: "a superuser gives bob alice's email in other capitals", Method: http.MethodPatch,
+			URL: "/api/collections/users/records/" + bobID, Headers: map[string]string{"Authorization": tokens["superuser"]},
+			Body:           jsonBody(`{"email":"Alice@example.com"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"email":{"code":"validation_not_unique"`},
+			AfterTestFunc: emailOf(bobID, "bob@example.com")},
+	}
+	for _, s := range scenarios {
+		s.TestAppFactory = newTestApp
+		s.Test(t)
+	}
+}
+
+// BenchmarkLogin measures a password login by its outcome: a wrong
+// password for an existing email should cost what an unknown email costs
+// (one password check each), so that the time does not tell them apart.
+func BenchmarkLogin(b *testing.B) {
+	app := newTestApp(b)
+	defer app.Cleanup()
+	app.Settings().RateLimits.Enabled = false
+	if err := app.Save(app.Settings()); err != nil {
+		b.Fatal(err)
+	}
+	api := newAPI(b, app)
+	for _, c := range []struct {
+		name, email, password string
+		status                int
+	}{
+		{"unknown email", "nobody@example.com", fixturePassword, 400},
+		{"wrong password", "alice@example.com", "wrong password", 400},
+		{"right password", "alice@example.com", fixturePassword, 200},
+		{"blocked", "bella@example.com", fixturePassword, 403},
+	} {
+		body := `{"identity":"` + c.email + `","password":"` + c.password + `"}`
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if status, out := api.do("POST", "/api/collections/users/auth-with-password", "", body); status != c.status {
+					b.Fatalf("status %d, want %d: %s", status, c.status, out)
+				}
+			}
+		})
+	}
 }

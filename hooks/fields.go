@@ -3,6 +3,8 @@ package hooks
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"unicode"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
@@ -48,4 +50,30 @@ func fieldError(field, code, message string) validation.Errors {
 // badField answers 400 with message, naming field in the error data.
 func badField(e *core.RecordRequestEvent, field, code, message string) error {
 	return e.BadRequestError(message, fieldError(field, code, message))
+}
+
+func bindNames(app core.App) {
+	// a name is one line of text: the web app shows it on one line, and a
+	// mailing's subject may take it through {{name}}, where a line break
+	// would split the header. Only a new or changed name is checked, so
+	// that an older record saved for another reason (blocking, a bounce,
+	// an unsubscribe) still saves.
+	app.OnRecordValidate("users", "clients").BindFunc(func(e *core.RecordEvent) error {
+		if fieldChanged(e.Record, "name") && strings.IndexFunc(e.Record.GetString("name"), unicode.IsControl) >= 0 {
+			return fieldError("name", "validation_invalid_name",
+				"A name is one line of text: no line breaks, tabs or other control characters.")
+		}
+		return e.Next()
+	})
+}
+
+// oneLine makes a name one line, as the names check wants it: each run of
+// control characters, with the spaces around it, becomes one space (a
+// spreadsheet cell with a line break in it, "Ivanov⏎Ivan", becomes
+// "Ivanov Ivan"). A name without control characters is left as it is.
+func oneLine(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }), " ")
 }

@@ -24,6 +24,7 @@ func Register(app core.App, cfg config.Config) {
 	})
 
 	bindUsers(app)
+	bindNames(app)
 	bindOwned(app)
 	bindMailings(app)
 	bindSchedules(app)

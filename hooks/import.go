@@ -328,7 +328,9 @@ func readImportRows(text []byte, report *ImportReport) ([]importRow, error) {
 			}
 			return ""
 		}
-		email, name, comment := get("email"), get("name"), get("comment")
+		// a line break in a name cell (Alt+Enter in Excel) is layout, not
+		// part of the name: the client is kept, with the name on one line
+		email, name, comment := get("email"), oneLine(get("name")), get("comment")
 		// the same key as the unique index (owner, email COLLATE NOCASE),
 		// which folds ASCII letters only
 		key := foldASCII(email)

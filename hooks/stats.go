@@ -46,6 +46,12 @@ func dailyDeliveries(e *core.RequestEvent) error {
 			if param == "to" {
 				day = day.AddDate(0, 0, 1) // the whole last day
 			}
+			// dates are compared as text, and the end of to=9999-12-31 (in
+			// UTC or west of it, the year 10000) would be written with five
+			// digits and sort before every delivery
+			if day.After(lastDateTime) {
+				day = lastDateTime
+			}
 			bound, _ := types.ParseDateTime(day)
 			where = dbx.And(where, dbx.NewExp(outcomeAt+" "+op+" {:"+param+"}", dbx.Params{param: bound.String()}))
 		}
@@ -80,6 +86,9 @@ func dailyDeliveries(e *core.RequestEvent) error {
 	}
 	return e.JSON(http.StatusOK, out)
 }
+
+// lastDateTime is the latest time a date column can hold as text.
+var lastDateTime = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
 
 const (
 	deliverySent   = "sent"

@@ -305,6 +305,15 @@ func TestDailyDeliveries(t *testing.T) {
 	}
 	tomorrow := time.Now().UTC().Add(24 * time.Hour).Format("2006-01-02")
 	today := time.Now().UTC().Format("2006-01-02")
+	inZone := func(zone string) func(testing.TB, *tests.TestApp, *core.ServeEvent) {
+		return func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+			alice, _ := app.FindRecordById("users", aliceID)
+			alice.Set("timezone", zone)
+			if err := app.Save(alice); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	scenarios := []tests.ApiScenario{
 		{Name: "anonymous", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily", TestAppFactory: newTestApp, ExpectedStatus: 401,
 			ExpectedContent: []string{`"data":{}`}},
@@ -320,9 +329,70 @@ func TestDailyDeliveries(t *testing.T) {
 		{Name: "a bad date is refused by name", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily?from=March",
 			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp,
 			ExpectedStatus: 400, ExpectedContent: []string{`"from":{"code":"validation_invalid_date"`}},
+		{Name: "the widest range keeps every day", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily?from=0001-01-01&to=9999-12-31",
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp, BeforeTestFunc: addFailed,
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`{"day":"` + today + `","sent":0,"failed":1}`, `{"day":"` + tomorrow + `","sent":1,"failed":0}`}},
+		{Name: "the last day, west of UTC, ends after every delivery", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily?to=9999-12-31",
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp, BeforeTestFunc: inZone("America/Los_Angeles"),
+			ExpectedStatus: 200, ExpectedContent: []string{`"sent":1`}},
+		{Name: "a day that does not exist is refused by name", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily?to=2027-02-30",
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp,
+			ExpectedStatus: 400, ExpectedContent: []string{`"to":{"code":"validation_invalid_date"`}},
+		{Name: "a five-digit year is refused by name", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily?from=10000-01-01",
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp,
+			ExpectedStatus: 400, ExpectedContent: []string{`"from":{"code":"validation_invalid_date"`}},
 		{Name: "the moderator sees no one else's", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily",
 			Headers: map[string]string{"Authorization": tokens["mod"]}, TestAppFactory: newTestApp,
 			ExpectedStatus: 200, ExpectedContent: []string{`[]`}},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+// A name is one line of text: the REST API refuses control characters in
+// it, and the import puts a name cell's line breaks on one line.
+func TestNamesAreOneLine(t *testing.T) {
+	const users, clients = "/api/collections/users/records", "/api/collections/clients/records"
+	nameIs := func(collection, filter, want string) func(testing.TB, *tests.TestApp, *http.Response) {
+		return func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+			r, err := app.FindFirstRecordByFilter(collection, filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.GetString("name"); got != want {
+				t.Fatalf("name %q, want %q", got, want)
+			}
+		}
+	}
+	// an account saved before the check, with a line break in its name
+	oldName := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		bob, _ := app.FindRecordById("users", bobID)
+		bob.Set("name", "Bob\nOld")
+		if err := app.SaveNoValidate(bob); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scenarios := []tests.ApiScenario{
+		refused("sign-up with a line break in the name", "POST", users, "",
+			`{"email":"nl@example.com","password":"a long password","passwordConfirm":"a long password","name":"New\nComer"}`, "users", "name"),
+		unchanged(refused("a user's name with CR LF", "PATCH", users+"/"+aliceID, "alice", `{"name":"Alice\r\nBcc: x@example.com"}`, "users", "name"),
+			"users", aliceID, "name", aliceID),
+		unchanged(refused("a user's name with NUL", "PATCH", users+"/"+aliceID, "alice", `{"name":"Alice\u0000"}`, "users", "name"),
+			"users", aliceID, "name", aliceID),
+		refused("a client's name with a line break", "POST", clients, "alice", `{"email":"nl@example.com","name":"Jane\nDoe"}`, "clients", "name"),
+		unchanged(refused("a client's name with a tab", "PATCH", clients+"/"+aliceClient, "alice", `{"name":"alice\tclient"}`, "clients", "name"),
+			"clients", aliceClient, "name", "alice client"),
+		{Name: "an older name with a line break does not stop a block", Method: http.MethodPatch, URL: users + "/" + bobID,
+			Headers: map[string]string{"Authorization": tokens["mod"]}, Body: strings.NewReader(`{"blocked":true}`),
+			TestAppFactory: newTestApp, BeforeTestFunc: oldName, ExpectedStatus: 200, ExpectedContent: []string{`"blocked":true`}},
+		importScenario(t, "the import puts a name cell's line breaks on one line", "alice",
+			"email,name\nivanov@example.org,\"Ivanov \r\n Ivan\"\nvtab@example.org,\"Petrov\vPetr\"\n", nil, 200,
+			[]string{`"added":2`, `"refused":0`}, func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				nameIs("clients", "email = 'ivanov@example.org'", "Ivanov Ivan")(t, app, res)
+				nameIs("clients", "email = 'vtab@example.org'", "Petrov Petr")(t, app, res)
+			}),
 	}
 	for _, s := range scenarios {
 		s.Test(t)

@@ -62,12 +62,13 @@ func bindStartup(app *pocketbase.PocketBase, cfg config.Config) {
 // can use it, and empty for HTTPS (the certificate's domain is the app URL
 // to set) or a wildcard address such as 0.0.0.0, which no browser opens.
 func serveAddress(app *pocketbase.PocketBase, addr string) (base, listenURL string) {
-	cmd, _, err := app.RootCmd.Find([]string{"serve"})
-	if err == nil && cmd.Flags().NArg() > 0 {
-		return "https://" + cmd.Flags().Arg(0), ""
-	}
-	if err == nil && cmd.Flags().Lookup("https").Value.String() != "" {
-		return "https://" + addr, ""
+	if cmd, _, err := app.RootCmd.Find([]string{"serve"}); err == nil {
+		if cmd.Flags().NArg() > 0 {
+			return "https://" + cmd.Flags().Arg(0), ""
+		}
+		if f := cmd.Flags().Lookup("https"); f != nil && f.Value.String() != "" {
+			return "https://" + addr, ""
+		}
 	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil || host == "" || net.ParseIP(host).IsUnspecified() {

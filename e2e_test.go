@@ -221,8 +221,11 @@ func waitForOutbox(t *testing.T, dir string) []byte {
 // A newcomer's first try: no SMTP anywhere, so the confirmation mail lands in
 // pb_data/outbox/; its link opens the web app's confirm page; after the
 // confirmation the user logs in and sets up a mailing through the REST API.
+// No POSTRIDER_APP_URL: the link must still point where serve listens
+// (127.0.0.1 and the port of --http), not at PocketBase's
+// http://localhost:8090, and the mail comes from no real domain's mailbox.
 func TestServeSignUpConfirmFromOutboxAndSetUpAMailing(t *testing.T) {
-	in := serve(t, nil)
+	in := serve(t, map[string]string{"POSTRIDER_APP_URL": ""})
 
 	for _, page := range []string{"/", "/_/"} {
 		res, err := http.Get(in.url + page)
@@ -243,8 +246,9 @@ func TestServeSignUpConfirmFromOutboxAndSetUpAMailing(t *testing.T) {
 	}
 
 	raw := waitForOutbox(t, filepath.Join(in.dataDir, "outbox"))
-	if m := smtptest.ReadMail(t, raw); !strings.Contains(m.Header.Get("To"), "newcomer@example.com") {
-		t.Fatalf("the outbox mail is addressed to %q", m.Header.Get("To"))
+	if m := smtptest.ReadMail(t, raw); !strings.Contains(m.Header.Get("To"), "newcomer@example.com") ||
+		!strings.Contains(m.Header.Get("From"), "<noreply@postrider.localhost>") {
+		t.Fatalf("the outbox mail is from %q to %q", m.Header.Get("From"), m.Header.Get("To"))
 	}
 	link := linkIn(t, raw)
 	if !strings.HasPrefix(link, in.url+"/confirm?token=") {
@@ -364,5 +368,97 @@ func TestServeLoadsJSHooks(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || string(body) != "hello from pb_hooks" {
 		t.Fatalf("GET /api/hello: %d %q", res.StatusCode, body)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that a running process writes to while the
+// test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// printsSQL finds lines of PocketBase's dev mode, which logs every statement.
+var printsSQL = regexp.MustCompile(`(?m)\b(SELECT|INSERT|UPDATE|CREATE TABLE|CREATE INDEX|PRAGMA)\b`)
+
+// The first start, as a newcomer runs it (no flags but the address and the
+// data dir, no variables): a few plain lines that say where the service is,
+// how to make the first superuser and where mail goes, with no SQL around
+// them; the outbox file of the first mail is named too. A first dispatch
+// prints its summary only. The test binary lives in the temp dir, so
+// PocketBase takes it for `go run`, the case that used to print every statement.
+func TestFirstStartPrintsAFewPlainLines(t *testing.T) {
+	port := freePort(t)
+	url := "http://127.0.0.1:" + strconv.Itoa(port)
+	dataDir := filepath.Join(t.TempDir(), "pb_data")
+	wd, _ := os.Getwd()
+	cmd := run(t, nil, "serve", "--http", "127.0.0.1:"+strconv.Itoa(port),
+		"--dir", dataDir, "--publicDir", filepath.Join(wd, "pb_public"))
+	out := new(syncBuffer)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		timer := time.AfterFunc(10*time.Second, func() { cmd.Process.Kill() })
+		cmd.Wait()
+		timer.Stop()
+	})
+	waitFor := func(what, want string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(out.String(), want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("serve did not print %s (%q) within 30 s:\n%s", what, want, out)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitFor("the installer link", "superuser upsert EMAIL PASSWORD")
+
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	for _, want := range []string{
+		"Postrider is running at " + url,
+		"No SMTP server: mail is written to " + filepath.Join(dataDir, "outbox") + " as .eml files",
+		url + "/_/#/pbinstall/",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the first lines do not say %q", want)
+		}
+	}
+	if len(lines) > 6 || printsSQL.MatchString(out.String()) {
+		t.Errorf("the first start printed %d lines, SQL among them: %v", len(lines), printsSQL.MatchString(out.String()))
+	}
+	if t.Failed() {
+		t.Fatalf("serve printed:\n%s", out)
+	}
+
+	res, err := http.Post(url+"/api/collections/users/records", "application/json", strings.NewReader(
+		`{"email": "first@example.com", "password": "a long password", "passwordConfirm": "a long password"}`))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("sign-up: %v %v", res.StatusCode, err)
+	}
+	res.Body.Close()
+	waitFor("the outbox file of the confirmation mail", "Mail to <first@example.com> written to "+filepath.Join(dataDir, "outbox"))
+	if printsSQL.MatchString(out.String()) {
+		t.Fatalf("a sign-up printed SQL:\n%s", out)
+	}
+
+	raw, err := run(t, nil, "dispatch", "--dir", filepath.Join(t.TempDir(), "pb_data")).CombinedOutput()
+	if got := strings.TrimSpace(string(raw)); err != nil || strings.Count(got, "\n") > 1 || !strings.HasPrefix(got, "runs 0, sent 0") {
+		t.Fatalf("a first dispatch (%v) printed more than its summary:\n%s", err, raw)
 	}
 }

@@ -27,9 +27,14 @@ func main() {
 		os.Exit(1)
 	}
 
+	// dev mode only with --dev, however the binary is started: under `go run`
+	// PocketBase's default printed every SQL statement (350 lines on a first
+	// start, secrets among them) around the few lines a newcomer needs, and
+	// startup.go prints those lines instead of PocketBase's banner
 	app := pocketbase.NewWithConfig(pocketbase.Config{
-		DefaultDev: osutils.IsProbablyGoRun(),
-		DBConnect:  dbConnect, // sqlite_cgo.go
+		DefaultDev:      false,
+		HideStartBanner: true,
+		DBConnect:       dbConnect, // sqlite_cgo.go
 	})
 	app.RootCmd.Use = "postrider"
 	app.RootCmd.Short = "Postrider, a self-hosted mailing service"
@@ -53,6 +58,7 @@ func main() {
 	})
 
 	hooks.Register(app, cfg)
+	bindStartup(app, cfg)
 	app.RootCmd.AddCommand(dispatch.NewCommand(app, cfg))
 
 	// the web app, served last so that every API route wins over it

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
 	"net/url"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/joho/godotenv"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/ozzo-validation/v4/is"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/cron"
 )
@@ -130,9 +133,45 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
+// PocketBase's placeholders in a new data dir, which nobody chose, and the
+// sender Postrider puts in place of PocketBase's when the app URL names no
+// mail domain.
+const (
+	PocketBaseAppURL = "http://localhost:8090"
+	pocketBaseSender = "support@example.com"
+	localSender      = "noreply@postrider.localhost"
+)
+
+// DefaultSender is the sender address used until one is set: noreply@ the
+// app URL's host. PocketBase's support@example.com pretends to be another
+// domain's support desk, and relays refuse it; the service's own domain is
+// the one a relay of the site most likely accepts. A local try's address
+// (localhost or an IP address) is no mail domain, and PocketBase refuses
+// noreply@localhost: noreply@postrider.localhost then (RFC 6761 keeps
+// .localhost for this machine), which cannot be mistaken for a real mailbox.
+func DefaultSender(appURL string) string {
+	u, err := url.Parse(appURL)
+	if err != nil || net.ParseIP(u.Hostname()) != nil {
+		return localSender
+	}
+	addr := "noreply@" + strings.ToLower(u.Hostname())
+	if validation.Validate(addr, is.EmailFormat) != nil {
+		return localSender
+	}
+	return addr
+}
+
 // Apply lays the variables that are set over the stored settings and saves
 // them when anything changed, so that the dashboard shows what is in force.
-func (c Config) Apply(app core.App) error {
+func (c Config) Apply(app core.App) error { return c.ApplyListening(app, "") }
+
+// ApplyListening is Apply for serve, which listens at listenURL (empty when
+// it cannot be told, for a wildcard address or HTTPS). With no
+// POSTRIDER_APP_URL and PocketBase's placeholder still stored, the links in
+// mail point where the service listens: PocketBase's http://localhost:8090
+// is another origin than http://127.0.0.1:8090, where the web app's session
+// lives. The sender follows the app URL until someone sets it.
+func (c Config) ApplyListening(app core.App, listenURL string) error {
 	s := app.Settings()
 	changed := false
 	set := func(dst *string, v string) {
@@ -141,7 +180,13 @@ func (c Config) Apply(app core.App) error {
 		}
 	}
 	set(&s.Meta.AppURL, c.AppURL)
+	if c.AppURL == "" && s.Meta.AppURL == PocketBaseAppURL {
+		set(&s.Meta.AppURL, listenURL)
+	}
 	set(&s.Meta.SenderAddress, c.SenderAddress)
+	if c.SenderAddress == "" && (s.Meta.SenderAddress == pocketBaseSender || s.Meta.SenderAddress == localSender) {
+		set(&s.Meta.SenderAddress, DefaultSender(s.Meta.AppURL))
+	}
 	set(&s.Meta.SenderName, c.SenderName)
 	set(&s.SMTP.Host, c.SMTPHost)
 	set(&s.SMTP.Username, c.SMTPUsername)

@@ -99,3 +99,47 @@ func TestApplyOverridesStoredSettings(t *testing.T) {
 		t.Fatalf("an empty config changed the stored SMTP host to %q", app.Settings().SMTP.Host)
 	}
 }
+
+// PocketBase's placeholders give way: the app URL to the address serve
+// listens at, the sender to noreply@ the app URL's host; what a variable or
+// a person set stays.
+func TestApplyReplacesPocketBasePlaceholders(t *testing.T) {
+	app, err := tests.NewTestApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Cleanup()
+	s := app.Settings()
+	s.Meta.AppURL, s.Meta.SenderAddress = PocketBaseAppURL, "support@example.com"
+	if err := app.Save(s); err != nil {
+		t.Fatal(err)
+	}
+
+	// dispatch knows no listening address: only the sender changes
+	if err := (Config{}).Apply(app); err != nil {
+		t.Fatal(err)
+	}
+	if m := app.Settings().Meta; m.AppURL != PocketBaseAppURL || m.SenderAddress != "noreply@postrider.localhost" {
+		t.Fatalf("after Apply: app URL %q, sender %q", m.AppURL, m.SenderAddress)
+	}
+	if err := (Config{}).ApplyListening(app, "http://127.0.0.1:8091"); err != nil {
+		t.Fatal(err)
+	}
+	if m := app.Settings().Meta; m.AppURL != "http://127.0.0.1:8091" || m.SenderAddress != "noreply@postrider.localhost" {
+		t.Fatalf("after ApplyListening: app URL %q, sender %q", m.AppURL, m.SenderAddress)
+	}
+
+	// a real address later: the derived sender follows it, the listening address does not win
+	if err := (Config{AppURL: "https://Mail.Example.com"}).ApplyListening(app, "http://127.0.0.1:8091"); err != nil {
+		t.Fatal(err)
+	}
+	if m := app.Settings().Meta; m.AppURL != "https://Mail.Example.com" || m.SenderAddress != "noreply@mail.example.com" {
+		t.Fatalf("with POSTRIDER_APP_URL: app URL %q, sender %q", m.AppURL, m.SenderAddress)
+	}
+	if err := (Config{SenderAddress: "news@example.org"}).ApplyListening(app, "http://127.0.0.1:8092"); err != nil {
+		t.Fatal(err)
+	}
+	if m := app.Settings().Meta; m.AppURL != "https://Mail.Example.com" || m.SenderAddress != "news@example.org" {
+		t.Fatalf("with POSTRIDER_SENDER_ADDRESS: app URL %q, sender %q", m.AppURL, m.SenderAddress)
+	}
+}

@@ -1,6 +1,8 @@
 package hooks
 
 import (
+	"os"
+
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/mailer"
 
@@ -17,7 +19,11 @@ func bindMail(app core.App, cfg config.Config) {
 	app.OnMailerSend().BindFunc(func(e *core.MailerEvent) error {
 		switch e.Mailer.(type) {
 		case *mailer.Sendmail:
-			e.Mailer = &mailout.Outbox{Dir: mailout.OutboxDir(e.App.DataDir()), Logger: e.App.Logger()}
+			out := &mailout.Outbox{Dir: mailout.OutboxDir(e.App.DataDir()), Logger: e.App.Logger()}
+			if !e.App.IsDev() { // in dev mode the log is printed already
+				out.Console = os.Stdout
+			}
+			e.Mailer = out
 		case *mailer.SMTPClient:
 			e.Mailer = dispatch.NewMailer(e.App, opts)
 		}

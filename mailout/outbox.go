@@ -2,6 +2,7 @@ package mailout
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net/mail"
 	"os"
@@ -50,6 +51,9 @@ func WriteEML(dir string, raw []byte) (string, error) {
 type Outbox struct {
 	Dir    string
 	Logger *slog.Logger
+	// Console, when set, gets a line naming each file: outside dev mode the
+	// log goes to the database only, and a local try needs the file's name
+	Console io.Writer
 }
 
 var _ mailer.Mailer = (*Outbox)(nil)
@@ -70,6 +74,9 @@ func (o *Outbox) Send(m *mailer.Message) error {
 			slog.String("to", addressList(m.To)),
 			slog.String("subject", m.Subject),
 		)
+	}
+	if o.Console != nil {
+		fmt.Fprintf(o.Console, "Mail to %s written to %s\n", addressList(m.To), path)
 	}
 	return nil
 }

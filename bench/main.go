@@ -15,13 +15,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"postrider/internal/benchkit"
 	"postrider/internal/seed"
 )
 
@@ -32,25 +32,25 @@ func main() {
 	flag.Parse()
 	log.SetFlags(0)
 
-	must(os.MkdirAll(*out, 0o755))
+	benchkit.Must(os.MkdirAll(*out, 0o755))
 	abs, _ := filepath.Abs(*out)
 	sink, source := postfixTools(abs)
 
 	bin := filepath.Join(abs, "postrider")
-	step("building postrider")
-	run(exec.Command("go", "build", "-o", bin, "."))
+	benchkit.Step("building postrider")
+	benchkit.Run(exec.Command("go", "build", "-o", bin, "."))
 
 	dataDir := filepath.Join(abs, "pb_data")
-	must(os.RemoveAll(dataDir))
-	step(fmt.Sprintf("seeding %d clients, one mailing due now", *n))
+	benchkit.Must(os.RemoveAll(dataDir))
+	benchkit.Step(fmt.Sprintf("seeding %d clients, one mailing due now", *n))
 	_, err := seed.Mailing(dataDir, *n)
-	must(err)
+	benchkit.Must(err)
 
-	port := freePort()
+	port := benchkit.FreePort()
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	sinkCmd := exec.Command(sink, "-u", "nobody", addr, "1000")
 	sinkCmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(abs, "postfix/usr/lib/postfix"))
-	must(sinkCmd.Start())
+	benchkit.Must(sinkCmd.Start())
 	defer sinkCmd.Process.Kill()
 	waitListening(addr)
 
@@ -58,24 +58,24 @@ func main() {
 	// just after it: the machine's speed wanders, and the mean of the two
 	// runs around postrider's is the fairest comparison
 	reference := func() time.Duration {
-		step(fmt.Sprintf("smtp-source -d -s 20 -l 2048 -m %d (reference)", *n))
+		benchkit.Step(fmt.Sprintf("smtp-source -d -s 20 -l 2048 -m %d (reference)", *n))
 		ref := exec.Command(source, "-d", "-s", "20", "-l", "2048", "-m", strconv.Itoa(*n),
 			"-f", "bench@postrider.test", "-t", "rcpt@bench.test", addr)
 		ref.Env = sinkCmd.Env
 		start := time.Now()
-		run(ref)
+		benchkit.Run(ref)
 		return time.Since(start)
 	}
 	ref1 := reference()
 
-	step(fmt.Sprintf("postrider dispatch, %d workers", *workers))
+	benchkit.Step(fmt.Sprintf("postrider dispatch, %d workers", *workers))
 	cmd := exec.Command(bin, "dispatch", "--dir", dataDir)
 	cmd.Env = append(os.Environ(),
 		"POSTRIDER_SMTP_HOST=127.0.0.1", "POSTRIDER_SMTP_PORT="+strconv.Itoa(port), "POSTRIDER_SMTP_TLS=none",
 		"POSTRIDER_DISPATCH_WORKERS="+strconv.Itoa(*workers), "POSTRIDER_SENDER_ADDRESS=bench@postrider.test")
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	started := time.Now()
-	must(cmd.Run())
+	benchkit.Must(cmd.Run())
 	took := time.Since(started)
 	rssKiB := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
 	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
@@ -107,15 +107,15 @@ func postfixTools(out string) (sink, source string) {
 	if _, err := os.Stat(sink); err == nil {
 		return sink, source
 	}
-	step("fetching postfix's smtp-sink and smtp-source (apt-get download postfix)")
+	benchkit.Step("fetching postfix's smtp-sink and smtp-source (apt-get download postfix)")
 	get := exec.Command("apt-get", "download", "postfix")
 	get.Dir = out
-	run(get)
+	benchkit.Run(get)
 	debs, _ := filepath.Glob(filepath.Join(out, "postfix_*.deb"))
 	if len(debs) == 0 {
 		log.Fatal("apt-get download postfix left no .deb (run apt-get update first)")
 	}
-	run(exec.Command("dpkg", "-x", debs[0], dir))
+	benchkit.Run(exec.Command("dpkg", "-x", debs[0], dir))
 	return sink, source
 }
 
@@ -123,25 +123,18 @@ func postfixTools(out string) (sink, source string) {
 // and when the run was claimed.
 func report(dataDir string) (sent int, first, claimed time.Time) {
 	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
-	must(app.Bootstrap())
+	benchkit.Must(app.Bootstrap())
 	defer app.ResetBootstrapState()
 	var row struct {
 		Sent    int            `db:"sent"`
 		First   types.DateTime `db:"first"`
 		Claimed types.DateTime `db:"claimed"`
 	}
-	must(app.DB().NewQuery(`
+	benchkit.Must(app.DB().NewQuery(`
 		SELECT (SELECT COUNT(*) FROM deliveries WHERE status = 'sent') AS sent,
 		       (SELECT MIN(sent_at) FROM deliveries WHERE status = 'sent') AS first,
 		       (SELECT MIN(started_at) FROM runs) AS claimed`).One(&row))
 	return row.Sent, row.First.Time(), row.Claimed.Time()
-}
-
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func waitListening(addr string) {
@@ -154,21 +147,4 @@ func waitListening(addr string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	log.Fatalf("smtp-sink did not listen on %s", addr)
-}
-
-func step(s string) { log.Printf("== %s", s) }
-
-func run(cmd *exec.Cmd) {
-	if cmd.Stdout == nil {
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	}
-	if err := cmd.Run(); err != nil {
-		log.Fatalf("%s: %v", strings.Join(cmd.Args, " "), err)
-	}
-}
-
-func must(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
 }

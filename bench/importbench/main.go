@@ -21,7 +21,6 @@ import (
 	"io"
 	"log"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,6 +33,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"postrider/internal/benchkit"
 	"postrider/internal/seed"
 )
 
@@ -45,30 +45,30 @@ func main() {
 	flag.Parse()
 	log.SetFlags(0)
 
-	must(os.MkdirAll(*out, 0o755))
+	benchkit.Must(os.MkdirAll(*out, 0o755))
 	abs, _ := filepath.Abs(*out)
 	bin := filepath.Join(abs, "postrider")
-	step("building postrider from " + *src)
+	benchkit.Step("building postrider from " + *src)
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Dir = *src
-	run(build)
+	benchkit.Run(build)
 
 	dataDir := filepath.Join(abs, "pb_data")
-	must(os.RemoveAll(dataDir))
-	step("seeding an owner")
+	benchkit.Must(os.RemoveAll(dataDir))
+	benchkit.Step("seeding an owner")
 	_, err := seed.Mailing(dataDir, 1)
-	must(err)
+	benchkit.Must(err)
 	// one client here sends what many users would: the per-IP rate limits
 	// (300 requests in 10 s) are off for the measure
 	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
-	must(app.Bootstrap())
+	benchkit.Must(app.Bootstrap())
 	app.Settings().RateLimits.Enabled = false
-	must(app.Save(app.Settings()))
-	must(app.ResetBootstrapState())
+	benchkit.Must(app.Save(app.Settings()))
+	benchkit.Must(app.ResetBootstrapState())
 
-	port := freePort()
+	port := benchkit.FreePort()
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	step("postrider serve on " + base)
+	benchkit.Step("postrider serve on " + base)
 	server := exec.Command(bin, "serve", "--dev=false", "--dir", dataDir, "--http", "127.0.0.1:"+strconv.Itoa(port))
 	server.Dir = abs
 	// the seeded mailing is due: a cron that never fires keeps the
@@ -76,7 +76,7 @@ func main() {
 	server.Env = append(os.Environ(), "POSTRIDER_DISPATCH_CRON=0 0 31 2 *")
 	var serverOut bytes.Buffer
 	server.Stdout, server.Stderr = &serverOut, &serverOut
-	must(server.Start())
+	benchkit.Must(server.Start())
 	defer server.Process.Kill()
 	waitHealthy(base, &serverOut)
 
@@ -87,7 +87,7 @@ func main() {
 	var list struct{ Id string }
 	call(client, "POST", base+"/api/collections/lists/records", auth.Token, map[string]any{"name": "Written during the import"}, &list)
 
-	step(fmt.Sprintf("making a file of %d rows", *n))
+	benchkit.Step(fmt.Sprintf("making a file of %d rows", *n))
 	var csv bytes.Buffer
 	for i := 1; i <= *n; i++ {
 		fmt.Fprintf(&csv, "c%d@i.test,Name %d\n", i, i)
@@ -147,15 +147,15 @@ func main() {
 		}
 	}()
 
-	step(fmt.Sprintf("REST writes alone, %d a second, for 3 s", *rate))
+	benchkit.Step(fmt.Sprintf("REST writes alone, %d a second, for 3 s", *rate))
 	time.Sleep(3 * time.Second)
-	step("the import, with the writes going on")
+	benchkit.Step("the import, with the writes going on")
 	req, _ := http.NewRequest("POST", base+"/api/postrider/clients/import", &body)
 	req.Header.Set("Content-Type", form.FormDataContentType())
 	req.Header.Set("Authorization", auth.Token)
 	started := time.Now()
 	res, err := client.Do(req)
-	must(err)
+	benchkit.Must(err)
 	answer, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	took := time.Since(started)
@@ -237,13 +237,13 @@ func call(client *http.Client, method, url, token string, body, out any) {
 		req.Header.Set("Authorization", token)
 	}
 	res, err := client.Do(req)
-	must(err)
+	benchkit.Must(err)
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	if res.StatusCode != 200 {
 		log.Fatalf("%s %s: %d %s", method, url, res.StatusCode, raw)
 	}
-	must(json.Unmarshal(raw, out))
+	benchkit.Must(json.Unmarshal(raw, out))
 }
 
 func waitHealthy(base string, output *bytes.Buffer) {
@@ -257,26 +257,4 @@ func waitHealthy(base string, output *bytes.Buffer) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	log.Fatalf("postrider serve did not answer on %s:\n%s", base, output)
-}
-
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func step(s string) { log.Printf("== %s", s) }
-
-func run(cmd *exec.Cmd) {
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		log.Fatalf("%s: %v", strings.Join(cmd.Args, " "), err)
-	}
-}
-
-func must(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
 }

@@ -295,34 +295,25 @@ func (p *pass) mustStop(mailingID string) (bool, string) {
 // or not this pass sent anything for it. Created becomes running when a
 // mailing's first run is claimed.
 func (p *pass) updateStatuses(now time.Time) error {
+	touched := make([]string, 0, len(p.touched))
+	for id := range p.touched {
+		touched = append(touched, id)
+	}
 	var ended []string
 	err := p.app.DB().NewQuery(`
 		SELECT m.id FROM mailings m
-		WHERE m.status = 'running'
+		WHERE (m.status = 'running' OR m.id IN (SELECT value FROM json_each({:touched})))
+		  AND m.status != 'completed'
 		  AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.mailing = m.id AND (s.ends_at > {:now} OR s.next_run_at != ''))
 		  AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.mailing = m.id AND r.status != 'done')`).
-		Bind(dbx.Params{"now": dbTime(now)}).Column(&ended)
+		Bind(dbx.Params{"now": dbTime(now), "touched": jsonIDs(touched)}).Column(&ended)
 	if err != nil {
 		return err
 	}
 	for _, id := range ended {
-		p.touched[id] = true
-	}
-	for id := range p.touched {
-		var open int
-		err := p.app.DB().NewQuery(`
-			SELECT (SELECT COUNT(*) FROM schedules s WHERE s.mailing = {:id} AND (s.ends_at > {:now} OR s.next_run_at != ''))
-			     + (SELECT COUNT(*) FROM runs r WHERE r.mailing = {:id} AND r.status != 'done')`).
-			Bind(dbx.Params{"id": id, "now": dbTime(now)}).Row(&open)
-		if err != nil {
-			return err
-		}
-		if open > 0 {
-			continue
-		}
 		m, err := p.app.FindRecordById("mailings", id)
-		if err != nil || m.GetString("status") == statusCompleted {
-			continue
+		if err != nil {
+			continue // deleted meanwhile
 		}
 		m.Set("status", statusCompleted)
 		if err := p.app.Save(m); err != nil {

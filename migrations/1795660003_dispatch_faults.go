@@ -16,25 +16,18 @@ import (
 //     pass sends anything, to learn that the database can record outcomes.
 func init() {
 	m.Register(func(app core.App) error {
-		deliveries, err := app.FindCollectionByNameOrId("deliveries")
-		if err != nil {
-			return err
-		}
-		deliveries.Fields.Add(&core.BoolField{Name: "unconfirmed"})
-		if err := app.Save(deliveries); err != nil {
-			return err
-		}
-
-		runs, err := app.FindCollectionByNameOrId("runs")
-		if err != nil {
-			return err
-		}
-		runs.Fields.Add(&core.BoolField{Name: "checked"})
-		if err := app.Save(runs); err != nil {
-			return err
+		for collection, field := range map[string]string{"deliveries": "unconfirmed", "runs": "checked"} {
+			col, err := app.FindCollectionByNameOrId(collection)
+			if err != nil {
+				return err
+			}
+			col.Fields.Add(&core.BoolField{Name: field})
+			if err := app.Save(col); err != nil {
+				return err
+			}
 		}
 
-		_, err = app.DB().NewQuery(`CREATE TABLE IF NOT EXISTS _postrider_probe (pad BLOB)`).Execute()
+		_, err := app.DB().NewQuery(`CREATE TABLE IF NOT EXISTS _postrider_probe (pad BLOB)`).Execute()
 		return err
 	}, func(app core.App) error {
 		_, err := app.DB().NewQuery(`DROP TABLE IF EXISTS _postrider_probe`).Execute()

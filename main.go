@@ -41,7 +41,13 @@ func main() {
 
 	var publicDir string
 	app.RootCmd.PersistentFlags().StringVar(&publicDir, "publicDir", defaultPublicDir(), "the directory of the web app's static files")
+	app.RootCmd.PersistentFlags().StringVar(&cfg.BlogDir, "blogDir", "", "the directory of the blog's templates (default: pb_hooks/blog beside the publicDir)")
 	_ = app.RootCmd.ParseFlags(os.Args[1:])
+	if cfg.BlogDir == "" {
+		// the blog's pages ship with the web app, in the hooks folder an
+		// operator edits without a rebuild
+		cfg.BlogDir = filepath.Join(filepath.Dir(filepath.Clean(publicDir)), "pb_hooks", "blog")
+	}
 
 	// site-specific JS hooks in pb_hooks/; every migration is a Go one, so
 	// the JS migrations folder points at a place that is never created

@@ -41,6 +41,10 @@ type Config struct {
 	DispatchCron    string  // cron expression of the dispatcher inside serve
 	DispatchWorkers int     // SMTP connections used at once
 	DispatchRate    float64 // messages per second, 0 = no limit
+
+	// BlogDir holds the blog's templates and words (pb_hooks/blog); not
+	// from the environment: main sets it from --blogDir
+	BlogDir string
 }
 
 // Defaults for the variables that have one.

@@ -452,7 +452,7 @@ func postCalls() []call {
 		if who == "superuser" {
 			cs = append(cs,
 				listCall("posts", who, "sees the draft too", []string{publishedPost, draftPost}, nil),
-				viewCall("posts", publishedPost, who, "on the published post (not counted)", 200).
+				viewCall("posts", publishedPost, who, "on the published post", 200).
 					expect(`"views":0`).then(fieldIs("posts", publishedPost, "views", 0)),
 				viewCall("posts", draftPost, who, "on the draft", 200),
 			)
@@ -460,8 +460,9 @@ func postCalls() []call {
 		}
 		cs = append(cs,
 			listCall("posts", who, "sees only the published post", []string{publishedPost}, []string{draftPost}),
-			viewCall("posts", publishedPost, who, "on the published post counts a view", 200).
-				expect(`"views":1`).then(fieldIs("posts", publishedPost, "views", 1)),
+			// reads are counted by the blog page's beacon (blog_test.go), not here
+			viewCall("posts", publishedPost, who, "on the published post", 200).
+				expect(`"views":0`).then(fieldIs("posts", publishedPost, "views", 0)),
 			viewCall("posts", draftPost, who, "on the draft", 404),
 		)
 	}

@@ -29,6 +29,7 @@ func Register(app core.App, cfg config.Config) {
 	bindMailings(app)
 	bindSchedules(app)
 	bindPosts(app)
+	bindBlog(app, cfg.BlogDir)
 	bindDeliveries(app)
 	bindStats(app)
 	bindImport(app)

@@ -9,6 +9,7 @@ import { lists } from './views/lists.js';
 import { clients } from './views/clients.js';
 import { mailings, editMailing, mailing } from './views/mailings.js';
 import { logs } from './views/logs.js';
+import { home } from './views/home.js';
 
 // path → view; needsAuth views send anonymous visitors to the login page
 const routes = {
@@ -68,30 +69,12 @@ function renderHeader() {
     h('a', { href: '/', 'data-link': true, class: 'brand' }, t('app.name')),
     h('nav', { 'aria-label': t('nav.main') },
       link('/', t('nav.home')),
+      h('a', { href: '/blog' }, t('nav.blog')),
       me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/logs', t('nav.logs')), link('/profile', t('nav.profile')), logout]
         : [link('/login', t('nav.login')), link('/signup', t('nav.signup'))],
     ),
     switcher,
   );
-}
-
-function home() {
-  const me = user();
-  document.title = t('app.name');
-  if (me) {
-    return h('section', { class: 'card' },
-      h('h1', {}, t('home.welcome', { name: me.name || me.email })),
-      h('p', {}, t('home.soon')),
-      h('p', {}, h('a', { href: '/mailings', 'data-link': true, class: 'button' }, t('nav.mailings')), ' ',
-        h('a', { href: '/clients', 'data-link': true }, t('nav.clients')), ' ',
-        h('a', { href: '/lists', 'data-link': true }, t('nav.lists'))));
-  }
-  return h('section', { class: 'card' },
-    h('h1', {}, t('app.name')),
-    h('p', { class: 'lead' }, t('app.tagline')),
-    h('p', {}, t('home.pitch')),
-    h('p', {}, h('a', { href: '/signup', 'data-link': true, class: 'button' }, t('nav.signup')), ' ',
-      h('a', { href: '/login', 'data-link': true }, t('nav.login'))));
 }
 
 function notFound() {

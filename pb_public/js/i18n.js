@@ -13,6 +13,7 @@ const words = {
     'nav.profile': 'Profile',
     'nav.logout': 'Log out',
     'nav.language': 'Language',
+    'nav.blog': 'Blog',
     'common.loading': 'Loading…',
     'common.save': 'Save',
     'common.saved': 'Saved.',
@@ -21,6 +22,12 @@ const words = {
     'home.welcome': 'Hello, {name}.',
     'home.soon': 'Keep your clients and lists, and set up mailings that go out on their own.',
     'home.pitch': 'Keep your clients, write a mailing once, and let it go out on its schedule: once, daily, weekly or monthly, in the windows you choose.',
+    'home.feature1': 'Every message is logged: who got it, when, and what their mail server said.',
+    'home.feature2': 'Clients, lists and unsubscribes are yours alone; nobody else on the service sees them.',
+    'home.feature3': 'One program on your own server, with its own dashboard and REST API.',
+    'home.fromBlog': 'From the blog',
+    'home.allPosts': 'All posts',
+    'home.noPosts': 'No posts yet.',
     'field.email': 'Email',
     'field.password': 'Password',
     'field.passwordConfirm': 'Repeat the password',
@@ -227,6 +234,7 @@ const words = {
     'nav.profile': 'Профиль',
     'nav.logout': 'Выйти',
     'nav.language': 'Язык',
+    'nav.blog': 'Блог',
     'common.loading': 'Загрузка…',
     'common.save': 'Сохранить',
     'common.saved': 'Сохранено.',
@@ -235,6 +243,12 @@ const words = {
     'home.welcome': 'Здравствуйте, {name}.',
     'home.soon': 'Храните клиентов и списки и настраивайте рассылки, которые уходят сами.',
     'home.pitch': 'Храните клиентов, напишите рассылку один раз — и она уйдёт по расписанию: однократно, ежедневно, еженедельно или ежемесячно, в выбранные вами периоды.',
+    'home.feature1': 'Каждое письмо в журнале: кому, когда и что ответил почтовый сервер получателя.',
+    'home.feature2': 'Клиенты, списки и отписки — только ваши, другие пользователи сервиса их не видят.',
+    'home.feature3': 'Одна программа на вашем сервере, со своей панелью управления и REST API.',
+    'home.fromBlog': 'Из блога',
+    'home.allPosts': 'Все записи',
+    'home.noPosts': 'Записей пока нет.',
     'field.email': 'Эл. почта',
     'field.password': 'Пароль',
     'field.passwordConfirm': 'Пароль ещё раз',
@@ -448,8 +462,16 @@ export function setLang(l) {
   if (!words[l]) return;
   current = l;
   localStorage.setItem(storageKey, l);
+  rememberForServer(l);
   document.documentElement.lang = l;
 }
+
+// the blog's pages are rendered on the server, which reads the choice
+// from this cookie (pb_public/js/blog.js sets both too)
+function rememberForServer(l) {
+  document.cookie = `lang=${l}; path=/; max-age=31536000; samesite=lax`;
+}
+if (localStorage.getItem(storageKey)) rememberForServer(current);
 
 // t returns the words for key in the current language, with {name}
 // placeholders filled from vars. An unknown key comes back as it is.

@@ -1,0 +1,34 @@
+// The blog's pages are rendered on the server (pb_hooks/blog/); this adds
+// the language switch, which the web app shares, and the beacon that counts
+// a read of a post (crawlers and link previews run no script, so they add none).
+
+const storageKey = 'postrider.lang'; // the web app's, in i18n.js
+
+// the server reads the choice from the lang cookie
+function remember(l) {
+  localStorage.setItem(storageKey, l);
+  document.cookie = `lang=${l}; path=/; max-age=31536000; samesite=lax`;
+}
+
+// the same page again, without a ?lang= that would override the choice
+function reload() {
+  const url = new URL(location.href);
+  url.searchParams.delete('lang');
+  location.replace(url);
+}
+
+const select = document.getElementById('lang');
+select?.addEventListener('change', () => {
+  remember(select.value);
+  reload();
+});
+
+// a language chosen in the web app before it set the cookie
+const chosen = localStorage.getItem(storageKey);
+if (chosen && chosen !== document.documentElement.lang && !document.cookie.split('; ').includes(`lang=${chosen}`)) {
+  remember(chosen);
+  reload();
+}
+
+const post = document.querySelector('[data-view]');
+if (post) navigator.sendBeacon(post.dataset.view);

@@ -367,7 +367,7 @@ func TestRandomPostsForTheHomePage(t *testing.T) {
 	a := newAPI(t, app)
 	type item struct {
 		Title, Slug, Excerpt, Image string
-		PublishedAt             time.Time `json:"published_at"`
+		PublishedAt                 time.Time `json:"published_at"`
 	}
 	seen := map[string]bool{}
 	for range 30 {
@@ -424,4 +424,26 @@ func TestBlogWithoutTemplates(t *testing.T) {
 		ExpectedStatus: 500, ExpectedContent: []string{"templates cannot be used"},
 	}
 	s.Test(t)
+}
+
+// /blog's pages and the feed read published posts newest first straight
+// from the index: no sort of the table, whatever its size.
+func TestBlogReadsTheIndexInOrder(t *testing.T) {
+	app := newBlogApp(t)
+	defer app.Cleanup()
+	var plan []struct {
+		Detail string `db:"detail"`
+	}
+	err := app.DB().NewQuery(`EXPLAIN QUERY PLAN SELECT id, title FROM posts WHERE published = 1
+		ORDER BY published_at DESC, id DESC LIMIT 10 OFFSET 10`).All(&plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	for _, p := range plan {
+		steps = append(steps, p.Detail)
+	}
+	if s := strings.Join(steps, "; "); !strings.Contains(s, "idx_posts_published") || strings.Contains(s, "TEMP B-TREE") {
+		t.Fatalf("the blog's query plan: %s", s)
+	}
 }

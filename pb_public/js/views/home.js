@@ -46,7 +46,8 @@ async function showPosts(list) {
 
 function postCard(p) {
   const href = `/blog/${encodeURIComponent(p.slug)}`;
-  const date = new Date(p.published_at).toLocaleDateString(lang(), { year: 'numeric', month: 'long', day: 'numeric' });
+  // in UTC, as the blog's pages give it
+  const date = new Date(p.published_at).toLocaleDateString(lang(), { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
   return h('li', {},
     p.image ? h('a', { href, tabindex: '-1', 'aria-hidden': 'true' }, h('img', { src: p.image, alt: '', width: 640, height: 360, loading: 'lazy' })) : null,
     h('h3', {}, h('a', { href }, p.title)),

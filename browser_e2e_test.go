@@ -247,7 +247,7 @@ func TestBrowserSaysTheServersRefusalsInRussian(t *testing.T) {
 	good, bad := filepath.Join(t.TempDir(), "good.csv"), filepath.Join(t.TempDir(), "bad.csv")
 	os.WriteFile(good, []byte("email\nann@example.org\n"), 0o644)
 	os.WriteFile(bad, []byte("email,name\nann@example.org,Ann\nbob@example.org,\"Bob\n"), 0o644)
-	page(t, ctx, "#import-summary", chromedp.Navigate(in.url+"/clients"), chromedp.WaitVisible("#import-file"),
+	page(t, ctx, "#import-summary", chromedp.Navigate(in.url+"/clients/import"), chromedp.WaitVisible("#import-file"),
 		chromedp.SetUploadFiles("#import-file", []string{good}), chromedp.Click("#import-preview"), chromedp.WaitVisible("#import-summary"))
 	refusal := page(t, ctx, "#import-file-error", chromedp.SetUploadFiles("#import-file", []string{bad}), chromedp.Click("#import-preview"),
 		until(`document.querySelector('#import-file-error').innerText !== ''`))

@@ -285,7 +285,7 @@ func TestBrowserLayoutLogsChartHasAxesAndALegend(t *testing.T) {
 		return strings.Join(eval[[]string](t, ctx, fmt.Sprintf(`[...document.querySelectorAll('#logs-chart %s')].map(e => e.textContent)`, sel)), " | ")
 	}
 	for _, c := range []struct {
-		s                             screen
+		s                               screen
 		lang, days, legend, axes, total string
 	}{
 		{desktop, "en", "Mar 1 | Mar 2 | Mar 3", "Sent | Failed", "Messages | Day", "(6 messages)"},

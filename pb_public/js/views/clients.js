@@ -16,7 +16,7 @@ export function clients({ go }) {
   let lists = [];
   const status = message('clients-status');
 
-  // the add / edit form, closed until New client or Edit opens it
+  // the add / edit form, closed until "Add a client" or Edit opens it
   const listSelect = h('select', { id: 'client-list', name: 'list' });
   const form = h('form', { id: 'client', class: 'panel', novalidate: true, hidden: true },
     h('h2', { id: 'client-title' }, t('clients.new')),

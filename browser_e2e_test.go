@@ -247,7 +247,7 @@ func TestBrowserSaysTheServersRefusalsInRussian(t *testing.T) {
 	good, bad := filepath.Join(t.TempDir(), "good.csv"), filepath.Join(t.TempDir(), "bad.csv")
 	os.WriteFile(good, []byte("email\nann@example.org\n"), 0o644)
 	os.WriteFile(bad, []byte("email,name\nann@example.org,Ann\nbob@example.org,\"Bob\n"), 0o644)
-	page(t, ctx, "#import-summary", chromedp.Navigate(in.url+"/clients"), chromedp.WaitVisible("#import-file"),
+	page(t, ctx, "#import-summary", chromedp.Navigate(in.url+"/clients/import"), chromedp.WaitVisible("#import-file"),
 		chromedp.SetUploadFiles("#import-file", []string{good}), chromedp.Click("#import-preview"), chromedp.WaitVisible("#import-summary"))
 	refusal := page(t, ctx, "#import-file-error", chromedp.SetUploadFiles("#import-file", []string{bad}), chromedp.Click("#import-preview"),
 		until(`document.querySelector('#import-file-error').innerText !== ''`))
@@ -259,7 +259,8 @@ func TestBrowserSaysTheServersRefusalsInRussian(t *testing.T) {
 
 // What is meant to be hidden stays hidden: "Send the link again" shows only
 // once a login is refused for an unconfirmed email, never beside "account
-// blocked"; the clients form has no Cancel until a client is being edited.
+// blocked"; the clients form stays closed until "Add a client" opens it,
+// and then shows no lists of an edited client.
 func TestBrowserHidesWhatIsHidden(t *testing.T) {
 	ctx := browser(t)
 	in := serve(t, nil)
@@ -305,9 +306,13 @@ func TestBrowserHidesWhatIsHidden(t *testing.T) {
 	}
 
 	logInAs(t, ctx, in, "member@example.com")
-	page(t, ctx, "h1", chromedp.Navigate(in.url+"/clients"), chromedp.WaitVisible("#client-email"), waitRows("#clients-table", 0))
-	if shown("#client-cancel") || shown("#client-lists") {
-		t.Fatal("the empty clients form shows Cancel or the lists of an edited client")
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/clients"), chromedp.WaitVisible("#clients-new"), waitRows("#clients-table", 0))
+	if shown("#client") {
+		t.Fatal("the clients page opens with its form open, above the table")
+	}
+	page(t, ctx, "h1", chromedp.Click("#clients-new"), chromedp.WaitVisible("#client-email"))
+	if shown("#client-lists") {
+		t.Fatal("the new client's form shows the lists of an edited client")
 	}
 }
 
@@ -505,18 +510,20 @@ func TestBrowserListsAndClients(t *testing.T) {
 	// clients: one in the list, one not, one refused
 	addClient := func(email, list string) {
 		page(t, ctx, "h1", steps(
+			chromedp.Click("#clients-new"), chromedp.WaitVisible("#client-email"),
 			fill(map[string]string{"client-email": email, "client-name": "Name of " + email}),
 			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const s = document.querySelector('#client-list');
 				s.value = [...s.options].find(o => o.text === %q)?.value ?? ''; })()`, list)),
 			chromedp.Click("#client button[type=submit]"),
-			chromedp.WaitVisible("#clients-status.ok"),
+			until(fmt.Sprintf(`document.querySelector('#clients-status.ok')?.innerText.includes(%q)`, email)),
 		)...)
 	}
-	page(t, ctx, "h1", chromedp.Navigate(in.url+"/clients"), chromedp.WaitVisible("#client-email"), waitRows("#clients-table", 0))
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/clients"), chromedp.WaitVisible("#clients-new"), waitRows("#clients-table", 0))
 	addClient("ann@example.org", "Customers")
 	addClient("ben@example.org", "")
 	page(t, ctx, "h1", waitRows("#clients-table", 2))
 	msg = page(t, ctx, "#client-email-error", steps(
+		chromedp.Click("#clients-new"), chromedp.WaitVisible("#client-email"),
 		fill(map[string]string{"client-email": "ANN@example.org"}),
 		chromedp.Click("#client button[type=submit]"),
 		chromedp.WaitVisible("#client-email-error"),
@@ -782,21 +789,20 @@ func TestBrowserImportsClientsFromCSV(t *testing.T) {
 		s.value = [...s.options].find(o => o.text === 'Fair 2027').value; })()`)
 	summary := page(t, ctx, "#import-summary",
 		chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 0),
+		chromedp.Click("#clients-import"), chromedp.WaitVisible("#import-file"),
+		until(`[...document.querySelectorAll('#import-list option')].some(o => o.text === 'Fair 2027')`),
 		chromedp.SetUploadFiles("#import-file", []string{csv}), chooseList,
 		chromedp.Click("#import-preview"), chromedp.WaitVisible("#import-summary"))
 	mustContain(t, "the preview", summary, "4 rows: 2 would be added, 1 are already clients, 1 would be refused")
 	mustContain(t, "the refused row", page(t, ctx, "#import-problems"), "Line 4 (not an email): not an email address")
-	if rows := rowsOf(t, ctx, "#clients-table"); len(rows) != 0 {
-		t.Fatalf("the preview saved clients: %q", rows)
+	var saved struct{ TotalItems int }
+	if in.call("GET", "/api/collections/clients/records", token, nil, &saved); saved.TotalItems != 0 {
+		t.Fatalf("the preview saved %d clients", saved.TotalItems)
 	}
 
 	summary = page(t, ctx, "#import-summary", chromedp.Click("#import-go"),
-		until(`document.querySelector('#import-summary').innerText.includes('added')`), waitRows("#clients-table", 2))
+		until(`document.querySelector('#import-summary').innerText.includes('2 added')`))
 	mustContain(t, "the import", summary, "2 added")
-	rows := strings.Join(rowsOf(t, ctx, "#clients-table"), "\n")
-	for _, want := range []string{"ann@example.org | Ann | Fair 2027", "bob@example.org | Bob | Fair 2027"} {
-		mustContain(t, "the clients table", rows, want)
-	}
 	// a Russian Excel's file (Windows-1251, semicolons): the preview shows
 	// its rows as the server reads them, names in their own column
 	ru, err := charmap.Windows1251.NewEncoder().String("Email;ФИО\nivan@example.org;Иван Петров\n")
@@ -809,6 +815,13 @@ func TestBrowserImportsClientsFromCSV(t *testing.T) {
 		until(`document.querySelector('#import-summary').innerText.includes('1 rows: 1 would be added')`))
 	if rows := rowsOf(t, ctx, ".preview-rows"); len(rows) != 2 || rows[1] != "ivan@example.org | Иван Петров" {
 		t.Fatalf("the preview of a Windows-1251 file with semicolons shows %q", rows)
+	}
+
+	// the clients page, one click away, shows the imported clients
+	page(t, ctx, "h1", chromedp.Click(".back a"), waitRows("#clients-table", 2))
+	rows := strings.Join(rowsOf(t, ctx, "#clients-table"), "\n")
+	for _, want := range []string{"ann@example.org | Ann | Fair 2027", "bob@example.org | Bob | Fair 2027"} {
+		mustContain(t, "the clients table", rows, want)
 	}
 
 	// the export: the file's own text, caught on its way to the download
@@ -858,8 +871,9 @@ func TestBrowserNewcomerSendsAFirstMailing(t *testing.T) {
 
 	csv := filepath.Join(t.TempDir(), "clients.csv")
 	os.WriteFile(csv, []byte("email,name\nc1@example.org,One\nc2@example.org,Two\n"), 0o644)
-	page(t, ctx, "#import-summary", chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 0),
-		chromedp.SetUploadFiles("#import-file", []string{csv}), chromedp.Click("#import-go"), waitRows("#clients-table", 2))
+	page(t, ctx, "#import-summary", chromedp.Navigate(in.url+"/clients/import"), chromedp.WaitVisible("#import-file"),
+		chromedp.SetUploadFiles("#import-file", []string{csv}), chromedp.Click("#import-go"),
+		until(`document.querySelector('#import-summary')?.innerText.includes('2 added')`))
 
 	tokyo, _ := time.LoadLocation("Asia/Tokyo") // the browser's zone, which the sign-up made the user's
 	now := time.Now().In(tokyo)
@@ -1010,7 +1024,7 @@ func TestBrowserMoreFormsRefuseBadInputBesideTheField(t *testing.T) {
 	}
 	in.must(200, "POST", "/api/collections/users/auth-with-password", "", map[string]any{"identity": "careful@example.com", "password": "a long password"})
 
-	msg = page(t, ctx, "#import-file-error", chromedp.Navigate(in.url+"/clients"), chromedp.WaitVisible("#import-go"),
+	msg = page(t, ctx, "#import-file-error", chromedp.Navigate(in.url+"/clients/import"), chromedp.WaitVisible("#import-go"),
 		chromedp.Click("#import-go"), chromedp.WaitVisible("#import-file-error"))
 	mustContain(t, "an import without a file", msg, "Choose a CSV file")
 }

@@ -3,10 +3,11 @@
 
 import { pb, user } from './api.js';
 import { t, lang, setLang, languages } from './i18n.js';
-import { h } from './ui.js';
+import { h, labelCells } from './ui.js';
 import * as auth from './views/auth.js';
 import { lists } from './views/lists.js';
 import { clients } from './views/clients.js';
+import { clientsImport } from './views/import.js';
 import { mailings, editMailing, mailing } from './views/mailings.js';
 import { logs } from './views/logs.js';
 import { home } from './views/home.js';
@@ -21,6 +22,7 @@ const routes = {
   '/reset-password': { view: auth.resetPassword },
   '/profile': { view: auth.profile, needsAuth: true },
   '/clients': { view: clients, needsAuth: true },
+  '/clients/import': { view: clientsImport, needsAuth: true },
   '/lists': { view: lists, needsAuth: true },
   '/mailings': { view: mailings, needsAuth: true },
   '/mailings/edit': { view: editMailing, needsAuth: true },
@@ -63,11 +65,15 @@ function renderHeader() {
     setLang(switcher.value);
     render();
   });
+  // on a phone the nav folds behind this button (style.css shows it there)
+  const menu = h('button', { type: 'button', class: 'menu secondary', id: 'menu', 'aria-expanded': 'false', 'aria-controls': 'nav' }, t('nav.menu'));
+  menu.addEventListener('click', () => menu.setAttribute('aria-expanded', String(menu.getAttribute('aria-expanded') !== 'true')));
   // the skip link, outside the app, follows the language too
   document.querySelector('.skip').textContent = t('nav.skip');
   header.replaceChildren(
     h('a', { href: '/', 'data-link': true, class: 'brand' }, t('app.name')),
-    h('nav', { 'aria-label': t('nav.main') },
+    menu,
+    h('nav', { id: 'nav', 'aria-label': t('nav.main') },
       link('/', t('nav.home')),
       h('a', { href: '/blog' }, t('nav.blog')),
       me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/logs', t('nav.logs')), link('/profile', t('nav.profile')), logout]
@@ -90,6 +96,8 @@ document.addEventListener('click', (ev) => {
   go(a.getAttribute('href'));
 });
 window.addEventListener('popstate', render);
+// every table's cells carry their column's name, for a phone's stacked rows
+new MutationObserver(() => labelCells(main)).observe(main, { childList: true, subtree: true });
 pb.authStore.onChange(() => renderHeader());
 
 render();

@@ -43,15 +43,55 @@ export function message(id) {
   return h('p', { id, class: 'message', role: 'status', 'aria-live': 'polite' });
 }
 
+// say puts text in a status line and scrolls it into view: the outcome of
+// an action shows where the user is looking, not above the fold.
 export function say(el, text, kind = 'ok') {
   el.textContent = text;
   el.className = `message ${kind}`;
   el.setAttribute('role', kind === 'err' ? 'alert' : 'status');
+  if (el.isConnected) el.scrollIntoView({ block: 'nearest' });
 }
 
 export function clearErrors(form) {
   for (const p of form.querySelectorAll('.field-error')) p.textContent = '';
   for (const i of form.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+}
+
+// A field's error goes as soon as the user changes the field, in every form
+// of the app: the input is no longer marked invalid, and the error it names
+// (aria-describedby …-error) is emptied. The next submit checks again.
+function fixed(ev) {
+  const input = ev.target;
+  if (!(input instanceof Element) || !input.hasAttribute('aria-describedby')) return;
+  input.removeAttribute('aria-invalid');
+  for (const id of input.getAttribute('aria-describedby').split(/\s+/)) {
+    if (id.endsWith('-error')) document.getElementById(id)?.replaceChildren();
+  }
+}
+document.addEventListener('input', fixed);
+document.addEventListener('change', fixed);
+
+// loadingRow is the one row of a table whose rows are on their way.
+export function loadingRow(cols) {
+  return h('tr', { class: 'loading' }, h('td', { colspan: cols }, t('common.loading')));
+}
+
+// labelCells gives every body cell of the tables in root the text of its
+// column's header (data-label), which a phone shows before the cell when
+// rows stack into cards. A header's label is its own text: a checkbox or a
+// visually hidden word labels nothing. Cells spanning columns (a loading or
+// empty row) get none.
+export function labelCells(root) {
+  for (const table of root.querySelectorAll('table')) {
+    const heads = [...table.querySelectorAll('thead th')].map((th) =>
+      [...th.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('').trim());
+    if (!heads.length) continue;
+    for (const tr of table.querySelectorAll('tbody tr')) {
+      [...tr.cells].forEach((td, i) => {
+        if (!td.hasAttribute('data-label')) td.setAttribute('data-label', td.colSpan > 1 ? '' : heads[i] || '');
+      });
+    }
+  }
 }
 
 // checkForm shows, beside each field, what the browser can tell is wrong

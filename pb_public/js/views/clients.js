@@ -1,22 +1,24 @@
-// Clients: the people mailings go to. Search, filter by list, pages of 50;
-// add, edit, delete; put many into a list or take them out at once.
+// Clients: the people mailings go to. The table first: search, filter by
+// list, pages of 50 sorted by email whatever its capitals; edit, delete;
+// put many into a list or take them out at once. Adding opens a form above
+// the table; the import has its own page (import.js).
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, clearErrors, errorText, problem, busy, downloadCSV, onSubmit, confirmThen } from '../ui.js';
+import { h, field, message, say, clearErrors, problem, downloadCSV, onSubmit, confirmThen, loadingRow } from '../ui.js';
 
 const perPage = 50;
 
 export function clients({ go }) {
   document.title = `${t('clients.title')} · ${t('app.name')}`;
   const params = new URLSearchParams(location.search);
-  const state = { q: params.get('q') || '', list: params.get('list') || '', page: Number(params.get('page')) || 1, editing: null };
+  const state = { q: params.get('q') || '', list: params.get('list') || '', page: Number(params.get('page')) || 1, editing: null, fresh: null };
   let lists = [];
   const status = message('clients-status');
 
-  // the add / edit form
+  // the add / edit form, closed until "Add a client" or Edit opens it
   const listSelect = h('select', { id: 'client-list', name: 'list' });
-  const form = h('form', { id: 'client', novalidate: true },
+  const form = h('form', { id: 'client', class: 'panel', novalidate: true, hidden: true },
     h('h2', { id: 'client-title' }, t('clients.new')),
     field('client', 'email', { label: t('field.email'), type: 'email', required: true }),
     field('client', 'name', { label: t('clients.fullName') }),
@@ -24,30 +26,50 @@ export function clients({ go }) {
     h('div', { class: 'field' }, h('label', { for: 'client-list' }, t('clients.inList')), listSelect),
     h('fieldset', { id: 'client-lists', hidden: true }, h('legend', {}, t('nav.lists'))),
     h('button', { type: 'submit' }, t('common.save')), ' ',
-    h('button', { type: 'button', class: 'secondary', id: 'client-cancel', hidden: true }, t('common.cancel')),
+    h('button', { type: 'button', class: 'secondary', id: 'client-cancel' }, t('common.cancel')),
   );
-  const cancel = form.querySelector('#client-cancel');
-  cancel.addEventListener('click', () => edit(null));
+  form.querySelector('#client-cancel').addEventListener('click', close);
+  // saved: the form closes, "Saved." takes its place, and the client's row
+  // is highlighted; a new client on the page where it lands (all clients)
   onSubmit(form, status, async ({ email, name, comment }) => {
     const data = { email: email.trim(), name, comment };
+    let saved;
     if (state.editing) {
       data.lists = [...form.querySelectorAll('#client-lists input:checked')].map((c) => c.value);
-      await pb.collection('clients').update(state.editing.id, data);
+      saved = await pb.collection('clients').update(state.editing.id, data);
     } else {
       data.lists = listSelect.value ? [listSelect.value] : [];
-      await pb.collection('clients').create(data);
+      saved = await pb.collection('clients').create(data);
+      state.q = search.value = '';
+      state.list = filter.value = '';
+      state.page = await pageOf(saved.email);
+      remember();
     }
-    say(status, t('common.saved'));
-    edit(null);
+    state.fresh = saved.id;
+    close();
+    say(status, t('clients.saved', { email: saved.email }));
     await load();
   });
+
+  // pageOf is the page of all clients on which email sits, in the table's
+  // order (SQLite's LOWER changes A–Z only, so the same here)
+  async function pageOf(email) {
+    const lower = email.replace(/[A-Z]/g, (c) => c.toLowerCase());
+    const before = await pb.collection('clients').getList(1, 1, { filter: pb.filter('email:lower < {:e}', { e: lower }), fields: 'id' });
+    return Math.floor(before.totalItems / perPage) + 1;
+  }
+
+  function close() {
+    form.hidden = true;
+    state.editing = null;
+  }
 
   function edit(client) {
     state.editing = client;
     clearErrors(form);
     form.reset();
+    form.hidden = false;
     form.querySelector('#client-title').textContent = client ? t('clients.edit', { email: client.email }) : t('clients.new');
-    cancel.hidden = !client;
     listSelect.closest('.field').hidden = !!client;
     // editing: every list, ticked where the client is
     const checks = form.querySelector('#client-lists');
@@ -58,8 +80,8 @@ export function clients({ go }) {
       form.elements.email.value = client.email;
       form.elements.name.value = client.name;
       form.elements.comment.value = client.comment;
-      form.elements.email.focus();
     }
+    form.elements.email.focus();
   }
 
   // search and filter
@@ -84,7 +106,7 @@ export function clients({ go }) {
   }
 
   // the table, with a box per row for actions on many
-  const rows = h('tbody');
+  const rows = h('tbody', {}, loadingRow(6));
   const all = h('input', { type: 'checkbox', id: 'clients-all', 'aria-label': t('clients.selectAll') });
   all.addEventListener('change', () => rows.querySelectorAll('input[type=checkbox]').forEach((c) => { c.checked = all.checked; }));
   const pager = h('nav', { class: 'pager', 'aria-label': t('clients.pages') });
@@ -123,12 +145,12 @@ export function clients({ go }) {
   }
 
   async function load() {
-    rows.replaceChildren(h('tr', {}, h('td', { colspan: 6 }, t('common.loading'))));
+    rows.replaceChildren(loadingRow(6));
     const parts = [];
     if (state.q) parts.push(pb.filter('(email ~ {:q} || name ~ {:q} || comment ~ {:q})', { q: state.q }));
     if (state.list) parts.push(pb.filter('lists.id ?= {:list}', { list: state.list }));
     try {
-      const res = await pb.collection('clients').getList(state.page, perPage, { sort: 'email', filter: parts.join(' && ') });
+      const res = await pb.collection('clients').getList(state.page, perPage, { sort: 'email:lower', filter: parts.join(' && ') });
       const names = Object.fromEntries(lists.map((l) => [l.id, l.name]));
       rows.replaceChildren(...res.items.map((c) => row(c, names)));
       empty.hidden = res.items.length > 0;
@@ -143,7 +165,7 @@ export function clients({ go }) {
     const editButton = h('button', { type: 'button', class: 'link', onclick: () => edit(c) }, t('common.edit'));
     const del = h('button', { type: 'button', class: 'link danger',
       onclick: confirmThen(t('clients.deleteOne', { email: c.email }), status, () => pb.collection('clients').delete(c.id), load) }, t('common.delete'));
-    return h('tr', { 'data-email': c.email },
+    return h('tr', { 'data-email': c.email, class: c.id === state.fresh ? 'fresh' : null },
       h('td', {}, h('input', { type: 'checkbox', value: c.id, 'aria-label': t('clients.select', { email: c.email }) })),
       h('td', {}, c.email),
       h('td', {}, c.name),
@@ -174,70 +196,9 @@ export function clients({ go }) {
     filter.value = state.list;
   }
 
-  // import from a CSV file: a preview (the first rows, and what the server
-  // would do), then the import and its report; and export of every client
-  const file = h('input', { type: 'file', id: 'import-file', accept: '.csv,text/csv', 'aria-describedby': 'import-file-error' });
-  const importList = h('select', { id: 'import-list' });
-  const report = h('div', { id: 'import-report', 'aria-live': 'polite' });
-  const importForm = h('form', { id: 'import', novalidate: true },
-    h('h2', {}, t('import.title')),
-    h('p', { class: 'help' }, t('import.help')),
-    h('div', { class: 'field' }, h('label', { for: 'import-file' }, t('import.file')), file,
-      h('p', { class: 'field-error', id: 'import-file-error', 'aria-live': 'polite' })),
-    h('div', { class: 'field' }, h('label', { for: 'import-list' }, t('clients.inList')), importList),
-    h('button', { type: 'button', class: 'secondary', id: 'import-preview', onclick: () => send(true) }, t('import.preview')), ' ',
-    h('button', { type: 'submit', id: 'import-go' }, t('import.go')),
-    report);
-  importForm.addEventListener('submit', (ev) => { ev.preventDefault(); send(false); });
-
-  async function send(dry) {
-    const err = importForm.querySelector('#import-file-error');
-    err.textContent = '';
-    if (!file.files.length) {
-      err.textContent = t('import.noFile');
-      file.focus();
-      return;
-    }
-    const body = new FormData();
-    body.append('file', file.files[0]);
-    body.append('list', importList.value);
-    body.append('dry_run', dry ? 'true' : 'false');
-    await busy(importForm, async () => {
-      try {
-        const [r, first] = await Promise.all([
-          pb.send('/api/postrider/clients/import', { method: 'POST', body }),
-          dry ? file.files[0].slice(0, 4096).arrayBuffer() : null,
-        ]);
-        showReport(r, first);
-        if (!dry) await load();
-      } catch (e) {
-        report.replaceChildren(); // no report of an earlier file beside this one's refusal
-        const fileErr = e?.response?.data?.file;
-        const numbers = { line: e?.response?.data?.line, added: e?.response?.data?.added };
-        err.textContent = fileErr ? errorText({ params: numbers, ...fileErr }, 'file') : problem(e);
-      }
-    });
-  }
-
-  function showReport(r, first) {
-    const parts = [h('p', { class: 'message ok', id: 'import-summary' },
-      t(r.dry_run ? 'import.wouldDo' : 'import.done', { rows: r.rows, added: r.added, duplicates: r.duplicates, refused: r.refused }))];
-    if (first) {
-      // the first lines as the server read them: its encoding and separator
-      const text = new TextDecoder(r.encoding || 'utf-8').decode(first);
-      const lines = text.split(/\r?\n/).slice(0, 6).filter(Boolean);
-      const sep = r.separator || ',';
-      parts.push(h('table', { class: 'preview-rows' }, h('tbody', {}, lines.map((l) => h('tr', {}, l.split(sep).slice(0, 3).map((c) => h('td', {}, c.replace(/^"|"$/g, ''))))))));
-    }
-    if (r.problems.length) {
-      parts.push(h('ul', { id: 'import-problems' }, r.problems.map((p) => h('li', {}, t('import.problem', { line: p.line, email: p.email || '—', reason: p.reason })))));
-    }
-    report.replaceChildren(...parts);
-  }
-
   async function exportCSV() {
     try {
-      const all = await pb.collection('clients').getFullList({ sort: 'email', batch: 500 });
+      const all = await pb.collection('clients').getFullList({ sort: 'email:lower', batch: 500 });
       const names = Object.fromEntries(lists.map((l) => [l.id, l.name]));
       downloadCSV('postrider-clients.csv', ['email', 'name', 'comment', 'lists', 'unsubscribed'], all.map((c) =>
         [c.email, c.name, c.comment, c.lists.map((id) => names[id]).filter(Boolean).join('; '), c.unsubscribed]));
@@ -247,13 +208,14 @@ export function clients({ go }) {
     }
   }
 
-  loadLists().then(() => {
-    importList.replaceChildren(...listSelect.cloneNode(true).children);
-    return load();
-  });
+  loadLists().then(load);
   return h('section', { class: 'card wide' },
-    h('h1', {}, t('clients.title')),
-    status, tools, bulk,
+    h('div', { class: 'title-bar' },
+      h('h1', {}, t('clients.title')),
+      h('button', { type: 'button', id: 'clients-new', onclick: () => edit(null) }, t('clients.new')),
+      h('a', { href: '/clients/import', 'data-link': true, class: 'button secondary', id: 'clients-import' }, t('import.title')),
+      h('button', { type: 'button', class: 'secondary', id: 'clients-export', onclick: exportCSV }, t('clients.export'))),
+    form, status, tools, bulk,
     h('table', { id: 'clients-table' },
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, all),
@@ -263,7 +225,5 @@ export function clients({ go }) {
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('clients.unsubscribed'))),
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('common.actions'))))),
       rows),
-    empty, pager,
-    h('p', {}, h('button', { type: 'button', class: 'secondary', id: 'clients-export', onclick: exportCSV }, t('clients.export'))),
-    form, importForm);
+    empty, pager);
 }

@@ -2,12 +2,12 @@
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, errorText, problem, onSubmit, confirmThen } from '../ui.js';
+import { h, field, message, say, errorText, problem, onSubmit, confirmThen, loadingRow } from '../ui.js';
 
 export function lists() {
   document.title = `${t('lists.title')} · ${t('app.name')}`;
   const status = message('lists-status');
-  const table = h('tbody');
+  const table = h('tbody', {}, loadingRow(3));
   const empty = h('p', { class: 'empty', hidden: true }, t('lists.empty'));
 
   const form = h('form', { id: 'new-list', class: 'inline', novalidate: true },
@@ -22,7 +22,7 @@ export function lists() {
   });
 
   async function load() {
-    table.replaceChildren(h('tr', {}, h('td', { colspan: 3 }, t('common.loading'))));
+    table.replaceChildren(loadingRow(3));
     try {
       const items = await pb.collection('lists').getFullList({ sort: 'name' });
       const counts = await Promise.all(items.map((l) =>

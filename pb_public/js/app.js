@@ -9,6 +9,8 @@ import { lists } from './views/lists.js';
 import { clients } from './views/clients.js';
 import { mailings, editMailing, mailing } from './views/mailings.js';
 import { logs } from './views/logs.js';
+import { modMailings, modMailing, modUsers, modLog } from './views/moderation.js';
+import { signedInHome } from './views/dashboard.js';
 
 // path → view; needsAuth views send anonymous visitors to the login page
 const routes = {
@@ -25,6 +27,10 @@ const routes = {
   '/mailings/edit': { view: editMailing, needsAuth: true },
   '/mailing': { view: mailing, needsAuth: true },
   '/logs': { view: logs, needsAuth: true },
+  '/moderation/mailings': { view: modMailings, needsAuth: true },
+  '/moderation/mailing': { view: modMailing, needsAuth: true },
+  '/moderation/users': { view: modUsers, needsAuth: true },
+  '/moderation/log': { view: modLog, needsAuth: true },
 };
 
 const main = document.getElementById('app');
@@ -68,7 +74,9 @@ function renderHeader() {
     h('a', { href: '/', 'data-link': true, class: 'brand' }, t('app.name')),
     h('nav', { 'aria-label': t('nav.main') },
       link('/', t('nav.home')),
-      me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/logs', t('nav.logs')), link('/profile', t('nav.profile')), logout]
+      me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/logs', t('nav.logs')),
+        ...(me.role === 'moderator' ? [link('/moderation/mailings', t('nav.modMailings')), link('/moderation/users', t('nav.modUsers')), link('/moderation/log', t('nav.modLog'))] : []),
+        link('/profile', t('nav.profile')), logout]
         : [link('/login', t('nav.login')), link('/signup', t('nav.signup'))],
     ),
     switcher,
@@ -78,14 +86,7 @@ function renderHeader() {
 function home() {
   const me = user();
   document.title = t('app.name');
-  if (me) {
-    return h('section', { class: 'card' },
-      h('h1', {}, t('home.welcome', { name: me.name || me.email })),
-      h('p', {}, t('home.soon')),
-      h('p', {}, h('a', { href: '/mailings', 'data-link': true, class: 'button' }, t('nav.mailings')), ' ',
-        h('a', { href: '/clients', 'data-link': true }, t('nav.clients')), ' ',
-        h('a', { href: '/lists', 'data-link': true }, t('nav.lists'))));
-  }
+  if (me) return signedInHome(me);
   return h('section', { class: 'card' },
     h('h1', {}, t('app.name')),
     h('p', { class: 'lead' }, t('app.tagline')),

@@ -6,8 +6,7 @@ import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
 import { h, message, say, problem, downloadCSV } from '../ui.js';
 import { fromWall, forAPI, show, stamp, parse } from '../time.js';
-
-const svgNS = 'http://www.w3.org/2000/svg';
+import { barChart } from '../chart.js';
 
 export function logs() {
   document.title = `${t('logs.title')} · ${t('app.name')}`;
@@ -69,43 +68,7 @@ export function logs() {
     if (from.value) q.set('from', from.value);
     if (to.value) q.set('to', to.value);
     const days = await pb.send(`/api/postrider/deliveries/daily?${q}`, {});
-    drawChart(days);
-  }
-
-  // bars of sent (green) and failed (red) messages per day; the same
-  // numbers are in the figure's caption list for screen readers
-  function drawChart(days) {
-    if (!days.length) {
-      chart.replaceChildren(h('figcaption', {}, t('logs.noData')));
-      return;
-    }
-    const max = Math.max(...days.map((d) => d.sent + d.failed), 1);
-    const w = 640, hgt = 160, bar = Math.max(4, Math.min(40, Math.floor(w / days.length) - 4));
-    const svg = document.createElementNS(svgNS, 'svg');
-    svg.setAttribute('viewBox', `0 0 ${w} ${hgt + 20}`);
-    svg.setAttribute('preserveAspectRatio', 'xMinYMax meet');
-    svg.setAttribute('role', 'img');
-    svg.setAttribute('aria-labelledby', 'logs-chart-caption');
-    days.forEach((d, i) => {
-      const x = i * (bar + 4);
-      const sentH = Math.round((d.sent / max) * hgt);
-      const failH = Math.round((d.failed / max) * hgt);
-      for (const [y, height, cls] of [[hgt - sentH, sentH, 'sent'], [hgt - sentH - failH, failH, 'failed']]) {
-        if (!height) continue;
-        const r = document.createElementNS(svgNS, 'rect');
-        Object.entries({ x, y, width: bar, height, class: cls }).forEach(([k, v]) => r.setAttribute(k, v));
-        const title = document.createElementNS(svgNS, 'title');
-        title.textContent = t('logs.barTitle', { day: d.day, sent: d.sent, failed: d.failed });
-        r.append(title);
-        svg.append(r);
-      }
-      const label = document.createElementNS(svgNS, 'text');
-      Object.entries({ x: x + bar / 2, y: hgt + 15, 'text-anchor': 'middle', class: 'day' }).forEach(([k, v]) => label.setAttribute(k, v));
-      label.textContent = d.day.slice(5);
-      svg.append(label);
-    });
-    chart.replaceChildren(svg, h('figcaption', { id: 'logs-chart-caption' }, t('logs.chartCaption'),
-      h('ul', { class: 'chart-data' }, days.map((d) => h('li', {}, t('logs.barTitle', { day: d.day, sent: d.sent, failed: d.failed }))))));
+    barChart(chart, days);
   }
 
   async function exportCSV() {

@@ -95,7 +95,7 @@ func TestBlockingEndsSessionsAtOnce(t *testing.T) {
 	bobLogin := `{"identity":"bob@example.com","password":"` + fixturePassword + `"}`
 
 	api.expect("bob's token works before", 200, "GET", mailings, tokens["bob"], "", `"totalItems":1`, bobMailing)
-	api.expect("the moderator blocks bob", 200, "PATCH", "/api/collections/users/records/"+bobID, tokens["mod"], `{"blocked":true}`, `"blocked":true`)
+	api.expect("the moderator blocks bob", 200, "PATCH", "/api/collections/users/records/"+bobID, tokens["mod"], `{"blocked":true,"blocked_reason":"Spam"}`, `"blocked":true`)
 	if out := api.expect("bob's token shows him nothing", 200, "GET", mailings, tokens["bob"], "", `"totalItems":0`); strings.Contains(out, bobMailing) {
 		t.Fatalf("bob still sees his mailing: %s", out)
 	}

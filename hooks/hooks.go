@@ -27,10 +27,13 @@ func Register(app core.App, cfg config.Config) {
 	bindNames(app)
 	bindOwned(app)
 	bindMailings(app)
+	bindModeration(app)
 	bindSchedules(app)
 	bindPosts(app)
 	bindDeliveries(app)
 	bindStats(app)
+	bindHomeStats(app)
+	bindModerationLists(app)
 	bindImport(app)
 	bindMail(app, cfg)
 

@@ -120,7 +120,7 @@ function headers(...cols) {
 
 function stoppedBy(m) {
   if (!m.stopped) return null;
-  const by = m.stopped_by_email || m.expand?.stopped_by?.email;
+  const by = m.expand ? m.expand.stopped_by?.email : m.stopped_by?.email;
   return h('span', { class: 'stopped-by' },
     h('span', { class: 'badge' }, t('mailings.stopped')),
     by ? ` ${t('mod.stoppedBy', { who: by })}` : ` ${t('mod.stoppedByOwner')}`,
@@ -143,9 +143,40 @@ export function modMailings() {
   const nav = h('nav', { class: 'pager', 'aria-label': t('clients.pages') });
   const tz = zone();
 
+  // the owner filter takes an email; the API takes the owner's id, looked
+  // up when the filter changes (a whole email, or a part only one has)
+  let ownerId = '';
+  async function findOwner() {
+    const typed = owner.value.trim();
+    ownerId = '';
+    if (!typed) return true;
+    const res = await pb.send(`/api/postrider/moderation/users?${new URLSearchParams({ q: typed, perPage: 50, sort: 'email' })}`, {});
+    const found = res.items.find((u) => u.email.toLowerCase() === typed.toLowerCase()) || (res.items.length === 1 ? res.items[0] : null);
+    if (found) {
+      ownerId = found.id;
+      return true;
+    }
+    say(status, t(res.items.length ? 'mod.ownerAmbiguous' : 'mod.ownerUnknown', { email: typed }), 'err');
+    return false;
+  }
+
+  async function apply() {
+    status.textContent = '';
+    status.className = 'message';
+    try {
+      if (await findOwner()) await load(1);
+      else rows.replaceChildren();
+    } catch (err) {
+      say(status, problem(err), 'err');
+    }
+  }
+
   async function load(page = 1) {
     loading(rows, 7);
-    const query = new URLSearchParams({ page, perPage, q: q.value.trim(), owner: owner.value.trim(), status: state.value });
+    const query = new URLSearchParams({ page, perPage, q: q.value.trim() });
+    if (ownerId) query.set('owner', ownerId);
+    if (state.value === 'stopped') query.set('stopped', 'true');
+    else if (state.value) query.set('status', state.value);
     try {
       const res = await pb.send(`/api/postrider/moderation/mailings?${query}`, {});
       rows.replaceChildren(...res.items.map((m) => row(m, () => load(res.page))));
@@ -160,7 +191,7 @@ export function modMailings() {
   function row(m, reload) {
     const last = m.last_run;
     return h('tr', { 'data-id': m.id },
-      cell(t('mod.owner'), m.owner_email),
+      cell(t('mod.owner'), m.owner.email),
       cell(t('field.subject'), h('a', { href: `/moderation/mailing?id=${m.id}`, 'data-link': true }, m.subject)),
       cell(t('mailings.status'), [t(`status.${m.status}`), ' ', stoppedBy(m)]),
       cell(t('mailings.next'), show(m.next_send, tz)),
@@ -170,9 +201,9 @@ export function modMailings() {
         m.stopped ? t('mailings.resume') : t('mailings.stop'))));
   }
 
-  load();
+  apply();
   return titled('mod.mailingsTitle',
-    filterForm('mod-mailings-filters', () => load(1),
+    filterForm('mod-mailings-filters', apply,
       labelled(q, 'mod.searchSubject'), labelled(owner, 'mod.ownerEmail'), labelled(state, 'mailings.status')),
     status,
     h('table', { id: 'mod-mailings-table', class: 'folding' },
@@ -253,9 +284,10 @@ export function modMailing() {
 
 // ---------------------------------------------------------------- users
 
-// the users table's columns: the API's sort key and the words of the header
+// the users table's columns: the API's sort key (none: not sortable), the
+// words of the header, the class of its cells
 const userColumns = [
-  ['email', 'field.email'], ['name', 'field.name'], ['created', 'mod.joined'], ['verified', 'mod.confirmed'],
+  ['email', 'field.email'], ['name', 'field.name'], ['created', 'mod.joined'], [null, 'mod.confirmed'],
   ['blocked', 'mod.blocked'], ['clients', 'nav.clients', 'num'], ['mailings', 'nav.mailings', 'num'],
   ['sent_7d', 'mod.sent7', 'num'], ['failed_share', 'mod.failedShare', 'num'],
 ];
@@ -278,6 +310,7 @@ export function modUsers() {
   // click turns the order round
   function renderHead() {
     head.replaceChildren(...userColumns.map(([key, words, cls]) => {
+      if (!key) return h('th', { scope: 'col', class: cls }, t(words));
       const now = sort === key ? 'ascending' : sort === `-${key}` ? 'descending' : null;
       return h('th', { scope: 'col', class: cls, 'aria-sort': now },
         h('button', { type: 'button', class: 'sort', 'data-sort': key, onclick: () => {
@@ -316,7 +349,7 @@ export function modUsers() {
       cell(t('mod.confirmed'), u.verified ? t('mod.yes') : t('mod.no')),
       cell(t('mod.blocked'), u.blocked ? [h('span', { class: 'badge' }, t('mod.blockedBadge')), u.blocked_reason ? ` ${u.blocked_reason}` : ''] : t('mod.no')),
       cell(t('nav.clients'), String(u.clients), 'num'),
-      cell(t('nav.mailings'), String(u.mailings), 'num'),
+      cell(t('nav.mailings'), u.mailings ? h('a', { href: `/moderation/mailings?owner=${encodeURIComponent(u.email)}`, 'data-link': true }, String(u.mailings)) : '0', 'num'),
       cell(t('mod.sent7'), String(u.sent_7d + u.failed_7d), 'num'),
       cell(t('mod.failedShare'), percent(u.failed_share), 'num'),
       h('td', { class: 'actions' }, toggle, ' ', h('a', { href: `/moderation/log?user=${u.id}`, 'data-link': true }, t('mod.logLink'))));

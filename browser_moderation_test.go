@@ -280,7 +280,7 @@ func TestBrowserModeratorBlocksASenderWhosePageStopsWorking(t *testing.T) {
 
 	// a click on the email header sorts by email
 	page(t, ctx, "h1", chromedp.Click(`#mod-users-table button[data-sort=email]`),
-		until(`document.querySelector('#mod-users-table tbody tr[data-id] td').innerText === 'another-mod@example.com'`))
+		until(`document.querySelector('#mod-users-table tbody tr[data-id] td')?.innerText === 'another-mod@example.com'`))
 	byEmail := rowsOf(t, ctx, "#mod-users-table")
 	for i, want := range []string{"another-mod@", "mod@", "risky@", "safe@"} {
 		if !strings.HasPrefix(byEmail[i], want) {
@@ -306,9 +306,11 @@ func TestBrowserModeratorBlocksASenderWhosePageStopsWorking(t *testing.T) {
 	}
 
 	// the sender's next step ends on the login page, which says why
-	status := page(t, sender, "#login-status", chromedp.Click(`#header a[href="/"]`),
-		until(`location.pathname === '/login' && document.querySelector('#login-status.err') !== null`))
+	status := page(t, sender, "#login-status", chromedp.Click(`#header a[href="/"]`), chromedp.WaitVisible("#login-status.err"))
 	mustContain(t, "the ended session", status, "Your session has ended")
+	if loc, err := chromedp.Run(sender, chromedp.Location()); err != nil || !strings.HasSuffix(loc, "/login") {
+		t.Fatalf("the ended session is at %s (%v), want the login page", loc, err)
+	}
 	status = page(t, sender, "#login-status", steps(
 		fill(map[string]string{"login-identity": "risky@example.com", "login-password": "a long password"}),
 		chromedp.Click("#login button[type=submit]"),

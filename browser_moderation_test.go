@@ -301,6 +301,10 @@ func TestBrowserModeratorBlocksASenderWhosePageStopsWorking(t *testing.T) {
 		until(`document.querySelector('#mod-users-table tbody tr:nth-child(3)').innerText.includes('заблокирован')`))...)
 	mustContain(t, "the blocked row", rowsOf(t, ctx, "#mod-users-table")[2], "заблокирован Рассылает спам")
 	screenshot(t, ctx, "moderation-users.png")
+	// on a phone the table folds: each cell on its own line, named
+	page(t, ctx, "h1", chromedp.EmulateViewport(390, 844),
+		until(`getComputedStyle(document.querySelector('#mod-users-table td[data-label]'), '::before').content.includes('Эл. почта')`))
+	screenshot(t, ctx, "moderation-users-phone.png")
 	if code := in.call("GET", "/api/postrider/stats", risky, nil, nil); code != 401 {
 		t.Fatalf("the blocked sender's token still answers %d", code)
 	}

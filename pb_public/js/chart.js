@@ -23,11 +23,11 @@ export function barChart(figure, days) {
   }
   const captionId = `${figure.id}-caption`;
   const max = Math.max(...days.map((d) => d.sent + d.failed), 1);
-  const w = 640, hgt = 160, bar = Math.max(4, Math.min(40, Math.floor(w / days.length) - 4));
+  const w = 640, hgt = 160, pad = 18, bar = Math.max(4, Math.min(40, Math.floor(w / days.length) - 4));
   const every = Math.ceil(days.length / 15); // a day's label under every few bars at most
-  const svg = svgEl('svg', { viewBox: `0 0 ${w} ${hgt + 20}`, preserveAspectRatio: 'xMinYMax meet', role: 'img', 'aria-labelledby': captionId });
+  const svg = svgEl('svg', { viewBox: `0 0 ${w + 2 * pad} ${hgt + 20}`, preserveAspectRatio: 'xMinYMax meet', role: 'img', 'aria-labelledby': captionId });
   days.forEach((d, i) => {
-    const x = i * (bar + 4);
+    const x = pad + i * (bar + 4);
     const sentH = Math.round((d.sent / max) * hgt);
     const failH = Math.round((d.failed / max) * hgt);
     for (const [y, height, cls] of [[hgt - sentH, sentH, 'sent'], [hgt - sentH - failH, failH, 'failed']]) {

@@ -252,7 +252,7 @@ export function modMailing() {
     body.innerHTML = withoutImages(m.body); // sanitized, and no image left in it
     head.replaceChildren(
       h('h1', {}, m.subject),
-      h('p', {}, t('mod.ownerLine', { email: m.expand?.owner?.email || '', name: m.expand?.owner?.name || '' })),
+      h('p', { id: 'mod-mailing-owner' }, t('mod.ownerLine', { email: m.expand?.owner?.email || '' }), m.expand?.owner?.name ? ` (${m.expand.owner.name})` : ''),
       h('p', { id: 'mod-mailing-state' }, t(`status.${m.status}`), ' ', stoppedBy(m), ' ',
         h('button', { type: 'button', class: m.stopped ? 'secondary' : 'secondary danger', id: 'mod-mailing-toggle', onclick: () => stopOrResume(m, load) },
           m.stopped ? t('mailings.resume') : t('mailings.stop'))),
@@ -373,7 +373,7 @@ export function modUsers() {
   return titled('mod.usersTitle',
     filterForm('mod-users-filters', () => load(1), labelled(q, 'mod.searchUsers')),
     status,
-    h('table', { id: 'mod-users-table', class: 'folding' }, h('thead', {}, head), rows),
+    h('div', { class: 'scroll' }, h('table', { id: 'mod-users-table', class: 'folding' }, h('thead', {}, head), rows)),
     nav);
 }
 

@@ -101,7 +101,7 @@ func TestBlockingEndsSessionsAtOnce(t *testing.T) {
 	}
 	api.expect("bob's token cannot be refreshed", 401, "POST", "/api/collections/users/auth-refresh", tokens["bob"], "")
 	api.expect("bob cannot log in again", 403, "POST", "/api/collections/users/auth-with-password", "", bobLogin, `"code":"account_blocked"`)
-	api.expect("the moderator unblocks bob", 200, "PATCH", "/api/collections/users/records/"+bobID, tokens["mod"], `{"blocked":false}`, `"blocked":false`)
+	api.expect("the moderator unblocks bob", 200, "PATCH", "/api/collections/users/records/"+bobID, tokens["mod"], `{"blocked":false,"blocked_reason":"Promised to stop"}`, `"blocked":false`)
 	api.expect("bob logs in again", 200, "POST", "/api/collections/users/auth-with-password", "", bobLogin, `"token":"`)
 	api.expect("but his old token stays void", 401, "POST", "/api/collections/users/auth-refresh", tokens["bob"], "")
 }

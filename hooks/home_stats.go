@@ -183,7 +183,7 @@ func nextSend(app core.App, owner string) (string, *mailingRef, error) {
 		FROM ` + from + ` JOIN users u ON u.id = m.owner
 		WHERE s.next_run_at != '' AND m.stopped = FALSE AND m.status != 'completed' AND u.blocked = FALSE
 		  AND ({:owner} = '' OR m.owner = {:owner})
-		ORDER BY s.next_run_at LIMIT 1`).Bind(dbx.Params{"owner": owner}).One(&row)
+		ORDER BY s.next_run_at, m.id LIMIT 1`).Bind(dbx.Params{"owner": owner}).One(&row)
 	if err != nil || row.At.IsZero() {
 		return "", nil, ignoreNoRows(err)
 	}

@@ -51,7 +51,7 @@ func stopOrResume(e *core.RecordRequestEvent) error {
 		return e.Next()
 	}
 	stopped := r.GetBool("stopped")
-	reason := strings.TrimSpace(r.GetString("stop_reason"))
+	reason := bodyReason(e, "stop_reason")
 	super := e.HasSuperuserAuth()
 
 	if !super && r.GetString("owner") == e.Auth.Id {
@@ -106,7 +106,7 @@ func blockOrUnblock(e *core.RecordRequestEvent) error {
 		r.Set("blocked_reason", "") // a reason alone blocks no one
 		return e.Next()
 	}
-	reason := strings.TrimSpace(r.GetString("blocked_reason"))
+	reason := bodyReason(e, "blocked_reason")
 	if reason == "" && !e.HasSuperuserAuth() {
 		return reasonRequired(e, "blocked_reason", blocked, "Say why the account is blocked: its owner reads it at login.", "Say why the account may log in again.")
 	}
@@ -118,6 +118,17 @@ func blockOrUnblock(e *core.RecordRequestEvent) error {
 		r.Set("blocked_reason", "")
 	}
 	return logged(e, action, r.Id, "", reason)
+}
+
+// bodyReason is the reason the request gives in field (not the stored one:
+// a resume or an unblock must give its own).
+func bodyReason(e *core.RecordRequestEvent, field string) string {
+	info, err := e.RequestInfo()
+	if err != nil {
+		return ""
+	}
+	reason, _ := info.Body[field].(string)
+	return strings.TrimSpace(reason)
 }
 
 func reasonRequired(e *core.RecordRequestEvent, field string, stop bool, stopMsg, resumeMsg string) error {

@@ -294,6 +294,10 @@ const words = {
     'err.import_incomplete': 'The import stopped at line {line}: {added} clients from the lines before it were added, the rest was not saved. Import the same file again to add the rest.',
     'err.validation_reason_required': 'Say why: the owner reads it.',
     'err.mailing_stopped_by_moderator': 'A moderator stopped this mailing, so only a moderator can resume it.',
+    'err.forbidden': 'You may not change this.',
+    'err.validation_invalid_number': 'Use a whole number in the allowed range.',
+    'err.validation_invalid_sort': 'This column cannot be sorted.',
+    'err.validation_invalid_value': 'This value is not one of the choices.',
   },
   ru: {
     'app.name': 'Postrider',
@@ -586,6 +590,10 @@ const words = {
     'err.import_incomplete': 'Импорт остановился на строке {line}: {added} клиентов из строк до неё добавлены, остальное не сохранено. Импортируйте тот же файл снова, чтобы добавить остальное.',
     'err.validation_reason_required': 'Укажите причину: её увидит владелец.',
     'err.mailing_stopped_by_moderator': 'Эту рассылку остановил модератор, поэтому возобновить её может только модератор.',
+    'err.forbidden': 'Это вам менять нельзя.',
+    'err.validation_invalid_number': 'Укажите целое число в допустимых пределах.',
+    'err.validation_invalid_sort': 'По этому столбцу сортировать нельзя.',
+    'err.validation_invalid_value': 'Такого значения нет среди возможных.',
   },
 };
 

@@ -323,8 +323,9 @@ func TestBrowserModeratorBlocksASenderWhosePageStopsWorking(t *testing.T) {
 }
 
 // The home page after login: a sender's numbers of the last 30 days with a
-// chart; a moderator's own and the whole service's, with the senders whose
-// messages fail most, each a link to the users page.
+// chart and the next mailing (and no moderators' menu or pages); a
+// moderator's own and the whole service's, with the senders whose messages
+// fail most, each a link to the users page.
 func TestBrowserHomePageShowsTheNumbers(t *testing.T) {
 	in, risky := riskySenders(t)
 	mailingAt(t, in, risky, "Next week", "<p>Soon.</p>", time.Now().UTC().Add(72*time.Hour))
@@ -342,6 +343,12 @@ func TestBrowserHomePageShowsTheNumbers(t *testing.T) {
 		t.Fatalf("a sender sees the service's numbers (%d, %v)", n, err)
 	}
 	screenshot(t, ctx, "home.png")
+	// a sender has no moderators' menu, and their pages say so
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#header a[href^="/moderation/"]').length`)); err != nil || n != 0 {
+		t.Fatalf("a sender's menu has %d moderators' links (%v)", n, err)
+	}
+	mustContain(t, "a sender at the users page", page(t, ctx, "main", chromedp.Navigate(in.url+"/moderation/users"), chromedp.WaitVisible("main h1")),
+		"Only moderators see this page.")
 
 	mctx := browser(t)
 	logInAs(t, mctx, in, "mod@example.com")

@@ -101,6 +101,11 @@ func messagesAbout(t *testing.T, smtp *smtptest.Server, subject string) int {
 	return n
 }
 
+// setValue sets the value of an input or a select, by id.
+func setValue(id, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById(%q).value = %q`, id, value))
+}
+
 // giveReason fills the reason dialog that a click opened and sends it,
 // until the dialog has closed.
 func giveReason(reason string) []chromedp.Action[chromedp.Void] {
@@ -118,6 +123,7 @@ func TestBrowserModeratorStopsAMailingThatStaysStopped(t *testing.T) {
 	su := superuserToken(t, in)
 	owner := confirmedUser(t, in, "owner@example.com")
 	_, modID := moderatorAccount(t, in, su, "mod@example.com")
+	mailingNow(t, in, confirmedUser(t, in, "other@example.com"), "Club news", "<p>On Friday.</p>", "c2@example.org")
 	id := mailingNow(t, in, owner, "Summer sale", "<p>Everything must go.</p>", "c1@example.org")
 
 	logInAs(t, ctx, in, "mod@example.com")
@@ -125,7 +131,16 @@ func TestBrowserModeratorStopsAMailingThatStaysStopped(t *testing.T) {
 	for _, want := range []string{"Mailings to review", "Users", "Moderation log", "Mailings", "Clients"} {
 		mustContain(t, "a moderator's menu", nav, want)
 	}
-	page(t, ctx, "h1", chromedp.Click(`#header a[href="/moderation/mailings"]`), waitRows("#mod-mailings-table", 1))
+	page(t, ctx, "h1", chromedp.Click(`#header a[href="/moderation/mailings"]`), waitRows("#mod-mailings-table", 2))
+	mustContain(t, "every user's mailings, newest first", rowsOf(t, ctx, "#mod-mailings-table")[0], "owner@example.com | Summer sale | created")
+	filter := func(field, value string, rows int) {
+		t.Helper()
+		page(t, ctx, "h1", setValue(field, value), chromedp.Click("#mod-mailings-filters button[type=submit]"), waitRows("#mod-mailings-table", rows))
+	}
+	filter("mod-mailings-q", "club", 1)
+	mustContain(t, "the subject search", rowsOf(t, ctx, "#mod-mailings-table")[0], "Club news")
+	filter("mod-mailings-q", "", 2)
+	filter("mod-mailings-owner", "owner@example.com", 1)
 	row := rowsOf(t, ctx, "#mod-mailings-table")[0]
 	for _, want := range []string{"owner@example.com", "Summer sale", "| 1 |", "Stop"} {
 		mustContain(t, "the mailing's row", row, want)
@@ -138,6 +153,10 @@ func TestBrowserModeratorStopsAMailingThatStaysStopped(t *testing.T) {
 	mustContain(t, "a stop without a reason", page(t, ctx, "#reason-error"), "Fill this in")
 	page(t, ctx, "h1", steps(giveReason("Looks like phishing"), until(`document.querySelector('#mod-mailings-table').innerText.includes('by mod@example.com')`))...)
 	mustContain(t, "the stopped mailing's row", rowsOf(t, ctx, "#mod-mailings-table")[0], "stopped by mod@example.com — Looks like phishing")
+	filter("mod-mailings-owner", "", 2)
+	filter("mod-mailings-state", "stopped", 1)
+	mustContain(t, "the stopped ones", rowsOf(t, ctx, "#mod-mailings-table")[0], "Summer sale")
+	filter("mod-mailings-state", "", 2)
 
 	// the owner sees who stopped it and why, and cannot resume it
 	m := in.must(200, "GET", "/api/collections/mailings/records/"+id, owner, nil)
@@ -148,13 +167,14 @@ func TestBrowserModeratorStopsAMailingThatStaysStopped(t *testing.T) {
 	if data, _ := refused["data"].(map[string]any); data["stopped"] == nil {
 		t.Fatalf("the owner's resume is refused without naming stopped: %v", refused)
 	}
-	if out := dispatchOnce(t, in, env); !strings.Contains(out, "sent 0") || messagesAbout(t, smtp, "Summer sale") != 0 {
+	// (the other user's mailing goes out meanwhile: the pass did send)
+	if out := dispatchOnce(t, in, env); !strings.Contains(out, "sent 1") || messagesAbout(t, smtp, "Summer sale") != 0 || messagesAbout(t, smtp, "Club news") != 1 {
 		t.Fatalf("a mailing a moderator stopped went out: %s", out)
 	}
 
 	// the moderator resumes it; now it goes out
 	page(t, ctx, "h1", steps(chromedp.Click(stop), giveReason("The owner explained it"),
-		until(`!document.querySelector('#mod-mailings-table').innerText.includes('stopped')`))...)
+		until(`!document.querySelector('#mod-mailings-table').innerText.includes('stopped')`), waitRows("#mod-mailings-table", 2))...)
 	if out := dispatchOnce(t, in, env); !strings.Contains(out, "sent 1") || messagesAbout(t, smtp, "Summer sale") != 1 {
 		t.Fatalf("the resumed mailing: %s, %d messages", out, messagesAbout(t, smtp, "Summer sale"))
 	}
@@ -165,10 +185,10 @@ func TestBrowserModeratorStopsAMailingThatStaysStopped(t *testing.T) {
 	log := rowsOf(t, ctx, "#mod-log-table")
 	mustContain(t, "the newest entry", log[0], "mod@example.com | resumed a mailing | owner@example.com | Summer sale | The owner explained it")
 	mustContain(t, "the first entry", log[1], "mod@example.com | stopped a mailing | owner@example.com | Summer sale | Looks like phishing")
-	page(t, ctx, "h1", chromedp.SetValue("#mod-log-action", "stop"), chromedp.Click("#mod-log-filters button[type=submit]"),
+	page(t, ctx, "h1", setValue("mod-log-action", "stop"), chromedp.Click("#mod-log-filters button[type=submit]"),
 		waitRows("#mod-log-table", 1))
 	mustContain(t, "the stops", rowsOf(t, ctx, "#mod-log-table")[0], "Looks like phishing")
-	page(t, ctx, "h1", chromedp.SetValue("#mod-log-action", ""), chromedp.SendKeys("#mod-log-user", "nobody@"),
+	page(t, ctx, "h1", setValue("mod-log-action", ""), chromedp.SendKeys("#mod-log-user", "nobody@"),
 		chromedp.Click("#mod-log-filters button[type=submit]"), waitRows("#mod-log-table", 0), chromedp.WaitVisible("#mod-log-table td.empty"))
 	screenshot(t, ctx, "moderation-log.png")
 }

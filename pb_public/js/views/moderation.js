@@ -85,6 +85,11 @@ function stopOrResume(m, after) {
   });
 }
 
+// usersMatching is the first users whose email or name contains q
+async function usersMatching(q, n) {
+  return (await pb.send(`/api/postrider/moderation/users?${new URLSearchParams({ q, perPage: n, sort: 'email' })}`, {})).items;
+}
+
 // pager is the nav under a paged table: previous, "page x of y", next
 function pager(nav, res, words, load) {
   nav.replaceChildren(
@@ -150,13 +155,13 @@ export function modMailings() {
     const typed = owner.value.trim();
     ownerId = '';
     if (!typed) return true;
-    const res = await pb.send(`/api/postrider/moderation/users?${new URLSearchParams({ q: typed, perPage: 50, sort: 'email' })}`, {});
-    const found = res.items.find((u) => u.email.toLowerCase() === typed.toLowerCase()) || (res.items.length === 1 ? res.items[0] : null);
-    if (found) {
-      ownerId = found.id;
+    const found = await usersMatching(typed, 50);
+    const one = found.find((u) => u.email.toLowerCase() === typed.toLowerCase()) || (found.length === 1 ? found[0] : null);
+    if (one) {
+      ownerId = one.id;
       return true;
     }
-    say(status, t(res.items.length ? 'mod.ownerAmbiguous' : 'mod.ownerUnknown', { email: typed }), 'err');
+    say(status, t(found.length ? 'mod.ownerAmbiguous' : 'mod.ownerUnknown', { email: typed }), 'err');
     return false;
   }
 
@@ -401,8 +406,7 @@ export function modLog() {
     const typed = who.value.trim();
     userIds = null;
     if (typed) {
-      const res = await pb.send(`/api/postrider/moderation/users?${new URLSearchParams({ q: typed, perPage: 50 })}`, {});
-      userIds = res.items.map((u) => u.id);
+      userIds = (await usersMatching(typed, 50)).map((u) => u.id);
     }
     await load(1);
   }

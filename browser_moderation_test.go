@@ -344,6 +344,10 @@ func TestBrowserModeratorBlocksASenderWhosePageStopsWorking(t *testing.T) {
 		chromedp.Click("#login button[type=submit]"),
 		until(`document.querySelector('#login-status').innerText.includes('blocked:')`))...)
 	mustContain(t, "the blocked login", status, "This account is blocked: Рассылает спам")
+
+	// the sender's own moderation log, from their row
+	page(t, ctx, "h1", chromedp.Click(`#mod-users-table tr[data-id]:nth-child(3) td.actions a`), waitRows("#mod-log-table", 1))
+	mustContain(t, "the sender's log", rowsOf(t, ctx, "#mod-log-table")[0], "mod@example.com | заблокировал | risky@example.com |  | Рассылает спам")
 }
 
 // The home page after login: a sender's numbers of the last 30 days with a

@@ -257,7 +257,9 @@ export function modMailing() {
     body.innerHTML = withoutImages(m.body); // sanitized, and no image left in it
     head.replaceChildren(
       h('h1', {}, m.subject),
-      h('p', { id: 'mod-mailing-owner' }, t('mod.ownerLine', { email: m.expand?.owner?.email || '' }), m.expand?.owner?.name ? ` (${m.expand.owner.name})` : ''),
+      h('p', { id: 'mod-mailing-owner' }, t('mod.owner'), ': ',
+        h('a', { href: `/moderation/users?q=${encodeURIComponent(m.expand?.owner?.email || '')}`, 'data-link': true }, m.expand?.owner?.email || ''),
+        m.expand?.owner?.name ? ` (${m.expand.owner.name})` : ''),
       h('p', { id: 'mod-mailing-state' }, t(`status.${m.status}`), ' ', stoppedBy(m), ' ',
         h('button', { type: 'button', class: m.stopped ? 'secondary' : 'secondary danger', id: 'mod-mailing-toggle', onclick: () => stopOrResume(m, load) },
           m.stopped ? t('mailings.resume') : t('mailings.stop'))),
@@ -357,7 +359,7 @@ export function modUsers() {
       cell(t('nav.mailings'), u.mailings ? h('a', { href: `/moderation/mailings?owner=${encodeURIComponent(u.email)}`, 'data-link': true }, String(u.mailings)) : '0', 'num'),
       cell(t('mod.sent7'), String(u.sent_7d + u.failed_7d), 'num'),
       cell(t('mod.failedShare'), percent(u.failed_share), 'num'),
-      h('td', { class: 'actions' }, toggle, ' ', h('a', { href: `/moderation/log?user=${u.id}`, 'data-link': true }, t('mod.logLink'))));
+      h('td', { class: 'actions' }, toggle, ' ', h('a', { href: `/moderation/log?user=${encodeURIComponent(u.email)}`, 'data-link': true }, t('mod.logLink'))));
   }
 
   function blockOrUnblock(u) {
@@ -393,20 +395,23 @@ export function modLog() {
   const tz = zone();
   const status = message('mod-log-status');
   const moderator = h('select', { id: 'mod-log-moderator' }, h('option', { value: '' }, t('mod.anyModerator')));
-  const who = h('input', { type: 'search', id: 'mod-log-user' });
+  const who = h('input', { type: 'search', id: 'mod-log-user', value: params.get('user') || '' });
   const action = h('select', { id: 'mod-log-action' }, h('option', { value: '' }, t('mod.anyAction')),
     actions.map((a) => h('option', { value: a }, t(`mod.action.${a}`))));
   const rows = h('tbody');
   const nav = h('nav', { class: 'pager', 'aria-label': t('clients.pages') });
-  let userIds = params.get('user') ? [params.get('user')] : null; // null: anyone
+  let userIds = null; // null: anyone
 
-  // the user filter takes an email (or part of one); emails are not
-  // filterable through the log's relation, so it is looked up first
+  // the user filter takes an email (the whole of one, or a part of some);
+  // emails are not filterable through the log's relation, so the users
+  // are looked up first
   async function apply() {
     const typed = who.value.trim();
     userIds = null;
     if (typed) {
-      userIds = (await usersMatching(typed, 50)).map((u) => u.id);
+      const found = await usersMatching(typed, 50);
+      const exact = found.filter((u) => u.email.toLowerCase() === typed.toLowerCase());
+      userIds = (exact.length ? exact : found).map((u) => u.id);
     }
     await load(1);
   }
@@ -447,9 +452,10 @@ export function modLog() {
       say(status, problem(err), 'err');
     }
   })();
-  load(1);
+  const filtered = () => apply().catch((err) => say(status, problem(err), 'err'));
+  filtered();
   return titled('mod.logTitle',
-    filterForm('mod-log-filters', () => apply().catch((err) => say(status, problem(err), 'err')),
+    filterForm('mod-log-filters', filtered,
       labelled(moderator, 'mod.moderator'), labelled(who, 'mod.userEmail'), labelled(action, 'mod.action')),
     status,
     h('table', { id: 'mod-log-table', class: 'folding' },

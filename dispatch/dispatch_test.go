@@ -667,6 +667,9 @@ func TestARunThatFailsForMostRecipientsPausesItsMailing(t *testing.T) {
 	if !w.reload(m).GetBool("stopped") {
 		t.Fatal("the mailing was not stopped")
 	}
+	if by := w.reload(m).GetString("stopped_by"); by != "" {
+		t.Fatalf("the dispatcher's pause names %q as who stopped it: the owner must be able to resume it", by)
+	}
 	// nothing more goes out until the owner resumes it
 	before := s.Failed
 	if s := w.mustPass(dispatch.Options{}); s.Failed+s.Sent != 0 {

@@ -64,7 +64,7 @@ var callers = []string{anonymous, "alice", "bob", "mod", "bellaOld", "superuser"
 
 // how many records of each collection the fixture holds
 var fixtureCount = map[string]int{
-	"users": 6, "lists": 2, "clients": 4, "mailings": 3,
+	"users": 6, "lists": 2, "clients": 4, "mailings": 3, "moderation_log": 0,
 	"schedules": 2, "runs": 2, "deliveries": 2, "posts": 2,
 }
 
@@ -140,7 +140,7 @@ func userCalls() []call {
 			then(fieldIs("users", aliceID, "blocked", false)),
 		updateCall("users", aliceID, "bob", "renaming alice", map[string]any{"name": "Bob was here"}, 404).
 			then(fieldIs("users", aliceID, "name", aliceID)),
-		updateCall("users", aliceID, "mod", "blocking alice", map[string]any{"blocked": true}, 200).
+		updateCall("users", aliceID, "mod", "blocking alice", map[string]any{"blocked": true, "blocked_reason": "Spam"}, 200).
 			expect(`"blocked":true`).
 			then(fieldIs("users", aliceID, "blocked", true), tokenVoided("alice")),
 		updateCall("users", aliceID, "mod", "renaming alice", map[string]any{"name": "Mod was here"}, 403).
@@ -292,7 +292,7 @@ func mailingCalls() []call {
 		updateCall("mailings", aliceMailing, "alice", "setting status completed", map[string]any{"status": "completed"}, 400).
 			expect(`"data":{"status":`).then(fieldIs("mailings", aliceMailing, "status", "created")),
 		updateCall("mailings", aliceMailing, "bob", on, map[string]any{"subject": "x"}, 404).then(subjectKept),
-		updateCall("mailings", aliceMailing, "mod", "stopping alice's mailing", map[string]any{"stopped": true}, 200).
+		updateCall("mailings", aliceMailing, "mod", "stopping alice's mailing", map[string]any{"stopped": true, "stop_reason": "Spam"}, 200).
 			expect(`"stopped":true`).then(fieldIs("mailings", aliceMailing, "stopped", true)),
 		updateCall("mailings", aliceMailing, "mod", "changing alice's subject", map[string]any{"subject": "x"}, 403).
 			then(subjectKept),

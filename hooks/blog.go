@@ -62,8 +62,8 @@ func bindBlog(app core.App, dir string) {
 
 type blog struct{ dir string }
 
-// page is what the templates get.
-type page struct {
+// blogPage is what the templates get.
+type blogPage struct {
 	Lang        string
 	Languages   []langOption
 	Site        string // the app's name
@@ -164,7 +164,7 @@ func (b blog) funcs(e *core.RequestEvent, lang string) (map[string]any, error) {
 
 // render writes the page template name (its file name.html, inside
 // layout.html) with status.
-func (b blog) render(e *core.RequestEvent, status int, name string, p page) error {
+func (b blog) render(e *core.RequestEvent, status int, name string, p blogPage) error {
 	funcs, err := b.funcs(e, p.Lang)
 	if err != nil {
 		return b.broken(e, err)
@@ -205,7 +205,7 @@ func (b blog) notFound(e *core.RequestEvent, lang string) error {
 	if err != nil {
 		return b.broken(e, err)
 	}
-	return b.render(e, http.StatusNotFound, "notfound", page{
+	return b.render(e, http.StatusNotFound, "notfound", blogPage{
 		Lang: lang, Title: t("blog.notFound"), Description: t("blog.notFoundText"),
 		Canonical: appURL(e.App) + "/blog", OGType: "website",
 	})
@@ -235,7 +235,7 @@ func (b blog) list(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	p := page{
+	p := blogPage{
 		Lang: lang, Title: t("blog.title"), Description: t("blog.description"), OGType: "website",
 		Canonical: pageURL(appURL(e.App), n), Posts: posts, PageNo: n, Pages: pages,
 	}
@@ -270,7 +270,7 @@ func (b blog) post(e *core.RequestEvent) error {
 		return err
 	}
 	base := appURL(e.App)
-	p := page{
+	p := blogPage{
 		Lang: lang, Title: post.Title, Description: post.Excerpt(), OGType: "article",
 		Canonical: base + "/blog/" + post.Slug, Post: &post, Body: htmltemplate.HTML(safeHTML(post.RawBody)),
 	}
@@ -296,7 +296,7 @@ func (b blog) feed(e *core.RequestEvent) error {
 		return err
 	}
 	base := appURL(e.App)
-	p := page{Lang: lang, Posts: posts, Canonical: base + "/blog/feed.xml", Blog: base + "/blog", Feed: base + "/blog/feed.xml"}
+	p := blogPage{Lang: lang, Posts: posts, Canonical: base + "/blog/feed.xml", Blog: base + "/blog", Feed: base + "/blog/feed.xml"}
 	p.Site = funcs["t"].(func(string, ...any) string)("app.name")
 	for _, post := range posts {
 		if post.Updated.Time().After(p.Updated) {

@@ -40,14 +40,18 @@ func bindMailings(app core.App) {
 		return e.Next()
 	})
 
-	// owners edit their mailings except the status; a moderator only stops
-	// or resumes someone else's
+	// owners edit their mailings except the status and who stopped it; a
+	// moderator only stops or resumes someone else's, with a reason (what
+	// a stop or a resume does is in moderation.go)
 	app.OnRecordUpdateRequest("mailings").BindFunc(func(e *core.RecordRequestEvent) error {
 		if e.HasSuperuserAuth() {
 			return e.Next()
 		}
+		if fieldChanged(e.Record, "stopped_by") {
+			return badField(e, "stopped_by", "validation_system_field", "Who stopped a mailing is recorded by the server.")
+		}
 		if e.Record.GetString("owner") != e.Auth.Id {
-			if field := onlyChanged(e.Record, "stopped"); field != "" {
+			if field := onlyChanged(e.Record, "stopped", "stop_reason"); field != "" {
 				msg := "Moderators can only stop or resume a mailing."
 				return e.ForbiddenError(msg, fieldError(field, "forbidden", msg))
 			}

@@ -56,12 +56,14 @@ func bindUsers(app core.App) {
 		if !e.HasSuperuserAuth() {
 			e.Record.Set("role", roleUser)
 			e.Record.Set("blocked", false)
+			e.Record.Set("blocked_reason", "")
 			e.Record.SetVerified(false)
 		}
 		return e.Next()
 	})
 
-	// a user edits their own profile but never their role or blocked flag;
+	// a user edits their own profile but never their role or blocked flag
+	// (nor its reason);
 	// a moderator only blocks or unblocks plain users
 	app.OnRecordUpdateRequest("users").BindFunc(func(e *core.RecordRequestEvent) error {
 		if e.HasSuperuserAuth() {
@@ -71,7 +73,7 @@ func bindUsers(app core.App) {
 			if fieldChanged(e.Record, "role") {
 				return e.ForbiddenError("Only a superuser can change a role.", fieldError("role", "forbidden", "Only a superuser can change a role."))
 			}
-			if fieldChanged(e.Record, "blocked") {
+			if fieldChanged(e.Record, "blocked") || fieldChanged(e.Record, "blocked_reason") {
 				return e.ForbiddenError("You cannot block or unblock yourself.", fieldError("blocked", "forbidden", "You cannot block or unblock yourself."))
 			}
 			return e.Next()
@@ -80,7 +82,7 @@ func bindUsers(app core.App) {
 		if e.Record.Original().GetString("role") != roleUser {
 			return e.ForbiddenError("Moderators cannot be blocked.", nil)
 		}
-		if field := onlyChanged(e.Record, "blocked"); field != "" {
+		if field := onlyChanged(e.Record, "blocked", "blocked_reason"); field != "" {
 			return e.ForbiddenError("Moderators can only block or unblock a user.", fieldError(field, "forbidden", "Moderators can only block or unblock a user."))
 		}
 		return e.Next()
@@ -110,8 +112,7 @@ func bindUsers(app core.App) {
 			return e.BadRequestError("Failed to authenticate.", errors.New("invalid login credentials"))
 		}
 		if e.Record.GetBool("blocked") {
-			msg := "This account is blocked by a moderator, so it cannot log in."
-			return e.ForbiddenError(msg, fieldError("identity", "account_blocked", msg))
+			return blockedLogin(e.RequestEvent, e.Record)
 		}
 		if !e.Record.Verified() {
 			msg := "Confirm your email before logging in: open the link in the mail we sent, or ask for a new one."

@@ -385,7 +385,7 @@ func TestNamesAreOneLine(t *testing.T) {
 		unchanged(refused("a client's name with a tab", "PATCH", clients+"/"+aliceClient, "alice", `{"name":"alice\tclient"}`, "clients", "name"),
 			"clients", aliceClient, "name", "alice client"),
 		{Name: "an older name with a line break does not stop a block", Method: http.MethodPatch, URL: users + "/" + bobID,
-			Headers: map[string]string{"Authorization": tokens["mod"]}, Body: strings.NewReader(`{"blocked":true}`),
+			Headers: map[string]string{"Authorization": tokens["mod"]}, Body: strings.NewReader(`{"blocked":true,"blocked_reason":"Spam"}`),
 			TestAppFactory: newTestApp, BeforeTestFunc: oldName, ExpectedStatus: 200, ExpectedContent: []string{`"blocked":true`}},
 		importScenario(t, "the import puts a name cell's line breaks on one line", "alice",
 			"email,name\nivanov@example.org,\"Ivanov \r\n Ivan\"\nvtab@example.org,\"Petrov\vPetr\"\n", nil, 200,

@@ -11,6 +11,7 @@ import { clientsImport } from './views/import.js';
 import { mailings, editMailing, mailing } from './views/mailings.js';
 import { logs } from './views/logs.js';
 import { home } from './views/home.js';
+import { modMailings, modMailing, modUsers, modLog } from './views/moderation.js';
 
 // path → view; needsAuth views send anonymous visitors to the login page
 const routes = {
@@ -28,6 +29,10 @@ const routes = {
   '/mailings/edit': { view: editMailing, needsAuth: true },
   '/mailing': { view: mailing, needsAuth: true },
   '/logs': { view: logs, needsAuth: true },
+  '/moderation/mailings': { view: modMailings, needsAuth: true },
+  '/moderation/mailing': { view: modMailing, needsAuth: true },
+  '/moderation/users': { view: modUsers, needsAuth: true },
+  '/moderation/log': { view: modLog, needsAuth: true },
 };
 
 const main = document.getElementById('app');
@@ -76,7 +81,9 @@ function renderHeader() {
     h('nav', { id: 'nav', 'aria-label': t('nav.main') },
       link('/', t('nav.home')),
       h('a', { href: '/blog' }, t('nav.blog')),
-      me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/logs', t('nav.logs')), link('/profile', t('nav.profile')), logout]
+      me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/logs', t('nav.logs')),
+        ...(me.role === 'moderator' ? [link('/moderation/mailings', t('nav.modMailings')), link('/moderation/users', t('nav.modUsers')), link('/moderation/log', t('nav.modLog'))] : []),
+        link('/profile', t('nav.profile')), logout]
         : [link('/login', t('nav.login')), link('/signup', t('nav.signup'))],
     ),
     switcher,

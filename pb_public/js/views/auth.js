@@ -1,6 +1,6 @@
 // The account pages: sign up, confirm, log in, forgotten password, profile.
 
-import { pb, user, browserTimeZone } from '../api.js';
+import { pb, user, browserTimeZone, sessionEnded } from '../api.js';
 import { t } from '../i18n.js';
 import { h, field, message, say, fieldErrors, problem, onSubmit } from '../ui.js';
 
@@ -47,7 +47,8 @@ export function login({ go }) {
       say(status, t('login.unconfirmed'), 'err');
       resend.hidden = false;
     } else if (code === 'account_blocked') {
-      say(status, t('login.blocked'), 'err');
+      const reason = err.response.data.identity.params?.reason;
+      say(status, reason ? t('login.blockedWhy', { reason }) : t('login.blocked'), 'err');
     } else if (err?.status === 400 && !Object.keys(err?.response?.data || {}).length) {
       say(status, t('login.wrong'), 'err');
     } else {
@@ -55,6 +56,12 @@ export function login({ go }) {
     }
     return true;
   });
+  // the session that brought the user here ended: say why
+  const ended = sessionEnded();
+  if (ended) {
+    say(status, ended.reason ? t('login.blockedWhy', { reason: ended.reason }) : t(ended.blocked ? 'login.blocked' : 'login.ended'), 'err');
+    form.elements.identity.value = ended.email;
+  }
   resend.addEventListener('click', async () => {
     const email = form.elements.identity.value;
     try {

@@ -1,22 +1,16 @@
 // The home page: for a visitor, what Postrider does and three random posts
 // of the blog (whose pages the server renders, so its links load a page);
-// for a user, a greeting and the way in.
+// for a user or a moderator, their numbers (dashboard.js).
 
 import { pb, user } from '../api.js';
 import { t, lang } from '../i18n.js';
 import { h, problem } from '../ui.js';
+import { signedInHome } from './dashboard.js';
 
 export function home() {
   const me = user();
   document.title = t('app.name');
-  if (me) {
-    return h('section', { class: 'card' },
-      h('h1', {}, t('home.welcome', { name: me.name || me.email })),
-      h('p', {}, t('home.soon')),
-      h('p', {}, h('a', { href: '/mailings', 'data-link': true, class: 'button' }, t('nav.mailings')), ' ',
-        h('a', { href: '/clients', 'data-link': true }, t('nav.clients')), ' ',
-        h('a', { href: '/lists', 'data-link': true }, t('nav.lists'))));
-  }
+  if (me) return signedInHome(me);
   const posts = h('ul', { class: 'post-cards', id: 'home-posts', 'aria-busy': 'true' },
     h('li', { class: 'empty' }, t('common.loading')));
   showPosts(posts);

@@ -3,25 +3,11 @@
 // table, and the filtered log exported as CSV.
 
 import { pb, user } from '../api.js';
-import { t, lang } from '../i18n.js';
+import { t } from '../i18n.js';
 import { h, message, say, problem, downloadCSV, loadingRow } from '../ui.js';
 import { fromWall, forAPI, show, stamp, parse } from '../time.js';
+import { barChart } from '../chart.js';
 
-const svgNS = 'http://www.w3.org/2000/svg';
-
-// svgEl makes an SVG element, as h makes an HTML one (text as text).
-function svgEl(tag, attrs, ...children) {
-  const el = document.createElementNS(svgNS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  el.append(...children);
-  return el;
-}
-
-// niceStep is 1, 2 or 5 times a power of ten, at least raw (and 1).
-function niceStep(raw) {
-  const p = 10 ** Math.floor(Math.log10(Math.max(raw, 1)));
-  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw);
-}
 
 export function logs() {
   document.title = `${t('logs.title')} · ${t('app.name')}`;
@@ -83,70 +69,7 @@ export function logs() {
     if (from.value) q.set('from', from.value);
     if (to.value) q.set('to', to.value);
     const days = await pb.send(`/api/postrider/deliveries/daily?${q}`, {});
-    drawChart(days);
-  }
-
-  // the chart: stacked bars of sent (green) and failed (red) messages per
-  // day, counts up the left with a few round ticks, days along the bottom,
-  // a legend above; only the statuses the table shows (the status filter).
-  // The same numbers are in the caption's list for screen readers.
-  function drawChart(daily) {
-    const series = ['sent', 'failed'].filter((s) => !state.value || state.value === s);
-    const days = fillDays(daily);
-    const total = (d) => series.reduce((n, s) => n + d[s], 0);
-    if (!days.some(total)) {
-      chart.replaceChildren(h('figcaption', {}, t('logs.noData')));
-      return;
-    }
-    // drawn at the figure's own width, so that 12-pixel words stay 12 pixels on a phone
-    const w = Math.max(280, Math.round(chart.clientWidth) || 640);
-    const hgt = 220, left = 44, bottom = 44, top = 12, plotW = w - left - 8, plotH = hgt - top - bottom;
-    const step = niceStep(Math.max(...days.map(total)) / 4);
-    const topValue = Math.ceil(Math.max(...days.map(total)) / step) * step;
-    const y = (v) => top + plotH - (v / topValue) * plotH;
-    const slot = plotW / days.length, bar = Math.max(2, Math.min(40, slot * 0.7));
-    const svg = svgEl('svg', { viewBox: `0 0 ${w} ${hgt}`, role: 'img', 'aria-labelledby': 'logs-chart-caption' });
-    for (let v = 0; v <= topValue; v += step) {
-      svg.append(svgEl('line', { x1: left, x2: w - 8, y1: y(v), y2: y(v), class: v ? 'grid' : 'axis' }),
-        svgEl('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick y' }, String(v)));
-    }
-    svg.append(svgEl('line', { x1: left, x2: left, y1: top, y2: top + plotH, class: 'axis' }),
-      svgEl('text', { x: 12, y: top + plotH / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${top + plotH / 2})`, class: 'axis-title' }, t('logs.axisCount')),
-      svgEl('text', { x: left + plotW / 2, y: hgt - 4, 'text-anchor': 'middle', class: 'axis-title' }, t('logs.axisDay')));
-    const every = Math.ceil(days.length / Math.max(1, Math.floor(plotW / 64))); // a day label per 64 pixels at most
-    const dayName = new Intl.DateTimeFormat(lang(), { day: 'numeric', month: 'short', timeZone: 'UTC' });
-    days.forEach((d, i) => {
-      const x = left + i * slot + (slot - bar) / 2;
-      let base = 0;
-      for (const s of series) {
-        if (!d[s]) continue;
-        svg.append(svgEl('rect', { x, y: y(base + d[s]), width: bar, height: y(base) - y(base + d[s]), class: s },
-          svgEl('title', {}, t('logs.barTitle', { day: d.day, sent: d.sent, failed: d.failed }))));
-        base += d[s];
-      }
-      if (i % every === 0) {
-        svg.append(svgEl('text', { x: x + bar / 2, y: top + plotH + 16, 'text-anchor': 'middle', class: 'tick x' }, dayName.format(new Date(`${d.day}T00:00:00Z`))));
-      }
-    });
-    chart.replaceChildren(
-      h('ul', { class: 'legend' }, series.map((s) => h('li', { class: s }, t(`logs.legend.${s}`)))),
-      svg,
-      h('figcaption', { id: 'logs-chart-caption' }, t('logs.chartCaption'),
-        h('ul', { class: 'chart-data' }, days.filter(total).map((d) => h('li', {}, t('logs.barTitle', { day: d.day, sent: d.sent, failed: d.failed }))))));
-  }
-
-  // fillDays puts the days without messages between the first and the last
-  // (up to two months of them), so that the days axis runs evenly
-  function fillDays(daily) {
-    if (daily.length < 2) return daily;
-    const byDay = Object.fromEntries(daily.map((d) => [d.day, d]));
-    const out = [];
-    for (let d = new Date(`${daily[0].day}T00:00:00Z`); out.length <= 62; d.setUTCDate(d.getUTCDate() + 1)) {
-      const day = d.toISOString().slice(0, 10);
-      out.push(byDay[day] || { day, sent: 0, failed: 0 });
-      if (day === daily.at(-1).day) return out;
-    }
-    return daily;
+    barChart(chart, days, ['sent', 'failed'].filter((s) => !state.value || state.value === s));
   }
 
   async function exportCSV() {

@@ -1,0 +1,464 @@
+// The moderators' pages: every user's mailings (stop and resume, each with
+// a reason), a mailing's read-only page (its body without remote images),
+// every user (block and unblock, each with a reason) and the moderation
+// log. A moderator changes nothing else: no edit link, no delivery log.
+
+import { pb, user } from '../api.js';
+import { t } from '../i18n.js';
+import { h, message, say, problem, errorText, busy } from '../ui.js';
+import { show } from '../time.js';
+import { cleanBody } from './mailings.js';
+
+const perPage = 20;
+
+function zone() {
+  return user()?.timezone || 'UTC';
+}
+
+// notForYou is what a user who is no moderator sees at these addresses
+// (the API refuses them the data anyway)
+function notForYou() {
+  return user()?.role === 'moderator' ? null : titled('mod.only', h('p', {}, t('mod.onlyText')));
+}
+
+function titled(key, ...content) {
+  document.title = `${t(key)} · ${t('app.name')}`;
+  return h('section', { class: 'card wide' }, h('h1', {}, t(key)), ...content);
+}
+
+// percent writes a share (0..1) for people: 0%, 2.5%, 40%
+export function percent(share) {
+  return `${(share * 100).toFixed(share > 0 && share < 0.1 ? 1 : 0)}%`;
+}
+
+// askReason opens a dialog that asks why, and runs send(reason) when it is
+// given; a refusal stays in the dialog, beside the reason.
+function askReason({ title, label, submit, send }) {
+  const text = h('textarea', { id: 'reason', name: 'reason', required: true, rows: 4, maxlength: 1000, 'aria-describedby': 'reason-error' });
+  const error = h('p', { class: 'field-error', id: 'reason-error', 'aria-live': 'polite' });
+  const dialog = h('dialog', { id: 'reason-dialog', class: 'reason', 'aria-labelledby': 'reason-title' });
+  const form = h('form', { id: 'reason-form', novalidate: true },
+    h('h2', { id: 'reason-title' }, title),
+    h('div', { class: 'field' }, h('label', { for: 'reason' }, label), text, error),
+    h('div', { class: 'toolbar' },
+      h('button', { type: 'submit' }, submit),
+      h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, t('common.cancel'))));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const reason = text.value.trim();
+    text.removeAttribute('aria-invalid');
+    if (!reason) {
+      error.textContent = t('err.validation_required');
+      text.setAttribute('aria-invalid', 'true');
+      return text.focus();
+    }
+    await busy(form, async () => {
+      try {
+        await send(reason);
+        dialog.close();
+      } catch (err) {
+        const data = err?.response?.data || {};
+        const first = Object.entries(data)[0];
+        error.textContent = first ? errorText(first[1], first[0]) : problem(err);
+        text.setAttribute('aria-invalid', 'true');
+      }
+    });
+  });
+  dialog.append(form);
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  text.focus();
+}
+
+// stopOrResume asks the reason, then stops (or resumes) mailing m
+function stopOrResume(m, after) {
+  const stop = !m.stopped;
+  askReason({
+    title: t(stop ? 'mod.stopTitle' : 'mod.resumeTitle', { subject: m.subject }),
+    label: t(stop ? 'mod.stopReason' : 'mod.resumeReason'),
+    submit: t(stop ? 'mailings.stop' : 'mailings.resume'),
+    send: async (reason) => {
+      await pb.collection('mailings').update(m.id, { stopped: stop, stop_reason: reason });
+      await after();
+    },
+  });
+}
+
+// usersMatching is the first users whose email or name contains q
+async function usersMatching(q, n) {
+  return (await pb.send(`/api/postrider/moderation/users?${new URLSearchParams({ q, perPage: n, sort: 'email' })}`, {})).items;
+}
+
+// pager is the nav under a paged table: previous, "page x of y", next
+function pager(nav, res, words, load) {
+  nav.replaceChildren(
+    h('button', { type: 'button', class: 'secondary', disabled: res.page <= 1, onclick: () => load(res.page - 1) }, t('clients.prev')),
+    h('span', { class: 'page-of' }, t(words, { page: res.page, pages: Math.max(res.totalPages, 1), total: res.totalItems })),
+    h('button', { type: 'button', class: 'secondary', disabled: res.page >= res.totalPages, onclick: () => load(res.page + 1) }, t('clients.next')));
+}
+
+function labelled(input, key) {
+  return h('div', { class: 'field' }, h('label', { for: input.id }, t(key)), input);
+}
+
+// filterForm is the row of filters above a table; submitting it runs apply
+function filterForm(id, apply, ...fields) {
+  return h('form', { class: 'inline filters', id, role: 'search', onsubmit: (ev) => { ev.preventDefault(); apply(); } },
+    ...fields, h('button', { type: 'submit', class: 'secondary' }, t('logs.apply')));
+}
+
+// loading puts the loading line in a table body
+function loading(rows, cols) {
+  rows.replaceChildren(h('tr', {}, h('td', { colspan: cols }, t('common.loading'))));
+}
+
+// cell is a table cell that names its column when the table folds on a phone
+function cell(label, content, cls) {
+  return h('td', { class: cls, 'data-label': label }, content);
+}
+
+function headers(...cols) {
+  return h('thead', {}, h('tr', {}, cols.map(([key, cls]) =>
+    h('th', { scope: 'col', class: cls }, key ? t(key) : h('span', { class: 'visually-hidden' }, t('common.actions'))))));
+}
+
+function stoppedBy(m) {
+  if (!m.stopped) return null;
+  const by = m.expand ? m.expand.stopped_by?.email : m.stopped_by?.email;
+  return h('span', { class: 'stopped-by' },
+    h('span', { class: 'badge' }, t('mailings.stopped')),
+    by ? ` ${t('mod.stoppedBy', { who: by })}` : ` ${t('mod.stoppedByOwner')}`,
+    m.stop_reason ? h('span', { class: 'reason' }, ` — ${m.stop_reason}`) : null);
+}
+
+// ---------------------------------------------------------------- mailings
+
+export function modMailings() {
+  const refused = notForYou();
+  if (refused) return refused;
+  const params = new URLSearchParams(location.search);
+  const status = message('mod-mailings-status');
+  const q = h('input', { type: 'search', id: 'mod-mailings-q', value: params.get('q') || '' });
+  const owner = h('input', { type: 'search', id: 'mod-mailings-owner', value: params.get('owner') || '' });
+  const state = h('select', { id: 'mod-mailings-state' },
+    ['', 'created', 'running', 'completed', 'stopped'].map((s) => h('option', { value: s, selected: s === (params.get('status') || '') },
+      s === 'stopped' ? t('mailings.stopped') : s ? t(`status.${s}`) : t('logs.anyStatus'))));
+  const rows = h('tbody');
+  const nav = h('nav', { class: 'pager', 'aria-label': t('clients.pages') });
+  const tz = zone();
+
+  // the owner filter takes an email; the API takes the owner's id, looked
+  // up when the filter changes (a whole email, or a part only one has)
+  let ownerId = '';
+  async function findOwner() {
+    const typed = owner.value.trim();
+    ownerId = '';
+    if (!typed) return true;
+    const found = await usersMatching(typed, 50);
+    const one = found.find((u) => u.email.toLowerCase() === typed.toLowerCase()) || (found.length === 1 ? found[0] : null);
+    if (one) {
+      ownerId = one.id;
+      return true;
+    }
+    say(status, t(found.length ? 'mod.ownerAmbiguous' : 'mod.ownerUnknown', { email: typed }), 'err');
+    return false;
+  }
+
+  async function apply() {
+    status.textContent = '';
+    status.className = 'message';
+    try {
+      if (await findOwner()) await load(1);
+      else rows.replaceChildren();
+    } catch (err) {
+      say(status, problem(err), 'err');
+    }
+  }
+
+  async function load(page = 1) {
+    loading(rows, 7);
+    const query = new URLSearchParams({ page, perPage, q: q.value.trim() });
+    if (ownerId) query.set('owner', ownerId);
+    if (state.value === 'stopped') query.set('stopped', 'true');
+    else if (state.value) query.set('status', state.value);
+    try {
+      const res = await pb.send(`/api/postrider/moderation/mailings?${query}`, {});
+      rows.replaceChildren(...res.items.map((m) => row(m, () => load(res.page))));
+      if (!res.items.length) rows.replaceChildren(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, t('mod.noMailings'))));
+      pager(nav, res, 'mod.mailingsPage', load);
+    } catch (err) {
+      rows.replaceChildren();
+      say(status, problem(err), 'err');
+    }
+  }
+
+  function row(m, reload) {
+    const last = m.last_run;
+    return h('tr', { 'data-id': m.id },
+      cell(t('mod.owner'), m.owner.email),
+      cell(t('field.subject'), h('a', { href: `/moderation/mailing?id=${m.id}`, 'data-link': true }, m.subject)),
+      cell(t('mailings.status'), [t(`status.${m.status}`), ' ', stoppedBy(m)]),
+      cell(t('mailings.next'), show(m.next_send, tz)),
+      cell(t('mailings.recipients'), String(m.recipients ?? ''), 'num'),
+      cell(t('mod.lastRun'), last ? t('mod.sentFailed', { sent: last.sent, failed: last.failed }) : '—', 'num'),
+      h('td', { class: 'actions' }, h('button', { type: 'button', class: m.stopped ? 'secondary' : 'secondary danger', onclick: () => stopOrResume(m, reload) },
+        m.stopped ? t('mailings.resume') : t('mailings.stop'))));
+  }
+
+  apply();
+  return titled('mod.mailingsTitle',
+    filterForm('mod-mailings-filters', apply,
+      labelled(q, 'mod.searchSubject'), labelled(owner, 'mod.ownerEmail'), labelled(state, 'mailings.status')),
+    status,
+    h('table', { id: 'mod-mailings-table' },
+      headers(['mod.owner'], ['field.subject'], ['mailings.status'], ['mailings.next'], ['mailings.recipients', 'num'], ['mod.lastRun', 'num'], [null]),
+      rows),
+    nav);
+}
+
+// ---------------------------------------------------------------- one mailing
+
+// withoutImages is a sanitized body in which every image is a placeholder
+// naming its address and alt text. The work happens in an inert document
+// (DOMParser's runs no scripts and loads nothing), so that no <img> ever
+// reaches this page, not even for an instant: a tracking pixel must not
+// learn who reviewed the mailing.
+export function withoutImages(html) {
+  const doc = new DOMParser().parseFromString(cleanBody(html), 'text/html');
+  for (const img of doc.querySelectorAll('img')) {
+    const box = doc.createElement('span');
+    box.className = 'img-placeholder';
+    box.textContent = t('mod.imageNotLoaded', { src: img.getAttribute('src') || '', alt: img.getAttribute('alt') || '' });
+    img.replaceWith(box);
+  }
+  return doc.body.innerHTML;
+}
+
+export function modMailing() {
+  const refused = notForYou();
+  if (refused) return refused;
+  const id = new URLSearchParams(location.search).get('id');
+  const tz = zone();
+  const status = message('mod-mailing-status');
+  const head = h('div', { id: 'mod-mailing-head' }, h('p', {}, t('common.loading')));
+  const windows = h('ul', { id: 'mod-mailing-windows' });
+  const totals = h('p', { id: 'mod-mailing-totals' });
+  const runs = h('tbody');
+
+  async function load() {
+    const [m, ws, rs] = await Promise.all([
+      pb.collection('mailings').getOne(id, { expand: 'owner,stopped_by' }),
+      pb.collection('schedules').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: 'starts_at' }),
+      pb.collection('runs').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: '-run_at' }),
+    ]);
+    document.title = `${m.subject} · ${t('app.name')}`;
+    const body = h('div', { class: 'preview', id: 'mod-mailing-body' });
+    body.innerHTML = withoutImages(m.body); // sanitized, and no image left in it
+    head.replaceChildren(
+      h('h1', {}, m.subject),
+      h('p', { id: 'mod-mailing-owner' }, t('mod.owner'), ': ',
+        h('a', { href: `/moderation/users?q=${encodeURIComponent(m.expand?.owner?.email || '')}`, 'data-link': true }, m.expand?.owner?.email || ''),
+        m.expand?.owner?.name ? ` (${m.expand.owner.name})` : ''),
+      h('p', { id: 'mod-mailing-state' }, t(`status.${m.status}`), ' ', stoppedBy(m), ' ',
+        h('button', { type: 'button', class: m.stopped ? 'secondary' : 'secondary danger', id: 'mod-mailing-toggle', onclick: () => stopOrResume(m, load) },
+          m.stopped ? t('mailings.resume') : t('mailings.stop'))),
+      h('p', { class: 'help' }, t('mod.imagesHidden')),
+      body);
+    windows.replaceChildren(...ws.map((w) => h('li', {},
+      t('mailings.windowLine', { start: show(w.starts_at, tz), end: show(w.ends_at, tz), period: t(`period.${w.period}`) }),
+      w.next_run_at ? ` — ${t('mailings.nextAt', { at: show(w.next_run_at, tz) })}` : '')));
+    const sum = (k) => rs.reduce((n, r) => n + (r[k] || 0), 0);
+    totals.textContent = t('mod.totals', { runs: rs.length, sent: sum('sent'), failed: sum('failed') });
+    runs.replaceChildren(...rs.map((r) => h('tr', { 'data-id': r.id },
+      cell(t('mailings.runAt'), show(r.run_at, tz)), cell(t('mailings.status'), t(`run.${r.status}`)),
+      cell(t('mailings.progress'), t('run.progress', { sent: r.sent, failed: r.failed, total: r.total }), 'num'),
+      cell(t('mailings.note'), r.note))));
+  }
+
+  load().catch((err) => {
+    head.replaceChildren(h('h1', {}, t('mod.mailingTitle')));
+    say(status, err?.status === 404 ? t('notfound.text') : problem(err), 'err');
+  });
+  document.title = `${t('mod.mailingTitle')} · ${t('app.name')}`;
+  return h('section', { class: 'card wide' }, head, status,
+    h('h2', {}, t('mailings.windows')), windows,
+    h('h2', {}, t('mailings.runs')), totals,
+    h('table', { id: 'mod-runs-table' },
+      headers(['mailings.runAt'], ['mailings.status'], ['mailings.progress', 'num'], ['mailings.note']), runs),
+    h('p', {}, h('a', { href: '/moderation/mailings', 'data-link': true }, t('mod.backToMailings'))));
+}
+
+// ---------------------------------------------------------------- users
+
+// the users table's columns: the API's sort key (none: not sortable), the
+// words of the header, the class of its cells
+const userColumns = [
+  ['email', 'field.email'], ['name', 'field.name'], ['created', 'mod.joined'], [null, 'mod.confirmed'],
+  ['blocked', 'mod.blocked'], ['clients', 'nav.clients', 'num'], ['mailings', 'nav.mailings', 'num'],
+  ['sent_7d', 'mod.sent7', 'num'], ['failed_share', 'mod.failedShare', 'num'],
+];
+
+export function modUsers() {
+  const refused = notForYou();
+  if (refused) return refused;
+  const params = new URLSearchParams(location.search);
+  const me = user();
+  const status = message('mod-users-status');
+  const q = h('input', { type: 'search', id: 'mod-users-q', value: params.get('q') || '' });
+  const rows = h('tbody');
+  const head = h('tr');
+  const nav = h('nav', { class: 'pager', 'aria-label': t('clients.pages') });
+  const tz = zone();
+  let sort = '-failed_share'; // the riskiest senders first
+  let page = 1;
+
+  // the headers sort the table: a click sorts by that column, a second
+  // click turns the order round
+  function renderHead() {
+    head.replaceChildren(...userColumns.map(([key, words, cls]) => {
+      if (!key) return h('th', { scope: 'col', class: cls }, t(words));
+      const now = sort === key ? 'ascending' : sort === `-${key}` ? 'descending' : null;
+      return h('th', { scope: 'col', class: cls, 'aria-sort': now },
+        h('button', { type: 'button', class: 'sort', 'data-sort': key, onclick: () => {
+          sort = now === 'descending' ? key : now === 'ascending' ? `-${key}` : (cls === 'num' ? `-${key}` : key);
+          renderHead();
+          load(1);
+        } }, t(words)));
+    }), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('common.actions'))));
+  }
+
+  async function load(p = page) {
+    page = p;
+    loading(rows, userColumns.length + 1);
+    const query = new URLSearchParams({ page, perPage, sort, q: q.value.trim() });
+    try {
+      const res = await pb.send(`/api/postrider/moderation/users?${query}`, {});
+      rows.replaceChildren(...res.items.map(row));
+      if (!res.items.length) rows.replaceChildren(h('tr', {}, h('td', { colspan: userColumns.length + 1, class: 'empty' }, t('mod.noUsers'))));
+      pager(nav, res, 'mod.usersPage', load);
+    } catch (err) {
+      rows.replaceChildren();
+      say(status, problem(err), 'err');
+    }
+  }
+
+  function row(u) {
+    const blockable = u.role !== 'moderator' && u.id !== me.id;
+    const toggle = blockable
+      ? h('button', { type: 'button', class: u.blocked ? 'secondary' : 'secondary danger', onclick: () => blockOrUnblock(u) },
+        u.blocked ? t('mod.unblock') : t('mod.block'))
+      : null;
+    return h('tr', { 'data-id': u.id },
+      cell(t('field.email'), u.email),
+      cell(t('field.name'), [u.name, u.role === 'moderator' ? h('span', { class: 'badge role' }, t('mod.moderator')) : null]),
+      cell(t('mod.joined'), show(u.created, tz)),
+      cell(t('mod.confirmed'), u.verified ? t('mod.yes') : t('mod.no')),
+      cell(t('mod.blocked'), u.blocked ? [h('span', { class: 'badge' }, t('mod.blockedBadge')), u.blocked_reason ? ` ${u.blocked_reason}` : ''] : t('mod.no')),
+      cell(t('nav.clients'), String(u.clients), 'num'),
+      cell(t('nav.mailings'), u.mailings ? h('a', { href: `/moderation/mailings?owner=${encodeURIComponent(u.email)}`, 'data-link': true }, String(u.mailings)) : '0', 'num'),
+      cell(t('mod.sent7'), String(u.sent_7d + u.failed_7d), 'num'),
+      cell(t('mod.failedShare'), percent(u.failed_share), 'num'),
+      h('td', { class: 'actions' }, toggle, ' ', h('a', { href: `/moderation/log?user=${encodeURIComponent(u.email)}`, 'data-link': true }, t('mod.logLink'))));
+  }
+
+  function blockOrUnblock(u) {
+    const block = !u.blocked;
+    askReason({
+      title: t(block ? 'mod.blockTitle' : 'mod.unblockTitle', { email: u.email }),
+      label: t(block ? 'mod.blockReason' : 'mod.unblockReason'),
+      submit: t(block ? 'mod.block' : 'mod.unblock'),
+      send: async (reason) => {
+        await pb.collection('users').update(u.id, { blocked: block, blocked_reason: reason });
+        await load();
+      },
+    });
+  }
+
+  renderHead();
+  load(1);
+  return titled('mod.usersTitle',
+    filterForm('mod-users-filters', () => load(1), labelled(q, 'mod.searchUsers')),
+    status,
+    h('div', { class: 'scroll' }, h('table', { id: 'mod-users-table' }, h('thead', {}, head), rows)),
+    nav);
+}
+
+// ---------------------------------------------------------------- the log
+
+const actions = ['stop', 'resume', 'block', 'unblock'];
+
+export function modLog() {
+  const refused = notForYou();
+  if (refused) return refused;
+  const params = new URLSearchParams(location.search);
+  const tz = zone();
+  const status = message('mod-log-status');
+  const moderator = h('select', { id: 'mod-log-moderator' }, h('option', { value: '' }, t('mod.anyModerator')));
+  const who = h('input', { type: 'search', id: 'mod-log-user', value: params.get('user') || '' });
+  const action = h('select', { id: 'mod-log-action' }, h('option', { value: '' }, t('mod.anyAction')),
+    actions.map((a) => h('option', { value: a }, t(`mod.action.${a}`))));
+  const rows = h('tbody');
+  const nav = h('nav', { class: 'pager', 'aria-label': t('clients.pages') });
+  let userIds = null; // null: anyone
+
+  // the user filter takes an email (the whole of one, or a part of some);
+  // emails are not filterable through the log's relation, so the users
+  // are looked up first
+  async function apply() {
+    const typed = who.value.trim();
+    userIds = null;
+    if (typed) {
+      const found = await usersMatching(typed, 50);
+      const exact = found.filter((u) => u.email.toLowerCase() === typed.toLowerCase());
+      userIds = (exact.length ? exact : found).map((u) => u.id);
+    }
+    await load(1);
+  }
+
+  function filter() {
+    const parts = [];
+    if (moderator.value) parts.push(pb.filter('moderator = {:m}', { m: moderator.value }));
+    if (action.value) parts.push(pb.filter('action = {:a}', { a: action.value }));
+    if (userIds) parts.push(userIds.length ? `(${userIds.map((u) => pb.filter('user = {:u}', { u })).join(' || ')})` : "id = ''");
+    return parts.join(' && ');
+  }
+
+  async function load(page = 1) {
+    loading(rows, 6);
+    try {
+      const res = await pb.collection('moderation_log').getList(page, perPage, { filter: filter(), sort: '-created', expand: 'moderator,user,mailing' });
+      rows.replaceChildren(...res.items.map((e) => h('tr', { 'data-id': e.id },
+        cell(t('mailings.time'), show(e.created, tz)),
+        cell(t('mod.moderator'), e.expand?.moderator?.email || e.superuser || ''),
+        cell(t('mod.action'), t(`mod.action.${e.action}`)),
+        cell(t('mod.user'), e.expand?.user?.email || ''),
+        cell(t('logs.mailing'), e.expand?.mailing
+          ? h('a', { href: `/moderation/mailing?id=${e.mailing}`, 'data-link': true }, e.expand.mailing.subject) : ''),
+        cell(t('mod.reason'), e.reason, 'reply'))));
+      if (!res.items.length) rows.replaceChildren(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, t('mod.noEntries'))));
+      pager(nav, res, 'mod.logPage', load);
+    } catch (err) {
+      rows.replaceChildren();
+      say(status, problem(err), 'err');
+    }
+  }
+
+  (async () => {
+    try {
+      const mods = await pb.collection('users').getFullList({ filter: "role = 'moderator'", sort: 'email', fields: 'id,email' });
+      moderator.append(...mods.map((m) => h('option', { value: m.id }, m.email)));
+    } catch (err) {
+      say(status, problem(err), 'err');
+    }
+  })();
+  const filtered = () => apply().catch((err) => say(status, problem(err), 'err'));
+  filtered();
+  return titled('mod.logTitle',
+    filterForm('mod-log-filters', filtered,
+      labelled(moderator, 'mod.moderator'), labelled(who, 'mod.userEmail'), labelled(action, 'mod.action')),
+    status,
+    h('table', { id: 'mod-log-table' },
+      headers(['mailings.time'], ['mod.moderator'], ['mod.action'], ['mod.user'], ['logs.mailing'], ['mod.reason']), rows),
+    nav);
+}

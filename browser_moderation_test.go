@@ -325,14 +325,15 @@ func TestBrowserModeratorBlocksASenderWhosePageStopsWorking(t *testing.T) {
 	page(t, ctx, "h1", chromedp.EmulateViewport(390, 844),
 		until(`getComputedStyle(document.querySelector('#mod-users-table td[data-label]'), '::before').content.includes('Эл. почта')`))
 	screenshot(t, ctx, "moderation-users-phone.png")
-	if code := in.call("GET", "/api/postrider/stats", risky, nil, nil); code != 401 {
+	if code := in.call("GET", "/api/postrider/stats", risky, nil, nil); code != 403 {
 		t.Fatalf("the blocked sender's token still answers %d", code)
 	}
 
-	// the sender's next step ends on the login page, which says why (the
-	// voided token gets an empty list of mailings: the web app checks it)
+	// the sender's next step ends on the login page, which says the account
+	// is blocked (the server refuses its token: 403 account_blocked), and
+	// the reason once the password is given
 	status := page(t, sender, "#login-status", chromedp.Click(`#header a[href="/mailings"]`), chromedp.WaitVisible("#login-status.err"))
-	mustContain(t, "the ended session", status, "Your session has ended")
+	mustContain(t, "the ended session", status, "A moderator blocked this account, so your session has ended")
 	if loc, err := chromedp.Run(sender, chromedp.Location()); err != nil || !strings.HasSuffix(loc, "/login") {
 		t.Fatalf("the ended session is at %s (%v), want the login page", loc, err)
 	}

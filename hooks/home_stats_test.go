@@ -127,7 +127,7 @@ func TestHomeStats(t *testing.T) {
 	aliceNext := &struct{ Id string }{aliceMailing}
 	runSteps(t, []step{
 		given(stats(anonymous, "is refused", 401).expect(`"status":401`)),
-		given(stats("bellaOld", "the blocked user's old token is refused", 401).expect(`"status":401`)),
+		given(stats("bellaOld", "the blocked user's old token is refused", 403).expect(`"status":403`, `"account_blocked"`)),
 		given(stats("alice", "a blocked user whose token survived is refused", 403).expect(`"status":403`), blockBySQL(aliceID)),
 		given(stats("superuser", "is not a user", 403).expect(`"status":403`)),
 		given(stats("alice", "her own numbers, no service", 200).reject(`"service"`).then(

@@ -24,6 +24,7 @@ func Register(app core.App, cfg config.Config) {
 	})
 
 	bindUsers(app)
+	bindSessions(app)
 	bindNames(app)
 	bindOwned(app)
 	bindMailings(app)

@@ -81,7 +81,7 @@ func TestModerationUsers(t *testing.T) {
 	runSteps(t, []step{
 		given(list(anonymous, "", "is refused", 401)),
 		given(list("alice", "", "is refused to a user", 403)),
-		given(list("bellaOld", "", "is refused to a blocked user's old token", 401)),
+		given(list("bellaOld", "", "is refused to a blocked user's old token", 403).expect(`"account_blocked"`)),
 		given(list("mod", "", "is refused to a blocked moderator whose token survived", 403), blockBySQL(modID)),
 		given(list("superuser", "", "lists everyone", 200).then(usersAre(6, riskiestFirst...)), seedNumbers),
 		given(list("mod", "", "lists everyone, riskiest first", 200).then(usersAre(6, riskiestFirst...)), seedNumbers),
@@ -156,7 +156,7 @@ func TestModerationMailings(t *testing.T) {
 	runSteps(t, []step{
 		given(list(anonymous, "", "is refused", 401)),
 		given(list("alice", "", "is refused to a user", 403)),
-		given(list("bellaOld", "", "is refused to a blocked user's old token", 401)),
+		given(list("bellaOld", "", "is refused to a blocked user's old token", 403).expect(`"account_blocked"`)),
 		given(list("mod", "", "is refused to a blocked moderator whose token survived", 403), blockBySQL(modID)),
 		given(list("superuser", "", "lists every mailing", 200).then(mailingsAre(3, newestFirst...)), apart),
 		given(list("mod", "", "lists every mailing, newest first", 200).then(mailingsAre(3, newestFirst...)), apart),

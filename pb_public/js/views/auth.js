@@ -59,7 +59,7 @@ export function login({ go }) {
   // the session that brought the user here ended: say why
   const ended = sessionEnded();
   if (ended) {
-    say(status, ended.reason ? t('login.blockedWhy', { reason: ended.reason }) : t(ended.blocked ? 'login.blocked' : 'login.ended'), 'err');
+    say(status, t(ended.blocked ? 'login.blockedEnded' : 'login.ended'), 'err');
     form.elements.identity.value = ended.email;
   }
   resend.addEventListener('click', async () => {

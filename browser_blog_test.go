@@ -171,4 +171,24 @@ func TestBrowserVisitorReadsTheBlog(t *testing.T) {
 	page(t, ctx, "h1", toEnglish, until(`document.documentElement.lang === 'en'`))
 	heading = page(t, ctx, "h1", chromedp.Navigate(in.url+"/blog"), chromedp.WaitVisible(".post-summary"))
 	mustContain(t, "the blog after the web app's switch", heading, "Blog")
+
+	// on a phone the blog's links fold behind the menu, as the web app's do
+	visible := func(sel string) bool {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const e = document.querySelector('` + sel + `'); return !!e && e.getClientRects().length > 0; })()`))
+		return err == nil && v
+	}
+	page(t, ctx, "h1", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible("#menu"))
+	if visible(`#nav a[href="/login"]`) {
+		t.Fatal("on a phone the blog's links show before the menu is opened")
+	}
+	page(t, ctx, "h1", chromedp.Click("#menu"), chromedp.WaitVisible(`#nav a[href="/login"]`))
+	page(t, ctx, "h1", chromedp.EmulateViewport(1280, 900))
+
+	// a signed-in reader's header leads to their own pages, not to the login
+	confirmedUser(t, in, "reader@example.com")
+	logInAs(t, ctx, in, "reader@example.com")
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/blog"), chromedp.WaitVisible(`#nav a[href="/mailings"]`))
+	if visible(`#nav a[href="/login"]`) || visible(`#nav a[href="/signup"]`) {
+		t.Fatal("a signed-in reader's blog header still offers Log in / Sign up")
+	}
 }

@@ -132,7 +132,7 @@ func TestBlogPages(t *testing.T) {
 			`<link rel="canonical" href="`+blogURL+`/blog">`, `<meta property="og:url" content="`+blogURL+`/blog">`,
 			`<meta property="og:type" content="website">`, `href="/blog?page=2" rel="next"`, "Page 1 of 2",
 			`<img src="`+blogURL+`/api/files/posts/`, `?thumb=640x360`, "Views: 0", "Text of post 01.",
-			`<a href="/login">Log in</a>`, `<a href="/signup">Sign up</a>`, `<select id="lang"`),
+			`<a href="/login" data-visitor>Log in</a>`, `<a href="/signup" data-visitor>Sign up</a>`, `<select id="lang"`),
 			append(slices.Clone(oldest), draft...)),
 		blogScenario("the second page", "/blog?page=2", 200, append(slices.Clone(oldest), `href="/blog" rel="prev"`, "Page 2 of 2",
 			`<link rel="canonical" href="`+blogURL+`/blog?page=2">`),

@@ -1,6 +1,8 @@
 // The blog's pages are rendered on the server (pb_hooks/blog/); this adds
-// the language switch, which the web app shares, and the beacon that counts
-// a read of a post (crawlers and link previews run no script, so they add none).
+// the language switch, which the web app shares, the phone's menu button,
+// the signed-in reader's links (the login lives in this browser, which the
+// server does not see), and the beacon that counts a read of a post
+// (crawlers and link previews run no script, so they add none).
 
 const storageKey = 'postrider.lang'; // the web app's, in i18n.js
 
@@ -32,3 +34,18 @@ if (chosen && chosen !== document.documentElement.lang && !document.cookie.split
 
 const post = document.querySelector('[data-view]');
 if (post) navigator.sendBeacon(post.dataset.view);
+
+// without this script the phone shows the links unfolded
+const menu = document.getElementById('menu');
+if (menu) {
+  menu.hidden = false;
+  menu.addEventListener('click', () => menu.setAttribute('aria-expanded', String(menu.getAttribute('aria-expanded') !== 'true')));
+}
+
+// the web app's login (the SDK's auth store) swaps Log in / Sign up for the reader's own pages
+let signedIn = false;
+try {
+  signedIn = Boolean(JSON.parse(localStorage.getItem('pocketbase_auth') || 'null')?.token);
+} catch { /* no login kept */ }
+for (const a of document.querySelectorAll('[data-visitor]')) a.hidden = signedIn;
+for (const a of document.querySelectorAll('[data-member]')) a.hidden = !signedIn;

@@ -193,9 +193,15 @@ func countRecipients(app core.App, mailingID string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	return CountRecipients(app, mailing)
+}
+
+// CountRecipients is a mailing's reach now: how many clients a run would
+// write (the moderators' mailing list shows it).
+func CountRecipients(app core.App, mailing *core.Record) (int, error) {
 	where, params := recipients(mailing)
 	var n int
-	err = app.DB().NewQuery(`SELECT COUNT(*) FROM clients c ` + where).Bind(params).Row(&n)
+	err := app.DB().NewQuery(`SELECT COUNT(*) FROM clients c ` + where).Bind(params).Row(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

@@ -12,8 +12,9 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/dbutils"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"postrider/dispatch"
 )
 
 func bindModerationLists(app core.App) {
@@ -214,8 +215,8 @@ var mailingSorts = map[string]string{
 var mailingStatuses = []string{"created", "running", "completed"}
 
 // moderationMailings lists every user's mailings, newest first, filtered
-// by owner, status, stopped and a subject search. The page's reach and
-// next send are counted for its rows only.
+// by owner, status, stopped and a subject search. The page's reach, next
+// send and last run are found for its rows only.
 func moderationMailings(e *core.RequestEvent) error {
 	pageNo, perPage, err := paging(e)
 	if err != nil {
@@ -270,7 +271,6 @@ func moderationMailings(e *core.RequestEvent) error {
 		Created        types.DateTime `db:"created"`
 		Updated        types.DateTime `db:"updated"`
 		NextSend       types.DateTime `db:"next_send"`
-		Recipients     int            `db:"recipients"`
 		RunId          string         `db:"run_id"`
 		RunStatus      string         `db:"run_status"`
 		RunAt          types.DateTime `db:"run_at"`
@@ -284,15 +284,9 @@ func moderationMailings(e *core.RequestEvent) error {
 		       CASE WHEN p.stopped OR p.status = 'completed' OR p.owner_blocked THEN '' ELSE
 		         COALESCE((SELECT MIN(s.next_run_at) FROM schedules s WHERE s.mailing = p.id AND s.next_run_at != ''), '')
 		       END AS next_send,
-		       (SELECT COUNT(*) FROM clients c WHERE c.unsubscribed = FALSE AND c.owner = p.owner AND c.id IN (
-		          SELECT value FROM ` + dbutils.JSONEach("p.clients") + `
-		          UNION
-		          SELECT lc.id FROM ` + dbutils.JSONEach("p.lists") + ` ml CROSS JOIN clients lc
-		          WHERE lc.owner = p.owner AND EXISTS (SELECT 1 FROM ` + dbutils.JSONEach("lc.lists") + ` l WHERE l.value = ml.value))
-		       ) AS recipients,
 		       COALESCE(r.id, '') AS run_id, COALESCE(r.status, '') AS run_status, COALESCE(r.run_at, '') AS run_at,
 		       COALESCE(r.total, 0) AS total, COALESCE(r.sent, 0) AS sent, COALESCE(r.failed, 0) AS failed
-		FROM (SELECT m.id, m.subject, m.status, m.stopped, m.stop_reason, m.stopped_by, m.owner, m.lists, m.clients,
+		FROM (SELECT m.id, m.subject, m.status, m.stopped, m.stop_reason, m.stopped_by, m.owner,
 		             m.created, m.updated, u.email AS owner_email, u.name AS owner_name, u.blocked AS owner_blocked,
 		             COALESCE(sb.email, '') AS stopped_by_email
 		      FROM mailings m JOIN users u ON u.id = m.owner LEFT JOIN users sb ON sb.id = m.stopped_by
@@ -304,11 +298,27 @@ func moderationMailings(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
+	// the reach, one query per row of the page as the dispatcher counts it
+	// (a client's lists are JSON: no index finds a list's members)
+	pageIds := make([]string, len(rows))
+	for i, r := range rows {
+		pageIds[i] = r.Id
+	}
+	records, err := e.App.FindRecordsByIds("mailings", pageIds)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	reach := map[string]int{}
+	for _, m := range records {
+		if reach[m.Id], err = dispatch.CountRecipients(e.App, m); err != nil {
+			return e.InternalServerError("", err)
+		}
+	}
 	for _, r := range rows {
 		m := moderatedMailing{
 			Id: r.Id, Subject: r.Subject, Status: r.Status, Stopped: r.Stopped, StopReason: r.StopReason,
 			Owner:      userRef{Id: r.Owner, Email: r.OwnerEmail, Name: r.OwnerName},
-			Recipients: r.Recipients, Created: r.Created, Updated: r.Updated,
+			Recipients: reach[r.Id], Created: r.Created, Updated: r.Updated,
 		}
 		if !r.NextSend.IsZero() {
 			m.NextSend = r.NextSend.String()

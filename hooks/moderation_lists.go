@@ -24,7 +24,7 @@ func bindModerationLists(app core.App) {
 	// recipients)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/postrider/moderation")
-		g.Bind(apis.RequireAuth()).BindFunc(refuseBlocked).BindFunc(moderatorsOnly)
+		g.Bind(apis.RequireAuth()).BindFunc(moderatorsOnly)
 		g.GET("/users", moderationUsers)
 		g.GET("/mailings", moderationMailings)
 		return se.Next()

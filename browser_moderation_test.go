@@ -128,10 +128,14 @@ func TestBrowserModeratorStopsAMailingThatStaysStopped(t *testing.T) {
 
 	logInAs(t, ctx, in, "mod@example.com")
 	nav := page(t, ctx, "#header nav", chromedp.WaitVisible(`#header a[href="/moderation/mailings"]`))
-	for _, want := range []string{"Mailings to review", "Users", "Moderation log", "Mailings", "Clients"} {
+	for _, want := range []string{"Moderation", "Mailings", "Clients"} {
 		mustContain(t, "a moderator's menu", nav, want)
 	}
 	page(t, ctx, "h1", chromedp.Click(`#header a[href="/moderation/mailings"]`), waitRows("#mod-mailings-table", 2))
+	tabs := page(t, ctx, "#mod-tabs")
+	for _, want := range []string{"Mailings to review", "Users", "Moderation log"} {
+		mustContain(t, "the moderators' tabs", tabs, want)
+	}
 	mustContain(t, "every user's mailings, newest first", rowsOf(t, ctx, "#mod-mailings-table")[0], "owner@example.com | Summer sale | created")
 	filter := func(field, value string, rows int) {
 		t.Helper()
@@ -181,7 +185,7 @@ func TestBrowserModeratorStopsAMailingThatStaysStopped(t *testing.T) {
 	screenshot(t, ctx, "moderation-mailings.png")
 
 	// the log: both actions, newest first, and filtered by action
-	page(t, ctx, "h1", chromedp.Click(`#header a[href="/moderation/log"]`), waitRows("#mod-log-table", 2))
+	page(t, ctx, "h1", chromedp.Click(`#mod-tabs a[href="/moderation/log"]`), waitRows("#mod-log-table", 2))
 	log := rowsOf(t, ctx, "#mod-log-table")
 	mustContain(t, "the newest entry", log[0], "mod@example.com | resumed a mailing | owner@example.com | Summer sale | The owner explained it")
 	mustContain(t, "the first entry", log[1], "mod@example.com | stopped a mailing | owner@example.com | Summer sale | Looks like phishing")

@@ -58,7 +58,9 @@ function render() {
 
 function renderHeader() {
   const me = user();
-  const link = (href, label) => h('a', { href, 'data-link': true, 'aria-current': location.pathname === href ? 'page' : null }, label);
+  // a link is the current page's at its address, or anywhere under section
+  const link = (href, label, section) => h('a', { href, 'data-link': true,
+    'aria-current': location.pathname === href || (section && location.pathname.startsWith(section)) ? 'page' : null }, label);
   const logout = h('button', { type: 'button', class: 'link', id: 'logout' }, t('nav.logout'));
   logout.addEventListener('click', () => {
     pb.authStore.clear();
@@ -82,7 +84,7 @@ function renderHeader() {
       link('/', t('nav.home')),
       h('a', { href: '/blog' }, t('nav.blog')),
       me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/logs', t('nav.logs')),
-        ...(me.role === 'moderator' ? [link('/moderation/mailings', t('nav.modMailings')), link('/moderation/users', t('nav.modUsers')), link('/moderation/log', t('nav.modLog'))] : []),
+        me.role === 'moderator' ? link('/moderation/mailings', t('nav.moderation'), '/moderation/') : null,
         link('/profile', t('nav.profile')), logout]
         : [link('/login', t('nav.login')), link('/signup', t('nav.signup'))],
     ),

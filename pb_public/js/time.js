@@ -52,9 +52,10 @@ export function forAPI(date) {
   return date.toISOString().replace('T', ' ');
 }
 
-// show writes an instant for people, in tz and the page's language.
-export function show(s, tz) {
+// show writes an instant for people, in tz and the page's language (its
+// day alone with dayOnly).
+export function show(s, tz, dayOnly = false) {
   const d = typeof s === 'string' ? parse(s) : s;
   if (!d) return '';
-  return new Intl.DateTimeFormat(lang(), { dateStyle: 'medium', timeStyle: 'short', timeZone: tz }).format(d);
+  return new Intl.DateTimeFormat(lang(), { dateStyle: 'medium', timeStyle: dayOnly ? undefined : 'short', timeZone: tz }).format(d);
 }

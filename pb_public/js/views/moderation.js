@@ -21,9 +21,16 @@ function notForYou() {
   return user()?.role === 'moderator' ? null : titled('mod.only', h('p', {}, t('mod.onlyText')));
 }
 
+// the moderators' three pages, as tabs above each (the header has one
+// Moderation link, so that it stays one line)
+const tabs = [['/moderation/mailings', 'nav.modMailings'], ['/moderation/users', 'nav.modUsers'], ['/moderation/log', 'nav.modLog']];
+
 function titled(key, ...content) {
   document.title = `${t(key)} · ${t('app.name')}`;
-  return h('section', { class: 'card wide' }, h('h1', {}, t(key)), ...content);
+  return h('section', { class: 'card wide' },
+    h('nav', { class: 'tabs', id: 'mod-tabs', 'aria-label': t('nav.moderation') },
+      tabs.map(([href, label]) => h('a', { href, 'data-link': true, 'aria-current': location.pathname === href ? 'page' : null }, t(label)))),
+    h('h1', {}, t(key)), ...content);
 }
 
 // percent writes a share (0..1) for people: 0%, 2.5%, 40%
@@ -352,7 +359,7 @@ export function modUsers() {
     return h('tr', { 'data-id': u.id },
       cell(t('field.email'), u.email),
       cell(t('field.name'), [u.name, u.role === 'moderator' ? h('span', { class: 'badge role' }, t('mod.moderator')) : null]),
-      cell(t('mod.joined'), show(u.created, tz)),
+      cell(t('mod.joined'), show(u.created, tz, true)),
       cell(t('mod.confirmed'), u.verified ? t('mod.yes') : t('mod.no')),
       cell(t('mod.blocked'), u.blocked ? [h('span', { class: 'badge' }, t('mod.blockedBadge')), u.blocked_reason ? ` ${u.blocked_reason}` : ''] : t('mod.no')),
       cell(t('nav.clients'), String(u.clients), 'num'),

@@ -31,6 +31,7 @@ func Register(app core.App, cfg config.Config) {
 	bindPosts(app)
 	bindDeliveries(app)
 	bindStats(app)
+	bindSummary(app)
 	bindImport(app)
 	bindMail(app, cfg)
 

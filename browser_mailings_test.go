@@ -143,8 +143,7 @@ func TestBrowserMailingRecipientsAndActionsInRussian(t *testing.T) {
 	}
 
 	page(t, ctx, "h1", chromedp.Click(`#mailing-lists input[type=checkbox]`),
-		until(`document.querySelector('#mailing-reach.warn') != null`))
-	mustContain(t, "an empty list", page(t, ctx, "#mailing-reach"), "В выбранных списках сейчас нет никого")
+		until(`document.querySelector('#mailing-reach.warn')?.innerText.includes('В выбранных списках сейчас нет никого')`))
 	page(t, ctx, "h1", chromedp.Click("#mailing button[type=submit]"), chromedp.WaitVisible("#mailing-summary"))
 	mustContain(t, "the last run of a new mailing", page(t, ctx, "#mailing-last-run"), "ещё не отправлялась")
 	if next := page(t, ctx, "#mailing-next"); next == "" || strings.Contains(next, "не запланирована") {
@@ -219,12 +218,12 @@ func TestBrowserEditorLinksWithoutASelection(t *testing.T) {
 		chromedp.Click("#mailing button[type=submit]"), chromedp.WaitVisible("#mailing-preview a"),
 	)...)
 	body, _ := records(in, token, "mailings", "")[0]["body"].(string)
-	for _, want := range []string{`See <a href="` + url + `">` + url + `</a>`, `<a href="https://example.com/manual">manual</a>`} {
+	for _, want := range []string{`<a href="` + url + `">` + url + `</a>`, `<a href="https://example.com/manual">manual</a>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the saved body %q lacks %q", body, want)
 		}
 	}
-	mustContain(t, "the preview", page(t, ctx, "#mailing-preview"), "See "+url+" or the manual")
+	mustContain(t, "the preview", strings.ReplaceAll(page(t, ctx, "#mailing-preview"), "\u00a0", " "), "See "+url+" or the manual")
 }
 
 // The list and the mailing's page say when it goes out next and how the
@@ -270,8 +269,8 @@ func TestBrowserMailingSaysWhenAndHowItWent(t *testing.T) {
 
 	// a completed mailing says so
 	in.must(200, "PATCH", "/api/collections/mailings/records/"+other["id"].(string), root, map[string]any{"status": "completed"})
-	page(t, ctx, "h1", chromedp.Reload(), waitRows("#mailings-table", 2),
-		until(`document.querySelector('#mailings-table').innerText.includes('completed | completed')`))
+	page(t, ctx, "h1", chromedp.Reload(), waitRows("#mailings-table", 2))
+	mustContain(t, "a completed mailing's row", strings.Join(rowsOf(t, ctx, "#mailings-table"), "\n"), "Unscheduled | completed | completed | 3 |")
 
 	// the mailing's page: the next send on the user's clock, the run live
 	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailing?id="+m["id"].(string)), chromedp.WaitVisible(`#mailing-last-run progress[value="2"]`))

@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
@@ -18,7 +19,7 @@ type MailingSummary struct {
 	Status     string         `db:"status" json:"status"`
 	Stopped    bool           `db:"stopped" json:"stopped"`
 	NextSend   types.DateTime `db:"-" json:"next_send"` // zero when no window is due again
-	Recipients int            `db:"recipients" json:"recipients"`
+	Recipients int            `db:"-" json:"recipients"`
 	LastRun    *RunSummary    `db:"-" json:"last_run"` // null before the first run
 }
 
@@ -50,33 +51,57 @@ func bindSummary(app core.App) {
 	})
 }
 
-// mailingSummaries summarises the mailings of owner, newest first, in three
-// queries whatever their number: the mailings with their reach, the next
-// send of each and the last run of each (both a GROUP BY over an index).
-// A moderator's view of every owner would pass a wider scope than the one
+// mailingSummaries summarises the mailings of owner, newest first, in four
+// queries whatever their number: the mailings, the reach groups, the next
+// send of each and the last run of each (GROUP BYs over indexes). A
+// moderator's view of every owner would pass a wider scope than the one
 // owner; each query names the owner in one place for that.
 func mailingSummaries(app core.App, owner string) ([]*MailingSummary, error) {
 	scope := dbx.Params{"owner": owner}
-	out := []*MailingSummary{}
-	// the reach: clients are grouped by the lists they are in (few groups,
-	// one pass over the owner's clients); a mailing reaches every group
-	// sharing one of its lists, plus its picked clients in none of them
+	var mailings []struct {
+		MailingSummary
+		Lists types.JSONArray[string] `db:"lists"`
+		// picked clients in none of its lists, looked up by id (CROSS JOIN
+		// keeps SQLite from scanning all the owner's clients instead)
+		Picked int `db:"picked"`
+	}
 	err := app.DB().NewQuery(`
-		WITH groups AS MATERIALIZED (
-			SELECT [[owner]], [[lists]], COUNT(*) AS n FROM {{clients}}
-			WHERE [[owner]] = {:owner} AND [[unsubscribed]] = FALSE GROUP BY [[owner]], [[lists]])
-		SELECT m.[[id]], m.[[owner]], m.[[subject]], m.[[status]], m.[[stopped]],
-			COALESCE((SELECT SUM(g.n) FROM groups g WHERE g.[[owner]] = m.[[owner]]
-				AND EXISTS (SELECT 1 FROM json_each(g.[[lists]]) a, json_each(m.[[lists]]) b WHERE a.value = b.value)), 0)
-			+ (SELECT COUNT(DISTINCT c.[[id]]) FROM json_each(m.[[clients]]) p JOIN {{clients}} c ON c.[[id]] = p.value
+		SELECT m.[[id]], m.[[owner]], m.[[subject]], m.[[status]], m.[[stopped]], m.[[lists]],
+			(SELECT COUNT(DISTINCT c.[[id]]) FROM json_each(m.[[clients]]) p CROSS JOIN {{clients}} c ON c.[[id]] = p.value
 				WHERE c.[[owner]] = m.[[owner]] AND c.[[unsubscribed]] = FALSE
-				AND NOT EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a, json_each(m.[[lists]]) b WHERE a.value = b.value))
-			AS recipients
+				AND NOT EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a, json_each(m.[[lists]]) b WHERE a.value = b.value)) AS picked
 		FROM {{mailings}} m WHERE m.[[owner]] = {:owner} ORDER BY m.[[created]] DESC, m.[[id]]`).
-		Bind(scope).All(&out)
+		Bind(scope).All(&mailings)
 	if err != nil {
 		return nil, err
 	}
+
+	// the reach through lists: the owner's subscribed clients grouped by the
+	// lists they are in (a few groups, one pass over the clients); a mailing
+	// reaches every group that shares one of its lists
+	var groups []struct {
+		Owner string                  `db:"owner"`
+		Lists types.JSONArray[string] `db:"lists"`
+		N     int                     `db:"n"`
+	}
+	err = app.DB().NewQuery(`
+		SELECT [[owner]], [[lists]], COUNT(*) AS n FROM {{clients}}
+		WHERE [[owner]] = {:owner} AND [[unsubscribed]] = FALSE AND [[lists]] != '[]' GROUP BY [[owner]], [[lists]]`).
+		Bind(scope).All(&groups)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*MailingSummary, len(mailings))
+	for i, m := range mailings {
+		m.Recipients = m.Picked
+		for _, g := range groups {
+			if g.Owner == m.Owner && slices.ContainsFunc(g.Lists, func(l string) bool { return slices.Contains(m.Lists, l) }) {
+				m.Recipients += g.N
+			}
+		}
+		out[i] = &m.MailingSummary
+	}
+
 	byID := make(map[string]*MailingSummary, len(out))
 	for _, m := range out {
 		byID[m.ID] = m

@@ -4,7 +4,7 @@
 import DOMPurify from '../../vendor/dompurify-3.4.18.es.mjs';
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, clearErrors, checkForm, fieldErrors, errorText, problem, busy, confirmThen } from '../ui.js';
+import { h, field, message, say, clearErrors, checkForm, errorText, problem, busy, confirmThen } from '../ui.js';
 import { fromWall, toWall, parse, forAPI, show } from '../time.js';
 
 const periods = ['once', 'daily', 'weekly', 'monthly'];

@@ -36,6 +36,7 @@ func Register(app core.App, cfg config.Config) {
 	bindStats(app)
 	bindHomeStats(app)
 	bindModerationLists(app)
+	bindSummary(app)
 	bindImport(app)
 	bindMail(app, cfg)
 

@@ -3,6 +3,7 @@ package hooks
 import (
 	"fmt"
 
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 )
@@ -30,6 +31,30 @@ func bindMailings(app core.App) {
 			}
 			return e.Next()
 		},
+	})
+
+	// a mailing names someone to send to, however it is saved (REST, a
+	// batch, the dashboard, Go): refused beside the other fields' errors,
+	// so that the form shows them all at once. Only a new mailing or a
+	// change of its recipients is checked, so that an older mailing
+	// without any can still be stopped, renamed or completed.
+	app.OnRecordValidate("mailings").BindFunc(func(e *core.RecordEvent) error {
+		err := e.Next()
+		if !e.Record.IsNew() && !fieldChanged(e.Record, "lists") && !fieldChanged(e.Record, "clients") {
+			return err
+		}
+		if len(e.Record.GetStringSlice("lists")) > 0 || len(e.Record.GetStringSlice("clients")) > 0 {
+			return err
+		}
+		errs, ok := err.(validation.Errors)
+		if err != nil && !ok {
+			return err
+		}
+		if errs == nil {
+			errs = validation.Errors{}
+		}
+		errs["lists"] = validation.NewError("validation_no_recipients", "Choose at least one list or client to send this mailing to.")
+		return errs
 	})
 
 	// the status belongs to the dispatcher

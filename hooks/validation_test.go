@@ -153,9 +153,9 @@ func TestRelationsNameOnlyTheOwnersRecords(t *testing.T) {
 		withList(refused("a list name alice has in other case, in Cyrillic", http.MethodPost, "/api/collections/lists/records", "alice",
 			`{"name":"КЛИЕНТЫ"}`, "lists", "name"), "Клиенты"),
 		refused("a subject of two lines", http.MethodPost, "/api/collections/mailings/records", "alice",
-			`{"subject":"one\ntwo","body":"<p>b</p>"}`, "mailings", "subject"),
+			`{"subject":"one\ntwo","body":"<p>b</p>","lists":["`+aliceList+`"]}`, "mailings", "subject"),
 		refused("a mailing without a body", http.MethodPost, "/api/collections/mailings/records", "alice",
-			`{"subject":"s"}`, "mailings", "body"),
+			`{"subject":"s","lists":["`+aliceList+`"]}`, "mailings", "body"),
 		refused("a client without a valid email", http.MethodPost, "/api/collections/clients/records", "alice",
 			`{"email":"not-an-email"}`, "clients", "email"),
 		{

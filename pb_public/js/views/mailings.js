@@ -4,7 +4,7 @@
 import DOMPurify from '../../vendor/dompurify-3.4.18.es.mjs';
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, clearErrors, checkForm, fieldErrors, errorText, problem, busy, confirmThen } from '../ui.js';
+import { h, field, message, say, clearErrors, checkForm, errorText, problem, busy, confirmThen } from '../ui.js';
 import { fromWall, toWall, parse, forAPI, show } from '../time.js';
 
 const periods = ['once', 'daily', 'weekly', 'monthly'];
@@ -32,10 +32,6 @@ async function countRecipients(lists, picked) {
   }
 }
 
-function recipients(m) {
-  return countRecipients(m.lists, m.clients);
-}
-
 function zone() {
   return user()?.timezone || 'UTC';
 }
@@ -45,26 +41,63 @@ function titled(key, ...content) {
   return h('section', { class: 'card wide' }, h('h1', {}, t(key)), ...content);
 }
 
+// whenNext says when a mailing goes out next: a stopped or completed one
+// never, else at the earliest next run of its windows, if any
+function whenNext(m, next) {
+  if (m.stopped) return t('mailings.nextStopped');
+  if (m.status === 'completed') return t('mailings.nextCompleted');
+  return next ? show(next, zone()) : t('mailings.notScheduled');
+}
+
+// lastRun says how a run went: its counters, and a progress bar while it sends
+function lastRun(r) {
+  if (!r) return h('span', { class: 'last-run' }, t('mailings.neverRun'));
+  const done = r.sent + r.failed;
+  const sending = r.status === 'sending';
+  return h('span', { class: 'last-run', 'data-status': r.status },
+    `${t(`run.${r.status}`)}: `,
+    t(sending ? 'run.summarySending' : 'run.summary', { sent: r.sent, failed: r.failed, rest: Math.max(r.total - done, 0), total: r.total }),
+    sending ? h('progress', { max: Math.max(r.total, 1), value: done, 'aria-label': t('mailings.progress') }) : null);
+}
+
+// newer tells whether run r is the same as or later than the last one shown
+function newer(r, last) {
+  return !last || r.id === last.id || r.run_at >= last.run_at;
+}
+
+// actions are a mailing's Stop (asked first) or Resume, and its Delete
+// (asked first, red and apart); after() runs once either has gone through
+function actions(m, status, after, deleted = after) {
+  const toggle = m.stopped
+    ? h('button', { type: 'button', class: 'secondary resume' }, t('mailings.resume'))
+    : h('button', { type: 'button', class: 'secondary stop' }, t('mailings.stop'));
+  const setStopped = () => pb.collection('mailings').update(m.id, { stopped: !m.stopped });
+  toggle.addEventListener('click', m.stopped
+    ? async () => { try { await setStopped(); await after(); } catch (err) { say(status, problem(err), 'err'); } }
+    : confirmThen(t('mailings.stopConfirm', { subject: m.subject }), status, setStopped, after));
+  const del = h('button', { type: 'button', class: 'danger delete' }, t('common.delete'));
+  del.addEventListener('click', confirmThen(t('mailings.deleteConfirm', { subject: m.subject }), status,
+    () => pb.collection('mailings').delete(m.id), deleted));
+  return h('span', { class: 'mailing-actions' }, toggle, del);
+}
+
 // ---------------------------------------------------------------- the list
 
 export function mailings({ go }) {
   const status = message('mailings-status');
   const rows = h('tbody');
   const empty = h('p', { class: 'empty', hidden: true }, t('mailings.empty'));
+  const shown = new Map(); // id → the summary in the table
 
+  // one request for the whole table: the server counts every mailing's
+  // reach, next send and last run at once
   async function load() {
     rows.replaceChildren(h('tr', {}, h('td', { colspan: 6 }, t('common.loading'))));
     try {
-      const [items, windows] = await Promise.all([
-        pb.collection('mailings').getFullList({ sort: '-created', filter: pb.filter('owner = {:me}', { me: user().id }) }),
-        pb.collection('schedules').getFullList({ sort: 'next_run_at', filter: pb.filter('mailing.owner = {:me}', { me: user().id }) }),
-      ]);
-      const next = {};
-      for (const w of windows) {
-        if (w.next_run_at && !next[w.mailing]) next[w.mailing] = w.next_run_at;
-      }
-      const counts = await Promise.all(items.map(recipients));
-      rows.replaceChildren(...items.map((m, i) => row(m, next[m.id], counts[i])));
+      const items = await pb.send('/api/postrider/mailings/summary', { requestKey: 'mailings-summary' });
+      shown.clear();
+      for (const m of items) shown.set(m.id, m);
+      rows.replaceChildren(...items.map(row));
       empty.hidden = items.length > 0;
     } catch (err) {
       rows.replaceChildren();
@@ -72,26 +105,25 @@ export function mailings({ go }) {
     }
   }
 
-  function row(m, nextRun, count) {
-    const toggle = h('button', { type: 'button', class: 'link' }, m.stopped ? t('mailings.resume') : t('mailings.stop'));
-    toggle.addEventListener('click', async () => {
-      try {
-        await pb.collection('mailings').update(m.id, { stopped: !m.stopped });
-        await load();
-      } catch (err) {
-        say(status, problem(err), 'err');
-      }
-    });
-    const del = h('button', { type: 'button', class: 'link danger' }, t('common.delete'));
-    del.addEventListener('click', confirmThen(t('mailings.deleteConfirm', { subject: m.subject }), status,
-      () => pb.collection('mailings').delete(m.id), load));
+  function row(m) {
     return h('tr', { 'data-id': m.id },
       h('td', {}, h('a', { href: `/mailing?id=${m.id}`, 'data-link': true }, m.subject)),
       h('td', {}, t(`status.${m.status}`), m.stopped ? h('span', { class: 'badge' }, t('mailings.stopped')) : null),
-      h('td', {}, show(nextRun, zone())),
-      h('td', { class: 'num' }, count == null ? '' : String(count)),
-      h('td', { class: 'actions' }, h('a', { href: `/mailings/edit?id=${m.id}`, 'data-link': true }, t('common.edit')), ' ', toggle, ' ', del));
+      h('td', { class: 'next' }, whenNext(m, m.next_send)),
+      h('td', { class: 'num' }, String(m.recipients)),
+      h('td', { class: 'run' }, lastRun(m.last_run)),
+      h('td', { class: 'actions' }, h('a', { href: `/mailings/edit?id=${m.id}`, 'data-link': true }, t('common.edit')), ' ', actions(m, status, load)));
   }
+
+  // a run that sends moves its counters: its row follows
+  let unsubscribe = null;
+  pb.collection('runs').subscribe('*', (e) => {
+    if (!document.body.contains(rows)) return unsubscribe?.();
+    const m = shown.get(e.record.mailing);
+    if (!m || !newer(e.record, m.last_run)) return;
+    m.last_run = e.record;
+    rows.querySelector(`tr[data-id="${m.id}"] td.run`)?.replaceChildren(lastRun(e.record));
+  }).then((u) => { unsubscribe = u; }).catch(() => {});
 
   load();
   return titled('mailings.title',
@@ -101,6 +133,7 @@ export function mailings({ go }) {
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, t('field.subject')), h('th', { scope: 'col' }, t('mailings.status')),
         h('th', { scope: 'col' }, t('mailings.next')), h('th', { scope: 'col', class: 'num' }, t('mailings.recipients')),
+        h('th', { scope: 'col' }, t('mailings.lastRun')),
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('common.actions'))))),
       rows),
     empty);
@@ -108,8 +141,15 @@ export function mailings({ go }) {
 
 // ---------------------------------------------------------------- the form
 
+// makeId is a record id as PocketBase makes them: 15 of a-z0-9
+function makeId() {
+  const abc = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(crypto.getRandomValues(new Uint8Array(15)), (b) => abc[b % abc.length]).join('');
+}
+
 export function editMailing({ go }) {
-  let id = new URLSearchParams(location.search).get('id'); // set once a new mailing is saved
+  const id = new URLSearchParams(location.search).get('id');
+  const newId = id ? null : makeId(); // a new mailing's id, for its windows to name
   const status = message('mailing-status');
   const tz = zone();
 
@@ -117,11 +157,30 @@ export function editMailing({ go }) {
   const editor = h('div', { id: 'mailing-body', class: 'editor', contenteditable: 'true', role: 'textbox', 'aria-multiline': 'true', 'aria-labelledby': 'mailing-body-label', 'aria-describedby': 'mailing-body-error' });
   const tool = (label, cmd, arg) => h('button', { type: 'button', class: 'secondary', 'aria-label': t(`editor.${cmd}`), onclick: () => {
     editor.focus();
-    document.execCommand(cmd, false, typeof arg === 'function' ? arg() : arg);
+    document.execCommand(cmd, false, arg);
   } }, label);
   const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': t('editor.toolbar') },
     tool('B', 'bold'), tool('I', 'italic'), tool('H', 'formatBlock', 'h2'), tool('•', 'insertUnorderedList'),
-    tool(t('editor.createLink'), 'createLink', () => window.prompt(t('editor.linkPrompt'), 'https://') || ''));
+    h('button', { type: 'button', class: 'secondary', 'aria-label': t('editor.createLink'), onclick: insertLink }, t('editor.createLink')));
+
+  // the Link button links the selected text, or, with nothing selected,
+  // puts the address itself in as the link's text (an empty link would be
+  // invisible, and the mail would read "See  for details.")
+  function insertLink() {
+    const url = (window.prompt(t('editor.linkPrompt'), 'https://') || '').trim();
+    editor.focus();
+    if (!url || url === 'https://') return;
+    const sel = getSelection();
+    if (!sel.rangeCount || !editor.contains(sel.anchorNode)) {
+      const end = document.createRange();
+      end.selectNodeContents(editor);
+      end.collapse(false);
+      sel.removeAllRanges();
+      sel.addRange(end);
+    }
+    if (sel.isCollapsed) document.execCommand('insertHTML', false, h('a', { href: url }, url).outerHTML);
+    else document.execCommand('createLink', false, url);
+  }
 
   const listBoxes = h('div', { class: 'checks', id: 'mailing-lists' });
   const picked = new Map(); // id → email
@@ -199,11 +258,17 @@ export function editMailing({ go }) {
 
   // how many people the mailing reaches now: clients in its lists or picked,
   // once each; only the answer to the latest question is shown
+  // (a warning when that is no one: the server refuses a mailing naming no
+  // list and no client, but saves one whose lists are empty for now)
   let asked = 0;
   async function countReach() {
     const ask = ++asked;
-    const n = await countRecipients(selectedLists(), [...picked.keys()]);
-    if (ask === asked) reach.textContent = n == null ? '' : t('mailings.reach', { n });
+    const lists = selectedLists();
+    const n = await countRecipients(lists, [...picked.keys()]);
+    if (ask !== asked) return;
+    const none = !lists.length && !picked.size;
+    reach.textContent = n == null ? '' : none ? t('mailings.reachNone') : n === 0 ? t('mailings.reachZero') : t('mailings.reach', { n });
+    reach.className = n === 0 ? 'help warn' : 'help';
   }
 
   async function load() {
@@ -240,44 +305,85 @@ export function editMailing({ go }) {
     }
     if (!ok) return;
     await busy(form, async () => {
+      const data = { subject: form.elements.subject.value, body, lists: selectedLists(), clients: [...picked.keys()] };
+      const { batch, parts } = saving(data);
       try {
-        const data = { subject: form.elements.subject.value, body, lists: selectedLists(), clients: [...picked.keys()] };
-        if (id) {
-          await pb.collection('mailings').update(id, data);
-        } else {
-          id = (await pb.collection('mailings').create(data)).id;
-          // from now on this form edits that mailing, even if a window is refused
-          history.replaceState({}, '', `/mailings/edit?id=${id}`);
-        }
+        await batch.send();
       } catch (err) {
-        if (!fieldErrors(form, err)) say(status, problem(err), 'err');
+        // a refused batch saved nothing: show each error beside its field
+        // (the mailing's, or window N's), keep everything typed
+        let shown = false;
+        for (const [i, e] of Object.entries(err?.response?.data?.requests || {})) {
+          const errs = e?.response?.data || {};
+          if (parts[i] === 'mailing') shown = mailingErrors(errs) || shown;
+          else if (parts[i]) shown = windowErrors(parts[i], errs) || shown;
+        }
+        if (!shown) say(status, problem(err), 'err');
         return;
       }
-      // the windows, each on its own; errors stay beside the window's fields
-      let failed = false;
-      for (const wid of removed.splice(0)) await pb.collection('schedules').delete(wid).catch(() => {});
-      for (const row of windows.querySelectorAll('.window')) {
-        const vals = [row.querySelector('[name=starts_at]').value, row.querySelector('[name=ends_at]').value, row.querySelector('[name=period]').value];
-        const was = JSON.parse(row.dataset.was);
-        const data = {};
-        if (!row.dataset.id || vals[0] !== was[0]) data.starts_at = forAPI(startAt(vals[0]));
-        if (!row.dataset.id || vals[1] !== was[1]) data.ends_at = forAPI(fromWall(vals[1], tz));
-        if (!row.dataset.id || vals[2] !== was[2]) data.period = vals[2];
-        if (!Object.keys(data).length) continue;
-        try {
-          const saved = row.dataset.id
-            ? await pb.collection('schedules').update(row.dataset.id, data)
-            : await pb.collection('schedules').create({ mailing: id, ...data });
-          row.dataset.id = saved.id;
-          row.dataset.was = JSON.stringify(vals);
-        } catch (err) {
-          failed = true;
-          if (!windowErrors(row, err)) say(status, problem(err), 'err');
-        }
-      }
-      if (!failed) go(`/mailing?id=${id}`);
+      go(`/mailing?id=${id || newId}`);
     });
   });
+
+  // saving is the mailing and its windows as one batch: PocketBase runs the
+  // requests of a batch in one transaction, each through its collection's
+  // rules and our hooks, so a refused window leaves no mailing behind and
+  // nothing needs checking twice (a route of ours would repeat every check).
+  // A new mailing's id is made here, so that its windows can name it in the
+  // same batch. parts[i] tells what request i saves: 'mailing', a window's
+  // row, or null (a window removed).
+  function saving(data) {
+    const batch = pb.createBatch();
+    const parts = ['mailing'];
+    if (id) batch.collection('mailings').update(id, data);
+    else batch.collection('mailings').create({ id: newId, ...data });
+    for (const wid of removed) {
+      batch.collection('schedules').delete(wid);
+      parts.push(null);
+    }
+    for (const row of windows.querySelectorAll('.window')) {
+      const change = windowChange(row);
+      if (!change) continue;
+      if (row.dataset.id) batch.collection('schedules').update(row.dataset.id, change);
+      else batch.collection('schedules').create({ mailing: id || newId, ...change });
+      parts.push(row);
+    }
+    return { batch, parts };
+  }
+
+  // windowChange is what a save sends of a window: all of a new one, only
+  // what the user changed of a saved one (the inputs hold minutes: resending
+  // a start would drop its seconds), or null
+  function windowChange(row) {
+    const vals = [row.querySelector('[name=starts_at]').value, row.querySelector('[name=ends_at]').value, row.querySelector('[name=period]').value];
+    const was = JSON.parse(row.dataset.was);
+    const data = {};
+    if (!row.dataset.id || vals[0] !== was[0]) data.starts_at = forAPI(startAt(vals[0]));
+    if (!row.dataset.id || vals[1] !== was[1]) data.ends_at = forAPI(fromWall(vals[1], tz));
+    if (!row.dataset.id || vals[2] !== was[2]) data.period = vals[2];
+    return Object.keys(data).length ? data : null;
+  }
+
+  // mailingErrors puts the API's errors of the mailing's own fields beside
+  // them; the body, the lists and the picked clients are no plain inputs
+  function mailingErrors(errs) {
+    const spots = {
+      subject: [form.elements.subject, 'mailing-subject-error'],
+      body: [editor, 'mailing-body-error'],
+      lists: [listBoxes.querySelector('input') || pickSearch, 'mailing-lists-error'],
+      clients: [pickSearch, 'mailing-clients-error'],
+    };
+    let first = null;
+    for (const [name, e] of Object.entries(errs)) {
+      if (!spots[name]) continue;
+      const [input, errorId] = spots[name];
+      form.querySelector(`#${errorId}`).textContent = errorText(e, name);
+      input.setAttribute('aria-invalid', 'true');
+      first ??= input;
+    }
+    first?.focus();
+    return first != null;
+  }
 
   // a start typed as this minute (or the last, the form having been filled
   // slowly) means now: the API refuses starts over a minute in the past
@@ -287,9 +393,9 @@ export function editMailing({ go }) {
     return at < now && now - at < 2 * 60000 ? now : at;
   }
 
-  function windowErrors(row, err) {
+  function windowErrors(row, errs) {
     let any = false;
-    for (const [name, e] of Object.entries(err?.response?.data || {})) {
+    for (const [name, e] of Object.entries(errs)) {
       const input = row.querySelector(`[name=${name}]`);
       if (!input) continue;
       row.querySelector(`#${input.id}-error`).textContent = errorText(e, name);
@@ -306,11 +412,20 @@ export function editMailing({ go }) {
 
 // ---------------------------------------------------------------- one mailing
 
-export function mailing() {
+export function mailing({ go }) {
   const id = new URLSearchParams(location.search).get('id');
   const tz = zone();
   const status = message('detail-status');
   const head = h('div', { id: 'mailing-head' });
+  // when it goes out next and how the last run went, kept up to date
+  const summary = h('dl', { id: 'mailing-summary', class: 'summary' });
+  let shown = null; // the mailing, its next send, its last run
+  function showSummary() {
+    const { m, next, last } = shown;
+    summary.replaceChildren(
+      h('dt', {}, t('mailings.next')), h('dd', { id: 'mailing-next' }, whenNext(m, next)),
+      h('dt', {}, t('mailings.lastRun')), h('dd', { id: 'mailing-last-run' }, last ? `${show(last.run_at, tz)} · ` : '', lastRun(last)));
+  }
   const windowsList = h('ul', { id: 'mailing-windows' });
   const runs = h('tbody');
   const log = h('tbody');
@@ -332,6 +447,10 @@ export function mailing() {
     if (now === seen) return false;
     seen = now;
     runs.replaceChildren(...rs.map(runRow));
+    if (shown) {
+      shown.last = rs[0] || null;
+      showSummary();
+    }
     return true;
   }
 
@@ -358,8 +477,13 @@ export function mailing() {
     head.replaceChildren(
       h('h1', {}, m.subject),
       h('p', {}, t(`status.${m.status}`), m.stopped ? h('span', { class: 'badge' }, t('mailings.stopped')) : null, ' · ',
-        h('a', { href: `/mailings/edit?id=${id}`, 'data-link': true }, t('common.edit'))),
+        h('a', { href: `/mailings/edit?id=${id}`, 'data-link': true }, t('common.edit')), ' ',
+        actions(m, status, () => load(), () => go('/mailings'))),
+      summary,
       preview);
+    const next = ws.map((w) => w.next_run_at).filter(Boolean).sort()[0];
+    shown = { m, next, last: rs[0] || null };
+    seen = null;
     windowsList.replaceChildren(...ws.map((w) => h('li', {},
       t('mailings.windowLine', { start: show(w.starts_at, tz), end: show(w.ends_at, tz), period: t(`period.${w.period}`) }),
       w.next_run_at ? ` — ${t('mailings.nextAt', { at: show(w.next_run_at, tz) })}` : '')));
@@ -375,6 +499,10 @@ export function mailing() {
     const old = runs.querySelector(`tr[data-id="${e.record.id}"]`);
     if (old) old.replaceWith(runRow(e.record));
     else runs.prepend(runRow(e.record));
+    if (shown && newer(e.record, shown.last)) {
+      shown.last = e.record;
+      showSummary();
+    }
     loadLog().catch(() => {});
   }).then((u) => { unsubscribe = u; }).catch(() => {});
 

@@ -132,7 +132,7 @@ func TestMailingsSummary(t *testing.T) {
 		{
 			Name: "a blocked user's old token is refused", Method: http.MethodGet, URL: url,
 			Headers: map[string]string{"Authorization": tokens["bellaOld"]}, TestAppFactory: newTestApp,
-			ExpectedStatus: 401, NotExpectedContent: []string{bellaMailing},
+			ExpectedStatus: 403, ExpectedContent: []string{`"account_blocked"`}, NotExpectedContent: []string{bellaMailing},
 		},
 	}
 	for _, s := range scenarios {

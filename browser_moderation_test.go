@@ -361,13 +361,13 @@ func TestBrowserModeratorBlocksASenderWhosePageStopsWorking(t *testing.T) {
 // fail most, each a link to the users page.
 func TestBrowserHomePageShowsTheNumbers(t *testing.T) {
 	in, risky := riskySenders(t)
-	mailingAt(t, in, risky, "Next week", "<p>Soon.</p>", time.Now().UTC().Add(72*time.Hour))
+	mailingAt(t, in, risky, "Next week", "<p>Soon.</p>", time.Now().UTC().Add(72*time.Hour), "soon@example.org")
 
 	ctx := browser(t)
 	logInAs(t, ctx, in, "risky@example.com")
 	page(t, ctx, "h1", chromedp.WaitVisible("#home-numbers"), chromedp.WaitVisible("#home-chart rect.failed"))
 	numbers := page(t, ctx, "#home-numbers")
-	for _, want := range []string{"Clients\n3", "Mailings\n2", "Sent, 30 days\n1", "Failed, 30 days\n2"} {
+	for _, want := range []string{"Clients\n4", "Mailings\n2", "Sent, 30 days\n1", "Failed, 30 days\n2"} {
 		mustContain(t, "the sender's numbers", numbers, want)
 	}
 	mustContain(t, "the chart's key", page(t, ctx, "#home-chart figcaption"), "1 sent, 2 failed")
@@ -388,7 +388,7 @@ func TestBrowserHomePageShowsTheNumbers(t *testing.T) {
 	page(t, mctx, "h1", chromedp.WaitVisible("#home-service-numbers"), chromedp.WaitVisible("#home-riskiest"))
 	mustContain(t, "the moderator's own numbers", page(t, mctx, "#home-numbers"), "Clients\n0")
 	service := page(t, mctx, "#home-service-numbers")
-	for _, want := range []string{"Users\n4", "Clients\n5", "Mailings\n3", "Sent, 30 days\n3", "Failed, 30 days\n2"} {
+	for _, want := range []string{"Users\n4", "Clients\n6", "Mailings\n3", "Sent, 30 days\n3", "Failed, 30 days\n2"} {
 		mustContain(t, "the service's numbers", service, want)
 	}
 	risk := rowsOf(t, mctx, "#home-riskiest")

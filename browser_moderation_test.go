@@ -171,6 +171,22 @@ func TestBrowserModeratorStopsAMailingThatStaysStopped(t *testing.T) {
 	if data, _ := refused["data"].(map[string]any); data["stopped"] == nil {
 		t.Fatalf("the owner's resume is refused without naming stopped: %v", refused)
 	}
+	// ... and so does the web app: the reason in the list and on the page, and no Resume
+	octx := browser(t)
+	logInAs(t, octx, in, "owner@example.com")
+	page(t, octx, "h1", chromedp.Navigate(in.url+"/mailings"), waitRows("#mailings-table", 1))
+	ownerRow := rowsOf(t, octx, "#mailings-table")[0]
+	mustContain(t, "the owner's list", ownerRow, "stopped by a moderator")
+	mustContain(t, "the owner's list", ownerRow, "The reason: Looks like phishing. Only a moderator can resume it.")
+	noResume := `!document.querySelector('#app button.resume')`
+	page(t, octx, "h1", until(noResume))
+	page(t, octx, "h1", chromedp.Click(`#mailings-table a[href^="/mailing?id="]`), chromedp.WaitVisible("#mailing-summary dd"))
+	mustContain(t, "the owner's mailing page", page(t, octx, "#mailing-head"), "The reason: Looks like phishing.")
+	page(t, octx, "h1", until(noResume))
+	// a moderator who opens the owner's page gets the read-only one
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailing?id="+id), until(`location.pathname === '/moderation/mailing'`), chromedp.WaitVisible("#mod-mailing-body"))
+	page(t, ctx, "h1", until(`!document.querySelector('#app a[href^="/mailings/edit"]')`), chromedp.Navigate(in.url+"/moderation/mailings"), waitRows("#mod-mailings-table", 2))
+
 	// (the other user's mailing goes out meanwhile: the pass did send)
 	if out := dispatchOnce(t, in, env); !strings.Contains(out, "sent 1") || messagesAbout(t, smtp, "Summer sale") != 0 || messagesAbout(t, smtp, "Club news") != 1 {
 		t.Fatalf("a mailing a moderator stopped went out: %s", out)

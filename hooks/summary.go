@@ -13,14 +13,17 @@ import (
 // MailingSummary is one row of the mailings page: when the mailing goes out
 // next, whom it reaches now and how its last run went.
 type MailingSummary struct {
-	ID         string         `db:"id" json:"id"`
-	Owner      string         `db:"owner" json:"owner"`
-	Subject    string         `db:"subject" json:"subject"`
-	Status     string         `db:"status" json:"status"`
-	Stopped    bool           `db:"stopped" json:"stopped"`
-	NextSend   types.DateTime `db:"-" json:"next_send"` // zero when no window is due again
-	Recipients int            `db:"-" json:"recipients"`
-	LastRun    *RunSummary    `db:"-" json:"last_run"` // null before the first run
+	ID      string `db:"id" json:"id"`
+	Owner   string `db:"owner" json:"owner"`
+	Subject string `db:"subject" json:"subject"`
+	Status  string `db:"status" json:"status"`
+	Stopped bool   `db:"stopped" json:"stopped"`
+	// a moderator's stop, which only a moderator lifts, and its reason
+	ByModerator bool           `db:"stopped_by_moderator" json:"stopped_by_moderator"`
+	StopReason  string         `db:"stop_reason" json:"stop_reason"`
+	NextSend    types.DateTime `db:"-" json:"next_send"` // zero when no window is due again
+	Recipients  int            `db:"-" json:"recipients"`
+	LastRun     *RunSummary    `db:"-" json:"last_run"` // null before the first run
 }
 
 // RunSummary is how one run went.
@@ -67,6 +70,7 @@ func mailingSummaries(app core.App, owner string) ([]*MailingSummary, error) {
 	}
 	err := app.DB().NewQuery(`
 		SELECT m.[[id]], m.[[owner]], m.[[subject]], m.[[status]], m.[[stopped]], m.[[lists]],
+			m.[[stopped_by]] != '' AS stopped_by_moderator, m.[[stop_reason]],
 			(SELECT COUNT(DISTINCT c.[[id]]) FROM json_each(m.[[clients]]) p CROSS JOIN {{clients}} c ON c.[[id]] = p.value
 				WHERE c.[[owner]] = m.[[owner]] AND c.[[unsubscribed]] = FALSE
 				AND NOT EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a, json_each(m.[[lists]]) b WHERE a.value = b.value)) AS picked

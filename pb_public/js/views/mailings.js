@@ -60,6 +60,15 @@ function lastRun(r) {
     sending ? h('progress', { max: Math.max(r.total, 1), value: done, 'aria-label': t('mailings.progress') }) : null);
 }
 
+// stoppedBadge marks a stopped mailing; a moderator's stop says so, with
+// its reason, as only a moderator can lift it
+function stoppedBadge(m) {
+  if (!m.stopped) return null;
+  const byModerator = m.stopped_by_moderator ?? Boolean(m.stopped_by);
+  return [h('span', { class: 'badge' }, t(byModerator ? 'mailings.stoppedByModerator' : 'mailings.stopped')),
+    byModerator ? h('span', { class: 'stop-reason' }, t('mailings.stopReason', { reason: m.stop_reason || '—' })) : null];
+}
+
 // newer tells whether run r is the same as or later than the last one shown
 function newer(r, last) {
   return !last || r.id === last.id || r.run_at >= last.run_at;
@@ -68,11 +77,12 @@ function newer(r, last) {
 // actions are a mailing's Stop (asked first) or Resume, and its Delete
 // (asked first, red and apart); after() runs once either has gone through
 function actions(m, status, after, deleted = after) {
-  const toggle = m.stopped
+  const byModerator = m.stopped && (m.stopped_by_moderator ?? Boolean(m.stopped_by));
+  const toggle = byModerator ? null : m.stopped
     ? h('button', { type: 'button', class: 'secondary resume' }, t('mailings.resume'))
     : h('button', { type: 'button', class: 'secondary stop' }, t('mailings.stop'));
   const setStopped = () => pb.collection('mailings').update(m.id, { stopped: !m.stopped });
-  toggle.addEventListener('click', m.stopped
+  toggle?.addEventListener('click', m.stopped
     ? async () => { try { await setStopped(); await after(); } catch (err) { say(status, problem(err), 'err'); } }
     : confirmThen(t('mailings.stopConfirm', { subject: m.subject }), status, setStopped, after));
   const del = h('button', { type: 'button', class: 'danger delete' }, t('common.delete'));
@@ -108,7 +118,7 @@ export function mailings({ go }) {
   function row(m) {
     return h('tr', { 'data-id': m.id },
       h('td', {}, h('a', { href: `/mailing?id=${m.id}`, 'data-link': true }, m.subject)),
-      h('td', {}, t(`status.${m.status}`), m.stopped ? h('span', { class: 'badge' }, t('mailings.stopped')) : null),
+      h('td', {}, t(`status.${m.status}`), stoppedBadge(m)),
       h('td', { class: 'next' }, whenNext(m, m.next_send)),
       h('td', { class: 'num' }, String(m.recipients)),
       h('td', { class: 'run' }, lastRun(m.last_run)),
@@ -471,12 +481,14 @@ export function mailing({ go }) {
       pb.collection('schedules').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: 'starts_at' }),
       pb.collection('runs').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: '-run_at' }),
     ]);
+    // a moderator reviews another user's mailing on the read-only page
+    if (m.owner !== user().id && user().role === 'moderator') return go(`/moderation/mailing?id=${id}`);
     document.title = `${m.subject} · ${t('app.name')}`;
     const preview = h('div', { class: 'preview', id: 'mailing-preview' });
     preview.innerHTML = cleanBody(m.body); // the one place user HTML reaches a page: sanitized
     head.replaceChildren(
       h('h1', {}, m.subject),
-      h('p', {}, t(`status.${m.status}`), m.stopped ? h('span', { class: 'badge' }, t('mailings.stopped')) : null, ' · ',
+      h('p', {}, t(`status.${m.status}`), stoppedBadge(m), ' · ',
         h('a', { href: `/mailings/edit?id=${id}`, 'data-link': true }, t('common.edit')), ' ',
         actions(m, status, () => load(), () => go('/mailings'))),
       summary,

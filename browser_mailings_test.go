@@ -200,13 +200,16 @@ func TestBrowserEditorLinksWithoutASelection(t *testing.T) {
 	logInAs(t, ctx, in, "links@example.com")
 
 	const url = "https://example.com/docs"
+	// (in steps, so that a failure names the one that did not happen)
 	page(t, ctx, "h1", steps(
 		chromedp.Navigate(in.url+"/mailings/edit"), chromedp.WaitVisible(".window"), chromedp.WaitVisible("#mailing-lists input"),
 		fill(map[string]string{"mailing-subject": "Links"}),
 		chromedp.Evaluate[chromedp.Void](`window.prompt = () => '`+url+`'`),
 		chromedp.Click("#mailing-body"), chromedp.SendKeys("#mailing-body", "See "),
-		chromedp.Click(`.toolbar button[aria-label="Link"]`),
-		until(`document.querySelector('#mailing-body a') != null`),
+		until(`document.querySelector('#mailing-body').innerText.includes('See')`))...)
+	page(t, ctx, "h1", chromedp.Click(`.toolbar button[aria-label="Link"]`),
+		until(`document.querySelector('#mailing-body a') != null`))
+	page(t, ctx, "h1", steps(
 		// a word selected: the button links it
 		chromedp.Evaluate[chromedp.Void](`(() => { const e = document.querySelector('#mailing-body');
 			e.append(' or the '); const word = document.createTextNode('manual'); e.append(word);
@@ -214,9 +217,8 @@ func TestBrowserEditorLinksWithoutASelection(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`window.prompt = () => 'https://example.com/manual'`),
 		chromedp.Click(`.toolbar button[aria-label="Link"]`),
 		until(`document.querySelectorAll('#mailing-body a').length === 2`),
-		chromedp.Click(`#mailing-lists input[type=checkbox]`),
-		chromedp.Click("#mailing button[type=submit]"), chromedp.WaitVisible("#mailing-preview a"),
-	)...)
+		chromedp.Click(`#mailing-lists input[type=checkbox]`))...)
+	page(t, ctx, "h1", chromedp.Click("#mailing button[type=submit]"), chromedp.WaitVisible("#mailing-preview a"))
 	body, _ := records(in, token, "mailings", "")[0]["body"].(string)
 	for _, want := range []string{`<a href="` + url + `">` + url + `</a>`, `<a href="https://example.com/manual">manual</a>`} {
 		if !strings.Contains(body, want) {

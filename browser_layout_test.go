@@ -120,6 +120,9 @@ func TestBrowserLayoutHeaderIsAMenuOnAPhone(t *testing.T) {
 				if !eval[bool](t, ctx, visible(`#nav #logout`)) {
 					t.Fatal("the open menu does not show Log out")
 				}
+				if lang == "ru" {
+					screenshot(t, ctx, "phone-menu.png")
+				}
 				page(t, ctx, "h1", chromedp.Click(link), until(`location.pathname === '/clients'`),
 					until(`document.querySelector('#menu').getAttribute('aria-expanded') === 'false' && !`+visible(link)))
 			})
@@ -155,6 +158,9 @@ func TestBrowserLayoutTablesAreLabelledCardsOnAPhone(t *testing.T) {
 			}
 			if d := eval[string](t, ctx, fmt.Sprintf(`getComputedStyle(document.querySelector('%s tbody tr')).display`, tb.table)); d != "block" {
 				t.Errorf("%s on a phone: a row is displayed %q, not as a card", tb.path, d)
+			}
+			if lang == "en" && tb.path == "/clients" {
+				screenshot(t, ctx, "phone-clients.png")
 			}
 		}
 	}

@@ -35,6 +35,17 @@ type ImportReport struct {
 	DryRun     bool      `json:"dry_run"`
 	Encoding   string    `json:"encoding"`  // "utf-8", or "windows-1251" when the file was converted from it
 	Separator  string    `json:"separator"` // "," or ";"
+	// the first data rows as the server read them (email, name, comment),
+	// which the web app's preview shows, so that both agree
+	Sample []Sample `json:"sample"`
+}
+
+// Sample is one data row as read from the file.
+type Sample struct {
+	Line    int    `json:"line"`
+	Email   string `json:"email"`
+	Name    string `json:"name"`
+	Comment string `json:"comment"`
 }
 
 // Problem is one refused row.
@@ -67,6 +78,7 @@ const (
 // only every few tens of milliseconds, find the lock free.
 const (
 	importChunkRows  = 5000
+	importSampleRows = 5
 	importChunkPause = 5 * time.Millisecond
 )
 
@@ -109,7 +121,7 @@ func importClients(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	report := ImportReport{DryRun: form.dry, Problems: []Problem{}, Encoding: encoding, Separator: ","}
+	report := ImportReport{DryRun: form.dry, Problems: []Problem{}, Sample: []Sample{}, Encoding: encoding, Separator: ","}
 	rows, err := readImportRows(text, &report)
 	if err != nil {
 		return err
@@ -331,6 +343,9 @@ func readImportRows(text []byte, report *ImportReport) ([]importRow, error) {
 		// a line break in a name cell (Alt+Enter in Excel) is layout, not
 		// part of the name: the client is kept, with the name on one line
 		email, name, comment := get("email"), oneLine(get("name")), get("comment")
+		if len(report.Sample) < importSampleRows {
+			report.Sample = append(report.Sample, Sample{line, email, name, comment})
+		}
 		// the same key as the unique index (owner, email COLLATE NOCASE),
 		// which folds ASCII letters only
 		key := foldASCII(email)

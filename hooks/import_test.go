@@ -86,7 +86,9 @@ func TestImportClientsFromCSV(t *testing.T) {
 				}
 			}),
 		importScenario(t, "a dry run reports and saves nothing", "alice", file, map[string]string{"list": aliceList, "dry_run": "true"}, 200,
-			[]string{`"added":2`, `"dry_run":true`},
+			// the sample: the first five data rows as read, refused ones too
+			[]string{`"added":2`, `"dry_run":true`, `"sample":[{"line":2,"email":"new1@example.org","name":"New One","comment":"from the fair"}`,
+				`{"line":6,"email":"","name":"No email","comment":""}]`},
 			func(t testing.TB, app *tests.TestApp, _ *http.Response) { count(t, app, 2) }),
 		importScenario(t, "no header: email, name, comment by position", "alice", "plain@example.org,Plain,\n", nil, 200,
 			[]string{`"rows":1`, `"added":1`}, func(t testing.TB, app *tests.TestApp, _ *http.Response) { count(t, app, 3) }),

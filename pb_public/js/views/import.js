@@ -35,11 +35,7 @@ export function clientsImport() {
     body.append('dry_run', dry ? 'true' : 'false');
     await busy(importForm, async () => {
       try {
-        const [r, first] = await Promise.all([
-          pb.send('/api/postrider/clients/import', { method: 'POST', body }),
-          dry ? file.files[0].slice(0, 4096).arrayBuffer() : null,
-        ]);
-        showReport(r, first);
+        showReport(await pb.send('/api/postrider/clients/import', { method: 'POST', body }));
       } catch (e) {
         report.replaceChildren(); // no report of an earlier file beside this one's refusal
         const fileErr = e?.response?.data?.file;
@@ -49,15 +45,14 @@ export function clientsImport() {
     });
   }
 
-  function showReport(r, first) {
+  function showReport(r) {
     const parts = [h('p', { class: 'message ok', id: 'import-summary' },
       t(r.dry_run ? 'import.wouldDo' : 'import.done', { rows: r.rows, added: r.added, duplicates: r.duplicates, refused: r.refused }))];
-    if (first) {
-      // the first lines as the server read them: its encoding and separator
-      const text = new TextDecoder(r.encoding || 'utf-8').decode(first);
-      const lines = text.split(/\r?\n/).slice(0, 6).filter(Boolean);
-      const sep = r.separator || ',';
-      parts.push(h('table', { class: 'preview-rows' }, h('tbody', {}, lines.map((l) => h('tr', {}, l.split(sep).slice(0, 3).map((c) => h('td', {}, c.replace(/^"|"$/g, ''))))))));
+    if (r.dry_run && r.sample.length) {
+      // the first rows as the server read them (its encoding, separator and quotes)
+      parts.push(h('table', { class: 'preview-rows' },
+        h('thead', {}, h('tr', {}, ['import.line', 'field.email', 'field.name', 'clients.comment'].map((k) => h('th', { scope: 'col' }, t(k))))),
+        h('tbody', {}, r.sample.map((row) => h('tr', {}, h('td', { class: 'num' }, String(row.line)), h('td', {}, row.email), h('td', {}, row.name), h('td', {}, row.comment))))));
     }
     if (r.problems.length) {
       parts.push(h('ul', { id: 'import-problems' }, r.problems.map((p) => h('li', {}, t('import.problem', { line: p.line, email: p.email || '—', reason: p.reason })))));

@@ -29,10 +29,10 @@ func (f *Fields) value(i int) string {
 	return f.UnsubscribeURL
 }
 
-// FirstName is the first word of a name.
+// FirstName is the first word of a name, without a comma after it.
 func FirstName(name string) string {
 	if f := strings.Fields(name); len(f) > 0 {
-		return f[0]
+		return strings.TrimRight(f[0], ",;")
 	}
 	return ""
 }

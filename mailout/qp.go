@@ -2,46 +2,64 @@ package mailout
 
 const hexDigits = "0123456789ABCDEF"
 
+// qpLiteral marks the bytes quoted-printable writes as they are: printable
+// ASCII but "=" (a space or tab also, unless it ends a line).
+var qpLiteral = func() (t [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		t[c] = c != '='
+	}
+	return t
+}()
+
 // AppendQP appends src encoded as quoted-printable (RFC 2045) with CRLF
 // line ends and lines of at most 76 characters. A dot that would start a
 // line is encoded too (=2E), so that the result needs no dot-stuffing for
-// SMTP's DATA and can be appended to a message ready for it.
+// SMTP's DATA and can be appended to a message ready for it. Runs of
+// literal bytes are copied at once: this is most of each message's work.
 func AppendQP(dst, src []byte) []byte {
 	col := 0
-	put := func(enc bool, c byte) {
-		n := 1
-		if enc {
-			n = 3
-		}
-		if col+n > 75 {
-			dst = append(dst, '=', '\r', '\n')
-			col = 0
-		}
-		if enc || (col == 0 && c == '.') {
-			dst = append(dst, '=', hexDigits[c>>4], hexDigits[c&15])
-			col += 3
-			return
-		}
-		dst = append(dst, c)
-		col++
-	}
-	for i := 0; i < len(src); i++ {
+	for i := 0; i < len(src); {
 		c := src[i]
+		if qpLiteral[c] && (col > 0 || c != '.') {
+			// copy the literal run that fits on the line
+			j := i + 1
+			for j < len(src) && qpLiteral[src[j]] && col+(j-i) < 75 {
+				j++
+			}
+			if col+(j-i) > 75 {
+				dst = append(dst, '=', '\r', '\n')
+				col = 0
+				continue
+			}
+			dst = append(dst, src[i:j]...)
+			col += j - i
+			i = j
+			continue
+		}
+		i++
 		switch {
-		case c == '\r' && i+1 < len(src) && src[i+1] == '\n':
+		case c == '\r' && i < len(src) && src[i] == '\n':
 			continue
 		case c == '\n':
 			dst = append(dst, '\r', '\n')
 			col = 0
-		case c == ' ' || c == '\t':
-			// white space before a line end is encoded, else it could be lost
-			end := i+1 == len(src) || src[i+1] == '\n' || src[i+1] == '\r'
-			put(end, c)
-		case c >= '!' && c <= '~' && c != '=':
-			put(false, c)
-		default:
-			put(true, c)
+			continue
+		case (c == ' ' || c == '\t') && i < len(src) && src[i] != '\n' && src[i] != '\r':
+			// white space is encoded only before a line end, where it could be lost
+			if col+1 > 75 {
+				dst = append(dst, '=', '\r', '\n')
+				col = 0
+			}
+			dst = append(dst, c)
+			col++
+			continue
 		}
+		if col+3 > 75 {
+			dst = append(dst, '=', '\r', '\n')
+			col = 0
+		}
+		dst = append(dst, '=', hexDigits[c>>4], hexDigits[c&15])
+		col += 3
 	}
 	return dst
 }

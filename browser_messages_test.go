@@ -74,6 +74,15 @@ func TestBrowserUnsubscribesFromTheLinkInAMessage(t *testing.T) {
 	row := page(t, ctx, "#clients-table tbody", chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 1),
 		until(`document.querySelector('#clients-table tbody').innerText.includes('Unsubscribed on')`))
 	mustContain(t, "the client's row", row, "Unsubscribed on "+time.Now().Format("January"))
+
+	// the editor's sanitizer keeps a link to the placeholder, as the server does
+	page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`import('/js/views/mailings.js').then((m) => {
+		window.cleaned = m.cleanBody('<a href="{{unsubscribe_url}}">Leave</a><script>alert(1)</script>'); })`),
+		until(`window.cleaned !== undefined`))
+	cleaned, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.cleaned`))
+	if err != nil || cleaned != `<a href="{{unsubscribe_url}}">Leave</a>` {
+		t.Errorf("the editor cleans the link to %q (%v)", cleaned, err)
+	}
 }
 
 // afterFormPost waits for expr on the page a form's POST loads: a wait that

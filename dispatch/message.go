@@ -100,14 +100,25 @@ type recipient struct {
 	client, email, name, comment string
 }
 
-// render appends the message for one recipient to buf, using scratch for
-// the filled parts before their encoding; it returns both grown.
-func (t *template) render(buf, scratch []byte, r recipient, messageID string) ([]byte, []byte) {
+// writer is one worker's buffers and link signer, reused message after message.
+type writer struct {
+	buf, scratch []byte
+	links        *mailout.LinkSigner
+}
+
+func (t *template) newWriter() *writer {
+	return &writer{buf: make([]byte, 0, 64*1024), scratch: make([]byte, 0, 64*1024),
+		links: mailout.NewLinkSigner(t.appURL, t.secret)}
+}
+
+// render makes the message for one recipient in w's buffer (valid until
+// the next render with w).
+func (t *template) render(w *writer, r recipient, messageID string) []byte {
 	f := mailout.Fields{
 		Name: mailout.OneLine(r.name), FirstName: mailout.FirstName(r.name), Email: r.email, Comment: r.comment,
-		UnsubscribeURL: mailout.UnsubscribeURL(t.appURL, t.secret, r.client),
+		UnsubscribeURL: w.links.URL(r.client),
 	}
-	buf = mailout.AppendHeader(buf, "To", mailout.Address(mail.Address{Name: f.Name, Address: r.email}))
+	buf := mailout.AppendHeader(w.buf[:0], "To", mailout.Address(mail.Address{Name: f.Name, Address: r.email}))
 	buf = mailout.AppendHeader(buf, "Message-ID", "<"+messageID+">")
 	subject := t.subjectHdr
 	if subject == "" {
@@ -117,12 +128,13 @@ func (t *template) render(buf, scratch []byte, r recipient, messageID string) ([
 	buf = mailout.AppendHeader(buf, "List-Unsubscribe", "<"+f.UnsubscribeURL+">")
 	buf = append(buf, t.static...)
 	buf = mailout.AppendPartHeader(buf, t.boundary, "text/plain")
-	scratch = t.text.AppendTo(scratch[:0], &f, false)
-	buf = append(mailout.AppendQP(buf, scratch), '\r', '\n')
+	w.scratch = t.text.AppendTo(w.scratch[:0], &f, false)
+	buf = append(mailout.AppendQP(buf, w.scratch), '\r', '\n')
 	buf = mailout.AppendPartHeader(buf, t.boundary, "text/html")
-	scratch = t.html.AppendTo(scratch[:0], &f, true)
-	buf = append(mailout.AppendQP(buf, scratch), '\r', '\n')
-	return mailout.AppendEnd(buf, t.boundary), scratch
+	w.scratch = t.html.AppendTo(w.scratch[:0], &f, true)
+	buf = append(mailout.AppendQP(buf, w.scratch), '\r', '\n')
+	w.buf = mailout.AppendEnd(buf, t.boundary)
+	return w.buf
 }
 
 // messageID makes the Message-ID (without angle brackets) of one delivery:

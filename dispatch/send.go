@@ -215,8 +215,7 @@ func (s *runSender) work(ctx context.Context, outcomes chan<- *outcome) error {
 			sess.close() // a message begun and not ended is discarded by the server
 		}
 	}()
-	buf := make([]byte, 0, 64*1024)
-	scratch := make([]byte, 0, 64*1024)
+	w := s.tmpl.newWriter()
 	done := make(chan error, 1)
 	recording := false // an outcome of ours is on its way to the database
 	recorded := func() bool {
@@ -251,7 +250,7 @@ func (s *runSender) work(ctx context.Context, outcomes chan<- *outcome) error {
 			s.queue.done()
 			return nil
 		}
-		buf, scratch = s.tmpl.render(buf[:0], scratch, j.recipient, s.tmpl.messageID(j.id))
+		buf := s.tmpl.render(w, j.recipient, s.tmpl.messageID(j.id))
 		err := sess.begin(s.from, j.email, buf)
 		if !recorded() {
 			s.queue.done()

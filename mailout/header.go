@@ -1,9 +1,11 @@
 package mailout
 
 import (
+	"encoding/base64"
 	"mime"
 	"net/mail"
 	"strings"
+	"unicode/utf8"
 )
 
 // Subject encodes an unstructured header value such as a subject: line
@@ -25,7 +27,29 @@ func Address(a mail.Address) string {
 		return a.String()
 	}
 	bare := (&mail.Address{Address: a.Address}).String()
-	return fold(mime.BEncoding.Encode("utf-8", a.Name)) + " " + bare
+	return string(appendBWords(nil, a.Name)) + " " + bare
+}
+
+// appendBWords appends s as base64 encoded words of at most 75 characters
+// ("=?utf-8?b?" + 60 + "?="), one a line, split between characters; what
+// mime.BEncoding does, without its allocations (it runs for every
+// recipient's name).
+func appendBWords(dst []byte, s string) []byte {
+	const chunk = 45 // bytes: 60 base64 characters
+	for first := true; s != ""; first = false {
+		n := min(len(s), chunk)
+		for n < len(s) && n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		if !first {
+			dst = append(dst, "\r\n "...)
+		}
+		dst = append(dst, "=?utf-8?b?"...)
+		dst = base64.StdEncoding.AppendEncode(dst, []byte(s[:n]))
+		dst = append(dst, "?="...)
+		s = s[n:]
+	}
+	return dst
 }
 
 // OneLine replaces CR and LF with spaces: nothing a user types reaches a

@@ -103,7 +103,9 @@ func AppendPart(dst []byte, boundary, contentType string, body []byte) []byte {
 
 // AppendPartHeader opens a part; its quoted-printable body follows.
 func AppendPartHeader(dst []byte, boundary, contentType string) []byte {
-	dst = append(dst, "--"+boundary+"\r\n"...)
+	dst = append(dst, "--"...)
+	dst = append(dst, boundary...)
+	dst = append(dst, "\r\n"...)
 	dst = AppendHeader(dst, "Content-Type", contentType+"; charset=UTF-8")
 	dst = AppendHeader(dst, "Content-Transfer-Encoding", "quoted-printable")
 	return append(dst, '\r', '\n')
@@ -111,7 +113,9 @@ func AppendPartHeader(dst []byte, boundary, contentType string) []byte {
 
 // AppendEnd closes the multipart body.
 func AppendEnd(dst []byte, boundary string) []byte {
-	return append(dst, "--"+boundary+"--\r\n"...)
+	dst = append(dst, "--"...)
+	dst = append(dst, boundary...)
+	return append(dst, "--\r\n"...)
 }
 
 func addresses(list []mail.Address) string {

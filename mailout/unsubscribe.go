@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"hash"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -58,13 +59,40 @@ func CheckUnsubscribeToken(secret []byte, token string) (clientID string, ok boo
 	return id, true
 }
 
+const macPrefix = "postrider unsubscribe\x00"
+
 func unsubscribeMAC(secret []byte, clientID string) string {
 	h := hmac.New(sha256.New, secret)
-	h.Write([]byte("postrider unsubscribe\x00" + clientID))
+	h.Write([]byte(macPrefix + clientID))
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18])
 }
 
 // UnsubscribeURL is the link in a client's messages.
 func UnsubscribeURL(appURL string, secret []byte, clientID string) string {
-	return strings.TrimRight(appURL, "/") + "/unsubscribe/" + UnsubscribeToken(secret, clientID)
+	return NewLinkSigner(appURL, secret).URL(clientID)
+}
+
+// LinkSigner makes unsubscribe links one after another with one HMAC,
+// for one goroutine: a run's worker signs a link per message.
+type LinkSigner struct {
+	prefix string
+	mac    hash.Hash
+	sum    []byte
+	buf    []byte
+}
+
+// NewLinkSigner signs links to appURL with secret.
+func NewLinkSigner(appURL string, secret []byte) *LinkSigner {
+	return &LinkSigner{prefix: strings.TrimRight(appURL, "/") + "/unsubscribe/", mac: hmac.New(sha256.New, secret)}
+}
+
+// URL is the unsubscribe link of a client (as UnsubscribeToken signs it).
+func (s *LinkSigner) URL(clientID string) string {
+	s.mac.Reset()
+	s.mac.Write([]byte(macPrefix))
+	s.mac.Write([]byte(clientID))
+	s.sum = s.mac.Sum(s.sum[:0])
+	s.buf = append(append(append(s.buf[:0], s.prefix...), clientID...), '.')
+	s.buf = base64.RawURLEncoding.AppendEncode(s.buf, s.sum[:18])
+	return string(s.buf)
 }

@@ -102,3 +102,30 @@ func TestAccountMailsSayTheyAreAutomatic(t *testing.T) {
 		t.Errorf("headers %v: from %v to %v", h, from, to)
 	}
 }
+
+func TestUnsubscribeLinksAreSignedPerClient(t *testing.T) {
+	dir := t.TempDir()
+	secret, err := UnsubscribeSecret(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := UnsubscribeSecret(dir); !bytes.Equal(again, secret) {
+		t.Fatal("the secret changed between two reads")
+	}
+	signer := NewLinkSigner("https://mail.example.com/", secret)
+	for _, id := range []string{"client000000001", "client000000002"} {
+		token := UnsubscribeToken(secret, id)
+		if url := signer.URL(id); url != "https://mail.example.com/unsubscribe/"+token {
+			t.Errorf("the signer's link %q, the token %q", url, token)
+		}
+		if got, ok := CheckUnsubscribeToken(secret, token); !ok || got != id {
+			t.Errorf("token %q checks as %q %v", token, got, ok)
+		}
+	}
+	_, mac, _ := strings.Cut(UnsubscribeToken(secret, "client000000001"), ".")
+	for _, bad := range []string{"client000000002." + mac, "client000000001.", "client000000001", UnsubscribeToken(make([]byte, 32), "client000000001")} {
+		if _, ok := CheckUnsubscribeToken(secret, bad); ok {
+			t.Errorf("%q was accepted", bad)
+		}
+	}
+}

@@ -67,11 +67,6 @@ func unsubscribeMAC(secret []byte, clientID string) string {
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18])
 }
 
-// UnsubscribeURL is the link in a client's messages.
-func UnsubscribeURL(appURL string, secret []byte, clientID string) string {
-	return NewLinkSigner(appURL, secret).URL(clientID)
-}
-
 // LinkSigner makes unsubscribe links one after another with one HMAC,
 // for one goroutine: a run's worker signs a link per message.
 type LinkSigner struct {

@@ -186,3 +186,43 @@ func TestTheLinkInAMessageUnsubscribesAndTheNextRunSkips(t *testing.T) {
 		t.Fatalf("the next run went to %v", next)
 	}
 }
+
+// A client who unsubscribes while a run still has their message pending
+// (here: a temporary refusal left it for the next pass) gets nothing.
+func TestAClientWhoUnsubscribesMidRunGetsNothingMore(t *testing.T) {
+	w := newWorld(t)
+	w.smtp.SetFaults(smtptest.Faults{Refuse: map[string]int{"c0@example.org": 451}})
+	m := w.listMailing(2)
+	w.window(m, w.now, w.now.Add(time.Hour), "once")
+	if s := w.mustPass(dispatch.Options{}); s.Sent != 1 || s.Pending != 1 {
+		t.Fatalf("the first pass: %s", s)
+	}
+	client, err := w.app.FindFirstRecordByData("clients", "email", "c0@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client.Set("unsubscribed", true)
+	if err := w.app.Save(client); err != nil {
+		t.Fatal(err)
+	}
+	w.smtp.SetFaults(smtptest.Faults{})
+	before := len(w.smtp.Messages())
+	if s := w.mustPass(dispatch.Options{}); s.Sent != 0 || s.Pending != 0 {
+		t.Fatalf("the second pass: %s", s)
+	}
+	if n := len(w.smtp.Messages()); n != before {
+		t.Fatalf("%d more messages went out", n-before)
+	}
+	for _, d := range w.deliveries(m) {
+		if d.GetString("email") == "c0@example.org" && (d.GetString("status") != "failed" || !strings.Contains(d.GetString("response"), "unsubscribed")) {
+			t.Errorf("the unsubscribed client's delivery: %s %q", d.GetString("status"), d.GetString("response"))
+		}
+	}
+	runs, err := w.app.FindRecordsByFilter("runs", "mailing = {:m}", "", 0, 0, map[string]any{"m": m.Id})
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs: %v (%v)", runs, err)
+	}
+	if run := runs[0]; run.GetString("status") != "done" || run.GetInt("failed") != 1 {
+		t.Errorf("the run: %s, %d failed", run.GetString("status"), run.GetInt("failed"))
+	}
+}

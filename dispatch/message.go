@@ -2,59 +2,139 @@ package dispatch
 
 import (
 	"bytes"
-	"fmt"
 	"net/mail"
-
-	"github.com/pocketbase/pocketbase/tools/mailer"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
 
 	"postrider/mailout"
 )
 
-// Placeholders put into the template built once per run, replaced per message.
-const (
-	toPlaceholder    = "postrider-to-placeholder@invalid"
-	msgIDPlaceholder = "postrider-message-id-placeholder"
-)
-
-// template is one mailing's message, built once by mailyak (through
-// mailout.Build) and cut where each recipient's own To and Message-ID go,
-// so that a run of 100,000 messages does not encode the body 100,000 times.
-// Its bytes are already dot-stuffed for the SMTP DATA command.
+// template is one mailing's message, prepared once per run: the headers
+// that are the same for everyone already encoded, the subject and both
+// parts cut at their placeholders. render fills it for one recipient with
+// appends and a quoted-printable pass, so that a run of 100,000 messages
+// parses and encodes the mailing once, not 100,000 times. What it renders
+// needs no dot-stuffing for the SMTP DATA command (see mailout.AppendQP).
 type template struct {
-	parts  [][]byte // parts[0] To parts[1] Message-ID parts[2]
-	domain string   // of the Message-ID
+	subject    *mailout.Template
+	subjectHdr string // the encoded subject when it names no placeholder
+	html, text *mailout.Template
+	static     []byte // the headers the same for every recipient, to the parts
+	boundary   string
+	domain     string // of the Message-ID
+	appURL     string
+	secret     []byte // signs the unsubscribe links
 }
 
-func newTemplate(from mail.Address, subject, html string) (*template, error) {
-	raw, err := mailout.Build(&mailer.Message{
-		From:    from,
-		To:      []mail.Address{{Address: toPlaceholder}},
-		Subject: subject,
-		HTML:    html,
-		Headers: map[string]string{"Message-ID": "<" + msgIDPlaceholder + ">"},
-	})
+// mailingInfo is what a run's template is made from.
+type mailingInfo struct {
+	from             mail.Address
+	subject, body    string
+	runID, mailingID string
+	ownerID, appURL  string
+	secret           []byte
+}
+
+func newTemplate(m mailingInfo) (*template, error) {
+	subject, err := mailout.ParseTemplate(m.subject)
 	if err != nil {
 		return nil, err
 	}
-	raw = dotStuff(raw)
-	to := bytes.Index(raw, []byte(toPlaceholder))
-	id := bytes.Index(raw, []byte(msgIDPlaceholder))
-	if to < 0 || id < 0 || to > id {
-		return nil, fmt.Errorf("dispatch: unexpected message layout for %q", subject)
+	body, err := mailout.ParseTemplate(m.body)
+	if err != nil {
+		return nil, err
 	}
-	t := &template{parts: [][]byte{raw[:to], raw[to+len(toPlaceholder) : id], raw[id+len(msgIDPlaceholder):]}}
-	t.domain = domainOf(from.Address)
+	htmlBody := m.body
+	if !body.Uses("unsubscribe_url") {
+		htmlBody += footer(m.subject + m.body)
+	}
+	if body, err = mailout.ParseTemplate(htmlBody); err != nil {
+		return nil, err
+	}
+	// the plain text is made once, placeholders and all; the spaces of a
+	// fallback are kept out of the wrapping
+	text, err := mailout.ParseTemplate(strings.ReplaceAll(mailout.PlainText(keepSpaces(htmlBody)), "\x1f", " "))
+	if err != nil {
+		return nil, err
+	}
+	t := &template{subject: subject, html: body, text: text, boundary: mailout.NewBoundary(),
+		domain: domainOf(m.from.Address), appURL: m.appURL, secret: m.secret}
+	if subject.Static() {
+		t.subjectHdr = mailout.Subject(m.subject)
+	}
+	var h []byte
+	h = mailout.AppendHeader(h, "From", mailout.Address(m.from))
+	h = mailout.AppendHeader(h, "Date", time.Now().Format(time.RFC1123Z))
+	h = mailout.AppendHeader(h, "List-Id", "<"+m.mailingID+".mailings."+t.domain+">")
+	h = mailout.AppendHeader(h, "Feedback-ID", m.runID+":"+m.mailingID+":"+m.ownerID+":postrider")
+	h = mailout.AppendHeader(h, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	t.static = mailout.AppendBodyHeaders(h, t.boundary)
 	return t, nil
 }
 
-// render appends the message for one recipient to buf; messageID goes
-// between the angle brackets the template has.
-func (t *template) render(buf []byte, to, messageID string) []byte {
-	buf = append(buf, t.parts[0]...)
-	buf = append(buf, to...)
-	buf = append(buf, t.parts[1]...)
-	buf = append(buf, messageID...)
-	return append(buf, t.parts[2]...)
+var placeholderMarks = regexp.MustCompile(`\{\{[^{}]*\}\}`)
+
+// keepSpaces turns the spaces inside placeholders into a character the
+// plain-text wrapping does not break at.
+func keepSpaces(s string) string {
+	return placeholderMarks.ReplaceAllStringFunc(s, func(p string) string { return strings.ReplaceAll(p, " ", "\x1f") })
+}
+
+// footer is the unsubscribe link added to a body that does not place it:
+// in Russian when the mailing is written in Cyrillic, else in English
+// (users have no language of their own; the mailing's is what its
+// recipients read).
+func footer(text string) string {
+	for _, r := range text {
+		if unicode.Is(unicode.Cyrillic, r) {
+			return `<p>Вы получили это письмо, потому что подписаны на рассылку. <a href="{{unsubscribe_url}}">Отписаться</a></p>`
+		}
+	}
+	return `<p>You get this email because you are on our list. <a href="{{unsubscribe_url}}">Unsubscribe</a></p>`
+}
+
+// recipient is one delivery's addressee.
+type recipient struct {
+	client, email, name, comment string
+}
+
+// writer is one worker's buffers and link signer, reused message after message.
+type writer struct {
+	buf, scratch []byte
+	links        *mailout.LinkSigner
+}
+
+func (t *template) newWriter() *writer {
+	return &writer{buf: make([]byte, 0, 64*1024), scratch: make([]byte, 0, 64*1024),
+		links: mailout.NewLinkSigner(t.appURL, t.secret)}
+}
+
+// render makes the message for one recipient in w's buffer (valid until
+// the next render with w).
+func (t *template) render(w *writer, r recipient, messageID string) []byte {
+	f := mailout.Fields{
+		Name: mailout.OneLine(r.name), FirstName: mailout.FirstName(r.name), Email: r.email, Comment: r.comment,
+		UnsubscribeURL: w.links.URL(r.client),
+	}
+	buf := mailout.AppendHeader(w.buf[:0], "To", mailout.Address(mail.Address{Name: f.Name, Address: r.email}))
+	buf = mailout.AppendHeader(buf, "Message-ID", "<"+messageID+">")
+	subject := t.subjectHdr
+	if subject == "" {
+		subject = mailout.Subject(t.subject.String(&f))
+	}
+	buf = mailout.AppendHeader(buf, "Subject", subject)
+	buf = mailout.AppendHeader(buf, "List-Unsubscribe", "<"+f.UnsubscribeURL+">")
+	buf = append(buf, t.static...)
+	buf = mailout.AppendPartHeader(buf, t.boundary, "text/plain")
+	w.scratch = t.text.AppendTo(w.scratch[:0], &f, false)
+	buf = append(mailout.AppendQP(buf, w.scratch), '\r', '\n')
+	buf = mailout.AppendPartHeader(buf, t.boundary, "text/html")
+	w.scratch = t.html.AppendTo(w.scratch[:0], &f, true)
+	buf = append(mailout.AppendQP(buf, w.scratch), '\r', '\n')
+	w.buf = mailout.AppendEnd(buf, t.boundary)
+	return w.buf
 }
 
 // messageID makes the Message-ID (without angle brackets) of one delivery:
@@ -65,7 +145,7 @@ func (t *template) messageID(deliveryID string) string {
 }
 
 func domainOf(address string) string {
-	if at := bytes.LastIndexByte([]byte(address), '@'); at >= 0 && at < len(address)-1 {
+	if at := strings.LastIndexByte(address, '@'); at >= 0 && at < len(address)-1 {
 		return address[at+1:]
 	}
 	return "postrider.localhost"

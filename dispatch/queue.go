@@ -9,8 +9,8 @@ import (
 
 // job is one pending delivery handed to a worker.
 type job struct {
-	id          string
-	email       string
+	id string
+	recipient
 	rowid       int64
 	attempts    int  // tries recorded before this one, over all passes
 	unconfirmed bool // an earlier try went out whole and got no reply

@@ -12,6 +12,8 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"postrider/mailout"
 )
 
 // outcome is what became of one job; the worker waits on done until it is
@@ -73,7 +75,15 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 	}
 	settings := p.app.Settings()
 	from := mail.Address{Name: settings.Meta.SenderName, Address: settings.Meta.SenderAddress}
-	tmpl, err := newTemplate(from, mailing.GetString("subject"), mailing.GetString("body"))
+	secret, err := mailout.UnsubscribeSecret(p.app.DataDir())
+	if err != nil {
+		return err
+	}
+	tmpl, err := newTemplate(mailingInfo{
+		from: from, subject: mailing.GetString("subject"), body: mailing.GetString("body"),
+		runID: run.Id, mailingID: mailing.Id, ownerID: mailing.GetString("owner"),
+		appURL: settings.Meta.AppURL, secret: secret,
+	})
 	if err != nil {
 		return err
 	}
@@ -82,6 +92,9 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 	defer cancel(nil)
 	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, from: from.Address, cancel: cancel,
 		checked: run.GetBool("checked")}
+	if err := s.skipUnsubscribed(); err != nil {
+		return err
+	}
 	if err := s.countBase(); err != nil {
 		return err
 	}
@@ -160,13 +173,18 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 			Email       string `db:"email"`
 			Attempts    int    `db:"attempts"`
 			Unconfirmed bool   `db:"unconfirmed"`
+			Name        string `db:"name"`
+			Comment     string `db:"comment"`
 		}
 		// through the write connection: one page cache for the whole pass
-		// instead of one per pooled reader, and no stale pages to drop
+		// instead of one per pooled reader, and no stale pages to drop; the
+		// client's name and comment fill the placeholders
 		err := s.p.app.NonconcurrentDB().NewQuery(`
-			SELECT rowid, id, client, email, attempts, unconfirmed FROM deliveries
-			WHERE run = {:run} AND client > {:after} AND status = 'pending'
-			ORDER BY client LIMIT 1000`).
+			SELECT d.rowid, d.id, d.client, d.email, d.attempts, d.unconfirmed,
+			       COALESCE(c.name, '') AS name, COALESCE(c.comment, '') AS comment
+			FROM deliveries d LEFT JOIN clients c ON c.id = d.client
+			WHERE d.run = {:run} AND d.client > {:after} AND d.status = 'pending'
+			ORDER BY d.client LIMIT 1000`).
 			Bind(dbx.Params{"run": s.run.Id, "after": after}).All(&page)
 		if err != nil {
 			return err
@@ -175,7 +193,8 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 			return nil
 		}
 		for _, d := range page {
-			j := job{id: d.ID, email: d.Email, rowid: d.RowID, attempts: d.Attempts, unconfirmed: d.Unconfirmed}
+			j := job{id: d.ID, rowid: d.RowID, attempts: d.Attempts, unconfirmed: d.Unconfirmed,
+				recipient: recipient{client: d.Client, email: d.Email, name: d.Name, comment: d.Comment}}
 			select {
 			case jobs <- j:
 			case <-ctx.Done():
@@ -199,7 +218,7 @@ func (s *runSender) work(ctx context.Context, outcomes chan<- *outcome) error {
 			sess.close() // a message begun and not ended is discarded by the server
 		}
 	}()
-	buf := make([]byte, 0, 64*1024)
+	w := s.tmpl.newWriter()
 	done := make(chan error, 1)
 	recording := false // an outcome of ours is on its way to the database
 	recorded := func() bool {
@@ -234,7 +253,7 @@ func (s *runSender) work(ctx context.Context, outcomes chan<- *outcome) error {
 			s.queue.done()
 			return nil
 		}
-		buf = s.tmpl.render(buf[:0], j.email, s.tmpl.messageID(j.id))
+		buf := s.tmpl.render(w, j.recipient, s.tmpl.messageID(j.id))
 		err := sess.begin(s.from, j.email, buf)
 		if !recorded() {
 			s.queue.done()
@@ -522,6 +541,19 @@ func countPending(app core.App, runID string) (int, error) {
 	err := app.DB().Select("COUNT(*)").From("deliveries").
 		Where(dbx.HashExp{"run": runID, "status": deliveryPending}).Row(&n)
 	return n, err
+}
+
+// skipUnsubscribed fails, unsent, the run's pending deliveries to clients
+// who unsubscribed since the run was claimed (a run resumed after a stop,
+// or retried on a later pass): they get nothing more from the owner.
+func (s *runSender) skipUnsubscribed() error {
+	_, err := s.p.app.DB().NewQuery(`
+		UPDATE deliveries SET status = 'failed', response = {:why}, updated = {:now}
+		WHERE run = {:run} AND status = 'pending' AND client IN (
+		      SELECT id FROM clients WHERE owner = {:owner} AND unsubscribed = TRUE)`).
+		Bind(dbx.Params{"run": s.run.Id, "owner": s.mailing.GetString("owner"), "now": dbTime(time.Now()),
+			"why": "not sent: the client unsubscribed after the run began"}).Execute()
+	return err
 }
 
 // countBase reads how many of the run's deliveries are sent, failed, and

@@ -28,6 +28,7 @@ func Register(app core.App, cfg config.Config) {
 	bindNames(app)
 	bindOwned(app)
 	bindMailings(app)
+	bindMailingBody(app)
 	bindModeration(app)
 	bindSchedules(app)
 	bindPosts(app)
@@ -39,6 +40,8 @@ func Register(app core.App, cfg config.Config) {
 	bindSummary(app)
 	bindImport(app)
 	bindMail(app, cfg)
+	bindUnsubscribe(app)
+	bindClientUnsubscribe(app)
 
 	// mailings go out on their own: the dispatcher's cron inside serve
 	dispatch.Bind(app, cfg)

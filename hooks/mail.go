@@ -1,7 +1,9 @@
 package hooks
 
 import (
+	"html"
 	"os"
+	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/mailer"
@@ -12,6 +14,8 @@ import (
 )
 
 func bindMail(app core.App, cfg config.Config) {
+	bindGreetings(app)
+
 	// account mail goes where mailings go: through the dispatcher's SMTP
 	// client (the same TLS mode), or, with no SMTP server configured, to
 	// pb_data/outbox/ rather than to a sendmail that a local try rarely has
@@ -29,4 +33,28 @@ func bindMail(app core.App, cfg config.Config) {
 		}
 		return e.Next()
 	})
+}
+
+// greet names the user in an account mail: "Hello, Anna," in the greeting
+// every template starts with (ours and PocketBase's), and the name in To.
+func greet(e *core.MailerRecordEvent) error {
+	name := strings.TrimSpace(e.Record.GetString("name"))
+	if name != "" && e.Message != nil {
+		e.Message.HTML = strings.Replace(e.Message.HTML, "<p>Hello,</p>", "<p>Hello, "+html.EscapeString(name)+",</p>", 1)
+		for i := range e.Message.To {
+			if e.Message.To[i].Address == e.Record.Email() {
+				e.Message.To[i].Name = name
+			}
+		}
+	}
+	return e.Next()
+}
+
+func bindGreetings(app core.App) {
+	// account mails greet the user by name, whichever PocketBase sends
+	app.OnMailerRecordVerificationSend("users").BindFunc(greet)
+	app.OnMailerRecordPasswordResetSend("users").BindFunc(greet)
+	app.OnMailerRecordEmailChangeSend("users").BindFunc(greet)
+	app.OnMailerRecordOTPSend("users").BindFunc(greet)
+	app.OnMailerRecordAuthAlertSend("users").BindFunc(greet)
 }

@@ -82,5 +82,9 @@ func (o *Outbox) Send(m *mailer.Message) error {
 }
 
 func addressList(list []mail.Address) string {
-	return strings.Join(addresses(list), ", ")
+	out := make([]string, 0, len(list))
+	for _, a := range list {
+		out = append(out, a.String())
+	}
+	return strings.Join(out, ", ")
 }

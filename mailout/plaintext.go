@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 )
@@ -11,7 +12,8 @@ import (
 var blankRuns = regexp.MustCompile(`\n{3,}`)
 
 // PlainText makes the plain-text alternative of an HTML body: the visible
-// text, one paragraph a block, links written out as "text (url)".
+// text, one paragraph a block, images as their alt text, links written out
+// once as "text (url)", lines wrapped at 78 characters.
 func PlainText(body string) string {
 	doc, err := html.Parse(strings.NewReader(body))
 	if err != nil {
@@ -40,6 +42,12 @@ func PlainText(body string) string {
 			case "br":
 				b.WriteByte('\n')
 				return
+			case "img":
+				if alt := strings.TrimSpace(attr(n, "alt")); alt != "" {
+					space(&b)
+					b.WriteString(alt)
+				}
+				return
 			case "li":
 				b.WriteString("\n- ")
 			}
@@ -64,7 +72,35 @@ func PlainText(body string) string {
 	for i, l := range lines {
 		lines[i] = strings.TrimSpace(l)
 	}
-	return strings.TrimSpace(blankRuns.ReplaceAllString(strings.Join(lines, "\n"), "\n\n"))
+	text := strings.TrimSpace(blankRuns.ReplaceAllString(strings.Join(lines, "\n"), "\n\n"))
+	return Wrap(text, 78)
+}
+
+// Wrap breaks the lines of text longer than width characters at spaces; a
+// word longer than width (a link) stays whole on its own line.
+func Wrap(text string, width int) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if utf8.RuneCountInString(l) <= width {
+			continue
+		}
+		var b strings.Builder
+		col := 0
+		for _, w := range strings.Fields(l) {
+			n := utf8.RuneCountInString(w)
+			if col > 0 && col+1+n > width {
+				b.WriteByte('\n')
+				col = 0
+			} else if col > 0 {
+				b.WriteByte(' ')
+				col++
+			}
+			b.WriteString(w)
+			col += n
+		}
+		lines[i] = b.String()
+	}
+	return strings.Join(lines, "\n")
 }
 
 // space adds one space unless the text already ends with white space.

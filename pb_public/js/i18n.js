@@ -119,6 +119,7 @@ const words = {
     'clients.deleteMany': 'Delete {n} clients? Their delivery log stays.',
     'clients.deleteOne': 'Delete {email}? The delivery log stays.',
     'clients.unsubscribed': 'Unsubscribed',
+    'clients.unsubscribedOn': 'Unsubscribed on {date}',
     'clients.empty': 'No clients here.',
     'clients.pages': 'Pages',
     'clients.prev': 'Previous',
@@ -307,6 +308,7 @@ const words = {
     'err.validation_mailing_completed': 'This mailing is completed and sends nothing more: create a new one.',
     'err.validation_too_many_clients': 'Too many clients picked by hand: put them into a list and choose the list.',
     'err.validation_no_recipients': 'Choose at least one list or client to send this mailing to.',
+    'err.validation_invalid_placeholder': 'Unknown or unclosed placeholder. Use {{name}}, {{first_name}}, {{email}}, {{comment}} or {{unsubscribe_url}}, with a fallback as {{name|there}}.',
     'err.validation_system_field': 'This is set by the system.',
     'err.validation_owner_immutable': 'The owner of a record cannot change.',
     'err.validation_immutable': 'This cannot change.',
@@ -442,6 +444,7 @@ const words = {
     'clients.deleteMany': 'Удалить {n} клиентов? Журнал отправок сохранится.',
     'clients.deleteOne': 'Удалить {email}? Журнал отправок сохранится.',
     'clients.unsubscribed': 'Отписан',
+    'clients.unsubscribedOn': 'Отписан {date}',
     'clients.empty': 'Здесь нет клиентов.',
     'clients.pages': 'Страницы',
     'clients.prev': 'Назад',
@@ -629,6 +632,7 @@ const words = {
     'err.validation_mailing_completed': 'Эта рассылка завершена и больше ничего не отправит: создайте новую.',
     'err.validation_too_many_clients': 'Слишком много клиентов выбрано вручную: соберите их в список и выберите список.',
     'err.validation_no_recipients': 'Выберите хотя бы один список или клиента, кому отправить эту рассылку.',
+    'err.validation_invalid_placeholder': 'Неизвестная или незакрытая подстановка. Используйте {{name}}, {{first_name}}, {{email}}, {{comment}} или {{unsubscribe_url}}, с запасным значением: {{name|друг}}.',
     'err.validation_system_field': 'Это значение задаёт система.',
     'err.validation_owner_immutable': 'Владелец записи не меняется.',
     'err.validation_immutable': 'Это значение не меняется.',
@@ -681,7 +685,8 @@ if (localStorage.getItem(storageKey)) rememberForServer(current);
 // placeholders filled from vars. An unknown key comes back as it is.
 export function t(key, vars = {}) {
   const s = words[current][key] ?? words.en[key] ?? key;
-  return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+  // {word} takes a value; a mailing's {{placeholder}} is shown as it is
+  return s.replace(/(?<!\{)\{(\w+)\}(?!\})/g, (_, k) => String(vars[k] ?? ''));
 }
 
 // has tells whether key has words.

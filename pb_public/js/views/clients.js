@@ -4,7 +4,7 @@
 // the table; the import has its own page (import.js).
 
 import { pb } from '../api.js';
-import { t } from '../i18n.js';
+import { t, lang } from '../i18n.js';
 import { h, field, message, say, clearErrors, problem, downloadCSV, onSubmit, confirmThen, loadingRow } from '../ui.js';
 
 const perPage = 50;
@@ -161,6 +161,14 @@ export function clients({ go }) {
     }
   }
 
+  // "unsubscribed on 3 December 2026" when the date is known
+  function unsubscribedText(c) {
+    if (!c.unsubscribed) return '';
+    if (!c.unsubscribed_at) return t('clients.unsubscribed');
+    const date = new Date(c.unsubscribed_at.replace(' ', 'T')).toLocaleDateString(lang(), { year: 'numeric', month: 'long', day: 'numeric' });
+    return t('clients.unsubscribedOn', { date });
+  }
+
   function row(c, names) {
     const editButton = h('button', { type: 'button', class: 'link', onclick: () => edit(c) }, t('common.edit'));
     const del = h('button', { type: 'button', class: 'link danger',
@@ -170,7 +178,7 @@ export function clients({ go }) {
       h('td', {}, c.email),
       h('td', {}, c.name),
       h('td', {}, c.lists.map((id) => names[id]).filter(Boolean).join(', ')),
-      h('td', {}, c.unsubscribed ? t('clients.unsubscribed') : ''),
+      h('td', {}, unsubscribedText(c)),
       h('td', { class: 'actions' }, editButton, ' ', del));
   }
 

@@ -13,7 +13,8 @@ const periods = ['once', 'daily', 'weekly', 'monthly'];
 const bodyPolicy = {
   ALLOWED_TAGS: ['p', 'br', 'strong', 'b', 'em', 'i', 'u', 's', 'a', 'ul', 'ol', 'li', 'h1', 'h2', 'h3', 'blockquote', 'img', 'span', 'div'],
   ALLOWED_ATTR: ['href', 'src', 'alt', 'title'],
-  ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i,
+  // a link may also be a placeholder: href="{{unsubscribe_url}}" (the server keeps it too)
+  ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|\{\{)/i,
 };
 
 export function cleanBody(html) {

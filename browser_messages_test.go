@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"postrider/internal/smtptest"
+)
+
+var unsubscribeHref = regexp.MustCompile(`href="(http[^"]*/unsubscribe/[^"]+)"`)
+
+// A recipient's message names them, and its unsubscribe link opens a page
+// that unsubscribes at once, undoes it on request, and unsubscribes again;
+// the owner's clients table then says since when.
+func TestBrowserUnsubscribesFromTheLinkInAMessage(t *testing.T) {
+	ctx := browser(t)
+	smtp := smtptest.Start(t)
+	env := map[string]string{
+		"POSTRIDER_SMTP_HOST": smtp.Host, "POSTRIDER_SMTP_PORT": strconv.Itoa(smtp.Port), "POSTRIDER_SMTP_TLS": "none",
+		"POSTRIDER_SENDER_ADDRESS": "news@postrider.test", "POSTRIDER_SENDER_NAME": "Acme, Inc.",
+	}
+	in := serve(t, env)
+	in.smtp = smtp
+	token := confirmedUser(t, in, "owner@example.com")
+	list := in.must(200, "POST", "/api/collections/lists/records", token, map[string]any{"name": "Readers"})
+	in.must(200, "POST", "/api/collections/clients/records", token, map[string]any{
+		"email": "anna@example.org", "name": "Анна Ли", "lists": []any{list["id"]}})
+	m := in.must(200, "POST", "/api/collections/mailings/records", token, map[string]any{
+		"subject": "News for {{first_name|you}}", "body": "<p>Hello, {{name|friend}}!</p>", "lists": []any{list["id"]}})
+	start := time.Now().UTC()
+	in.must(200, "POST", "/api/collections/schedules/records", token, map[string]any{
+		"mailing": m["id"], "starts_at": start.Format("2006-01-02 15:04:05.000Z"),
+		"ends_at": start.Add(48 * time.Hour).Format("2006-01-02 15:04:05.000Z"), "period": "daily"})
+	out, err := run(t, env, "dispatch", "--dev=false", "--dir", in.dataDir).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "sent 1") {
+		t.Fatalf("postrider dispatch: %v\n%s", err, out)
+	}
+
+	var link string
+	for _, msg := range smtp.Messages() {
+		mail := smtptest.ReadMail(t, msg.Data)
+		if !strings.HasPrefix(mail.Subject, "News for") {
+			continue // the account's own mails
+		}
+		mustContain(t, "the subject", mail.Subject, "News for Анна")
+		mustContain(t, "the greeting", mail.Parts["text/html"], "Hello, Анна Ли!")
+		if found := unsubscribeHref.FindStringSubmatch(mail.Parts["text/html"]); found != nil {
+			link = found[1]
+		}
+		if link == "" || strings.Trim(mail.Header.Get("List-Unsubscribe"), "<>") != link {
+			t.Fatalf("the link %q and List-Unsubscribe %q", link, mail.Header.Get("List-Unsubscribe"))
+		}
+	}
+	if !strings.HasPrefix(link, in.url+"/unsubscribe/") {
+		t.Fatalf("no unsubscribe link to %s in the message: %q", in.url, link)
+	}
+
+	mustContain(t, "the page", page(t, ctx, "#message", chromedp.Navigate(link), chromedp.WaitVisible("#message")), "You are unsubscribed")
+	// the undo is a form: the click loads the answer page, then it is read
+	if err := chromedp.Do(ctx, chromedp.Click("form button[type=submit]")); err != nil {
+		t.Fatalf("clicking the undo: %v", err)
+	}
+	afterFormPost(t, ctx, `document.querySelector('#message')?.innerText.includes('subscribed again') === true`)
+	mustContain(t, "the undo", page(t, ctx, "#message"), "You are subscribed again")
+	page(t, ctx, "#message", chromedp.Navigate(link), until(`document.querySelector('#message')?.innerText.includes('You are unsubscribed')`))
+
+	logInAs(t, ctx, in, "owner@example.com")
+	row := page(t, ctx, "#clients-table tbody", chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 1),
+		until(`document.querySelector('#clients-table tbody').innerText.includes('Unsubscribed on')`))
+	mustContain(t, "the client's row", row, "Unsubscribed on "+time.Now().Format("January"))
+
+	// the editor's sanitizer keeps a link to the placeholder, as the server does
+	page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`import('/js/views/mailings.js').then((m) => {
+		window.cleaned = m.cleanBody('<a href="{{unsubscribe_url}}">Leave</a><script>alert(1)</script>'); })`),
+		until(`window.cleaned !== undefined`))
+	cleaned, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.cleaned`))
+	if err != nil || cleaned != `<a href="{{unsubscribe_url}}">Leave</a>` {
+		t.Errorf("the editor cleans the link to %q (%v)", cleaned, err)
+	}
+}
+
+// afterFormPost waits for expr on the page a form's POST loads: a wait that
+// the navigation cuts short (DevTools' -32000: the old page's context is
+// gone) is started again on the new page.
+func afterFormPost(t *testing.T, ctx context.Context, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		err := chromedp.Do(ctx, until(expr))
+		if err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "(-32000)") || time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: %v", expr, err)
+		}
+	}
+}

@@ -1,0 +1,222 @@
+package hooks_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/mails"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"postrider/mailout"
+)
+
+// linkOf is the token of a client's unsubscribe link, signed with the
+// fixture's secret (made here once: every test app copies the fixture).
+func linkOf(t testing.TB, clientID string) string {
+	secret, err := mailout.UnsubscribeSecret(fixtureDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mailout.UnsubscribeToken(secret, clientID)
+}
+
+// subscription checks a client's flag (and that a date goes with it).
+func subscription(clientID string, unsubscribed bool) func(testing.TB, *tests.TestApp, *http.Response) {
+	return func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+		c, err := app.FindRecordById("clients", clientID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.GetBool("unsubscribed") != unsubscribed || c.GetDateTime("unsubscribed_at").IsZero() == unsubscribed {
+			t.Fatalf("client %s: unsubscribed %v at %q, want unsubscribed %v", clientID,
+				c.GetBool("unsubscribed"), c.GetDateTime("unsubscribed_at"), unsubscribed)
+		}
+	}
+}
+
+// unsubscribedAgo marks alice's client unsubscribed, by its link or not, some time ago.
+func unsubscribedAgo(ago time.Duration, byLink bool) func(testing.TB, *tests.TestApp, *core.ServeEvent) {
+	return func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		c, err := app.FindRecordById("clients", aliceClient)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Set("unsubscribed", true)
+		c.Set("unsubscribed_by_link", byLink)
+		c.Set("unsubscribed_at", time.Now().Add(-ago).UTC())
+		if err := app.Save(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestTheUnsubscribeLink(t *testing.T) {
+	token := linkOf(t, aliceClient)
+	forged := aliceClient + ".AAAAAAAAAAAAAAAAAAAAAAAA"
+	_, mac, _ := strings.Cut(token, ".")
+	other := aliceClient2 + "." + mac // alice's signature on her other client
+	oneClick := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	scenarios := []tests.ApiScenario{
+		{
+			Name: "the page unsubscribes at once, says so and offers an undo", Method: http.MethodGet,
+			URL: "/unsubscribe/" + token, TestAppFactory: newTestApp, ExpectedStatus: 200,
+			ExpectedContent: []string{"You are unsubscribed", `action="/unsubscribe/` + token + `/undo"`, `lang="en"`},
+			AfterTestFunc:   subscription(aliceClient, true),
+		},
+		{
+			Name: "the page speaks Russian to a Russian browser", Method: http.MethodGet,
+			URL: "/unsubscribe/" + token, Headers: map[string]string{"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.8"},
+			TestAppFactory: newTestApp, ExpectedStatus: 200, ExpectedContent: []string{"Вы отписаны", `lang="ru"`},
+			AfterTestFunc: subscription(aliceClient, true),
+		},
+		{
+			Name: "the one-click POST unsubscribes with no page and no login", Method: http.MethodPost,
+			URL: "/unsubscribe/" + token, Body: strings.NewReader("List-Unsubscribe=One-Click"), Headers: oneClick,
+			TestAppFactory: newTestApp, ExpectedStatus: 200, ExpectedContent: []string{"Unsubscribed."},
+			NotExpectedContent: []string{"<html"}, AfterTestFunc: subscription(aliceClient, true),
+		},
+		{
+			Name: "a POST without the one-click body changes nothing", Method: http.MethodPost,
+			URL: "/unsubscribe/" + token, Body: strings.NewReader("x=1"), Headers: oneClick,
+			TestAppFactory: newTestApp, ExpectedStatus: 400, ExpectedContent: []string{"List-Unsubscribe=One-Click"},
+			AfterTestFunc: subscription(aliceClient, false),
+		},
+		{
+			Name: "a forged token is refused", Method: http.MethodGet, URL: "/unsubscribe/" + forged,
+			TestAppFactory: newTestApp, ExpectedStatus: 404, ExpectedContent: []string{"not valid"},
+			AfterTestFunc: subscription(aliceClient, false),
+		},
+		{
+			Name: "one client's signature does not unsubscribe another", Method: http.MethodPost, URL: "/unsubscribe/" + other,
+			Body: strings.NewReader("List-Unsubscribe=One-Click"), Headers: oneClick,
+			TestAppFactory: newTestApp, ExpectedStatus: 404, ExpectedContent: []string{"not valid"},
+			AfterTestFunc: subscription(aliceClient2, false),
+		},
+		{
+			Name: "an altered token is refused", Method: http.MethodGet, URL: "/unsubscribe/" + token[:len(token)-1] + "x",
+			TestAppFactory: newTestApp, ExpectedStatus: 404, ExpectedContent: []string{"not valid"},
+			AfterTestFunc: subscription(aliceClient, false),
+		},
+		{
+			Name: "the undo subscribes again within the day", Method: http.MethodPost, URL: "/unsubscribe/" + token + "/undo",
+			BeforeTestFunc: unsubscribedAgo(time.Hour, true), TestAppFactory: newTestApp, ExpectedStatus: 200,
+			ExpectedContent: []string{"subscribed again"}, AfterTestFunc: subscription(aliceClient, false),
+		},
+		{
+			Name: "the link cannot subscribe again after the undo window", Method: http.MethodPost, URL: "/unsubscribe/" + token + "/undo",
+			BeforeTestFunc: unsubscribedAgo(25*time.Hour, true), TestAppFactory: newTestApp, ExpectedStatus: 403,
+			ExpectedContent: []string{"ask the sender"}, AfterTestFunc: subscription(aliceClient, true),
+		},
+		{
+			Name: "the link cannot undo what the owner did", Method: http.MethodPost, URL: "/unsubscribe/" + token + "/undo",
+			BeforeTestFunc: unsubscribedAgo(time.Minute, false), TestAppFactory: newTestApp, ExpectedStatus: 403,
+			ExpectedContent: []string{"ask the sender"}, AfterTestFunc: subscription(aliceClient, true),
+		},
+		{
+			Name: "a late page shows no undo", Method: http.MethodGet, URL: "/unsubscribe/" + token,
+			BeforeTestFunc: unsubscribedAgo(25*time.Hour, true), TestAppFactory: newTestApp, ExpectedStatus: 200,
+			ExpectedContent: []string{"You are unsubscribed"}, NotExpectedContent: []string{"/undo"},
+			AfterTestFunc: subscription(aliceClient, true),
+		},
+		{
+			Name: "the owner subscribes the client again on purpose", Method: http.MethodPatch,
+			URL: "/api/collections/clients/records/" + aliceClient, Body: strings.NewReader(`{"unsubscribed":false}`),
+			Headers: map[string]string{"Authorization": tokens["alice"]}, BeforeTestFunc: unsubscribedAgo(48*time.Hour, true),
+			TestAppFactory: newTestApp, ExpectedStatus: 200, ExpectedContent: []string{`"unsubscribed":false`, `"unsubscribed_at":""`},
+			NotExpectedContent: []string{"unsubscribed_by_link"}, AfterTestFunc: subscription(aliceClient, false),
+		},
+		{
+			Name: "the owner's unsubscribe is dated by the server", Method: http.MethodPatch,
+			URL: "/api/collections/clients/records/" + aliceClient, Body: strings.NewReader(`{"unsubscribed":true}`),
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp, ExpectedStatus: 200,
+			ExpectedContent: []string{`"unsubscribed":true`}, AfterTestFunc: subscription(aliceClient, true),
+		},
+		{
+			Name: "another user cannot subscribe alice's client again", Method: http.MethodPatch,
+			URL: "/api/collections/clients/records/" + aliceClient, Body: strings.NewReader(`{"unsubscribed":false}`),
+			Headers: map[string]string{"Authorization": tokens["bob"]}, BeforeTestFunc: unsubscribedAgo(48*time.Hour, true),
+			TestAppFactory: newTestApp, ExpectedStatus: 404, ExpectedContent: []string{`"status":404`},
+			AfterTestFunc: subscription(aliceClient, true),
+		},
+		unchanged(refused("setting the date of an unsubscribe", http.MethodPatch, "/api/collections/clients/records/"+aliceClient, "alice",
+			`{"unsubscribed_at":"2020-01-01 00:00:00.000Z"}`, "clients", "unsubscribed_at"), "clients", aliceClient, "unsubscribed", "false"),
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+func TestMailingTemplatesAreCheckedAndBodiesCleaned(t *testing.T) {
+	const url = "/api/collections/mailings/records"
+	mailing := func(subject, body string) string {
+		return `{"subject":` + quote(subject) + `,"body":` + quote(body) + `,"lists":["` + aliceList + `"]}`
+	}
+	bad := func(name, subject, body, field string) tests.ApiScenario {
+		s := refused(name, http.MethodPost, url, "alice", mailing(subject, body), "mailings", field)
+		s.ExpectedContent = append(s.ExpectedContent, "validation_invalid_placeholder")
+		return s
+	}
+	scenarios := []tests.ApiScenario{
+		bad("an unknown placeholder in the subject", "News for {{nmae}}", "<p>b</p>", "subject"),
+		bad("a placeholder left open in the body", "News", "<p>Hello {{name</p>", "body"),
+		bad("template code in the body", "News", "<p>{{.Name}}</p>", "body"),
+		{
+			Name: "placeholders and fallbacks are accepted; a script is cleaned away, the link placeholder kept",
+			Method: http.MethodPost, URL: url, Headers: map[string]string{"Authorization": tokens["alice"]},
+			Body: strings.NewReader(mailing("{{first_name|Hi}}, news",
+				`<p onclick="x()">Hello, {{name|there}}!</p><script>alert(1)</script>`+
+					`<p><a href="{{unsubscribe_url}}">Leave</a> <a href="javascript:alert(1)">bad</a> <a href="https://example.com/?e={{email}}">mine</a></p>`)),
+			TestAppFactory: newTestApp, ExpectedStatus: 200, ExpectedContent: []string{`"subject":"{{first_name|Hi}}, news"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				var m *core.Record
+				rs, err := app.FindRecordsByFilter("mailings", "subject = '{{first_name|Hi}}, news'", "", 1, 0)
+				if err != nil || len(rs) != 1 {
+					t.Fatalf("the mailing was not saved: %v", err)
+				}
+				m = rs[0]
+				body := m.GetString("body")
+				for _, want := range []string{`<p>Hello, {{name|there}}!</p>`, `<a href="{{unsubscribe_url}}">Leave</a>`, `href="https://example.com/?e={{email}}"`} {
+					if !strings.Contains(body, want) {
+						t.Errorf("body %q lacks %q", body, want)
+					}
+				}
+				for _, gone := range []string{"<script", "alert", "onclick", "javascript:"} {
+					if strings.Contains(body, gone) {
+						t.Errorf("body %q keeps %q", body, gone)
+					}
+				}
+			},
+		},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func TestAccountMailsGreetTheUserByName(t *testing.T) {
+	for name, want := range map[string]string{"Anna <Lee>": "<p>Hello, Anna &lt;Lee&gt;,</p>", "": "<p>Hello,</p>"} {
+		app := newTestApp(t)
+		u, _ := app.FindRecordById("users", umaID)
+		u.Set("name", name)
+		if err := app.Save(u); err != nil {
+			t.Fatal(err)
+		}
+		if err := mails.SendRecordVerification(app, u); err != nil {
+			t.Fatal(err)
+		}
+		m := app.TestMailer.LastMessage()
+		if !strings.Contains(m.HTML, want) || m.To[0].Name != name {
+			t.Errorf("mail to %v: %s", m.To, m.HTML)
+		}
+		app.Cleanup()
+	}
+}

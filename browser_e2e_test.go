@@ -1050,7 +1050,9 @@ func TestBrowserEditsAMailingThatHasStarted(t *testing.T) {
 	ctx := browser(t)
 	page(t, ctx, "h1", steps(logIn(in, seed.OwnerEmail, seed.OwnerPassword),
 		chromedp.Navigate(in.url+"/mailings/edit?id="+due.Mailing), chromedp.WaitVisible(".window"),
-		until(`document.querySelector('#mailing-subject').value === 'Seeded mailing'`))...)
+		until(`document.querySelector('#mailing-subject').value === 'Seeded mailing'`),
+		// the form is whole once the reach line answers (it moves the Save button)
+		until(`document.querySelector('#mailing-reach').innerText.includes('Recipients now: 3.')`))...)
 
 	// a new subject and a later end for the window
 	heading := page(t, ctx, "h1", steps(

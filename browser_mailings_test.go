@@ -63,6 +63,8 @@ func TestBrowserMailingSavesWithItsWindowsOrNothing(t *testing.T) {
 		fill(map[string]string{"mailing-subject": "Two windows"}),
 		chromedp.Click("#mailing-body"), chromedp.SendKeys("#mailing-body", "Hello, readers."),
 		chromedp.Click(`#mailing-lists input[type=checkbox]`),
+		// (the reach line answers before Save is clicked: it moves the button)
+		until(`document.querySelector('#mailing-reach').innerText.includes('Recipients now: 1.')`),
 		chromedp.Click("#add-window"), until(`document.querySelectorAll('#windows .window').length === 2`),
 		setWindowN(0, now.Add(time.Hour), now.Add(25*time.Hour)),
 		setWindowN(1, now.Add(-time.Hour), now.Add(25*time.Hour)),
@@ -217,7 +219,10 @@ func TestBrowserEditorLinksWithoutASelection(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`window.prompt = () => 'https://example.com/manual'`),
 		chromedp.Click(`.toolbar button[aria-label="Link"]`),
 		until(`document.querySelectorAll('#mailing-body a').length === 2`),
-		chromedp.Click(`#mailing-lists input[type=checkbox]`))...)
+		chromedp.Click(`#mailing-lists input[type=checkbox]`),
+		// the reach line answers the tick (and moves the Save button down
+		// as it grows: a click before it could land where the button was)
+		until(`document.querySelector('#mailing-reach.warn')?.innerText.includes('The chosen lists hold no one')`))...)
 	page(t, ctx, "h1", chromedp.Click("#mailing button[type=submit]"), chromedp.WaitVisible("#mailing-preview a"))
 	body, _ := records(in, token, "mailings", "")[0]["body"].(string)
 	for _, want := range []string{`<a href="` + url + `">` + url + `</a>`, `<a href="https://example.com/manual">manual</a>`} {

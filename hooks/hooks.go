@@ -34,10 +34,15 @@ func Register(app core.App, cfg config.Config) {
 	bindBlog(app, cfg.BlogDir)
 	bindDeliveries(app)
 	bindStats(app)
+	bindDeliveriesLog(app)
 	bindHomeStats(app)
 	bindModerationLists(app)
 	bindSummary(app)
 	bindImport(app)
+	bindOptimize(app)
+	bindExports(app)
+	bindListCounts(app)
+	bindReach(app)
 	bindMail(app, cfg)
 
 	// mailings go out on their own: the dispatcher's cron inside serve

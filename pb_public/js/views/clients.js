@@ -5,7 +5,7 @@
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, clearErrors, problem, downloadCSV, onSubmit, confirmThen, loadingRow } from '../ui.js';
+import { h, field, message, say, clearErrors, problem, downloadExport, onSubmit, confirmThen, loadingRow } from '../ui.js';
 
 const perPage = 50;
 
@@ -196,13 +196,12 @@ export function clients({ go }) {
     filter.value = state.list;
   }
 
+  // the server streams every client, in the table's order
   async function exportCSV() {
     try {
-      const all = await pb.collection('clients').getFullList({ sort: 'email:lower', batch: 500 });
-      const names = Object.fromEntries(lists.map((l) => [l.id, l.name]));
-      downloadCSV('postrider-clients.csv', ['email', 'name', 'comment', 'lists', 'unsubscribed'], all.map((c) =>
-        [c.email, c.name, c.comment, c.lists.map((id) => names[id]).filter(Boolean).join('; '), c.unsubscribed]));
-      say(status, t('clients.exported', { n: all.length }));
+      const n = await downloadExport('/api/postrider/clients/export', 'postrider-clients.csv',
+        (rows) => say(status, t('clients.exporting', { n: rows })));
+      say(status, t('clients.exported', { n }));
     } catch (err) {
       say(status, problem(err), 'err');
     }

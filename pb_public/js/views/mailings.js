@@ -24,9 +24,9 @@ export function cleanBody(html) {
 // picked, once each, not unsubscribed); null when it cannot be told
 async function countRecipients(lists, picked) {
   if (!lists.length && !picked.length) return 0;
-  const any = [...lists.map((l) => pb.filter('lists.id ?= {:l}', { l })), ...picked.map((c) => pb.filter('id = {:c}', { c }))].join(' || ');
   try {
-    return (await pb.collection('clients').getList(1, 1, { filter: `unsubscribed = false && (${any})`, fields: 'id' })).totalItems;
+    const res = await pb.send('/api/postrider/mailings/reach', { method: 'POST', body: { lists, clients: picked } });
+    return res.recipients;
   } catch {
     return null;
   }
@@ -253,7 +253,7 @@ export function editMailing({ go }) {
     searchTimer = setTimeout(async () => {
       const q = pickSearch.value.trim();
       if (!q) return pickResults.replaceChildren();
-      const res = await pb.collection('clients').getList(1, 10, { filter: pb.filter('email ~ {:q} || name ~ {:q}', { q }), sort: 'email' });
+      const res = await pb.collection('clients').getList(1, 10, { filter: pb.filter('email ~ {:q} || name ~ {:q}', { q }), sort: 'email:lower', skipTotal: true });
       pickResults.replaceChildren(...res.items.map((c) => h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => {
         picked.set(c.id, c.email);
         renderPicked();

@@ -23,7 +23,7 @@ func bindOptimize(app core.App) {
 // optimize refreshes SQLite's statistics where they are stale: at start and
 // after a large import.
 func optimize(app core.App) {
-	_, err := app.NonconcurrentDB().NewQuery("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002").Execute()
+	_, err := app.NonconcurrentDB().NewQuery("PRAGMA optimize = 0x10002").Execute()
 	if err != nil {
 		app.Logger().Warn("PRAGMA optimize failed", slog.String("error", err.Error()))
 	}

@@ -2,8 +2,8 @@ package hooks_test
 
 import (
 	"encoding/csv"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"

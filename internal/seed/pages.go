@@ -150,6 +150,11 @@ func PagesData(dataDir string) (Pages, error) {
 	if err != nil {
 		return Pages{}, err
 	}
+	// the log written through to the database file, as in a data dir that
+	// has run a while (else the first reads wait for a checkpoint of 1 GB)
+	if _, err := app.NonconcurrentDB().NewQuery("PRAGMA wal_checkpoint(TRUNCATE)").Execute(); err != nil {
+		return Pages{}, err
+	}
 	out := Pages{User: user.Id}
 	if err := app.DB().NewQuery("SELECT id FROM lists WHERE owner = {:owner} ORDER BY id").Bind(p).Column(&out.Lists); err != nil {
 		return Pages{}, err

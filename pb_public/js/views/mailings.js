@@ -466,9 +466,10 @@ export function mailing({ go }) {
 
   async function loadLog(page = logPage) {
     logPage = page;
-    const res = await pb.collection('deliveries').getList(page, 20, { filter: pb.filter('mailing = {:id}', { id }), sort: '-sent_at,email' });
+    // the logs page's route, newest first (its totals from the runs' counters)
+    const res = await pb.send(`/api/postrider/deliveries/log?${new URLSearchParams({ mailing: id, page, perPage: 20 })}`, {});
     log.replaceChildren(...res.items.map((d) => h('tr', { 'data-id': d.id },
-      h('td', {}, show(d.sent_at || d.created, tz)), h('td', {}, d.email), h('td', {}, t(`delivery.${d.status}`)), h('td', { class: 'reply' }, d.response))));
+      h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, d.email), h('td', {}, t(`delivery.${d.status}`)), h('td', { class: 'reply' }, d.response))));
     pager.replaceChildren(
       h('button', { type: 'button', class: 'secondary', disabled: res.page <= 1, onclick: () => loadLog(res.page - 1) }, t('clients.prev')),
       h('span', {}, t('mailings.logPage', { page: res.page, pages: Math.max(res.totalPages, 1), total: res.totalItems })),

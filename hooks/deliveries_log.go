@@ -75,7 +75,12 @@ func deliveriesLog(e *core.RequestEvent) error {
 		// the page's order puts every sent message (by sent_at) before
 		// every failed or pending one (sent_at empty, by updated): two
 		// index ranges, counted and read one after the other
-		sent := dbx.And(where, dbx.NewExp("[[sent_at]] > '' AND [[sent_at]] >= {:from}", dbx.Params{"from": from}))
+		// (one lower bound each: given two, SQLite took sent_at > '' for
+		// the range's start and read a week's count off a million entries)
+		sent := dbx.And(where, dbx.NewExp("[[sent_at]] > ''"))
+		if from != "" {
+			sent = dbx.And(where, dbx.NewExp("[[sent_at]] >= {:from}", dbx.Params{"from": from}))
+		}
 		other := dbx.And(where, dbx.HashExp{"sent_at": ""}, dbx.NewExp("[[updated]] >= {:from}", dbx.Params{"from": from}))
 		if to != "" {
 			sent = dbx.And(sent, dbx.NewExp("[[sent_at]] < {:to}", dbx.Params{"to": to}))

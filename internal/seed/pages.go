@@ -96,12 +96,19 @@ func PagesData(dataDir string) (Pages, error) {
 		 SELECT printf('pn%013d', i), printf('pu%013d', i), 'Their newsletter', '<p>Hello</p>', '[]', '[]', 'completed',
 		        strftime('%Y-%m-%d %H:%M:%fZ', {:start}), strftime('%Y-%m-%d %H:%M:%fZ', {:start})
 		 FROM seq`,
+		// a window each, over by now (a mailing's page lists its windows)
+		`INSERT INTO schedules (id, mailing, starts_at, ends_at, period, next_run_at, last_run_at, created, updated)
+		 WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < {:mailings} - 1),
+		      t(i, at) AS (SELECT i, {:start} + {:span} * i * {:rpm} / ({:mailings} * {:rpm} - 1) FROM seq)
+		 SELECT printf('pw%013d', i), printf('pm%013d', i), strftime('%Y-%m-%d %H:%M:%fZ', at), strftime('%Y-%m-%d %H:%M:%fZ', at + 7),
+		        'daily', '', strftime('%Y-%m-%d %H:%M:%fZ', at + 1), strftime('%Y-%m-%d %H:%M:%fZ', at), strftime('%Y-%m-%d %H:%M:%fZ', at)
+		 FROM t`,
 		// runs: the big sender's spread evenly over the 90 days, each of
 		// 10,000 messages sent one a second; the others' on their first day
-		`INSERT INTO runs (id, owner, mailing, run_at, status, total, sent, failed, started_at, finished_at, created, updated)
+		`INSERT INTO runs (id, owner, mailing, schedule, run_at, status, total, sent, failed, started_at, finished_at, created, updated)
 		 WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < {:mailings} * {:rpm} - 1),
 		      t(i, at) AS (SELECT i, {:start} + {:span} * i / ({:mailings} * {:rpm} - 1) FROM seq)
-		 SELECT printf('pr%013d', i), {:owner}, printf('pm%013d', i / {:rpm}), strftime('%Y-%m-%d %H:%M:%fZ', at), 'done',
+		 SELECT printf('pr%013d', i), {:owner}, printf('pm%013d', i / {:rpm}), printf('pw%013d', i / {:rpm}), strftime('%Y-%m-%d %H:%M:%fZ', at), 'done',
 		        {:deliveries} / ({:mailings} * {:rpm}), {:deliveries} / ({:mailings} * {:rpm}) / 100 * 97, {:deliveries} / ({:mailings} * {:rpm}) / 100 * 3,
 		        strftime('%Y-%m-%d %H:%M:%fZ', at), strftime('%Y-%m-%d %H:%M:%fZ', at + 10000 / 86400.0),
 		        strftime('%Y-%m-%d %H:%M:%fZ', at), strftime('%Y-%m-%d %H:%M:%fZ', at + 10000 / 86400.0)

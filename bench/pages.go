@@ -138,7 +138,6 @@ func pageCalls(set seed.Pages) []pageCall {
 	logsPage := func(query string) string { return "/api/postrider/deliveries/log?page=1&perPage=20&" + query }
 	week := time.Now().AddDate(0, 0, -7).Format("2006-01-02")
 	today := time.Now().Format("2006-01-02")
-	search := "(email ~ 'client4242' || name ~ 'client4242' || comment ~ 'client4242')"
 	return []pageCall{
 		{"home: stats", []string{"/api/postrider/stats"}, nil},
 		{"mailings: summary", []string{"/api/postrider/mailings/summary"}, nil},
@@ -161,10 +160,10 @@ func pageCalls(set seed.Pages) []pageCall {
 		{"logs: table, one mailing, last 7 days", []string{logsPage("mailing=" + m + "&from=" + week + "&to=" + today)}, nil},
 		{"logs: table, last 7 days, failed", []string{logsPage("status=failed&from=" + week + "&to=" + today)}, nil},
 		{"logs: table page 2000", []string{strings.Replace(logsPage(""), "page=1&", "page=2000&", 1)}, nil},
-		{"clients: page 1", []string{rec("clients", "page=1&perPage=50&sort=email:lower")}, nil},
-		{"clients: page 1500", []string{rec("clients", "page=1500&perPage=50&sort=email:lower")}, nil},
-		{"clients: search", []string{rec("clients", "page=1&perPage=50&sort=email:lower&filter="+f(search))}, nil},
-		{"clients: one list", []string{rec("clients", "page=1&perPage=50&sort=email:lower&filter="+f("lists.id ?= '"+set.Lists[3]+"'"))}, nil},
+		{"clients: page 1", []string{"/api/postrider/clients/page?page=1&perPage=50"}, nil},
+		{"clients: page 1500", []string{"/api/postrider/clients/page?page=1500&perPage=50"}, nil},
+		{"clients: search", []string{"/api/postrider/clients/page?page=1&perPage=50&q=client4242"}, nil},
+		{"clients: one list", []string{"/api/postrider/clients/page?page=1&perPage=50&list=" + set.Lists[3]}, nil},
 		// the exports before their routes: getFullList in batches of 500; the last batch
 		{"old log export: the batch at offset 999,500", []string{rec("deliveries", "page=2000&perPage=500&skipTotal=1&sort=-sent_at,-updated")}, nil},
 		{"lists: lists and counts", []string{full("lists", "", "name"), "/api/postrider/lists/counts"}, nil},

@@ -162,15 +162,7 @@ func exportDeliveries(e *core.RequestEvent) error {
 func exportClients(e *core.RequestEvent) error {
 	user := e.Auth
 	q := e.Request.URL.Query()
-	where := dbx.And(dbx.HashExp{"owner": user.Id})
-	if s := q.Get("q"); s != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
-		where = dbx.And(where, dbx.NewExp(`([[email]] LIKE {:q} ESCAPE '\' OR [[name]] LIKE {:q} ESCAPE '\' OR [[comment]] LIKE {:q} ESCAPE '\')`,
-			dbx.Params{"q": like}))
-	}
-	if l := q.Get("list"); l != "" {
-		where = dbx.And(where, dbx.NewExp("EXISTS (SELECT 1 FROM json_each([[lists]]) WHERE value = {:list})", dbx.Params{"list": l}))
-	}
+	where := clientsWhere(user.Id, q.Get("q"), q.Get("list"))
 	var lists []struct {
 		ID   string `db:"id"`
 		Name string `db:"name"`

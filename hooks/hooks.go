@@ -43,6 +43,7 @@ func Register(app core.App, cfg config.Config) {
 	bindExports(app)
 	bindListCounts(app)
 	bindReach(app)
+	bindClientsPage(app)
 	bindMail(app, cfg)
 
 	// mailings go out on their own: the dispatcher's cron inside serve

@@ -346,3 +346,43 @@ func TestClientsExport(t *testing.T) {
 		s.Test(t)
 	}
 }
+
+func TestClientsPage(t *testing.T) {
+	const url = "/api/postrider/clients/page"
+	alice := map[string]string{"Authorization": tokens["alice"]}
+	scenarios := []tests.ApiScenario{
+		{
+			Name: "anonymous is refused", Method: http.MethodGet, URL: url, TestAppFactory: newTestApp,
+			ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}, NotExpectedContent: []string{"alice-client"},
+		},
+		{
+			Name: "alice's, by email whatever its capitals, in pages, never bob's", Method: http.MethodGet, URL: url + "?perPage=3&page=1",
+			Headers: alice, TestAppFactory: newTestApp, BeforeTestFunc: moreOfAlice,
+			ExpectedStatus: 200, NotExpectedContent: []string{"bob-client"},
+			ExpectedContent: []string{`"totalItems":4`, `"totalPages":2`, `"items":[{"id":"` + aliceClient2 + `"`, `"lists":["` + aliceList + `","` + aliceList2 + `"]`},
+		},
+		{
+			Name: "a search: the rows and their count in one pass", Method: http.MethodGet, URL: url + "?q=CLIENT",
+			Headers: alice, TestAppFactory: newTestApp, BeforeTestFunc: moreOfAlice,
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":2`, aliceClient, aliceClient2}, NotExpectedContent: []string{"four@", "bob-client"},
+		},
+		{
+			Name: "a search past its last page still counts", Method: http.MethodGet, URL: url + "?q=client&page=3",
+			Headers: alice, TestAppFactory: newTestApp,
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":2`, `"items":[]`},
+		},
+		{
+			Name: "a list", Method: http.MethodGet, URL: url + "?list=" + aliceList2,
+			Headers: alice, TestAppFactory: newTestApp, BeforeTestFunc: moreOfAlice,
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":3`, "four@", "gone@"}, NotExpectedContent: []string{aliceClient2},
+		},
+		{
+			Name: "bob's list: nothing for alice", Method: http.MethodGet, URL: url + "?list=" + bobList,
+			Headers: alice, TestAppFactory: newTestApp,
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":0`}, NotExpectedContent: []string{"bob-client"},
+		},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}

@@ -58,8 +58,13 @@ func clientsPage(e *core.RequestEvent) error {
 		// the few matches counted as they are found (a window over them)
 		cols = append(cols, "COUNT(*) OVER () AS total")
 	}
-	err := e.App.DB().Select(cols...).From("clients").Where(where).OrderBy("LOWER(email)", "rowid").
-		Offset(int64((page - 1) * perPage)).Limit(int64(perPage)).All(&out.Items)
+	// in the order of the index on LOWER(email), named: SQLite's
+	// statistics rate every index that starts with the owner alike, and the
+	// one it picked for a search read the rows in another order (70 ms)
+	params := dbx.Params{"offset": (page - 1) * perPage, "limit": perPage}
+	db := e.App.ConcurrentDB().(*dbx.DB)
+	err := db.NewQuery("SELECT " + strings.Join(cols, ", ") + " FROM clients INDEXED BY idx_clients_owner_email_lower WHERE " +
+		where.Build(db, params) + " ORDER BY LOWER(email), rowid LIMIT {:limit} OFFSET {:offset}").Bind(params).All(&out.Items)
 	if err == nil && len(out.Items) > 0 && q.Get("q") != "" {
 		out.TotalItems = out.Items[0].Total
 	} else if err == nil {

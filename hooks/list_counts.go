@@ -28,7 +28,9 @@ func bindListCounts(app core.App) {
 // listCounts is how many clients each of owner's lists holds, by list id
 // (a list without clients is missing). The clients are grouped by their
 // lists, a few groups read from the index on (owner, unsubscribed, lists)
-// without the rows, and each group counts in every list it names.
+// without the rows (the unsubscribed term, true or false, names the index's
+// second column so that SQLite reads that index and not another of the
+// owner's), and each group counts in every list it names.
 func listCounts(app core.App, owner string) (map[string]int, error) {
 	var groups []struct {
 		Lists types.JSONArray[string] `db:"lists"`

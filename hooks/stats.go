@@ -116,8 +116,6 @@ func dayRange(e *core.RequestEvent, loc *time.Location) (from, to string, err er
 var lastDateTime = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
 
 const (
-	deliverySent   = "sent"
-	deliveryFailed = "failed"
 	// when a delivery's outcome came: sent_at for a sent message, the
 	// moment it was recorded for a failed one
 	outcomeAt = "(CASE WHEN [[sent_at]] != '' THEN [[sent_at]] ELSE [[updated]] END)"

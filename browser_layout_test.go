@@ -28,23 +28,30 @@ var (
 
 // layoutInstance is a service with the seeded owner (n clients in the list
 // "Everyone", the mailing "Seeded mailing") and six deliveries of that
-// mailing: on 2027-03-01 three sent and one failed, on 2027-03-03 two sent;
+// mailing in two runs: on 2027-03-01 three sent and one failed, on
+// 2027-03-03 two sent;
 // the browser is logged in as the owner.
 func layoutInstance(t *testing.T, n int) (*instance, context.Context) {
 	t.Helper()
 	dir, due := seeded(t, n)
 	in := serve(t, nil, dataDirFiles(t, dir, "pb_data"))
 	root := superuserToken(t, in)
-	run := in.must(200, "POST", "/api/collections/runs/records", root, map[string]any{
-		"owner": due.User, "mailing": due.Mailing, "schedule": due.Schedule, "run_at": "2027-03-01 09:00:00.000Z", "status": "done",
-	})
+	// two runs, done, with the counters the dispatcher leaves (the page's
+	// chart and totals read them)
+	runs := map[string]map[string]any{}
+	for day, r := range map[string][2]int{"2027-03-01": {3, 1}, "2027-03-03": {2, 0}} {
+		runs[day] = in.must(200, "POST", "/api/collections/runs/records", root, map[string]any{
+			"owner": due.User, "mailing": due.Mailing, "schedule": due.Schedule, "run_at": day + " 09:00:00.000Z", "status": "done",
+			"total": r[0] + r[1], "sent": r[0], "failed": r[1], "started_at": day + " 09:00:00.000Z", "finished_at": day + " 10:00:01.000Z",
+		})
+	}
 	for i, d := range []struct{ at, status string }{
 		{"2027-03-01 09:00:01.000Z", "sent"}, {"2027-03-01 09:00:02.000Z", "sent"}, {"2027-03-01 09:00:03.000Z", "sent"},
 		{"2027-03-01 09:00:04.000Z", "failed"}, {"2027-03-03 10:00:00.000Z", "sent"}, {"2027-03-03 10:00:01.000Z", "sent"},
 	} {
 		in.must(200, "POST", "/api/collections/deliveries/records", root, map[string]any{
-			"owner": due.User, "mailing": due.Mailing, "run": run["id"], "schedule": due.Schedule, "client": fmt.Sprintf("seed%011d", i+1),
-			"email": fmt.Sprintf("client%d@example.test", i+1), "run_at": "2027-03-01 09:00:00.000Z",
+			"owner": due.User, "mailing": due.Mailing, "run": runs[d.at[:10]]["id"], "schedule": due.Schedule, "client": fmt.Sprintf("seed%011d", i+1),
+			"email": fmt.Sprintf("client%d@example.test", i+1), "run_at": d.at[:10] + " 09:00:00.000Z",
 			"status": d.status, "attempts": 1, "sent_at": d.at,
 		})
 	}

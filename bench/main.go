@@ -3,6 +3,7 @@
 // (a lean C client) through the same sink as the reference. See the README.
 //
 //	go run ./bench -n 100000
+//	go run ./bench pages   # every page's API calls on a large data set (pages.go)
 package main
 
 import (
@@ -26,6 +27,11 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "pages" {
+		log.SetFlags(0)
+		pages(os.Args[2:])
+		return
+	}
 	n := flag.Int("n", 100000, "clients in the mailing's list")
 	workers := flag.Int("workers", 20, "POSTRIDER_DISPATCH_WORKERS for the run")
 	out := flag.String("out", "bench/out", "work folder (postfix tools, binary, data dir)")

@@ -146,8 +146,15 @@ func importClients(e *core.RequestEvent) error {
 			time.Sleep(importChunkPause)
 		}
 	}
+	if report.Added >= optimizeAfterRows {
+		optimize(e.App) // a list may have grown tenfold: the planner's counts too
+	}
 	return e.JSON(http.StatusOK, report)
 }
+
+// optimizeAfterRows is how many new clients make an import large enough to
+// refresh SQLite's statistics after it.
+const optimizeAfterRows = 10000
 
 // importForm is what the multipart form of an import holds.
 type importForm struct {

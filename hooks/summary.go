@@ -2,7 +2,6 @@ package hooks
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
@@ -80,29 +79,15 @@ func mailingSummaries(app core.App, owner string) ([]*MailingSummary, error) {
 		return nil, err
 	}
 
-	// the reach through lists: the owner's subscribed clients grouped by the
-	// lists they are in (a few groups, one pass over the clients); a mailing
-	// reaches every group that shares one of its lists
-	var groups []struct {
-		Owner string                  `db:"owner"`
-		Lists types.JSONArray[string] `db:"lists"`
-		N     int                     `db:"n"`
-	}
-	err = app.DB().NewQuery(`
-		SELECT [[owner]], [[lists]], COUNT(*) AS n FROM {{clients}}
-		WHERE [[owner]] = {:owner} AND [[unsubscribed]] = FALSE AND [[lists]] != '[]' GROUP BY [[owner]], [[lists]]`).
-		Bind(scope).All(&groups)
+	// the reach through lists: a mailing reaches every group of clients
+	// that shares one of its lists
+	groups, err := reachGroups(app, owner)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*MailingSummary, len(mailings))
 	for i, m := range mailings {
-		m.Recipients = m.Picked
-		for _, g := range groups {
-			if g.Owner == m.Owner && slices.ContainsFunc(g.Lists, func(l string) bool { return slices.Contains(m.Lists, l) }) {
-				m.Recipients += g.N
-			}
-		}
+		m.Recipients = m.Picked + reachOf(groups, m.Owner, m.Lists)
 		out[i] = &m.MailingSummary
 	}
 

@@ -291,13 +291,31 @@ func TestEditingAWindowMovesItsNextRun(t *testing.T) {
 	}
 }
 
-// The logs page's chart counts the caller's own deliveries per day, in
-// their time zone, and nobody else's.
+// The logs page's chart counts the caller's own messages per day, in their
+// time zone, and nobody else's: the runs' counters (kept by the
+// dispatcher), each run on the day it started.
 func TestDailyDeliveries(t *testing.T) {
-	addFailed := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
-		col, _ := app.FindCollectionByNameOrId("deliveries")
+	// alice's run of the fixture (its one message sent) started when it was
+	// due, tomorrow; a run of today failed its one message
+	started := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		run, _ := app.FindRecordById("runs", aliceRun)
+		run.Set("started_at", run.GetDateTime("run_at"))
+		if err := app.Save(run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addFailed := func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+		started(t, app, e)
+		col, _ := app.FindCollectionByNameOrId("runs")
+		r := core.NewRecord(col)
+		r.Load(map[string]any{"owner": aliceID, "mailing": aliceMailing, "run_at": time.Now(), "status": "done",
+			"total": 1, "failed": 1, "started_at": time.Now(), "finished_at": time.Now()})
+		if err := app.Save(r); err != nil {
+			t.Fatal(err)
+		}
+		col, _ = app.FindCollectionByNameOrId("deliveries")
 		d := core.NewRecord(col)
-		d.Load(map[string]any{"owner": aliceID, "mailing": aliceMailing, "run": aliceRun, "client": aliceClient2,
+		d.Load(map[string]any{"owner": aliceID, "mailing": aliceMailing, "run": r.Id, "client": aliceClient2,
 			"email": "alice-client2@example.com", "run_at": time.Now(), "status": "failed", "response": "550 no"})
 		if err := app.Save(d); err != nil {
 			t.Fatal(err)
@@ -334,7 +352,11 @@ func TestDailyDeliveries(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`{"day":"` + today + `","sent":0,"failed":1}`, `{"day":"` + tomorrow + `","sent":1,"failed":0}`}},
 		{Name: "the last day, west of UTC, ends after every delivery", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily?to=9999-12-31",
-			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp, BeforeTestFunc: inZone("America/Los_Angeles"),
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp,
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+				started(t, app, e)
+				inZone("America/Los_Angeles")(t, app, e)
+			},
 			ExpectedStatus: 200, ExpectedContent: []string{`"sent":1`}},
 		{Name: "a day that does not exist is refused by name", Method: http.MethodGet, URL: "/api/postrider/deliveries/daily?to=2027-02-30",
 			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp,

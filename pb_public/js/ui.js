@@ -2,6 +2,7 @@
 // HTML: nothing a user typed can become markup on a page.
 
 import { t, has } from './i18n.js';
+import { pb } from './api.js';
 
 // h makes an element: h('p', {class: 'x', id: 'y', 'aria-live': 'polite'}, 'text', child…)
 // Keys starting with "on" bind listeners; others are attributes.
@@ -196,21 +197,32 @@ export async function busy(form, fn) {
   }
 }
 
-// downloadCSV offers rows (arrays of values) as a CSV file under a header
-// row: every cell quoted, quotes doubled, CRLF line ends (RFC 4180); a cell
-// that a spreadsheet would run as a formula (=, +, -, @) gets a leading
-// apostrophe, so that a client named "=HYPERLINK(…)" stays text.
-export function downloadCSV(filename, header, rows) {
-  const cell = (v) => {
-    let s = String(v ?? '');
-    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-    return `"${s.replaceAll('"', '""')}"`;
-  };
-  // the byte-order mark tells Excel the file is UTF-8 (without it Cyrillic
-  // turns into mojibake); every other reader skips it
-  const text = '\ufeff' + [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
-  const link = h('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })), download: filename });
+// downloadExport fetches a CSV the server streams (an export route of
+// ours, as the signed-in user: the token goes in the header, never in a
+// URL), tells progress(rows) as it comes, and offers it as filename once
+// whole. It resolves to the number of rows under the header: line ends
+// outside quotes, as a spreadsheet reads them. A refusal rejects with the
+// API's error ({status, response}), as the SDK's calls do.
+export async function downloadExport(path, filename, progress) {
+  const res = await fetch(path, { headers: { Authorization: pb.authStore.token } }).catch(() => Promise.reject({ status: 0 }));
+  if (!res.ok) throw { status: res.status, response: await res.json().catch(() => ({})) };
+  const reader = res.body.getReader();
+  const parts = [];
+  let lines = 0;
+  let quoted = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    for (const b of value) {
+      if (b === 0x22) quoted = !quoted;
+      else if (b === 0x0a && !quoted) lines++;
+    }
+    progress(Math.max(lines - 1, 0));
+  }
+  const link = h('a', { href: URL.createObjectURL(new Blob(parts, { type: 'text/csv' })), download: filename });
   document.body.append(link);
   link.click();
   link.remove();
+  return Math.max(lines - 1, 0);
 }

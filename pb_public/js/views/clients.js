@@ -3,9 +3,10 @@
 // put many into a list or take them out at once. Adding opens a form above
 // the table; the import has its own page (import.js).
 
-import { pb } from '../api.js';
-import { t, lang } from '../i18n.js';
-import { h, field, message, say, clearErrors, problem, downloadCSV, onSubmit, confirmThen, loadingRow } from '../ui.js';
+import { pb, user } from '../api.js';
+import { t } from '../i18n.js';
+import { show } from '../time.js';
+import { h, field, message, say, clearErrors, problem, downloadExport, onSubmit, confirmThen, loadingRow } from '../ui.js';
 
 const perPage = 50;
 
@@ -146,11 +147,12 @@ export function clients({ go }) {
 
   async function load() {
     rows.replaceChildren(loadingRow(6));
-    const parts = [];
-    if (state.q) parts.push(pb.filter('(email ~ {:q} || name ~ {:q} || comment ~ {:q})', { q: state.q }));
-    if (state.list) parts.push(pb.filter('lists.id ?= {:list}', { list: state.list }));
+    const q = new URLSearchParams({ page: state.page, perPage });
+    if (state.q) q.set('q', state.q);
+    if (state.list) q.set('list', state.list);
     try {
-      const res = await pb.collection('clients').getList(state.page, perPage, { sort: 'email:lower', filter: parts.join(' && ') });
+      // by email whatever its capitals (the route's order is email:lower)
+      const res = await pb.send(`/api/postrider/clients/page?${q}`, {});
       const names = Object.fromEntries(lists.map((l) => [l.id, l.name]));
       rows.replaceChildren(...res.items.map((c) => row(c, names)));
       empty.hidden = res.items.length > 0;
@@ -161,12 +163,11 @@ export function clients({ go }) {
     }
   }
 
-  // "unsubscribed on 3 December 2026" when the date is known
+  // "unsubscribed on Dec 3, 2026" (the day in the user's zone) when the date is known
   function unsubscribedText(c) {
     if (!c.unsubscribed) return '';
     if (!c.unsubscribed_at) return t('clients.unsubscribed');
-    const date = new Date(c.unsubscribed_at.replace(' ', 'T')).toLocaleDateString(lang(), { year: 'numeric', month: 'long', day: 'numeric' });
-    return t('clients.unsubscribedOn', { date });
+    return t('clients.unsubscribedOn', { date: show(c.unsubscribed_at, user()?.timezone || 'UTC', true) });
   }
 
   function row(c, names) {
@@ -204,13 +205,12 @@ export function clients({ go }) {
     filter.value = state.list;
   }
 
+  // the server streams every client, in the table's order
   async function exportCSV() {
     try {
-      const all = await pb.collection('clients').getFullList({ sort: 'email:lower', batch: 500 });
-      const names = Object.fromEntries(lists.map((l) => [l.id, l.name]));
-      downloadCSV('postrider-clients.csv', ['email', 'name', 'comment', 'lists', 'unsubscribed'], all.map((c) =>
-        [c.email, c.name, c.comment, c.lists.map((id) => names[id]).filter(Boolean).join('; '), c.unsubscribed]));
-      say(status, t('clients.exported', { n: all.length }));
+      const n = await downloadExport('/api/postrider/clients/export', 'postrider-clients.csv',
+        (rows) => say(status, t('clients.exporting', { n: rows })));
+      say(status, t('clients.exported', { n }));
     } catch (err) {
       say(status, problem(err), 'err');
     }

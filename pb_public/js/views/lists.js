@@ -24,10 +24,9 @@ export function lists() {
   async function load() {
     table.replaceChildren(loadingRow(3));
     try {
-      const items = await pb.collection('lists').getFullList({ sort: 'name' });
-      const counts = await Promise.all(items.map((l) =>
-        pb.collection('clients').getList(1, 1, { filter: pb.filter('lists.id ?= {:id}', { id: l.id }), fields: 'id' }).then((r) => r.totalItems)));
-      table.replaceChildren(...items.map((l, i) => row(l, counts[i])));
+      const [items, counts] = await Promise.all([pb.collection('lists').getFullList({ sort: 'name' }),
+        pb.send('/api/postrider/lists/counts', {})]);
+      table.replaceChildren(...items.map((l) => row(l, counts[l.id] || 0)));
       empty.hidden = items.length > 0;
     } catch (err) {
       table.replaceChildren();

@@ -4,8 +4,8 @@
 
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
-import { h, message, say, problem, downloadCSV, loadingRow } from '../ui.js';
-import { fromWall, forAPI, show, stamp, parse } from '../time.js';
+import { h, message, say, problem, downloadExport, loadingRow } from '../ui.js';
+import { show } from '../time.js';
 import { barChart } from '../chart.js';
 
 
@@ -29,31 +29,24 @@ export function logs() {
   let subjects = {};
   let page = 1;
 
-  // the PocketBase filter of the table and the export
-  function filter() {
-    const parts = [];
-    if (mailing.value) parts.push(pb.filter('mailing = {:m}', { m: mailing.value }));
-    if (state.value) parts.push(pb.filter('status = {:s}', { s: state.value }));
-    const at = (op, day, plusDay) => {
-      const d = fromWall(`${day}T00:00`, tz);
-      if (plusDay) d.setTime(fromWall(nextDay(day), tz).getTime());
-      return pb.filter(`(sent_at ${op} {:x} || (sent_at = '' && updated ${op} {:x}))`, { x: forAPI(d) });
-    };
-    if (from.value) parts.push(at('>=', from.value));
-    if (to.value) parts.push(at('<', to.value, true));
-    return parts.join(' && ');
-  }
-
-  function nextDay(day) {
-    const d = new Date(`${day}T00:00:00Z`);
-    d.setUTCDate(d.getUTCDate() + 1);
-    return `${d.toISOString().slice(0, 10)}T00:00`;
+  // the filters as the log's routes take them (the table, the export;
+  // the chart leaves out the status and draws the one asked for)
+  function params(withStatus = true) {
+    const q = new URLSearchParams();
+    if (mailing.value) q.set('mailing', mailing.value);
+    if (withStatus && state.value) q.set('status', state.value);
+    if (from.value) q.set('from', from.value);
+    if (to.value) q.set('to', to.value);
+    return q;
   }
 
   async function loadTable(p = page) {
     page = p;
     rows.replaceChildren(loadingRow(5));
-    const res = await pb.collection('deliveries').getList(page, 20, { filter: filter(), sort: '-sent_at,-updated' });
+    const q = params();
+    q.set('page', page);
+    q.set('perPage', 20);
+    const res = await pb.send(`/api/postrider/deliveries/log?${q}`, {});
     rows.replaceChildren(...res.items.map((d) => h('tr', { 'data-id': d.id },
       h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, subjects[d.mailing] || ''), h('td', {}, d.email),
       h('td', {}, t(`delivery.${d.status}`)), h('td', { class: 'reply' }, d.response))));
@@ -64,21 +57,17 @@ export function logs() {
   }
 
   async function loadChart() {
-    const q = new URLSearchParams();
-    if (mailing.value) q.set('mailing', mailing.value);
-    if (from.value) q.set('from', from.value);
-    if (to.value) q.set('to', to.value);
-    const days = await pb.send(`/api/postrider/deliveries/daily?${q}`, {});
+    const days = await pb.send(`/api/postrider/deliveries/daily?${params(false)}`, {});
     barChart(chart, days, ['sent', 'failed'].filter((s) => !state.value || state.value === s));
   }
 
+  // the server streams the filtered log (times on the user's clock, the
+  // zone named in the header), as the table has it
   async function exportCSV() {
     try {
-      const items = await pb.collection('deliveries').getFullList({ filter: filter(), sort: '-sent_at,-updated', batch: 500 });
-      // times on the user's clock, the zone named in the header
-      downloadCSV('postrider-log.csv', [`time (${tz})`, 'mailing', 'email', 'status', 'attempts', 'response', 'message_id'],
-        items.map((d) => [stamp(parse(d.sent_at || d.updated), tz), subjects[d.mailing], d.email, d.status, d.attempts, d.response, d.message_id]));
-      say(status, t('logs.exported', { n: items.length }));
+      const n = await downloadExport(`/api/postrider/deliveries/export?${params()}`, 'postrider-log.csv',
+        (rows) => say(status, t('logs.exporting', { n: rows })));
+      say(status, t('logs.exported', { n }));
     } catch (err) {
       say(status, problem(err), 'err');
     }

@@ -25,9 +25,9 @@ export function cleanBody(html) {
 // picked, once each, not unsubscribed); null when it cannot be told
 async function countRecipients(lists, picked) {
   if (!lists.length && !picked.length) return 0;
-  const any = [...lists.map((l) => pb.filter('lists.id ?= {:l}', { l })), ...picked.map((c) => pb.filter('id = {:c}', { c }))].join(' || ');
   try {
-    return (await pb.collection('clients').getList(1, 1, { filter: `unsubscribed = false && (${any})`, fields: 'id' })).totalItems;
+    const res = await pb.send('/api/postrider/mailings/reach', { method: 'POST', body: { lists, clients: picked } });
+    return res.recipients;
   } catch {
     return null;
   }
@@ -254,7 +254,7 @@ export function editMailing({ go }) {
     searchTimer = setTimeout(async () => {
       const q = pickSearch.value.trim();
       if (!q) return pickResults.replaceChildren();
-      const res = await pb.collection('clients').getList(1, 10, { filter: pb.filter('email ~ {:q} || name ~ {:q}', { q }), sort: 'email' });
+      const res = await pb.collection('clients').getList(1, 10, { filter: pb.filter('email ~ {:q} || name ~ {:q}', { q }), sort: 'email:lower', skipTotal: true });
       pickResults.replaceChildren(...res.items.map((c) => h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => {
         picked.set(c.id, c.email);
         renderPicked();
@@ -467,9 +467,10 @@ export function mailing({ go }) {
 
   async function loadLog(page = logPage) {
     logPage = page;
-    const res = await pb.collection('deliveries').getList(page, 20, { filter: pb.filter('mailing = {:id}', { id }), sort: '-sent_at,email' });
+    // the logs page's route, newest first (its totals from the runs' counters)
+    const res = await pb.send(`/api/postrider/deliveries/log?${new URLSearchParams({ mailing: id, page, perPage: 20 })}`, {});
     log.replaceChildren(...res.items.map((d) => h('tr', { 'data-id': d.id },
-      h('td', {}, show(d.sent_at || d.created, tz)), h('td', {}, d.email), h('td', {}, t(`delivery.${d.status}`)), h('td', { class: 'reply' }, d.response))));
+      h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, d.email), h('td', {}, t(`delivery.${d.status}`)), h('td', { class: 'reply' }, d.response))));
     pager.replaceChildren(
       h('button', { type: 'button', class: 'secondary', disabled: res.page <= 1, onclick: () => loadLog(res.page - 1) }, t('clients.prev')),
       h('span', {}, t('mailings.logPage', { page: res.page, pages: Math.max(res.totalPages, 1), total: res.totalItems })),

@@ -1,0 +1,268 @@
+package main
+
+// go run ./bench pages: every page's API calls, as the web app makes them
+// (pb_public/js/views/*.js), on issue 11's data set (internal/seed
+// PagesData), 20 times each as the big sender, against a real `postrider
+// serve`; then both exports. Prints median and p95 per call and the
+// server's RSS.
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"postrider/internal/benchkit"
+	"postrider/internal/seed"
+)
+
+// a page's call: one request or a few the page sends together
+type pageCall struct {
+	name string
+	urls []string // sent at once, as the page's Promise.all does
+	post any      // when set, the one url is POSTed this body
+}
+
+func pages(args []string) {
+	fs := flag.NewFlagSet("pages", flag.ExitOnError)
+	out := fs.String("out", "bench/out/pages", "work folder (binary, data dir)")
+	src := fs.String("src", ".", "the source tree to build postrider from")
+	times := fs.Int("times", 20, "times each call is made")
+	reseed := fs.Bool("reseed", true, "seed a fresh data dir (false: reuse the one in -out, copied from a seeded one)")
+	fs.Parse(args)
+
+	benchkit.Must(os.MkdirAll(*out, 0o755))
+	abs, _ := filepath.Abs(*out)
+	bin := filepath.Join(abs, "postrider")
+	benchkit.Step("building postrider from " + *src)
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = *src
+	benchkit.Run(build)
+
+	dataDir := filepath.Join(abs, "pb_data")
+	var set seed.Pages
+	if *reseed {
+		benchkit.Must(os.RemoveAll(dataDir))
+		benchkit.Step("seeding 100 users, 100,000 clients, 2,000,000 deliveries")
+		started := time.Now()
+		var err error
+		set, err = seed.PagesData(dataDir)
+		benchkit.Must(err)
+		log.Printf("   %.0f s", time.Since(started).Seconds())
+	}
+	// the per-IP rate limits are off: one client here sends what many would
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
+	benchkit.Must(app.Bootstrap())
+	app.Settings().RateLimits.Enabled = false
+	benchkit.Must(app.Save(app.Settings()))
+	if !*reseed {
+		benchkit.Must(app.DB().NewQuery("SELECT id FROM users WHERE email = {:e}").Bind(map[string]any{"e": seed.OwnerEmail}).Row(&set.User))
+		benchkit.Must(app.DB().NewQuery("SELECT id FROM lists WHERE owner = {:o} ORDER BY id").Bind(map[string]any{"o": set.User}).Column(&set.Lists))
+		benchkit.Must(app.DB().NewQuery("SELECT id FROM mailings WHERE owner = {:o} ORDER BY id").Bind(map[string]any{"o": set.User}).Column(&set.Mailings))
+	}
+	benchkit.Must(app.ResetBootstrapState())
+
+	port := benchkit.FreePort()
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	benchkit.Step("postrider serve on " + base)
+	server := exec.Command(bin, "serve", "--dev=false", "--dir", dataDir, "--http", "127.0.0.1:"+strconv.Itoa(port))
+	server.Dir = abs
+	server.Env = append(os.Environ(), "POSTRIDER_DISPATCH_CRON=0 0 31 2 *") // a cron that never fires
+	var serverOut bytes.Buffer
+	server.Stdout, server.Stderr = &serverOut, &serverOut
+	benchkit.Must(server.Start())
+	defer server.Process.Kill()
+	waitHealthy(base, &serverOut)
+	idle := rss(server.Process.Pid, "VmRSS")
+
+	c := &client{http: &http.Client{Timeout: 30 * time.Minute}, base: base}
+	var auth struct{ Token string }
+	c.do("POST", "/api/collections/users/auth-with-password", map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword}, &auth)
+	c.token = auth.Token
+
+	fmt.Printf("\n| call | median | p95 |\n|---|---|---|\n")
+	for _, pc := range pageCalls(set) {
+		var took []time.Duration
+		for range *times {
+			start := time.Now()
+			var wg sync.WaitGroup
+			for _, u := range pc.urls {
+				wg.Go(func() {
+					if pc.post != nil {
+						c.do("POST", u, pc.post, nil)
+					} else {
+						c.do("GET", u, nil, nil)
+					}
+				})
+			}
+			wg.Wait()
+			took = append(took, time.Since(start))
+		}
+		slices.Sort(took)
+		fmt.Printf("| %s | %s | %s |\n", pc.name, ms(took[len(took)/2]), ms(took[len(took)*95/100]))
+	}
+
+	for _, ex := range exports(c, set) {
+		start := time.Now()
+		rows := ex.run()
+		fmt.Printf("| export: %s | %d rows in %.2f s | |\n", ex.name, rows, time.Since(start).Seconds())
+	}
+	fmt.Printf("| server RSS: idle at start / peak / after | %.0f / %.0f / %.0f MiB | |\n",
+		idle, rss(server.Process.Pid, "VmHWM"), rss(server.Process.Pid, "VmRSS"))
+}
+
+// pageCalls are the requests of every page (see pb_public/js/views).
+func pageCalls(set seed.Pages) []pageCall {
+	f := func(expr string) string { return url.QueryEscape(expr) }
+	m := set.Mailings[len(set.Mailings)-1]
+	rec := func(collection, query string) string {
+		return "/api/collections/" + collection + "/records?" + query
+	}
+	full := func(collection, filter, sort string) string { // getFullList's first batch
+		return rec(collection, "page=1&perPage=500&skipTotal=1&filter="+f(filter)+"&sort="+sort)
+	}
+	logsPage := func(query string) string { return "/api/postrider/deliveries/log?page=1&perPage=20&" + query }
+	week := time.Now().AddDate(0, 0, -7).Format("2006-01-02")
+	today := time.Now().Format("2006-01-02")
+	return []pageCall{
+		{"home: stats", []string{"/api/postrider/stats"}, nil},
+		{"mailings: summary", []string{"/api/postrider/mailings/summary"}, nil},
+		{"mailing: record, windows, runs", []string{"/api/collections/mailings/records/" + m,
+			full("schedules", "mailing = '"+m+"'", "starts_at"), full("runs", "mailing = '"+m+"'", "-run_at")}, nil},
+		{"mailing: log page 1", []string{logsPage("mailing=" + m)}, nil},
+		{"mailing: log page 500", []string{strings.Replace(logsPage("mailing="+m), "page=1&", "page=500&", 1)}, nil},
+		{"edit form: lists", []string{full("lists", "", "name")}, nil},
+		{"edit form: reach count (2 lists)", []string{"/api/postrider/mailings/reach"}, map[string]any{"lists": set.Lists[:2], "clients": []string{}}},
+		{"edit form: client picker", []string{rec("clients", "page=1&perPage=10&skipTotal=1&sort=email:lower&filter="+f("email ~ 'client77' || name ~ 'client77'"))}, nil},
+		{"logs: mailings", []string{full("mailings", "owner = '"+set.User+"'", "subject")}, nil},
+		{"logs: table", []string{logsPage("")}, nil},
+		{"logs: chart", []string{"/api/postrider/deliveries/daily?"}, nil},
+		{"logs: table, status failed", []string{logsPage("status=failed")}, nil},
+		{"logs: table, status pending", []string{logsPage("status=pending")}, nil},
+		{"logs: table, one mailing", []string{logsPage("mailing=" + m)}, nil},
+		{"logs: chart, one mailing", []string{"/api/postrider/deliveries/daily?mailing=" + m}, nil},
+		{"logs: table, last 7 days", []string{logsPage("from=" + week + "&to=" + today)}, nil},
+		{"logs: chart, last 7 days", []string{"/api/postrider/deliveries/daily?from=" + week + "&to=" + today}, nil},
+		{"logs: table, one mailing, last 7 days", []string{logsPage("mailing=" + m + "&from=" + week + "&to=" + today)}, nil},
+		{"logs: table, last 7 days, failed", []string{logsPage("status=failed&from=" + week + "&to=" + today)}, nil},
+		{"logs: table page 2000", []string{strings.Replace(logsPage(""), "page=1&", "page=2000&", 1)}, nil},
+		{"clients: page 1", []string{"/api/postrider/clients/page?page=1&perPage=50"}, nil},
+		{"clients: page 1500", []string{"/api/postrider/clients/page?page=1500&perPage=50"}, nil},
+		{"clients: search", []string{"/api/postrider/clients/page?page=1&perPage=50&q=client4242"}, nil},
+		{"clients: one list", []string{"/api/postrider/clients/page?page=1&perPage=50&list=" + set.Lists[3]}, nil},
+		// the exports before their routes: getFullList in batches of 500; the last batch
+		{"old log export: the batch at offset 999,500", []string{rec("deliveries", "page=2000&perPage=500&skipTotal=1&sort=-sent_at,-updated")}, nil},
+		{"lists: lists and counts", []string{full("lists", "", "name"), "/api/postrider/lists/counts"}, nil},
+	}
+}
+
+type export struct {
+	name string
+	run  func() int // rows
+}
+
+// exports are the two CSV downloads.
+func exports(c *client, set seed.Pages) []export {
+	return []export{
+		{"log, all 1,000,000", func() int { return c.lines("/api/postrider/deliveries/export") - 1 }},
+		{"clients, all 100,000", func() int { return c.lines("/api/postrider/clients/export") - 1 }},
+	}
+}
+
+type client struct {
+	http        *http.Client
+	base, token string
+}
+
+func (c *client) request(method, path string, body any) *http.Response {
+	res := c.try(method, path, body)
+	if res.StatusCode >= 300 {
+		raw, _ := io.ReadAll(res.Body)
+		log.Fatalf("%s %s: %d %s", method, path, res.StatusCode, raw)
+	}
+	return res
+}
+
+func (c *client) try(method, path string, body any) *http.Response {
+	var r io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		r = bytes.NewReader(raw)
+	}
+	req, _ := http.NewRequest(method, c.base+path, r)
+	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", c.token)
+	}
+	res, err := c.http.Do(req)
+	benchkit.Must(err)
+	return res
+}
+
+func (c *client) do(method, path string, body, out any) {
+	res := c.request(method, path, body)
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if out != nil {
+		benchkit.Must(json.Unmarshal(raw, out))
+	}
+}
+
+// lines reads a streamed answer to its end and counts its lines (0 when
+// the route is missing).
+func (c *client) lines(path string) int {
+	res := c.try("GET", path, nil)
+	defer res.Body.Close()
+	if res.StatusCode == http.StatusNotFound {
+		return 1
+	}
+	n, buf := 0, make([]byte, 1<<16)
+	for {
+		k, err := res.Body.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if err != nil {
+			return n
+		}
+	}
+}
+
+// rss is a line of /proc/pid/status in MiB (VmRSS now, VmHWM the peak).
+func rss(pid int, key string) float64 {
+	raw, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", d.Seconds()*1000) }
+
+func waitHealthy(base string, out *bytes.Buffer) {
+	for range 600 {
+		if res, err := http.Get(base + "/api/health"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	log.Fatalf("postrider serve did not answer:\n%s", out)
+}

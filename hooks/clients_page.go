@@ -1,0 +1,93 @@
+package hooks
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// ClientRow is one row of the clients page.
+type ClientRow struct {
+	ID           string                  `db:"id" json:"id"`
+	Email        string                  `db:"email" json:"email"`
+	Name         string                  `db:"name" json:"name"`
+	Comment      string                  `db:"comment" json:"comment"`
+	Lists        types.JSONArray[string] `db:"lists" json:"lists"`
+	Unsubscribed bool                    `db:"unsubscribed" json:"unsubscribed"`
+	Total        int                     `db:"total" json:"-"`
+}
+
+// ClientsPage is a page of the clients table, as PocketBase's lists have it.
+type ClientsPage struct {
+	Page       int          `json:"page"`
+	PerPage    int          `json:"perPage"`
+	TotalItems int          `json:"totalItems"`
+	TotalPages int          `json:"totalPages"`
+	Items      []*ClientRow `json:"items"`
+}
+
+func bindClientsPage(app core.App) {
+	// the clients page's table, of the caller's own clients only (a custom
+	// route passes no API rule, so the owner condition is written here):
+	// a search reads the owner's clients once for the rows and their count
+	// together, where PocketBase's list read them twice (60–90 ms for
+	// 100,000 clients; 20 ms here)
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.GET("/api/postrider/clients/page", clientsPage).Bind(apis.RequireAuth("users"))
+		return se.Next()
+	})
+}
+
+func clientsPage(e *core.RequestEvent) error {
+	q := e.Request.URL.Query()
+	page, _ := strconv.Atoi(q.Get("page"))
+	perPage, _ := strconv.Atoi(q.Get("perPage"))
+	page, perPage = max(page, 1), min(max(perPage, 1), 500)
+	if q.Get("perPage") == "" {
+		perPage = 50
+	}
+	where := clientsWhere(e.Auth.Id, q.Get("q"), q.Get("list"))
+	out := &ClientsPage{Page: page, PerPage: perPage, Items: []*ClientRow{}}
+	cols := []string{"id", "email", "name", "comment", "lists", "unsubscribed"}
+	if q.Get("q") != "" {
+		// the few matches counted as they are found (a window over them)
+		cols = append(cols, "COUNT(*) OVER () AS total")
+	}
+	// in the order of the index on LOWER(email), named: SQLite's
+	// statistics rate every index that starts with the owner alike, and the
+	// one it picked for a search read the rows in another order (70 ms)
+	params := dbx.Params{"offset": (page - 1) * perPage, "limit": perPage}
+	db := e.App.ConcurrentDB().(*dbx.DB)
+	err := db.NewQuery("SELECT " + strings.Join(cols, ", ") + " FROM clients INDEXED BY idx_clients_owner_email_lower WHERE " +
+		where.Build(db, params) + " ORDER BY LOWER(email), rowid LIMIT {:limit} OFFSET {:offset}").Bind(params).All(&out.Items)
+	if err == nil && len(out.Items) > 0 && q.Get("q") != "" {
+		out.TotalItems = out.Items[0].Total
+	} else if err == nil {
+		err = e.App.DB().Select("COUNT(*)").From("clients").Where(where).Row(&out.TotalItems)
+	}
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	out.TotalPages = (out.TotalItems + perPage - 1) / perPage
+	return e.JSON(http.StatusOK, out)
+}
+
+// clientsWhere is the condition of the clients page's search (q, in the
+// email, name or comment, whatever its capitals) and list filter.
+func clientsWhere(owner, search, list string) dbx.Expression {
+	where := dbx.And(dbx.HashExp{"owner": owner})
+	if search != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(search) + "%"
+		where = dbx.And(where, dbx.NewExp(`([[email]] LIKE {:q} ESCAPE '\' OR [[name]] LIKE {:q} ESCAPE '\' OR [[comment]] LIKE {:q} ESCAPE '\')`,
+			dbx.Params{"q": like}))
+	}
+	if list != "" {
+		where = dbx.And(where, dbx.NewExp("EXISTS (SELECT 1 FROM json_each([[lists]]) WHERE value = {:list})", dbx.Params{"list": list}))
+	}
+	return where
+}

@@ -1,0 +1,83 @@
+package hooks
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+func bindReach(app core.App) {
+	// the mailing form's "Recipients now", of the caller's own clients
+	// only (a custom route passes no API rule, so the owner condition is
+	// written here): as the mailings page counts it, from the groups of
+	// clients by lists. PocketBase's `lists.id ?=` filter unpacked every
+	// client's lists instead (100 ms for 100,000 clients). A POST, since
+	// the picked clients' ids may be a couple of thousands.
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.POST("/api/postrider/mailings/reach", mailingReach).Bind(apis.RequireAuth("users"))
+		return se.Next()
+	})
+}
+
+func mailingReach(e *core.RequestEvent) error {
+	var in struct {
+		Lists   []string `json:"lists"`
+		Clients []string `json:"clients"`
+	}
+	if err := e.BindBody(&in); err != nil {
+		return e.BadRequestError("Send lists and clients as arrays of ids.", fieldError("lists", "validation_invalid_value", "Send lists and clients as arrays of ids."))
+	}
+	groups, err := reachGroups(e.App, e.Auth.Id)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	n := reachOf(groups, e.Auth.Id, in.Lists)
+	lists, _ := json.Marshal(in.Lists)
+	picked, _ := json.Marshal(in.Clients)
+	var extra int
+	err = e.App.DB().NewQuery(`
+		SELECT COUNT(DISTINCT c.[[id]]) FROM json_each({:picked}) p CROSS JOIN {{clients}} c ON c.[[id]] = p.value
+		WHERE c.[[owner]] = {:owner} AND c.[[unsubscribed]] = FALSE
+		AND NOT EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a, json_each({:lists}) b WHERE a.value = b.value)`).
+		Bind(map[string]any{"owner": e.Auth.Id, "picked": string(picked), "lists": string(lists)}).Row(&extra)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.JSON(http.StatusOK, map[string]int{"recipients": n + extra})
+}
+
+// reachGroup is how many subscribed clients of an owner are in exactly
+// these lists.
+type reachGroup struct {
+	Owner string                  `db:"owner"`
+	Lists types.JSONArray[string] `db:"lists"`
+	N     int                     `db:"n"`
+}
+
+// reachGroups groups the owner's subscribed clients by the lists they are
+// in: a few groups, read from the index on (owner, unsubscribed, lists)
+// without the rows.
+func reachGroups(app core.App, owner string) ([]reachGroup, error) {
+	var groups []reachGroup
+	err := app.DB().NewQuery(`
+		SELECT [[owner]], [[lists]], COUNT(*) AS n FROM {{clients}}
+		WHERE [[owner]] = {:owner} AND [[unsubscribed]] = FALSE AND [[lists]] != '[]' GROUP BY [[owner]], [[lists]]`).
+		Bind(map[string]any{"owner": owner}).All(&groups)
+	return groups, err
+}
+
+// reachOf is how many of owner's subscribed clients are in one of lists:
+// every group that shares one.
+func reachOf(groups []reachGroup, owner string, lists []string) int {
+	n := 0
+	for _, g := range groups {
+		if g.Owner == owner && slices.ContainsFunc(g.Lists, func(l string) bool { return slices.Contains(lists, l) }) {
+			n += g.N
+		}
+	}
+	return n
+}

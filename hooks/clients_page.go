@@ -19,7 +19,9 @@ type ClientRow struct {
 	Comment      string                  `db:"comment" json:"comment"`
 	Lists        types.JSONArray[string] `db:"lists" json:"lists"`
 	Unsubscribed bool                    `db:"unsubscribed" json:"unsubscribed"`
-	Total        int                     `db:"total" json:"-"`
+	// when the client left (by the message's link, or the owner's tick)
+	UnsubscribedAt types.DateTime `db:"unsubscribed_at" json:"unsubscribed_at"`
+	Total          int            `db:"total" json:"-"`
 }
 
 // ClientsPage is a page of the clients table, as PocketBase's lists have it.
@@ -53,7 +55,7 @@ func clientsPage(e *core.RequestEvent) error {
 	}
 	where := clientsWhere(e.Auth.Id, q.Get("q"), q.Get("list"))
 	out := &ClientsPage{Page: page, PerPage: perPage, Items: []*ClientRow{}}
-	cols := []string{"id", "email", "name", "comment", "lists", "unsubscribed"}
+	cols := []string{"id", "email", "name", "comment", "lists", "unsubscribed", "unsubscribed_at"}
 	if q.Get("q") != "" {
 		// the few matches counted as they are found (a window over them)
 		cols = append(cols, "COUNT(*) OVER () AS total")

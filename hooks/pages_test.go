@@ -374,7 +374,8 @@ func TestClientsPage(t *testing.T) {
 		{
 			Name: "a list", Method: http.MethodGet, URL: url + "?list=" + aliceList2,
 			Headers: alice, TestAppFactory: newTestApp, BeforeTestFunc: moreOfAlice,
-			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":3`, "four@", "gone@"}, NotExpectedContent: []string{aliceClient2},
+			// (an unsubscribed client says since when)
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":3`, "four@", "gone@", `"unsubscribed":true,"unsubscribed_at":"2`}, NotExpectedContent: []string{aliceClient2},
 		},
 		{
 			Name: "bob's list: nothing for alice", Method: http.MethodGet, URL: url + "?list=" + bobList,

@@ -4,8 +4,8 @@
 // the table; the import has its own page (import.js).
 
 import { pb, user } from '../api.js';
-import { t } from '../i18n.js';
-import { show } from '../time.js';
+import { t, lang } from '../i18n.js';
+import { parse } from '../time.js';
 import { h, field, message, say, clearErrors, problem, downloadExport, onSubmit, confirmThen, loadingRow } from '../ui.js';
 
 const perPage = 50;
@@ -163,11 +163,12 @@ export function clients({ go }) {
     }
   }
 
-  // "unsubscribed on Dec 3, 2026" (the day in the user's zone) when the date is known
+  // "unsubscribed on December 3, 2026" (the day in the user's zone) when the date is known
   function unsubscribedText(c) {
     if (!c.unsubscribed) return '';
     if (!c.unsubscribed_at) return t('clients.unsubscribed');
-    return t('clients.unsubscribedOn', { date: show(c.unsubscribed_at, user()?.timezone || 'UTC', true) });
+    const day = new Intl.DateTimeFormat(lang(), { dateStyle: 'long', timeZone: user()?.timezone || 'UTC' });
+    return t('clients.unsubscribedOn', { date: day.format(parse(c.unsubscribed_at)) });
   }
 
   function row(c, names) {

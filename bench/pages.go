@@ -86,8 +86,8 @@ func pages(args []string) {
 	server.Stdout, server.Stderr = &serverOut, &serverOut
 	benchkit.Must(server.Start())
 	defer server.Process.Kill()
-	waitHealthy(base, &serverOut)
-	idle := rss(server.Process.Pid, "VmRSS")
+	benchkit.WaitHealthy(base, &serverOut)
+	idle := benchkit.MemoryMiB(server.Process.Pid, "VmRSS")
 
 	c := &client{http: &http.Client{Timeout: 30 * time.Minute}, base: base}
 	var auth struct{ Token string }
@@ -122,7 +122,7 @@ func pages(args []string) {
 		fmt.Printf("| export: %s | %d rows in %.2f s | |\n", ex.name, rows, time.Since(start).Seconds())
 	}
 	fmt.Printf("| server RSS: idle at start / peak / after | %.0f / %.0f / %.0f MiB | |\n",
-		idle, rss(server.Process.Pid, "VmHWM"), rss(server.Process.Pid, "VmRSS"))
+		idle, benchkit.MemoryMiB(server.Process.Pid, "VmHWM"), benchkit.MemoryMiB(server.Process.Pid, "VmRSS"))
 }
 
 // pageCalls are the requests of every page (see pb_public/js/views).
@@ -240,29 +240,4 @@ func (c *client) lines(path string) int {
 	}
 }
 
-// rss is a line of /proc/pid/status in MiB (VmRSS now, VmHWM the peak).
-func rss(pid int, key string) float64 {
-	raw, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, key+":"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return float64(kb) / 1024
-		}
-	}
-	return 0
-}
-
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", d.Seconds()*1000) }
-
-func waitHealthy(base string, out *bytes.Buffer) {
-	for range 600 {
-		if res, err := http.Get(base + "/api/health"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	log.Fatalf("postrider serve did not answer:\n%s", out)
-}

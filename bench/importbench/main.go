@@ -78,7 +78,7 @@ func main() {
 	server.Stdout, server.Stderr = &serverOut, &serverOut
 	benchkit.Must(server.Start())
 	defer server.Process.Kill()
-	waitHealthy(base, &serverOut)
+	benchkit.WaitHealthy(base, &serverOut)
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 200}, Timeout: 5 * time.Minute}
 	var auth struct{ Token string }
@@ -198,7 +198,7 @@ func main() {
 	fmt.Printf("| REST writes before the import (%d) | p50 %s, p99 %s, max %s |\n", len(before), pct(before, 50), pct(before, 99), pct(before, 100))
 	fmt.Printf("| REST writes during the import (%d) | p50 %s, p99 %s, **longest stall %s** |\n", len(during), pct(during, 50), pct(during, 99), pct(during, 100))
 	fmt.Printf("| REST writes that failed | %d of %d |\n", failed, len(writes))
-	fmt.Printf("| peak RSS of postrider serve | %s |\n", peakRSS(server.Process.Pid))
+	fmt.Printf("| peak RSS of postrider serve | %s |\n", fmt.Sprintf("%.0f MiB", benchkit.MemoryMiB(server.Process.Pid, "VmHWM")))
 }
 
 // pct is the p-th percentile of ds, in milliseconds.
@@ -210,21 +210,6 @@ func pct(ds []time.Duration, p int) string {
 	slices.Sort(s)
 	i := min(len(s)-1, (len(s)*p+99)/100-1)
 	return fmt.Sprintf("%.0f ms", float64(s[max(i, 0)].Microseconds())/1000)
-}
-
-// peakRSS reads the high-water mark of a running process's memory.
-func peakRSS(pid int) string {
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return "-"
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kib, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return fmt.Sprintf("%.0f MiB", float64(kib)/1024)
-		}
-	}
-	return "-"
 }
 
 // call sends a JSON request and decodes the answer into out; anything but
@@ -244,17 +229,4 @@ func call(client *http.Client, method, url, token string, body, out any) {
 		log.Fatalf("%s %s: %d %s", method, url, res.StatusCode, raw)
 	}
 	benchkit.Must(json.Unmarshal(raw, out))
-}
-
-func waitHealthy(base string, output *bytes.Buffer) {
-	for range 300 {
-		if res, err := http.Get(base + "/api/health"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	log.Fatalf("postrider serve did not answer on %s:\n%s", base, output)
 }

@@ -4,11 +4,15 @@
 package benchkit
 
 import (
+	"fmt"
 	"log"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Step says what the benchmark does next.
@@ -37,4 +41,33 @@ func FreePort() int {
 	Must(err)
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// WaitHealthy waits up to a minute for a postrider serve at base to
+// answer, or stops with what the server printed.
+func WaitHealthy(base string, output fmt.Stringer) {
+	for range 600 {
+		if res, err := http.Get(base + "/api/health"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	log.Fatalf("postrider serve did not answer on %s:\n%s", base, output)
+}
+
+// MemoryMiB reads one memory figure of a running process from
+// /proc/PID/status, in MiB: VmRSS (now) or VmHWM (its peak); 0 when it
+// cannot be read.
+func MemoryMiB(pid int, key string) float64 {
+	raw, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
 }

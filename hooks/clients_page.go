@@ -24,15 +24,6 @@ type ClientRow struct {
 	Total          int            `db:"total" json:"-"`
 }
 
-// ClientsPage is a page of the clients table, as PocketBase's lists have it.
-type ClientsPage struct {
-	Page       int          `json:"page"`
-	PerPage    int          `json:"perPage"`
-	TotalItems int          `json:"totalItems"`
-	TotalPages int          `json:"totalPages"`
-	Items      []*ClientRow `json:"items"`
-}
-
 func bindClientsPage(app core.App) {
 	// the clients page's table, of the caller's own clients only (a custom
 	// route passes no API rule, so the owner condition is written here):
@@ -47,14 +38,14 @@ func bindClientsPage(app core.App) {
 
 func clientsPage(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
-	page, _ := strconv.Atoi(q.Get("page"))
+	pageNo, _ := strconv.Atoi(q.Get("page"))
 	perPage, _ := strconv.Atoi(q.Get("perPage"))
-	page, perPage = max(page, 1), min(max(perPage, 1), 500)
+	pageNo, perPage = max(pageNo, 1), min(max(perPage, 1), 500)
 	if q.Get("perPage") == "" {
 		perPage = 50
 	}
 	where := clientsWhere(e.Auth.Id, q.Get("q"), q.Get("list"))
-	out := &ClientsPage{Page: page, PerPage: perPage, Items: []*ClientRow{}}
+	out := &page[*ClientRow]{Page: pageNo, PerPage: perPage, Items: []*ClientRow{}}
 	cols := []string{"id", "email", "name", "comment", "lists", "unsubscribed", "unsubscribed_at"}
 	if q.Get("q") != "" {
 		// the few matches counted as they are found (a window over them)
@@ -63,7 +54,7 @@ func clientsPage(e *core.RequestEvent) error {
 	// in the order of the index on LOWER(email), named: SQLite's
 	// statistics rate every index that starts with the owner alike, and the
 	// one it picked for a search read the rows in another order (70 ms)
-	params := dbx.Params{"offset": (page - 1) * perPage, "limit": perPage}
+	params := dbx.Params{"offset": (pageNo - 1) * perPage, "limit": perPage}
 	db := e.App.ConcurrentDB().(*dbx.DB)
 	err := db.NewQuery("SELECT " + strings.Join(cols, ", ") + " FROM clients INDEXED BY idx_clients_owner_email_lower WHERE " +
 		where.Build(db, params) + " ORDER BY LOWER(email), rowid LIMIT {:limit} OFFSET {:offset}").Bind(params).All(&out.Items)

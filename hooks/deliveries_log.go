@@ -24,15 +24,6 @@ type LogEntry struct {
 	Updated   string `db:"updated" json:"updated"`
 }
 
-// LogPage is a page of the log, as PocketBase's lists have it.
-type LogPage struct {
-	Page       int         `json:"page"`
-	PerPage    int         `json:"perPage"`
-	TotalItems int         `json:"totalItems"`
-	TotalPages int         `json:"totalPages"`
-	Items      []*LogEntry `json:"items"`
-}
-
 func bindDeliveriesLog(app core.App) {
 	// the logs page's table, of the caller's own deliveries only (a custom
 	// route passes no API rule, so the owner condition is written here).
@@ -52,9 +43,9 @@ var logColumns = []string{"rowid", "id", "mailing", "email", "status", "attempts
 
 func deliveriesLog(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
-	page, _ := strconv.Atoi(q.Get("page"))
+	pageNo, _ := strconv.Atoi(q.Get("page"))
 	perPage, _ := strconv.Atoi(q.Get("perPage"))
-	page, perPage = max(page, 1), min(max(perPage, 1), 100)
+	pageNo, perPage = max(pageNo, 1), min(max(perPage, 1), 100)
 	if q.Get("perPage") == "" {
 		perPage = 20
 	}
@@ -63,8 +54,8 @@ func deliveriesLog(e *core.RequestEvent) error {
 		return err
 	}
 	where := logWhere(e.Auth.Id, q.Get("mailing"), q.Get("status"))
-	out := &LogPage{Page: page, PerPage: perPage, Items: []*LogEntry{}}
-	offset := (page - 1) * perPage
+	out := &page[*LogEntry]{Page: pageNo, PerPage: perPage, Items: []*LogEntry{}}
+	offset := (pageNo - 1) * perPage
 
 	if from == "" && to == "" {
 		out.TotalItems, err = logTotal(e.App, e.Auth.Id, q.Get("mailing"), q.Get("status"))

@@ -165,7 +165,7 @@ func TestMailingTemplatesAreCheckedAndBodiesCleaned(t *testing.T) {
 		bad("a placeholder left open in the body", "News", "<p>Hello {{name</p>", "body"),
 		bad("template code in the body", "News", "<p>{{.Name}}</p>", "body"),
 		{
-			Name: "placeholders and fallbacks are accepted; a script is cleaned away, the link placeholder kept",
+			Name:   "placeholders and fallbacks are accepted; a script is cleaned away, the link placeholder kept",
 			Method: http.MethodPost, URL: url, Headers: map[string]string{"Authorization": tokens["alice"]},
 			Body: strings.NewReader(mailing("{{first_name|Hi}}, news",
 				`<p onclick="x()">Hello, {{name|there}}!</p><script>alert(1)</script>`+

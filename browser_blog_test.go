@@ -174,7 +174,7 @@ func TestBrowserVisitorReadsTheBlog(t *testing.T) {
 
 	// on a phone the blog's links fold behind the menu, as the web app's do
 	visible := func(sel string) bool {
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const e = document.querySelector('` + sel + `'); return !!e && e.getClientRects().length > 0; })()`))
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const e = document.querySelector('`+sel+`'); return !!e && e.getClientRects().length > 0; })()`))
 		return err == nil && v
 	}
 	page(t, ctx, "h1", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible("#menu"))

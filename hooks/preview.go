@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/mail"
 	"sync"
@@ -53,6 +54,8 @@ func previewMailing(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
+	picked, _ := json.Marshal(m.GetStringSlice("clients"))
+	lists, _ := json.Marshal(m.GetStringSlice("lists"))
 	clients := []previewClient{}
 	err = e.App.DB().NewQuery(`
 		SELECT c.[[id]], c.[[email]], c.[[name]] FROM {{clients}} c
@@ -60,7 +63,7 @@ func previewMailing(e *core.RequestEvent) error {
 		AND (EXISTS (SELECT 1 FROM json_each({:picked}) p WHERE p.value = c.[[id]])
 		  OR EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a, json_each({:lists}) b WHERE a.value = b.value))
 		ORDER BY c.[[email]] LIMIT 10`).
-		Bind(dbx.Params{"owner": e.Auth.Id, "picked": m.GetString("clients"), "lists": m.GetString("lists")}).All(&clients)
+		Bind(dbx.Params{"owner": e.Auth.Id, "picked": string(picked), "lists": string(lists)}).All(&clients)
 	if err != nil {
 		return e.InternalServerError("", err)
 	}

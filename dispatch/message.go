@@ -111,13 +111,19 @@ func (t *template) newWriter() *writer {
 		links: mailout.NewLinkSigner(t.appURL, t.secret)}
 }
 
+// fields are the placeholders' values for one recipient, in a run's
+// message and in a preview alike.
+func fieldsOf(r recipient, unsubscribeURL string) mailout.Fields {
+	return mailout.Fields{
+		Name: mailout.OneLine(r.name), FirstName: mailout.FirstName(r.name), Email: r.email, Comment: r.comment,
+		UnsubscribeURL: unsubscribeURL,
+	}
+}
+
 // render makes the message for one recipient in w's buffer (valid until
 // the next render with w).
 func (t *template) render(w *writer, r recipient, messageID string) []byte {
-	f := mailout.Fields{
-		Name: mailout.OneLine(r.name), FirstName: mailout.FirstName(r.name), Email: r.email, Comment: r.comment,
-		UnsubscribeURL: w.links.URL(r.client),
-	}
+	f := fieldsOf(r, w.links.URL(r.client))
 	buf := mailout.AppendHeader(w.buf[:0], "To", mailout.Address(mail.Address{Name: f.Name, Address: r.email}))
 	buf = mailout.AppendHeader(buf, "Message-ID", "<"+messageID+">")
 	subject := t.subjectHdr

@@ -1,0 +1,55 @@
+package dispatch
+
+import (
+	"github.com/pocketbase/pocketbase/core"
+	"net/mail"
+	"strings"
+)
+
+// Message is one mailing's message as one client gets it: what the
+// mailing's preview shows and its test send carries.
+type Message struct {
+	Subject string `json:"subject"`
+	HTML    string `json:"html"`
+	Text    string `json:"text"`
+	// the unsubscribe link in it (inert: see SampleUnsubscribeURL)
+	UnsubscribeURL string `json:"-"`
+}
+
+// Client is whom a preview is made for.
+type Client struct {
+	ID, Email, Name, Comment string
+}
+
+// SampleClient is the made-up client of a preview when the owner picks no
+// client of theirs.
+var SampleClient = Client{Email: "anna@example.com", Name: "Anna Example"}
+
+// SampleUnsubscribeURL is the unsubscribe link of a preview and a test
+// send: a page that says the link is not valid, since clicking a real one
+// there would unsubscribe a real client the owner was only looking at.
+func SampleUnsubscribeURL(appURL string) string {
+	return strings.TrimRight(appURL, "/") + "/unsubscribe/preview"
+}
+
+// Preview renders mailing for c exactly as a run does (the same template,
+// the same fields), except for the unsubscribe link, which is inert.
+func Preview(app core.App, mailing *core.Record, c Client) (Message, error) {
+	settings := app.Settings()
+	tmpl, err := newTemplate(mailingInfo{
+		from:    mail.Address{Name: settings.Meta.SenderName, Address: settings.Meta.SenderAddress},
+		subject: mailing.GetString("subject"), body: mailing.GetString("body"),
+		mailingID: mailing.Id, ownerID: mailing.GetString("owner"), appURL: settings.Meta.AppURL,
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	f := fieldsOf(recipient{client: c.ID, email: c.Email, name: c.Name, comment: c.Comment},
+		SampleUnsubscribeURL(settings.Meta.AppURL))
+	return Message{
+		Subject:        tmpl.subject.String(&f),
+		HTML:           string(tmpl.html.AppendTo(nil, &f, true)),
+		Text:           string(tmpl.text.AppendTo(nil, &f, false)),
+		UnsubscribeURL: f.UnsubscribeURL,
+	}, nil
+}

@@ -1,0 +1,150 @@
+package hooks
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/mail"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/mailer"
+
+	"postrider/dispatch"
+)
+
+// testSendsPerMinute is how many test messages a user may send in a minute.
+const testSendsPerMinute = 3
+
+func bindPreview(app core.App) {
+	// a mailing as a client will get it, and a test send of it to its
+	// owner: owner only (a custom route passes no API rule), rendered by
+	// the dispatcher's own template so that what is shown is what goes out
+	limit := &sendLimit{last: map[string][]time.Time{}}
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.GET("/api/postrider/mailings/{id}/preview", previewMailing).Bind(apis.RequireAuth("users"))
+		se.Router.POST("/api/postrider/mailings/{id}/test", func(e *core.RequestEvent) error {
+			return testMailing(e, limit)
+		}).Bind(apis.RequireAuth("users"))
+		return se.Next()
+	})
+}
+
+// previewOf is a preview's answer: the message, and a few of the mailing's
+// recipients to pick from.
+type previewOf struct {
+	dispatch.Message
+	Clients []previewClient `json:"clients"`
+}
+
+type previewClient struct {
+	ID    string `db:"id" json:"id"`
+	Email string `db:"email" json:"email"`
+	Name  string `db:"name" json:"name"`
+}
+
+func previewMailing(e *core.RequestEvent) error {
+	m, c, err := previewTarget(e, e.Request.URL.Query().Get("client"))
+	if err != nil {
+		return err
+	}
+	msg, err := dispatch.Preview(e.App, m, c)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	picked, _ := json.Marshal(m.GetStringSlice("clients"))
+	lists, _ := json.Marshal(m.GetStringSlice("lists"))
+	clients := []previewClient{}
+	err = e.App.DB().NewQuery(`
+		SELECT c.[[id]], c.[[email]], c.[[name]] FROM {{clients}} c
+		WHERE c.[[owner]] = {:owner} AND c.[[unsubscribed]] = FALSE
+		AND (EXISTS (SELECT 1 FROM json_each({:picked}) p WHERE p.value = c.[[id]])
+		  OR EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a, json_each({:lists}) b WHERE a.value = b.value))
+		ORDER BY c.[[email]] LIMIT 10`).
+		Bind(dbx.Params{"owner": e.Auth.Id, "picked": string(picked), "lists": string(lists)}).All(&clients)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.JSON(http.StatusOK, previewOf{Message: msg, Clients: clients})
+}
+
+func testMailing(e *core.RequestEvent, limit *sendLimit) error {
+	var in struct {
+		Client string `json:"client"`
+	}
+	if err := e.BindBody(&in); err != nil {
+		return e.BadRequestError("Send the client as an id.", fieldError("client", "validation_invalid_value", "Send the client as an id."))
+	}
+	m, c, err := previewTarget(e, in.Client)
+	if err != nil {
+		return err
+	}
+	if !e.Auth.Verified() {
+		msg := "Confirm your email address first: test messages go only to a confirmed address."
+		return e.BadRequestError(msg, fieldError("email", "validation_email_unconfirmed", msg))
+	}
+	if !limit.take(e.Auth.Id, time.Now()) {
+		return e.TooManyRequestsError("A few test messages a minute at most: wait a moment.", nil)
+	}
+	msg, err := dispatch.Preview(e.App, m, c)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	settings := e.App.Settings()
+	to := mail.Address{Name: e.Auth.GetString("name"), Address: e.Auth.Email()}
+	err = e.App.NewMailClient().Send(&mailer.Message{
+		From:    mail.Address{Name: settings.Meta.SenderName, Address: settings.Meta.SenderAddress},
+		To:      []mail.Address{to},
+		Subject: msg.Subject, HTML: msg.HTML, Text: msg.Text,
+		Headers: map[string]string{"List-Unsubscribe": "<" + msg.UnsubscribeURL + ">"},
+	})
+	if err != nil {
+		return e.InternalServerError("The test message could not be sent: "+err.Error(), err)
+	}
+	return e.JSON(http.StatusOK, map[string]string{"sent_to": to.Address})
+}
+
+// previewTarget finds the caller's mailing of the route (404 for anyone
+// else's) and the client to render it for: one of the caller's own (400
+// naming client otherwise), or the sample when none is named.
+func previewTarget(e *core.RequestEvent, clientID string) (*core.Record, dispatch.Client, error) {
+	m, err := e.App.FindRecordById("mailings", e.Request.PathValue("id"))
+	if err != nil || m.GetString("owner") != e.Auth.Id {
+		return nil, dispatch.Client{}, e.NotFoundError("", nil)
+	}
+	if clientID == "" {
+		return m, dispatch.SampleClient, nil
+	}
+	c, err := e.App.FindRecordById("clients", clientID)
+	if err != nil || c.GetString("owner") != e.Auth.Id {
+		msg := "Choose one of your own clients."
+		return nil, dispatch.Client{}, e.BadRequestError(msg, fieldError("client", "validation_not_owner", msg))
+	}
+	return m, dispatch.Client{ID: c.Id, Email: c.GetString("email"), Name: c.GetString("name"), Comment: c.GetString("comment")}, nil
+}
+
+// sendLimit counts each user's test sends of the last minute (in this
+// process: enough to keep a slip of the finger from becoming a flood).
+type sendLimit struct {
+	mu   sync.Mutex
+	last map[string][]time.Time
+}
+
+func (l *sendLimit) take(user string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	recent := l.last[user][:0]
+	for _, at := range l.last[user] {
+		if now.Sub(at) < time.Minute {
+			recent = append(recent, at)
+		}
+	}
+	if len(recent) >= testSendsPerMinute {
+		l.last[user] = recent
+		return false
+	}
+	l.last[user] = append(recent, now)
+	return true
+}

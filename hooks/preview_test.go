@@ -1,0 +1,155 @@
+package hooks_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+)
+
+
+// personalized gives alice's mailing placeholders and her client name.
+func personalized(name string) func(testing.TB, *tests.TestApp, *core.ServeEvent) {
+	return func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		m, err := app.FindRecordById("mailings", aliceMailing)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Set("subject", "Hi {{first_name|there}}")
+		m.Set("body", "<p>Dear {{name|friend}} ({{email}})</p>")
+		c, err := app.FindRecordById("clients", aliceClient)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Set("name", name)
+		if err := app.Save(m); err != nil {
+			t.Fatal(err)
+		}
+		if err := app.Save(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// mailsSent checks how many messages the app sent.
+func mailsSent(n int) func(testing.TB, *tests.TestApp, *http.Response) {
+	return func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+		if got := app.TestMailer.TotalSend(); got != n {
+			t.Fatalf("%d mails sent, want %d", got, n)
+		}
+	}
+}
+
+func TestPreviewAndTestSendAreTheOwners(t *testing.T) {
+	preview := "/api/postrider/mailings/" + aliceMailing + "/preview"
+	test := "/api/postrider/mailings/" + aliceMailing + "/test"
+	var scenarios []tests.ApiScenario
+	for _, route := range []struct{ method, url string }{{http.MethodGet, preview}, {http.MethodPost, test}} {
+		for _, c := range []struct {
+			who    string
+			status int
+			want   string
+		}{
+			{"", 401, `"status":401`},
+			{"bob", 404, `"status":404`},
+			{"mod", 404, `"status":404`},
+			{"bellaOld", 403, `account_blocked`},
+		} {
+			scenarios = append(scenarios, tests.ApiScenario{
+				Name: route.method + " " + route.url + " as " + c.who, Method: route.method, URL: route.url,
+				Headers: map[string]string{"Authorization": tokens[c.who]}, TestAppFactory: newTestApp,
+				ExpectedStatus: c.status, ExpectedContent: []string{c.want}, AfterTestFunc: mailsSent(0),
+			})
+		}
+		scenarios = append(scenarios, tests.ApiScenario{
+			Name: route.method + " for another owner's client: 400 naming client", Method: route.method,
+			URL: route.url + "?client=" + bobClient, Body: strings.NewReader(`{"client":"` + bobClient + `"}`),
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp,
+			ExpectedStatus: 400, ExpectedContent: []string{`"client":{"code":"validation_not_owner"`}, AfterTestFunc: mailsSent(0),
+		})
+	}
+	scenarios = append(scenarios,
+		tests.ApiScenario{
+			Name: "the preview of bob's own mailing as bob", Method: http.MethodGet,
+			URL: "/api/postrider/mailings/" + bobMailing + "/preview?client=" + bobClient, Headers: map[string]string{"Authorization": tokens["bob"]},
+			TestAppFactory: newTestApp, ExpectedStatus: 200,
+			ExpectedContent: []string{`"subject":"bob news"`, `Hello from bob`, `"text":"Hello from bob`, `/unsubscribe/preview`, `"email":"bob-client@example.com"`},
+			NotExpectedContent: []string{`alice`, `/unsubscribe/` + bobClient},
+		},
+		tests.ApiScenario{
+			Name: "the preview names an ASCII client", Method: http.MethodGet, URL: preview + "?client=" + aliceClient,
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp, BeforeTestFunc: personalized("Ann Lee"),
+			ExpectedStatus: 200, ExpectedContent: []string{`"subject":"Hi Ann"`, `Dear Ann Lee (alice-client@example.com)`},
+		},
+		tests.ApiScenario{
+			Name: "the preview names a Cyrillic client", Method: http.MethodGet, URL: preview + "?client=" + aliceClient,
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp, BeforeTestFunc: personalized("Анна Петрова"),
+			ExpectedStatus: 200, ExpectedContent: []string{`"subject":"Hi Анна"`, `Dear Анна Петрова (alice-client@example.com)`},
+		},
+		tests.ApiScenario{
+			Name: "an empty name takes the fallback", Method: http.MethodGet, URL: preview + "?client=" + aliceClient,
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp, BeforeTestFunc: personalized(""),
+			ExpectedStatus: 200, ExpectedContent: []string{`"subject":"Hi there"`, `Dear friend (alice-client@example.com)`},
+			NotExpectedContent: []string{"no value"},
+		},
+		tests.ApiScenario{
+			Name: "without a client, the sample client", Method: http.MethodGet, URL: preview,
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp, BeforeTestFunc: personalized(""),
+			ExpectedStatus: 200, ExpectedContent: []string{`"subject":"Hi Anna"`, `Dear Anna Example (anna@example.com)`,
+				// the recipients to pick from: her list's client and the one picked by hand
+				`"id":"` + aliceClient + `"`, `"id":"` + aliceClient2 + `"`},
+		},
+	)
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+// The test send goes to the owner's own address, whatever the request
+// says, personalized like the preview, and a few a minute at most.
+func TestTestSendReachesOnlyTheOwner(t *testing.T) {
+	app := newTestApp(t)
+	defer app.Cleanup()
+	personalized("Анна Петрова")(t, app, nil)
+	api := newAPI(t, app)
+	test := "/api/postrider/mailings/" + aliceMailing + "/test"
+	before := deliveriesCount(t, app)
+
+	api.expect("a test send as a chosen client", 200, "POST", test, tokens["alice"],
+		`{"client":"`+aliceClient+`","to":"someone@example.net","email":"someone@example.net"}`, `"sent_to":"alice@example.com"`)
+	if n := app.TestMailer.TotalSend(); n != 1 {
+		t.Fatalf("%d mails sent, want 1", n)
+	}
+	m := app.TestMailer.LastMessage()
+	if len(m.To) != 1 || m.To[0].Address != "alice@example.com" || len(m.Cc)+len(m.Bcc) != 0 {
+		t.Fatalf("the test mail went to %v %v %v", m.To, m.Cc, m.Bcc)
+	}
+	if m.Subject != "Hi Анна" || !strings.Contains(m.HTML, "Dear Анна Петрова") || !strings.Contains(m.Text, "Dear Анна Петрова") {
+		t.Fatalf("the test mail is not personalized: %q %q %q", m.Subject, m.HTML, m.Text)
+	}
+	if after := deliveriesCount(t, app); after != before {
+		t.Fatalf("the test send wrote deliveries: %d, then %d", before, after)
+	}
+
+	api.expect("a second, with the sample client", 200, "POST", test, tokens["alice"], `{}`, `"sent_to":"alice@example.com"`)
+	if m := app.TestMailer.LastMessage(); m.Subject != "Hi Anna" {
+		t.Fatalf("the sample's test mail: %q", m.Subject)
+	}
+	api.expect("a third", 200, "POST", test, tokens["alice"], ``)
+	api.expect("a fourth in the minute is refused", 429, "POST", test, tokens["alice"], ``)
+	if n := app.TestMailer.TotalSend(); n != 3 {
+		t.Fatalf("%d mails sent, want 3", n)
+	}
+	// another user's limit is their own
+	api.expect("bob may still send his", 200, "POST", "/api/postrider/mailings/"+bobMailing+"/test", tokens["bob"], ``, `"sent_to":"bob@example.com"`)
+}
+
+func deliveriesCount(t testing.TB, app *tests.TestApp) int64 {
+	n, err := app.CountRecords("deliveries")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

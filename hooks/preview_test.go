@@ -9,7 +9,6 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 )
 
-
 // personalized gives alice's mailing placeholders and her client name.
 func personalized(name string) func(testing.TB, *tests.TestApp, *core.ServeEvent) {
 	return func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
@@ -75,7 +74,7 @@ func TestPreviewAndTestSendAreTheOwners(t *testing.T) {
 			Name: "the preview of bob's own mailing as bob", Method: http.MethodGet,
 			URL: "/api/postrider/mailings/" + bobMailing + "/preview?client=" + bobClient, Headers: map[string]string{"Authorization": tokens["bob"]},
 			TestAppFactory: newTestApp, ExpectedStatus: 200,
-			ExpectedContent: []string{`"subject":"bob news"`, `Hello from bob`, `"text":"Hello from bob`, `/unsubscribe/preview`, `"email":"bob-client@example.com"`},
+			ExpectedContent:    []string{`"subject":"bob news"`, `Hello from bob`, `"text":"Hello from bob`, `/unsubscribe/preview`, `"email":"bob-client@example.com"`},
 			NotExpectedContent: []string{`alice`, `/unsubscribe/` + bobClient},
 		},
 		tests.ApiScenario{

@@ -2,17 +2,20 @@ package hooks
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/mail"
 	"sync"
 	"time"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/mailer"
 
 	"postrider/dispatch"
+	"postrider/mailout"
 )
 
 // testSendsPerMinute is how many test messages a user may send in a minute.
@@ -25,6 +28,9 @@ func bindPreview(app core.App) {
 	limit := &sendLimit{last: map[string][]time.Time{}}
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/postrider/mailings/{id}/preview", previewMailing).Bind(apis.RequireAuth("users"))
+		// the form's preview of what is typed, saved or not: the same
+		// rendering, from the same cleaning and checks as a save
+		se.Router.POST("/api/postrider/mailings/preview", previewDraft).Bind(apis.RequireAuth("users"))
 		se.Router.POST("/api/postrider/mailings/{id}/test", func(e *core.RequestEvent) error {
 			return testMailing(e, limit)
 		}).Bind(apis.RequireAuth("users"))
@@ -54,16 +60,72 @@ func previewMailing(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	picked, _ := json.Marshal(m.GetStringSlice("clients"))
-	lists, _ := json.Marshal(m.GetStringSlice("lists"))
+	clients, err := recipientsToPick(e, m.GetStringSlice("clients"), m.GetStringSlice("lists"))
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.JSON(http.StatusOK, previewOf{Message: msg, Clients: clients})
+}
+
+// recipientsToPick are a few of the caller's subscribed clients that a
+// mailing naming these clients and lists reaches, by email.
+func recipientsToPick(e *core.RequestEvent, picked, lists []string) ([]previewClient, error) {
+	pickedJSON, _ := json.Marshal(picked)
+	listsJSON, _ := json.Marshal(lists)
 	clients := []previewClient{}
-	err = e.App.DB().NewQuery(`
+	err := e.App.DB().NewQuery(`
 		SELECT c.[[id]], c.[[email]], c.[[name]] FROM {{clients}} c
 		WHERE c.[[owner]] = {:owner} AND c.[[unsubscribed]] = FALSE
 		AND (EXISTS (SELECT 1 FROM json_each({:picked}) p WHERE p.value = c.[[id]])
 		  OR EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a, json_each({:lists}) b WHERE a.value = b.value))
 		ORDER BY c.[[email]] LIMIT 10`).
-		Bind(dbx.Params{"owner": e.Auth.Id, "picked": string(picked), "lists": string(lists)}).All(&clients)
+		Bind(dbx.Params{"owner": e.Auth.Id, "picked": string(pickedJSON), "lists": string(listsJSON)}).All(&clients)
+	return clients, err
+}
+
+// previewDraft renders a mailing as typed in the form, before it is saved:
+// its body cleaned and both templates checked as a save does (a 400
+// naming subject or body otherwise), for one of the caller's clients or
+// the sample. Nothing is written.
+func previewDraft(e *core.RequestEvent) error {
+	var in struct {
+		Subject string   `json:"subject"`
+		Body    string   `json:"body"`
+		Lists   []string `json:"lists"`
+		Clients []string `json:"clients"`
+		Client  string   `json:"client"`
+	}
+	if err := e.BindBody(&in); err != nil {
+		msg := "Send the subject and body as text, lists and clients as arrays of ids."
+		return e.BadRequestError(msg, fieldError("body", "validation_invalid_value", msg))
+	}
+	c, err := previewClientOf(e, in.Client)
+	if err != nil {
+		return err
+	}
+	body := sanitizeMailingBody(in.Body)
+	bad := validation.Errors{}
+	for field, text := range map[string]string{"subject": in.Subject, "body": body} {
+		if _, perr := mailout.ParseTemplate(text); perr != nil {
+			bad[field] = validation.NewError("validation_invalid_placeholder", fmt.Sprintf("%s.", perr))
+		}
+	}
+	if len(bad) > 0 {
+		return e.BadRequestError("The subject or the body has a placeholder that is not known or not closed.", bad)
+	}
+	mailings, err := e.App.FindCachedCollectionByNameOrId("mailings")
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	draft := core.NewRecord(mailings)
+	draft.Set("subject", in.Subject)
+	draft.Set("body", body)
+	draft.Set("owner", e.Auth.Id)
+	msg, err := dispatch.Preview(e.App, draft, c)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	clients, err := recipientsToPick(e, in.Clients, in.Lists)
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
@@ -107,22 +169,29 @@ func testMailing(e *core.RequestEvent, limit *sendLimit) error {
 }
 
 // previewTarget finds the caller's mailing of the route (404 for anyone
-// else's) and the client to render it for: one of the caller's own (400
-// naming client otherwise), or the sample when none is named.
+// else's) and the client to render it for (see previewClientOf).
 func previewTarget(e *core.RequestEvent, clientID string) (*core.Record, dispatch.Client, error) {
 	m, err := e.App.FindRecordById("mailings", e.Request.PathValue("id"))
 	if err != nil || m.GetString("owner") != e.Auth.Id {
 		return nil, dispatch.Client{}, e.NotFoundError("", nil)
 	}
+	c, err := previewClientOf(e, clientID)
+	return m, c, err
+}
+
+// previewClientOf is the client a preview is made for: one of the
+// caller's own (400 naming client otherwise), or the sample when none is
+// named.
+func previewClientOf(e *core.RequestEvent, clientID string) (dispatch.Client, error) {
 	if clientID == "" {
-		return m, dispatch.SampleClient, nil
+		return dispatch.SampleClient, nil
 	}
 	c, err := e.App.FindRecordById("clients", clientID)
 	if err != nil || c.GetString("owner") != e.Auth.Id {
 		msg := "Choose one of your own clients."
-		return nil, dispatch.Client{}, e.BadRequestError(msg, fieldError("client", "validation_not_owner", msg))
+		return dispatch.Client{}, e.BadRequestError(msg, fieldError("client", "validation_not_owner", msg))
 	}
-	return m, dispatch.Client{ID: c.Id, Email: c.GetString("email"), Name: c.GetString("name"), Comment: c.GetString("comment")}, nil
+	return dispatch.Client{ID: c.Id, Email: c.GetString("email"), Name: c.GetString("name"), Comment: c.GetString("comment")}, nil
 }
 
 // sendLimit counts each user's test sends of the last minute (in this

@@ -152,3 +152,54 @@ func deliveriesCount(t testing.TB, app *tests.TestApp) int64 {
 	}
 	return n
 }
+
+// The form's preview of an unsaved mailing: the caller's own, cleaned and
+// checked as a save would be, personalized, and nothing saved.
+func TestDraftPreview(t *testing.T) {
+	url := "/api/postrider/mailings/preview"
+	draft := func(fields string) *strings.Reader {
+		return strings.NewReader(`{"subject":"Hi {{first_name|there}}","body":"<p>Dear {{name|friend}}</p>","lists":["` + aliceList + `"]` + fields + `}`)
+	}
+	nothingSaved := func(t testing.TB, app *tests.TestApp, res *http.Response) {
+		if n, err := app.CountRecords("mailings"); err != nil || n != 3 {
+			t.Fatalf("%d mailings after a preview (%v), want the fixture's 3", n, err)
+		}
+		mailsSent(0)(t, app, res)
+	}
+	scenarios := []tests.ApiScenario{
+		{Name: "anonymous", Method: http.MethodPost, URL: url, Body: draft(""), TestAppFactory: newTestApp,
+			ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
+		{Name: "a blocked user", Method: http.MethodPost, URL: url, Body: draft(""), TestAppFactory: newTestApp,
+			Headers: map[string]string{"Authorization": tokens["bellaOld"]}, ExpectedStatus: 403, ExpectedContent: []string{`account_blocked`}},
+		{Name: "the sample, and the recipients of her list", Method: http.MethodPost, URL: url, Body: draft(""), TestAppFactory: newTestApp,
+			Headers: map[string]string{"Authorization": tokens["alice"]}, ExpectedStatus: 200,
+			ExpectedContent: []string{`"subject":"Hi Anna"`, `Dear Anna Example`, `"text":"Dear Anna Example`, `/unsubscribe/preview`,
+				`"id":"` + aliceClient + `"`},
+			NotExpectedContent: []string{aliceClient2, bobClient}, AfterTestFunc: nothingSaved},
+		{Name: "as a Cyrillic client of hers picked by hand", Method: http.MethodPost, URL: url, TestAppFactory: newTestApp,
+			Body:    draft(`,"clients":["` + aliceClient2 + `"],"client":"` + aliceClient + `"`),
+			Headers: map[string]string{"Authorization": tokens["alice"]}, BeforeTestFunc: personalized("Анна Петрова"),
+			ExpectedStatus: 200, ExpectedContent: []string{`"subject":"Hi Анна"`, `Dear Анна Петрова`, `"id":"` + aliceClient2 + `"`},
+			AfterTestFunc: nothingSaved},
+		{Name: "the body cleaned as a save cleans it", Method: http.MethodPost, URL: url, TestAppFactory: newTestApp,
+			Body:           strings.NewReader(`{"subject":"x","body":"<p>Hi <b>{{name}}</b><script>alert(1)</script><img src=x onerror=alert(2)><a href=\"javascript:alert(3)\">j</a></p>"}`),
+			Headers:        map[string]string{"Authorization": tokens["alice"]},
+			ExpectedStatus: 200, ExpectedContent: []string{`Hi \u003cb\u003eAnna Example\u003c/b\u003e`},
+			NotExpectedContent: []string{"script", "onerror", "javascript"}},
+		{Name: "another owner's client: 400 naming client", Method: http.MethodPost, URL: url, TestAppFactory: newTestApp,
+			Body: draft(`,"client":"` + bobClient + `"`), Headers: map[string]string{"Authorization": tokens["alice"]},
+			ExpectedStatus: 400, ExpectedContent: []string{`"client":{"code":"validation_not_owner"`}},
+		{Name: "another owner's list and client give no one to pick", Method: http.MethodPost, URL: url, TestAppFactory: newTestApp,
+			Body:           strings.NewReader(`{"subject":"x","body":"y","lists":["` + bobList + `"],"clients":["` + bobClient2 + `"]}`),
+			Headers:        map[string]string{"Authorization": tokens["alice"]},
+			ExpectedStatus: 200, ExpectedContent: []string{`"clients":[]`}, NotExpectedContent: []string{"bob"}},
+		{Name: "an unknown placeholder: 400 naming the field", Method: http.MethodPost, URL: url, TestAppFactory: newTestApp,
+			Body:           strings.NewReader(`{"subject":"Hi {{nmae}}","body":"<p>{{name</p>"}`),
+			Headers:        map[string]string{"Authorization": tokens["alice"]},
+			ExpectedStatus: 400, ExpectedContent: []string{`"subject":{"code":"validation_invalid_placeholder"`, `"body":{"code":"validation_invalid_placeholder"`},
+			AfterTestFunc: nothingSaved},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}

@@ -6,6 +6,7 @@ import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
 import { h, field, message, say, clearErrors, checkForm, errorText, problem, busy, confirmThen } from '../ui.js';
 import { fromWall, toWall, parse, forAPI, show } from '../time.js';
+import { previewSection } from './preview.js';
 
 const periods = ['once', 'daily', 'weekly', 'monthly'];
 
@@ -217,6 +218,17 @@ export function editMailing({ go }) {
     h('fieldset', {}, h('legend', {}, t('mailings.windows')),
       h('p', { class: 'help' }, t('mailings.windowsHelp', { tz })), windows,
       h('button', { type: 'button', class: 'secondary', id: 'add-window', onclick: () => addWindow() }, t('mailings.addWindow'))),
+    // what is typed, as a recipient will get it, before it is saved (the
+    // test send is the saved mailing's, on its page)
+    previewSection({
+      prefix: 'draft-preview', auto: false, hint: t(id ? 'preview.helpEdit' : 'preview.helpNew'),
+      render: (client) => pb.send('/api/postrider/mailings/preview', { method: 'POST', body: {
+        subject: form.elements.subject.value, body: cleanBody(editor.innerHTML), lists: selectedLists(), clients: [...picked.keys()], client } }),
+      refused: (err) => {
+        clearErrors(form);
+        return mailingErrors(err?.response?.data || {});
+      },
+    }),
     h('button', { type: 'submit' }, t('common.save')),
   );
 
@@ -437,6 +449,7 @@ export function mailing({ go }) {
       h('dt', {}, t('mailings.next')), h('dd', { id: 'mailing-next' }, whenNext(m, next)),
       h('dt', {}, t('mailings.lastRun')), h('dd', { id: 'mailing-last-run' }, last ? `${show(last.run_at, tz)} · ` : '', lastRun(last)));
   }
+  let preview = null; // the message as a recipient gets it, made at the first load
   const windowsList = h('ul', { id: 'mailing-windows' });
   const runs = h('tbody');
   const log = h('tbody');
@@ -486,8 +499,12 @@ export function mailing({ go }) {
     // a moderator reviews another user's mailing on the read-only page
     if (m.owner !== user().id && user().role === 'moderator') return go(`/moderation/mailing?id=${id}`);
     document.title = `${m.subject} · ${t('app.name')}`;
-    const preview = h('div', { class: 'preview', id: 'mailing-preview' });
-    preview.innerHTML = cleanBody(m.body); // the one place user HTML reaches a page: sanitized
+    // the message as a recipient gets it, and a test of it to the owner
+    preview ??= previewSection({
+      prefix: 'preview', htmlId: 'mailing-preview', hint: t('preview.helpPage'),
+      render: (client) => pb.send(`/api/postrider/mailings/${id}/preview?${new URLSearchParams({ client })}`, {}),
+      send: (client) => pb.send(`/api/postrider/mailings/${id}/test`, { method: 'POST', body: { client } }),
+    });
     head.replaceChildren(
       h('h1', {}, m.subject),
       h('p', {}, t(`status.${m.status}`), stoppedBadge(m), ' · ',

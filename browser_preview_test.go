@@ -50,6 +50,7 @@ func TestBrowserPreviewShowsTheChosenRecipient(t *testing.T) {
 
 	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailing?id="+id), previewed("preview", "Hello Анна"))
 	mustContain(t, "the heading", page(t, ctx, "#preview-heading"), "Preview")
+	screenshot(t, ctx, "mailing-preview.png")
 	mustContain(t, "the recipient picked first", jsString(t, ctx, `document.querySelector('#preview-client').selectedOptions[0].text`), "Анна Петрова <a@example.org>")
 	mustContain(t, "the HTML", page(t, ctx, "#mailing-preview"), "Dear Анна Петрова, news.")
 	if html := jsString(t, ctx, `document.querySelector('#mailing-preview').innerHTML`); !strings.Contains(html, "<b>news</b>") || !strings.Contains(html, "/unsubscribe/preview") {
@@ -74,6 +75,7 @@ func TestBrowserPreviewShowsTheChosenRecipient(t *testing.T) {
 		fill(map[string]string{"mailing-subject": "Hi {{name}}!"}),
 		chromedp.Click("#draft-preview-show"), previewed("draft-preview", "Hi Анна Петрова!"))...)
 	mustContain(t, "the draft's body", page(t, ctx, "#draft-preview-html"), "Dear Анна Петрова, news.")
+	screenshot(t, ctx, "mailing-form-preview.png")
 	page(t, ctx, "h1", pickRecipient("draft-preview", "Boris"), previewed("draft-preview", "Hi Boris Lee!"))
 	if saved := in.must(200, "GET", "/api/collections/mailings/records/"+id, token, nil); saved["subject"] != "Hello {{first_name|there}}" {
 		t.Fatalf("the preview saved the draft: %q", saved["subject"])

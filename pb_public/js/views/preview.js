@@ -29,7 +29,8 @@ function clientLabel(c) {
 // typed). refused(err) may show a refusal elsewhere (beside the form's
 // fields) and return true.
 export function previewSection({ prefix, render, send = null, hint, htmlId = `${prefix}-html`, auto = true, refused = () => false }) {
-  const picker = h('select', { id: `${prefix}-client`, disabled: true });
+  const picker = h('select', { id: `${prefix}-client` });
+  const pickerField = h('div', { class: 'field', hidden: true }, h('label', { for: picker.id }, t('preview.recipient')), picker);
   const status = h('p', { id: `${prefix}-status`, class: 'message', role: 'status', 'aria-live': 'polite' });
   const subject = h('strong', { id: `${prefix}-subject` });
   const html = h('div', { class: 'preview', id: htmlId, role: 'tabpanel', 'aria-labelledby': `${prefix}-tab-html`, hidden: true });
@@ -75,6 +76,10 @@ export function previewSection({ prefix, render, send = null, hint, htmlId = `${
   async function refresh() {
     const ask = ++asked;
     if (showButton) showButton.disabled = true;
+    if (view.hidden) {
+      status.textContent = t('common.loading');
+      status.className = 'message';
+    }
     try {
       const res = await render(chosen ?? '');
       if (ask !== asked) return;
@@ -91,7 +96,7 @@ export function previewSection({ prefix, render, send = null, hint, htmlId = `${
       picker.replaceChildren(...(ids.length
         ? res.clients.map((c) => h('option', { value: c.id, selected: c.id === chosen }, clientLabel(c)))
         : [h('option', { value: '' }, t('preview.sample'))]));
-      picker.disabled = false;
+      pickerField.hidden = false;
       subject.textContent = res.subject;
       html.innerHTML = cleanBody(res.html); // user HTML: sanitized, as the body is everywhere
       text.textContent = res.text;
@@ -117,9 +122,7 @@ export function previewSection({ prefix, render, send = null, hint, htmlId = `${
   return h('section', { class: 'panel mail-preview', id: prefix, 'aria-labelledby': `${prefix}-heading` },
     h('h2', { id: `${prefix}-heading` }, t('preview.title')),
     h('p', { class: 'help' }, hint),
-    h('div', { class: 'preview-controls' },
-      h('div', { class: 'field' }, h('label', { for: picker.id }, t('preview.recipient')), picker),
-      showButton),
+    h('div', { class: 'preview-controls' }, pickerField, showButton),
     status, view,
     sendButton ? h('div', { class: 'test-send' }, sendButton, sent) : null);
 }

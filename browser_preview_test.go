@@ -99,7 +99,8 @@ func TestBrowserPreviewShowsTheChosenRecipient(t *testing.T) {
 
 // "Send a test" (in Russian) sends the chosen recipient's message to the
 // owner alone, over SMTP, and says to whom; the test is no delivery. The
-// fourth within a minute is refused with the reason beside the button.
+// fourth within a minute is refused with the reason beside the button, and
+// so is a test to an address no longer confirmed.
 func TestBrowserSendsATestToTheOwnerOnly(t *testing.T) {
 	ctx := browser(t)
 	in, _, smtp := serveWithSMTP(t)
@@ -149,6 +150,10 @@ func TestBrowserSendsATestToTheOwnerOnly(t *testing.T) {
 	in.must(200, "POST", "/api/postrider/mailings/"+id+"/test", token, map[string]any{})
 	in.must(200, "POST", "/api/postrider/mailings/"+id+"/test", token, map[string]any{})
 	mustContain(t, "the fourth test", sendTest(t, ctx, "err"), "Не больше 3 пробных писем в минуту")
+
+	// an address no longer confirmed takes no test (whatever the limit)
+	in.must(200, "PATCH", "/api/collections/users/records/"+userID(t, in, token), superuserToken(t, in), map[string]any{"verified": false})
+	mustContain(t, "a test to an unconfirmed address", sendTest(t, ctx, "err"), "Сначала подтвердите свой адрес почты")
 }
 
 // sendTest clicks "Send a test" and waits for the answer beside it (of

@@ -75,7 +75,6 @@ func TestBrowserPreviewShowsTheChosenRecipient(t *testing.T) {
 		fill(map[string]string{"mailing-subject": "Hi {{name}}!"}),
 		chromedp.Click("#draft-preview-show"), previewed("draft-preview", "Hi Анна Петрова!"))...)
 	mustContain(t, "the draft's body", page(t, ctx, "#draft-preview-html"), "Dear Анна Петрова, news.")
-	screenshot(t, ctx, "mailing-form-preview.png")
 	page(t, ctx, "h1", pickRecipient("draft-preview", "Boris"), previewed("draft-preview", "Hi Boris Lee!"))
 	if saved := in.must(200, "GET", "/api/collections/mailings/records/"+id, token, nil); saved["subject"] != "Hello {{first_name|there}}" {
 		t.Fatalf("the preview saved the draft: %q", saved["subject"])
@@ -201,7 +200,6 @@ func TestBrowserPreviewFoldsOnAPhone(t *testing.T) {
 	fits("the plain text")
 	mustContain(t, "the answer on a phone", sendTest(t, ctx, "ok"), "Sent to phone-owner@example.com.")
 	fits("the answer of a test")
-	screenshot(t, ctx, "phone-preview.png")
 
 	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailings/edit?id="+id), chromedp.WaitVisible("#mailing-lists input"),
 		chromedp.Click("#draft-preview-show"), previewed("draft-preview", "Констанция"))

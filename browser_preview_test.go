@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"postrider/internal/smtptest"
 )
@@ -64,7 +65,9 @@ func TestBrowserPreviewShowsTheChosenRecipient(t *testing.T) {
 
 	page(t, ctx, "h1", pickRecipient("preview", "Boris"), previewed("preview", "Hello Boris"))
 	mustContain(t, "the plain text for Boris", page(t, ctx, "#preview-text"), "Dear Boris Lee, news.")
-	page(t, ctx, "h1", chromedp.Click("#preview-tab-html"), chromedp.WaitVisible("#mailing-preview"))
+	// the arrow keys switch the tabs too
+	page(t, ctx, "h1", chromedp.Focus("#preview-tab-text"), chromedp.KeyEvent(kb.ArrowRight), chromedp.WaitVisible("#mailing-preview"),
+		until(`document.activeElement.id === 'preview-tab-html'`))
 	mustContain(t, "the HTML for Boris", page(t, ctx, "#mailing-preview"), "Dear Boris Lee, news.")
 	page(t, ctx, "h1", pickRecipient("preview", "c@example.org"), previewed("preview", "Hello there"))
 	mustContain(t, "the fallback", page(t, ctx, "#mailing-preview"), "Dear friend, news.")

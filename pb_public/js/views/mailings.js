@@ -224,10 +224,7 @@ export function editMailing({ go }) {
       prefix: 'draft-preview', auto: false, hint: t(id ? 'preview.helpEdit' : 'preview.helpNew'),
       render: (client) => pb.send('/api/postrider/mailings/preview', { method: 'POST', body: {
         subject: form.elements.subject.value, body: cleanBody(editor.innerHTML), lists: selectedLists(), clients: [...picked.keys()], client } }),
-      refused: (err) => {
-        clearErrors(form);
-        return mailingErrors(err?.response?.data || {});
-      },
+      refused: (err) => mailingErrors(err?.response?.data || {}),
     }),
     h('button', { type: 'submit' }, t('common.save')),
   );

@@ -37,7 +37,12 @@ export function previewSection({ prefix, render, send = null, hint, htmlId = `${
   const text = h('pre', { class: 'mail-text', id: `${prefix}-text`, role: 'tabpanel', 'aria-labelledby': `${prefix}-tab-text`, hidden: true });
   const tab = (name, panel) => h('button', { type: 'button', role: 'tab', id: `${prefix}-tab-${name}`, 'aria-controls': panel.id,
     'aria-selected': name === 'html' ? 'true' : 'false', onclick: () => showTab(name) }, t(`preview.${name}`));
-  const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('preview.format') }, tab('html', html), tab('text', text));
+  // the tabs: a click or the arrow keys switch; Tab goes to the shown one
+  const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('preview.format'), onkeydown: (ev) => {
+    if (ev.key !== 'ArrowLeft' && ev.key !== 'ArrowRight') return;
+    showTab(current === 'html' ? 'text' : 'html');
+    tabs.querySelector('[aria-selected=true]').focus();
+  } }, tab('html', html), tab('text', text));
   const view = h('div', { id: `${prefix}-view`, hidden: true },
     h('p', { class: 'mail-subject' }, h('span', {}, t('preview.subject')), ' ', subject), tabs, html, text);
   const showButton = auto ? null : h('button', { type: 'button', class: 'secondary', id: `${prefix}-show`, onclick: () => refresh() }, t('preview.show'));
@@ -45,7 +50,11 @@ export function previewSection({ prefix, render, send = null, hint, htmlId = `${
   let current = 'html';
   function showTab(name) {
     current = name;
-    for (const b of tabs.children) b.setAttribute('aria-selected', String(b.id === `${prefix}-tab-${name}`));
+    for (const b of tabs.children) {
+      const on = b.id === `${prefix}-tab-${name}`;
+      b.setAttribute('aria-selected', String(on));
+      b.tabIndex = on ? 0 : -1;
+    }
     html.hidden = name !== 'html';
     text.hidden = name !== 'text';
   }

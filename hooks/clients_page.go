@@ -23,7 +23,7 @@ type ClientRow struct {
 	UnsubscribedAt types.DateTime `db:"unsubscribed_at" json:"unsubscribed_at"`
 	// three permanent failures in a row: runs skip it until the owner clears it
 	Bouncing bool `db:"bouncing" json:"bouncing"`
-	Total          int            `db:"total" json:"-"`
+	Total    int  `db:"total" json:"-"`
 }
 
 func bindClientsPage(app core.App) {

@@ -92,6 +92,7 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 	defer cancel(nil)
 	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, from: from.Address, cancel: cancel,
 		checked: run.GetBool("checked")}
+	since := dbTime(time.Now()) // the outcomes of this pass are updated since
 	if err := s.skipExcluded(); err != nil {
 		return err
 	}
@@ -134,6 +135,7 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 	for o := range outcomes {
 		o.done <- errors.New("not recorded")
 	}
+	s.countBounces(since)
 
 	p.summary.Sent += s.sent
 	p.summary.Failed += s.failed

@@ -1,6 +1,8 @@
 package hooks
 
 import (
+	"strings"
+
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -23,9 +25,13 @@ func bindClientBouncing(app core.App) {
 	})
 
 	// a cleared mark starts a new streak: three more refusals in a row to
-	// mark the address again, not one
+	// mark the address again, not one; a new address has bounced nowhere yet
 	app.OnRecordUpdate("clients").BindFunc(func(e *core.RecordEvent) error {
-		if !e.Record.GetBool("bouncing") && e.Record.Original().GetBool("bouncing") {
+		newAddress := !strings.EqualFold(e.Record.GetString("email"), e.Record.Original().GetString("email"))
+		if newAddress {
+			e.Record.Set("bouncing", false)
+		}
+		if newAddress || !e.Record.GetBool("bouncing") && e.Record.Original().GetBool("bouncing") {
 			e.Record.Set("bounces", 0)
 		}
 		return e.Next()

@@ -183,3 +183,18 @@ func TestAClientMarkedWhileItsRunWaitsIsSkippedWhenItResumes(t *testing.T) {
 		t.Fatalf("the server got %v, want one message to good0@ only", got)
 	}
 }
+
+func TestARefusalIsCountedOnceWhenItsRunTakesSeveralPasses(t *testing.T) {
+	b := newBounceWorld(t)
+	// good0@ is over quota: the run stays open for a later pass
+	b.smtp.SetFaults(smtptest.Faults{Refuse: map[string]int{"bad0@example.org": 550, "good0@example.org": 451}})
+	if s := b.mustPass(dispatch.Options{}); s.Pending != 1 || s.Failed != 1 {
+		t.Fatalf("first pass: %s, want good0@ pending and bad0@ refused", s)
+	}
+	b.wantStreak(false, 1)
+	b.mustPass(dispatch.Options{})
+	if tries := b.smtp.Tries()["good0@example.org"]; tries < 4 {
+		t.Fatalf("good0@ was tried %d times, want a second pass of the run", tries)
+	}
+	b.wantStreak(false, 1)
+}

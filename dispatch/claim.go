@@ -166,10 +166,11 @@ func recipients(mailing *core.Record) (where string, params dbx.Params) {
 
 // writeDeliveries writes one pending delivery per recipient of the mailing,
 // selected and written by SQLite alone; a client marked bouncing gets one
-// failed at once, unsent, saying why (SkippedBouncing). The ids are the run's prefix and a
-// counter in client order, so that every index of deliveries grows at its
-// end (random ids made the 100,000-row insert twice as slow), and each
-// delivery's Message-ID is known from the start (see template.messageID).
+// failed at once, unsent, saying why (SkippedBouncing). The ids are the
+// run's prefix and a counter in client order, so that every index of
+// deliveries grows at its end (random ids made the 100,000-row insert twice
+// as slow), and each delivery's Message-ID is known from the start (see
+// template.messageID).
 func writeDeliveries(tx core.App, mailing, run *core.Record, now time.Time) (int, error) {
 	where, params := recipients(mailing)
 	params["mailing"], params["run"], params["schedule"] = mailing.Id, run.Id, run.GetString("schedule")

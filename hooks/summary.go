@@ -58,8 +58,8 @@ func bindSummary(app core.App) {
 
 // mailingSummaries summarises the mailings of owner, newest first, in five
 // queries whatever their number: the mailings, the reach groups, the next
-// send of each, the last run of each and the skipped of every run (GROUP BYs over indexes). A
-// moderator's view of every owner would pass a wider scope than the one
+// send of each, the last run of each and the skipped of every run (GROUP
+// BYs over indexes). A moderator's view of every owner would pass a wider scope than the one
 // owner; each query names the owner in one place for that.
 func mailingSummaries(app core.App, owner string) ([]*MailingSummary, error) {
 	scope := dbx.Params{"owner": owner}

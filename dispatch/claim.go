@@ -165,20 +165,24 @@ func recipients(mailing *core.Record) (where string, params dbx.Params) {
 }
 
 // writeDeliveries writes one pending delivery per recipient of the mailing,
-// selected and written by SQLite alone. The ids are the run's prefix and a
-// counter in client order, so that every index of deliveries grows at its
-// end (random ids made the 100,000-row insert twice as slow), and each
-// delivery's Message-ID is known from the start (see template.messageID).
+// selected and written by SQLite alone; a client marked bouncing gets one
+// failed at once, unsent, saying why (SkippedBouncing). The ids are the
+// run's prefix and a counter in client order, so that every index of
+// deliveries grows at its end (random ids made the 100,000-row insert twice
+// as slow), and each delivery's Message-ID is known from the start (see
+// template.messageID).
 func writeDeliveries(tx core.App, mailing, run *core.Record, now time.Time) (int, error) {
 	where, params := recipients(mailing)
 	params["mailing"], params["run"], params["schedule"] = mailing.Id, run.Id, run.GetString("schedule")
 	params["runAt"], params["now"] = run.GetDateTime("run_at").String(), dbTime(now)
 	params["prefix"], params["domain"] = run.Id[:8], domainOf(tx.Settings().Meta.SenderAddress)
+	params["bounced"] = SkippedBouncing
 	res, err := tx.DB().NewQuery(`
 		INSERT INTO deliveries (id, owner, mailing, run, schedule, client, email, run_at, status, attempts, response, message_id, sent_at, created, updated)
 		SELECT d.id, d.owner, {:mailing}, {:run}, {:schedule}, d.client, d.email, {:runAt},
-		       'pending', 0, '', '<' || d.id || '@' || {:domain} || '>', '', {:now}, {:now}
-		FROM (SELECT {:prefix} || printf('%07x', row_number() OVER (ORDER BY c.id)) AS id, c.owner, c.id AS client, c.email
+		       CASE WHEN d.bouncing THEN 'failed' ELSE 'pending' END, 0, CASE WHEN d.bouncing THEN {:bounced} ELSE '' END,
+		       '<' || d.id || '@' || {:domain} || '>', '', {:now}, {:now}
+		FROM (SELECT {:prefix} || printf('%07x', row_number() OVER (ORDER BY c.id)) AS id, c.owner, c.id AS client, c.email, c.bouncing
 		      FROM clients c ` + where + `) d`).Bind(params).Execute()
 	if err != nil {
 		return 0, fmt.Errorf("writing the deliveries: %w", err)
@@ -197,11 +201,11 @@ func countRecipients(app core.App, mailingID string) (int, error) {
 }
 
 // CountRecipients is a mailing's reach now: how many clients a run would
-// write (the moderators' mailing list shows it).
+// send to, the bouncing ones left out (the moderators' mailing list shows it).
 func CountRecipients(app core.App, mailing *core.Record) (int, error) {
 	where, params := recipients(mailing)
 	var n int
-	err := app.DB().NewQuery(`SELECT COUNT(*) FROM clients c ` + where).Bind(params).Row(&n)
+	err := app.DB().NewQuery(`SELECT COUNT(*) FROM clients c ` + where + ` AND c.bouncing = FALSE`).Bind(params).Row(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

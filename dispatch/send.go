@@ -92,7 +92,8 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 	defer cancel(nil)
 	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, from: from.Address, cancel: cancel,
 		checked: run.GetBool("checked")}
-	if err := s.skipUnsubscribed(); err != nil {
+	since := dbTime(time.Now()) // the outcomes of this pass are updated since
+	if err := s.skipExcluded(); err != nil {
 		return err
 	}
 	if err := s.countBase(); err != nil {
@@ -134,6 +135,7 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 	for o := range outcomes {
 		o.done <- errors.New("not recorded")
 	}
+	s.countBounces(since)
 
 	p.summary.Sent += s.sent
 	p.summary.Failed += s.failed
@@ -541,19 +543,6 @@ func countPending(app core.App, runID string) (int, error) {
 	err := app.DB().Select("COUNT(*)").From("deliveries").
 		Where(dbx.HashExp{"run": runID, "status": deliveryPending}).Row(&n)
 	return n, err
-}
-
-// skipUnsubscribed fails, unsent, the run's pending deliveries to clients
-// who unsubscribed since the run was claimed (a run resumed after a stop,
-// or retried on a later pass): they get nothing more from the owner.
-func (s *runSender) skipUnsubscribed() error {
-	_, err := s.p.app.DB().NewQuery(`
-		UPDATE deliveries SET status = 'failed', response = {:why}, updated = {:now}
-		WHERE run = {:run} AND status = 'pending' AND client IN (
-		      SELECT id FROM clients WHERE owner = {:owner} AND unsubscribed = TRUE)`).
-		Bind(dbx.Params{"run": s.run.Id, "owner": s.mailing.GetString("owner"), "now": dbTime(time.Now()),
-			"why": "not sent: the client unsubscribed after the run began"}).Execute()
-	return err
 }
 
 // countBase reads how many of the run's deliveries are sent, failed, and

@@ -158,11 +158,11 @@ func exportDeliveries(e *core.RequestEvent) error {
 
 // exportClients streams the caller's clients as the clients page shows
 // them, by email whatever its capitals, with the page's search (q) and list
-// filter (list).
+// filter (list) and bouncing filter (bouncing=1).
 func exportClients(e *core.RequestEvent) error {
 	user := e.Auth
 	q := e.Request.URL.Query()
-	where := clientsWhere(user.Id, q.Get("q"), q.Get("list"))
+	where := clientsWhere(user.Id, q.Get("q"), q.Get("list"), q.Get("bouncing") == "1")
 	var lists []struct {
 		ID   string `db:"id"`
 		Name string `db:"name"`

@@ -48,6 +48,8 @@ func Register(app core.App, cfg config.Config) {
 	bindMail(app, cfg)
 	bindUnsubscribe(app)
 	bindClientUnsubscribe(app)
+	bindClientBouncing(app)
+	bindSkipped(app)
 	bindPreview(app)
 
 	// mailings go out on their own: the dispatcher's cron inside serve

@@ -35,6 +35,9 @@ type RunSummary struct {
 	Failed     int            `db:"failed" json:"failed"`
 	StartedAt  types.DateTime `db:"started_at" json:"started_at"`
 	FinishedAt types.DateTime `db:"finished_at" json:"finished_at"`
+	ID         string         `db:"id" json:"id"`
+	// how many of its recipients were not sent to, and why
+	Skipped Skipped `db:"-" json:"skipped"`
 }
 
 func bindSummary(app core.App) {
@@ -53,10 +56,10 @@ func bindSummary(app core.App) {
 	})
 }
 
-// mailingSummaries summarises the mailings of owner, newest first, in four
+// mailingSummaries summarises the mailings of owner, newest first, in five
 // queries whatever their number: the mailings, the reach groups, the next
-// send of each and the last run of each (GROUP BYs over indexes). A
-// moderator's view of every owner would pass a wider scope than the one
+// send of each, the last run of each and the skipped of every run (GROUP
+// BYs over indexes). A moderator's view of every owner would pass a wider scope than the one
 // owner; each query names the owner in one place for that.
 func mailingSummaries(app core.App, owner string) ([]*MailingSummary, error) {
 	scope := dbx.Params{"owner": owner}
@@ -71,7 +74,7 @@ func mailingSummaries(app core.App, owner string) ([]*MailingSummary, error) {
 		SELECT m.[[id]], m.[[owner]], m.[[subject]], m.[[status]], m.[[stopped]], m.[[lists]],
 			m.[[stopped_by]] != '' AS stopped_by_moderator, m.[[stop_reason]],
 			(SELECT COUNT(DISTINCT c.[[id]]) FROM json_each(m.[[clients]]) p CROSS JOIN {{clients}} c ON c.[[id]] = p.value
-				WHERE c.[[owner]] = m.[[owner]] AND c.[[unsubscribed]] = FALSE
+				WHERE c.[[owner]] = m.[[owner]] AND c.[[unsubscribed]] = FALSE AND c.[[bouncing]] = FALSE
 				AND NOT EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a, json_each(m.[[lists]]) b WHERE a.value = b.value)) AS picked
 		FROM {{mailings}} m WHERE m.[[owner]] = {:owner} ORDER BY m.[[created]] DESC, m.[[id]]`).
 		Bind(scope).All(&mailings)
@@ -116,14 +119,22 @@ func mailingSummaries(app core.App, owner string) ([]*MailingSummary, error) {
 	// maximum: the latest occurrence of each mailing
 	var runs []*RunSummary
 	err = app.DB().NewQuery(`
-		SELECT r.[[mailing]], MAX(r.[[run_at]]) AS run_at, r.[[status]], r.[[total]], r.[[sent]], r.[[failed]],
+		SELECT r.[[mailing]], MAX(r.[[run_at]]) AS run_at, r.[[id]], r.[[status]], r.[[total]], r.[[sent]], r.[[failed]],
 			r.[[started_at]], r.[[finished_at]]
 		FROM {{runs}} r JOIN {{mailings}} m ON m.[[id]] = r.[[mailing]]
 		WHERE m.[[owner]] = {:owner} GROUP BY r.[[mailing]]`).Bind(scope).All(&runs)
 	if err != nil {
 		return nil, err
 	}
+	skipped, err := skippedByRun(app, "r.[[owner]] = {:scope}", owner)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range runs {
+		r.Skipped = skipped[r.ID]
+		if r.Skipped == nil {
+			r.Skipped = Skipped{}
+		}
 		if m := byID[r.Mailing]; m != nil {
 			m.LastRun = r
 		}

@@ -13,7 +13,8 @@ const perPage = 50;
 export function clients({ go }) {
   document.title = `${t('clients.title')} · ${t('app.name')}`;
   const params = new URLSearchParams(location.search);
-  const state = { q: params.get('q') || '', list: params.get('list') || '', page: Number(params.get('page')) || 1, editing: null, fresh: null };
+  const state = { q: params.get('q') || '', list: params.get('list') || '', bouncing: params.get('bouncing') === '1',
+    page: Number(params.get('page')) || 1, editing: null, fresh: null };
   let lists = [];
   const status = message('clients-status');
 
@@ -88,12 +89,16 @@ export function clients({ go }) {
   // search and filter
   const search = h('input', { type: 'search', id: 'clients-search', value: state.q, 'aria-label': t('clients.search'), placeholder: t('clients.search') });
   const filter = h('select', { id: 'clients-filter', 'aria-label': t('clients.filter') });
+  const onlyBouncing = h('input', { type: 'checkbox', id: 'clients-bouncing', checked: state.bouncing });
   const tools = h('form', { class: 'toolbar', role: 'search', onsubmit: (ev) => { ev.preventDefault(); apply(); } },
-    search, filter, h('button', { type: 'submit', class: 'secondary' }, t('clients.find')));
+    search, filter, h('label', { class: 'check' }, onlyBouncing, t('clients.onlyBouncing')),
+    h('button', { type: 'submit', class: 'secondary' }, t('clients.find')));
   filter.addEventListener('change', apply);
+  onlyBouncing.addEventListener('change', apply);
   function apply() {
     state.q = search.value.trim();
     state.list = filter.value;
+    state.bouncing = onlyBouncing.checked;
     state.page = 1;
     remember();
     load();
@@ -102,6 +107,7 @@ export function clients({ go }) {
     const p = new URLSearchParams();
     if (state.q) p.set('q', state.q);
     if (state.list) p.set('list', state.list);
+    if (state.bouncing) p.set('bouncing', '1');
     if (state.page > 1) p.set('page', state.page);
     history.replaceState({}, '', `/clients${p.size ? `?${p}` : ''}`);
   }
@@ -150,6 +156,7 @@ export function clients({ go }) {
     const q = new URLSearchParams({ page: state.page, perPage });
     if (state.q) q.set('q', state.q);
     if (state.list) q.set('list', state.list);
+    if (state.bouncing) q.set('bouncing', '1');
     try {
       // by email whatever its capitals (the route's order is email:lower)
       const res = await pb.send(`/api/postrider/clients/page?${q}`, {});
@@ -171,6 +178,23 @@ export function clients({ go }) {
     return t('clients.unsubscribedOn', { date: day.format(parse(c.unsubscribed_at)) });
   }
 
+  // the bouncing mark (three refusals for good in a row: mailings skip the
+  // client) and the owner's way to clear it, on the client's row
+  function bouncingMark(c) {
+    if (!c.bouncing) return null;
+    const clear = h('button', { type: 'button', class: 'link clear-bounce', 'aria-label': t('clients.clearBounceLabel', { email: c.email }),
+      onclick: async () => {
+        try {
+          await pb.collection('clients').update(c.id, { bouncing: false });
+          say(status, t('clients.bounceCleared', { email: c.email }));
+        } catch (err) {
+          say(status, problem(err), 'err');
+        }
+        await load();
+      } }, t('clients.clearBounce'));
+    return [h('span', { class: 'badge bouncing', title: t('clients.bouncingTitle') }, t('clients.bouncing')), ' ', clear];
+  }
+
   function row(c, names) {
     const editButton = h('button', { type: 'button', class: 'link', onclick: () => edit(c) }, t('common.edit'));
     const del = h('button', { type: 'button', class: 'link danger',
@@ -180,7 +204,7 @@ export function clients({ go }) {
       h('td', {}, c.email),
       h('td', {}, c.name),
       h('td', {}, c.lists.map((id) => names[id]).filter(Boolean).join(', ')),
-      h('td', {}, unsubscribedText(c)),
+      h('td', { class: 'client-status' }, unsubscribedText(c), bouncingMark(c)),
       h('td', { class: 'actions' }, editButton, ' ', del));
   }
 

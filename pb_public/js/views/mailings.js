@@ -52,14 +52,22 @@ function whenNext(m, next) {
 }
 
 // lastRun says how a run went: its counters, and a progress bar while it sends
-function lastRun(r) {
+function lastRun(r, skipped = r?.skipped) {
   if (!r) return h('span', { class: 'last-run' }, t('mailings.neverRun'));
   const done = r.sent + r.failed;
   const sending = r.status === 'sending';
   return h('span', { class: 'last-run', 'data-status': r.status },
     `${t(`run.${r.status}`)}: `,
     t(sending ? 'run.summarySending' : 'run.summary', { sent: r.sent, failed: r.failed, rest: Math.max(r.total - done, 0), total: r.total }),
-    sending ? h('progress', { max: Math.max(r.total, 1), value: done, 'aria-label': t('mailings.progress') }) : null);
+    sending ? h('progress', { max: Math.max(r.total, 1), value: done, 'aria-label': t('mailings.progress') }) : null,
+    skippedText(skipped));
+}
+
+// skippedText says how many of a run's failed were not sent at all, and
+// why ({bouncing: 2, unsubscribed: 1}), or nothing when none were
+function skippedText(skipped) {
+  const parts = ['bouncing', 'unsubscribed', 'other'].filter((k) => skipped?.[k]).map((k) => t(`skipped.${k}`, { n: skipped[k] }));
+  return parts.length ? h('span', { class: 'skipped' }, t('run.skipped', { list: parts.join(', ') })) : null;
 }
 
 // stoppedBadge marks a stopped mailing; a moderator's stop says so, with
@@ -133,6 +141,8 @@ export function mailings({ go }) {
     if (!document.body.contains(rows)) return unsubscribe?.();
     const m = shown.get(e.record.mailing);
     if (!m || !newer(e.record, m.last_run)) return;
+    // the skips are counted by the summary, not the run: kept for the same run
+    e.record.skipped = m.last_run?.id === e.record.id ? m.last_run.skipped : {};
     m.last_run = e.record;
     rows.querySelector(`tr[data-id="${m.id}"] td.run`)?.replaceChildren(lastRun(e.record));
   }).then((u) => { unsubscribe = u; }).catch(() => {});
@@ -440,11 +450,17 @@ export function mailing({ go }) {
   // when it goes out next and how the last run went, kept up to date
   const summary = h('dl', { id: 'mailing-summary', class: 'summary' });
   let shown = null; // the mailing, its next send, its last run
+  let skipped = {}; // run id → how many were not sent, by why
   function showSummary() {
     const { m, next, last } = shown;
     summary.replaceChildren(
       h('dt', {}, t('mailings.next')), h('dd', { id: 'mailing-next' }, whenNext(m, next)),
-      h('dt', {}, t('mailings.lastRun')), h('dd', { id: 'mailing-last-run' }, last ? `${show(last.run_at, tz)} · ` : '', lastRun(last)));
+      h('dt', {}, t('mailings.lastRun')), h('dd', { id: 'mailing-last-run' }, last ? `${show(last.run_at, tz)} · ` : '', lastRun(last, skipped[last?.id])));
+  }
+  // the owner's only: a moderator who opens the page is sent to the
+  // read-only one, and an error here leaves the counts out, nothing else
+  async function loadSkipped() {
+    skipped = await pb.send(`/api/postrider/mailings/${id}/skipped`, { requestKey: null }).catch(() => skipped);
   }
   let preview = null; // the message as a recipient gets it, made at the first load
   const windowsList = h('ul', { id: 'mailing-windows' });
@@ -454,10 +470,10 @@ export function mailing({ go }) {
   let logPage = 1;
 
   function runRow(r) {
-    return h('tr', { 'data-id': r.id },
+    return h('tr', { 'data-id': r.id, 'data-status': r.status },
       h('td', {}, show(r.run_at, tz)),
       h('td', {}, t(`run.${r.status}`)),
-      h('td', { class: 'num' }, t('run.progress', { sent: r.sent, failed: r.failed, total: r.total })),
+      h('td', { class: 'num' }, t('run.progress', { sent: r.sent, failed: r.failed, total: r.total }), skippedText(skipped[r.id])),
       h('td', {}, r.note));
   }
 
@@ -492,6 +508,7 @@ export function mailing({ go }) {
       pb.collection('mailings').getOne(id),
       pb.collection('schedules').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: 'starts_at' }),
       pb.collection('runs').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: '-run_at' }),
+      loadSkipped(),
     ]);
     // a moderator reviews another user's mailing on the read-only page
     if (m.owner !== user().id && user().role === 'moderator') return go(`/moderation/mailing?id=${id}`);
@@ -525,12 +542,18 @@ export function mailing({ go }) {
     if (e.record.mailing !== id) return;
     if (!document.body.contains(runs)) return unsubscribe?.();
     const old = runs.querySelector(`tr[data-id="${e.record.id}"]`);
-    if (old) old.replaceWith(runRow(e.record));
-    else runs.prepend(runRow(e.record));
-    if (shown && newer(e.record, shown.last)) {
-      shown.last = e.record;
-      showSummary();
-    }
+    const redraw = () => {
+      const row = runs.querySelector(`tr[data-id="${e.record.id}"]`);
+      if (row) row.replaceWith(runRow(e.record));
+      else runs.prepend(runRow(e.record));
+      if (shown && newer(e.record, shown.last)) {
+        shown.last = e.record;
+        showSummary();
+      }
+    };
+    redraw();
+    // a new run, or one that starts or ends, may have skipped some: counted again
+    if (!old || old.dataset.status !== e.record.status) loadSkipped().then(redraw).catch(() => {});
     loadLog().catch(() => {});
   }).then((u) => { unsubscribe = u; }).catch(() => {});
 
@@ -540,7 +563,12 @@ export function mailing({ go }) {
     if (!document.body.contains(runs)) return clearInterval(timer);
     if (document.hidden || seen == null) return;
     const rs = await pb.collection('runs').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: '-run_at', requestKey: null }).catch(() => null);
-    if (rs && showRuns(rs)) loadLog().catch(() => {});
+    if (rs && showRuns(rs)) {
+      await loadSkipped().catch(() => {});
+      runs.replaceChildren(...rs.map(runRow));
+      showSummary();
+      loadLog().catch(() => {});
+    }
   }, 5000);
 
   load().catch((err) => say(status, err?.status === 404 ? t('notfound.text') : problem(err), 'err'));

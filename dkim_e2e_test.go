@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"postrider/internal/dkimtest"
 	"postrider/internal/smtptest"
@@ -31,6 +32,25 @@ func TestDispatchSignsWithTheConfiguredDKIMKey(t *testing.T) {
 		if _, err := dkimtest.Verify(m.Data, d); err != nil {
 			t.Errorf("the message to %v does not verify: %v", m.To, err)
 		}
+	}
+}
+
+// serve with POSTRIDER_DKIM_* signs account mail too: the confirmation a
+// sign-up sends reaches the SMTP server signed.
+func TestServeSignsAccountMail(t *testing.T) {
+	srv := smtptest.Start(t)
+	key, path := dkimtest.KeyFile(t, "ed25519")
+	serve(t, map[string]string{
+		"POSTRIDER_SMTP_HOST": srv.Host, "POSTRIDER_SMTP_PORT": strconv.Itoa(srv.Port), "POSTRIDER_SMTP_TLS": "none",
+		"POSTRIDER_SENDER_ADDRESS": "hello@example.test",
+		"POSTRIDER_DKIM_DOMAIN":    "example.test", "POSTRIDER_DKIM_SELECTOR": "acct", "POSTRIDER_DKIM_KEY": path,
+	}).must(200, "POST", "/api/collections/users/records", "", map[string]any{
+		"email": "signed@example.com", "password": "a long password", "passwordConfirm": "a long password",
+	})
+	msgs := srv.WaitFor(t, 1, 30*time.Second)
+	d, _ := mailout.NewDKIM("example.test", "acct", key)
+	if _, err := dkimtest.Verify(msgs[0].Data, d); err != nil {
+		t.Fatalf("the confirmation does not verify: %v\n%s", err, msgs[0].Data)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/osutils"
 
 	"postrider/config"
+	"postrider/dispatch"
 	"postrider/mailout"
 )
 
@@ -51,6 +52,11 @@ func bindStartup(app *pocketbase.PocketBase, cfg config.Config) {
 					net.JoinHostPort(s.SMTP.Host, fmt.Sprint(s.SMTP.Port)), s.Meta.SenderAddress)
 			} else {
 				fmt.Printf("No SMTP server: mail is written to %s as .eml files\n", mailout.OutboxDir(e.App.DataDir()))
+			}
+			if d, err := dispatch.DKIMFor(e.App, dispatch.OptionsFrom(cfg)); err != nil {
+				fmt.Printf("DKIM: %v\n", err)
+			} else if d != nil {
+				fmt.Printf("Mail is signed with DKIM (d=%s, s=%s); the public key to publish: %s\n", d.Domain, d.Selector, config.DKIMSummary(d))
 			}
 			return nil
 		},

@@ -18,6 +18,8 @@ import (
 	"github.com/pocketbase/ozzo-validation/v4/is"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/cron"
+
+	"postrider/mailout"
 )
 
 // Prefix starts the name of every variable Postrider reads.
@@ -41,6 +43,10 @@ type Config struct {
 	DispatchCron    string  // cron expression of the dispatcher inside serve
 	DispatchWorkers int     // SMTP connections used at once
 	DispatchRate    float64 // messages per second, 0 = no limit
+
+	// DKIM signs every message when POSTRIDER_DKIM_DOMAIN, _SELECTOR and
+	// _KEY are set; nil leaves it to the dashboard's dkim collection
+	DKIM *mailout.DKIM
 
 	// BlogDir holds the blog's templates and words (pb_hooks/blog); not
 	// from the environment: main sets it from --blogDir
@@ -134,6 +140,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.DispatchRate = r
 	}
+	c.DKIM = dkimFromEnv(get, bad)
 	return c, errors.Join(errs...)
 }
 

@@ -50,6 +50,7 @@ type Options struct {
 	RetryDelays []time.Duration // back-off between tries of a temporary failure; default 1 s, 5 s
 	MaxAttempts int             // tries over all passes before a temporary failure counts as failed; default 5
 	SMTPTLS     string          // "none", "starttls" or "tls" (config: POSTRIDER_SMTP_TLS); "" follows the settings
+	DKIM        *mailout.DKIM   // signs every message (config: POSTRIDER_DKIM_*); nil = the dashboard's dkim row, if any
 	Now         func() time.Time
 }
 
@@ -57,6 +58,7 @@ type Options struct {
 func OptionsFrom(cfg config.Config) Options {
 	return Options{
 		Workers: cfg.DispatchWorkers, Rate: cfg.DispatchRate, SMTPTLS: cfg.SMTPTLS, DataTimeout: cfg.SMTPDataTimeout,
+		DKIM: cfg.DKIM,
 	}.withDefaults()
 }
 

@@ -40,6 +40,13 @@ func (m *Mailer) Send(msg *mailer.Message) error {
 	if err != nil {
 		return err
 	}
+	signer, err := DKIMFor(m.app, m.opts)
+	if err != nil {
+		return err
+	}
+	if raw, err = sign(signer, raw); err != nil {
+		return err
+	}
 	data := dotStuff(raw)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
 	defer cancel()

@@ -34,6 +34,7 @@ type runSender struct {
 	run     *core.Record
 	mailing *core.Record
 	tmpl    *template
+	dkim    *mailout.DKIM // nil: unsigned
 	from    string
 	queue   *queue
 	cancel  context.CancelCauseFunc
@@ -87,10 +88,14 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 	if err != nil {
 		return err
 	}
+	signer, err := DKIMFor(p.app, p.opts)
+	if err != nil {
+		return err
+	}
 	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, from: from.Address, cancel: cancel,
+	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, dkim: signer, from: from.Address, cancel: cancel,
 		checked: run.GetBool("checked")}
 	since := dbTime(time.Now()) // the outcomes of this pass are updated since
 	if err := s.skipExcluded(); err != nil {
@@ -256,7 +261,10 @@ func (s *runSender) work(ctx context.Context, outcomes chan<- *outcome) error {
 			return nil
 		}
 		buf := s.tmpl.render(w, j.recipient, s.tmpl.messageID(j.id))
-		err := sess.begin(s.from, j.email, buf)
+		buf, err := sign(s.dkim, buf) // dkim.go; a failure is temporary: nothing was begun
+		if err == nil {
+			err = sess.begin(s.from, j.email, buf)
+		}
 		if !recorded() {
 			s.queue.done()
 			return nil // the recorder failed: this message stays unfinished and pending

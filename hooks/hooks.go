@@ -46,6 +46,7 @@ func Register(app core.App, cfg config.Config) {
 	bindReach(app)
 	bindClientsPage(app)
 	bindMail(app, cfg)
+	bindDKIM(app)
 	bindUnsubscribe(app)
 	bindClientUnsubscribe(app)
 	bindClientBouncing(app)

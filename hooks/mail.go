@@ -23,7 +23,11 @@ func bindMail(app core.App, cfg config.Config) {
 	app.OnMailerSend().BindFunc(func(e *core.MailerEvent) error {
 		switch e.Mailer.(type) {
 		case *mailer.Sendmail:
-			out := &mailout.Outbox{Dir: mailout.OutboxDir(e.App.DataDir()), Logger: e.App.Logger()}
+			signer, err := dispatch.DKIMFor(e.App, opts)
+			if err != nil {
+				return err
+			}
+			out := &mailout.Outbox{Dir: mailout.OutboxDir(e.App.DataDir()), Logger: e.App.Logger(), DKIM: signer}
 			if !e.App.IsDev() { // in dev mode the log is printed already
 				out.Console = os.Stdout
 			}

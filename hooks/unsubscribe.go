@@ -1,13 +1,17 @@
 package hooks
 
 import (
+	"errors"
 	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/router"
 
 	"postrider/mailout"
 )
@@ -30,7 +34,7 @@ func bindUnsubscribe(app core.App) {
 				return err
 			}
 			return unsubscribePage(e, http.StatusOK, "done", undoable(client))
-		})
+		}).Bind(tooMany(true))
 		// RFC 8058 one-click, from the mail client: no page, no login
 		se.Router.POST("/unsubscribe/{token}", func(e *core.RequestEvent) error {
 			client := unsubscribeClient(e)
@@ -44,7 +48,7 @@ func bindUnsubscribe(app core.App) {
 				return err
 			}
 			return e.String(http.StatusOK, "Unsubscribed.\n")
-		})
+		}).Bind(tooMany(false))
 		// the page's undo: only of the link's own unsubscribe, within a day
 		se.Router.POST("/unsubscribe/{token}/undo", func(e *core.RequestEvent) error {
 			client := unsubscribeClient(e)
@@ -62,9 +66,31 @@ func bindUnsubscribe(app core.App) {
 				return err
 			}
 			return unsubscribePage(e, http.StatusOK, "undone", false)
-		})
+		}).Bind(tooMany(true))
 		return se.Next()
 	})
+}
+
+// tooMany answers a request the rate limit refused (migration
+// 1795660012) with Retry-After, so that a mail provider's one-click POST
+// comes back when it may, and, for a person, with the page in their
+// language rather than PocketBase's JSON. It runs just before the limiter.
+func tooMany(page bool) *hook.Handler[*core.RequestEvent] {
+	return &hook.Handler[*core.RequestEvent]{
+		Priority: apis.DefaultRateLimitMiddlewarePriority - 1,
+		Func: func(e *core.RequestEvent) error {
+			err := e.Next()
+			var refused *router.ApiError
+			if !errors.As(err, &refused) || refused.Status != http.StatusTooManyRequests {
+				return err
+			}
+			e.Response.Header().Set("Retry-After", "60")
+			if !page {
+				return e.String(http.StatusTooManyRequests, "Too many requests from this address: try again in a minute.\n")
+			}
+			return unsubscribePage(e, http.StatusTooManyRequests, "busy", false)
+		},
+	}
 }
 
 // unsubscribeClient is the client a request's token names, or nil when
@@ -115,6 +141,7 @@ var unsubscribeTexts = map[string]map[string]string{
 		"undone":   "You are subscribed again.",
 		"late":     "This unsubscribe can no longer be undone here; ask the sender to subscribe you again.",
 		"invalid":  "This unsubscribe link is not valid. Use the link from the message you received.",
+		"busy":     "Too many requests from your address: try again in a minute.",
 	},
 	"ru": {
 		"title":    "Отписка",
@@ -124,6 +151,7 @@ var unsubscribeTexts = map[string]map[string]string{
 		"undone":   "Вы снова подписаны.",
 		"late":     "Эту отписку здесь уже не отменить; попросите отправителя подписать вас снова.",
 		"invalid":  "Эта ссылка для отписки недействительна. Откройте ссылку из полученного письма.",
+		"busy":     "Слишком много запросов с вашего адреса: попробуйте через минуту.",
 	},
 }
 

@@ -54,6 +54,8 @@ type Outbox struct {
 	// Console, when set, gets a line naming each file: outside dev mode the
 	// log goes to the database only, and a local try needs the file's name
 	Console io.Writer
+	// DKIM, when set, signs each message as a relay would receive it
+	DKIM *DKIM
 }
 
 var _ mailer.Mailer = (*Outbox)(nil)
@@ -63,6 +65,11 @@ func (o *Outbox) Send(m *mailer.Message) error {
 	raw, err := Build(m)
 	if err != nil {
 		return err
+	}
+	if o.DKIM != nil {
+		if raw, err = o.DKIM.Sign(raw); err != nil {
+			return err
+		}
 	}
 	path, err := WriteEML(o.Dir, raw)
 	if err != nil {

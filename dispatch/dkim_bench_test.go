@@ -5,8 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
-	"net/mail"
-	"strings"
 	"testing"
 
 	"postrider/mailout"
@@ -29,18 +27,10 @@ func BenchmarkRenderAndSign(b *testing.B) {
 			if c.key != nil {
 				d, _ = mailout.NewDKIM("acme.example", "pr1", c.key)
 			}
-			body := "<h1>Hello, {{first_name|there}}!</h1><p>" + strings.Repeat("Every delivery is recorded before the next message goes out. ", 25) +
-				"</p><p>Your note: {{comment|none}}.</p>"
-			tmpl, err := newTemplate(mailingInfo{
-				from: mail.Address{Name: "Acme, Inc.", Address: "news@acme.example"}, subject: "{{first_name}}, news for you", body: body,
-				runID: "run", mailingID: "mailing", ownerID: "owner", appURL: "https://mail.example.com", secret: make([]byte, 32),
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			r := recipient{client: "abcdefghijklmno", email: "anna@example.org", name: "Анна Петрова", comment: "VIP"}
+			tmpl, r := benchMessage(b)
 			w := tmpl.newWriter()
 			var buf []byte
+			var err error
 			b.ReportAllocs()
 			for b.Loop() {
 				if buf, err = sign(d, tmpl.render(w, r, "0000001@acme.example")); err != nil {

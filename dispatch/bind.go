@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -19,41 +18,30 @@ import (
 // CronJobID names the dispatcher's job in PocketBase's cron (GET /api/crons).
 const CronJobID = "postrider_dispatch"
 
-// Bind runs a pass inside `serve` on the schedule of POSTRIDER_DISPATCH_CRON.
-// A pass still running when the next one is due makes that one a no-op
-// (the data dir's lock), and stopping the server stops the pass between
-// messages.
+// Bind runs passes inside `serve`: when the earliest window falls due (a
+// timer, wake.go), so that an occurrence starts within a second of its time,
+// and on the schedule of POSTRIDER_DISPATCH_CRON as the safety net. A pass
+// still running when another is due claims the new windows itself, never a
+// second pass beside it (the data dir's lock); stopping the server stops the
+// pass between messages.
 func Bind(app core.App, cfg config.Config) {
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		ctx, cancel := context.WithCancel(context.Background())
+		w := newWaker(ctx, e.App, OptionsFrom(cfg))
 		e.App.OnTerminate().BindFunc(func(te *core.TerminateEvent) error {
 			cancel()
+			w.stop()
 			return te.Next()
 		})
-		opts := OptionsFrom(cfg)
-		dispatchApp := e.App
 		expr := cfg.DispatchCron
 		if expr == "" {
 			expr = config.DefaultDispatchCron
 		}
-		err := e.App.Cron().Add(CronJobID, expr, func() {
-			started := time.Now()
-			summary, err := Run(ctx, dispatchApp, opts)
-			log := dispatchApp.Logger().With(slog.String("component", "dispatch"))
-			if err != nil {
-				log.Error("Dispatch pass failed", slog.String("error", err.Error()), slog.String("summary", summary.String()))
-				// on stderr too: the log lives in the database, which may be
-				// what failed (a full disk)
-				fmt.Fprintf(os.Stderr, "%s postrider: dispatch pass failed: %v (%s)\n", time.Now().Format(time.DateTime), err, summary)
-				return
-			}
-			if summary.Runs+summary.Sent+summary.Failed+summary.Skipped > 0 {
-				log.Info("Dispatch pass done", slog.String("summary", summary.String()), slog.Duration("took", time.Since(started)))
-			}
-		})
-		if err != nil {
+		if err := e.App.Cron().Add(CronJobID, expr, w.fire); err != nil {
 			return fmt.Errorf("POSTRIDER_DISPATCH_CRON %q: %w", expr, err)
 		}
+		w.bindHooks()
+		w.reset()
 		return e.Next()
 	})
 }

@@ -51,7 +51,11 @@ type Options struct {
 	MaxAttempts int             // tries over all passes before a temporary failure counts as failed; default 5
 	SMTPTLS     string          // "none", "starttls" or "tls" (config: POSTRIDER_SMTP_TLS); "" follows the settings
 	DKIM        *mailout.DKIM   // signs every message (config: POSTRIDER_DKIM_*); nil = the dashboard's dkim row, if any
-	Now         func() time.Time
+	// Wake tells a pass that a window may have fallen due (serve's timer,
+	// bind.go): a pass claims such windows while it sends, at once on Wake,
+	// and every second anyway
+	Wake <-chan struct{}
+	Now  func() time.Time
 }
 
 // OptionsFrom takes the options the configuration sets.
@@ -117,6 +121,7 @@ type pass struct {
 	log       *slog.Logger
 	transport transport
 	limiter   *limiter
+	pool      *pool // the runs being sent, served in turn (pool.go)
 	summary   Summary
 	touched   map[string]bool // mailings whose status may have to move
 }
@@ -150,23 +155,8 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 	if err := p.syncRuns(); err != nil {
 		return p.summary, err
 	}
-	due, err := findDue(app, now)
-	if err != nil {
+	if _, err := p.claimDue(now); err != nil {
 		return p.summary, err
-	}
-	for _, d := range due {
-		run, err := claim(app, d, now, p.log)
-		p.touched[d.Mailing] = true
-		switch {
-		case errors.Is(err, errAlreadyClaimed):
-			continue
-		case err != nil:
-			return p.summary, fmt.Errorf("claiming the run of mailing %s: %w", d.Mailing, err)
-		case run == nil:
-			p.summary.Skipped++
-		default:
-			p.summary.Runs++
-		}
 	}
 
 	runs, err := app.FindRecordsByFilter("runs", "status = 'sending'", "run_at", 0, 0)
@@ -181,10 +171,7 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 			p.log.Error("Dispatch pass stopped before sending", slog.String("error", err.Error()))
 			return p.finish(err)
 		}
-	}
-	for _, run := range runs {
-		p.touched[run.GetString("mailing")] = true
-		if err := p.sendRun(ctx, run); err != nil {
+		if err := p.send(ctx, runs); err != nil {
 			var unreachable *unreachableError
 			var unrecorded *recordError
 			switch {
@@ -193,12 +180,38 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 					slog.String("transport", p.transport.String()), slog.String("error", unreachable.err.Error()))
 			case errors.As(err, &unrecorded):
 				p.log.Error("Dispatch pass stopped: outcomes cannot be recorded in the database; the messages not recorded stay pending",
-					slog.String("run", run.Id), slog.String("error", unrecorded.err.Error()))
+					slog.String("error", unrecorded.err.Error()))
 			}
 			return p.finish(err)
 		}
 	}
 	return p.finish(p.updateStatuses(opts.Now().UTC()))
+}
+
+// claimDue turns the windows due at now into runs (claim.go) and returns
+// the runs it made.
+func (p *pass) claimDue(now time.Time) ([]*core.Record, error) {
+	due, err := findDue(p.app, now)
+	if err != nil {
+		return nil, err
+	}
+	var runs []*core.Record
+	for _, d := range due {
+		run, err := claim(p.app, d, now, p.log)
+		p.touched[d.Mailing] = true
+		switch {
+		case errors.Is(err, errAlreadyClaimed):
+			continue
+		case err != nil:
+			return runs, fmt.Errorf("claiming the run of mailing %s: %w", d.Mailing, err)
+		case run == nil:
+			p.summary.Skipped++
+		default:
+			p.summary.Runs++
+			runs = append(runs, run)
+		}
+	}
+	return runs, nil
 }
 
 // finish counts what is left pending for a later pass, for the summary.

@@ -100,15 +100,24 @@ type recipient struct {
 	client, email, name, comment string
 }
 
-// writer is one worker's buffers and link signer, reused message after message.
+// writer is one worker's buffers and link signer, reused message after
+// message, run after run.
 type writer struct {
 	buf, scratch []byte
 	links        *mailout.LinkSigner
+	appURL       string
+	secret       []byte
 }
 
 func (t *template) newWriter() *writer {
 	return &writer{buf: make([]byte, 0, 64*1024), scratch: make([]byte, 0, 64*1024),
-		links: mailout.NewLinkSigner(t.appURL, t.secret)}
+		links: mailout.NewLinkSigner(t.appURL, t.secret), appURL: t.appURL, secret: t.secret}
+}
+
+// fits tells whether w signs links as t's run needs: the same for every
+// run of a pass, unless the app's URL changed between two claims.
+func (w *writer) fits(t *template) bool {
+	return w.appURL == t.appURL && bytes.Equal(w.secret, t.secret)
 }
 
 // fields are the placeholders' values for one recipient, in a run's

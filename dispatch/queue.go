@@ -1,7 +1,6 @@
 package dispatch
 
 import (
-	"context"
 	"sort"
 	"sync"
 	"time"
@@ -17,13 +16,13 @@ type job struct {
 	retries     int  // tries of this pass that met a temporary failure
 }
 
-// queue hands a run's jobs to its workers: first the retries whose back-off
-// is over, then the fresh pending deliveries the producer reads. A message
-// waiting for its back-off holds no worker: the workers go on with other
-// recipients and take it again when its time comes. Once the producer has
-// nothing more, the pass waits only for retries due within tailWait of that
-// moment; later ones stay pending for the next pass rather than hold up
-// the runs after this one.
+// queue holds one run's jobs for the pass's workers: first the retries
+// whose back-off is over, then the fresh pending deliveries the producer
+// reads. A message waiting for its back-off holds no worker: the workers go
+// on with other recipients and runs, and take it again when its time comes.
+// Once the producer has nothing more, the run waits only for retries due
+// within tailWait of that moment; later ones stay pending for the next pass
+// rather than hold the pass open.
 type queue struct {
 	fresh <-chan job
 
@@ -39,79 +38,66 @@ type retry struct {
 	at time.Time
 }
 
-// tailPoll is how often a worker with nothing to take looks again while
-// other workers may still put a retry back.
+// tailPoll is how often an idle worker looks again while a job taken may
+// still come back as a retry; tailWait is how long a run's retries are
+// waited for once its producer is done.
 const (
 	tailPoll = 10 * time.Millisecond
 	tailWait = 250 * time.Millisecond
 )
 
-// take returns the next job, waiting for one; false when there is nothing
-// left to do in this pass (or ctx is done). Every job taken must be given
-// back through done or again.
-func (q *queue) take(ctx context.Context) (job, bool) {
-	for {
-		q.mu.Lock()
-		now := time.Now()
-		if len(q.waiting) > 0 && !q.waiting[0].at.After(now) {
-			j := q.waiting[0].job
-			q.waiting = q.waiting[1:]
-			q.busy++
-			q.mu.Unlock()
-			return j, true
-		}
-		wait := time.Duration(-1)
-		if len(q.waiting) > 0 {
-			wait = q.waiting[0].at.Sub(now)
-		}
-		freshDone := q.freshDone
-		idle := freshDone && q.busy == 0 && (len(q.waiting) == 0 || q.waiting[0].at.After(q.cutoff))
-		q.mu.Unlock()
-		if idle {
-			return job{}, false
-		}
+// What poll found.
+type pollState int
 
-		fresh := q.fresh
-		if freshDone {
-			fresh = nil // a nil channel never delivers: wait for a retry
-			if wait < 0 || wait > tailPoll {
-				wait = tailPoll
+const (
+	pollGot  pollState = iota // a job to send
+	pollWait                  // nothing now; more may come
+	pollOver                  // nothing left for this pass: every job taken is given back
+)
+
+// poll takes the next job without waiting. With pollWait, wait is when to
+// look again at the latest (a retry's time, or tailPoll while a job taken
+// may come back); -1 when only the producer can bring more. A stopped run
+// hands out nothing more and is over once its jobs taken are given back.
+// Every job taken must be given back through done or again.
+func (q *queue) poll(stopped bool) (j job, state pollState, wait time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if stopped {
+		if q.busy == 0 {
+			return job{}, pollOver, 0
+		}
+		return job{}, pollWait, tailPoll
+	}
+	now := time.Now()
+	if len(q.waiting) > 0 && !q.waiting[0].at.After(now) {
+		j = q.waiting[0].job
+		q.waiting = q.waiting[1:]
+		q.busy++
+		return j, pollGot, 0
+	}
+	if !q.freshDone {
+		select {
+		case j, ok := <-q.fresh:
+			if ok {
+				q.busy++
+				return j, pollGot, 0
 			}
-		}
-		var timer *time.Timer
-		var wake <-chan time.Time
-		if wait >= 0 {
-			timer = time.NewTimer(wait)
-			wake = timer.C
-		}
-		j, ok, got := q.receive(ctx, fresh, wake)
-		if timer != nil {
-			timer.Stop()
-		}
-		if got {
-			return j, ok
+			q.freshDone, q.cutoff = true, now.Add(tailWait)
+		default:
 		}
 	}
-}
-
-// receive waits for a fresh job, a wake-up or the end of ctx; got tells
-// that take must return (j, ok).
-func (q *queue) receive(ctx context.Context, fresh <-chan job, wake <-chan time.Time) (j job, ok, got bool) {
-	select {
-	case j, ok := <-fresh:
-		q.mu.Lock()
-		defer q.mu.Unlock()
-		if ok {
-			q.busy++
-			return j, true, true
-		}
-		q.freshDone, q.cutoff = true, time.Now().Add(tailWait)
-		return job{}, false, false
-	case <-wake:
-		return job{}, false, false
-	case <-ctx.Done():
-		return job{}, false, true
+	if q.freshDone && q.busy == 0 && (len(q.waiting) == 0 || q.waiting[0].at.After(q.cutoff)) {
+		return job{}, pollOver, 0
 	}
+	wait = -1
+	if len(q.waiting) > 0 {
+		wait = q.waiting[0].at.Sub(now)
+	}
+	if q.freshDone && (wait < 0 || wait > tailPoll) {
+		wait = tailPoll
+	}
+	return job{}, pollWait, wait
 }
 
 // done gives back a job that is finished for this pass.

@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/mail"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-
-	"postrider/mailout"
 )
 
 // outcome is what became of one job; the worker waits on done until it is
@@ -26,34 +23,9 @@ type outcome struct {
 	sentAt  time.Time
 	refused bool // failed for good by a 5xx reply: counts toward the run's early check
 	done    chan error
+	sender  *runSender
+	last    bool // no delivery: the sender's run is over for this pass, settle it
 }
-
-// runSender sends the pending deliveries of one run.
-type runSender struct {
-	p       *pass
-	run     *core.Record
-	mailing *core.Record
-	tmpl    *template
-	dkim    *mailout.DKIM // nil: unsigned
-	from    string
-	queue   *queue
-	cancel  context.CancelCauseFunc
-
-	// what this pass recorded
-	sent, failed, refused int
-	lastFail              string // the last reply of a failure, temporary or not
-	lastRefusal           string // the last 5xx refusal, with its address
-	// the run's counts before this pass, and whether its early check is over
-	baseSent, baseFailed, baseRefused int
-	checked                           bool
-}
-
-// Why a run's sending stops before its end: paused when most of its first
-// messages are refused, stopped when its mailing is stopped meanwhile.
-var (
-	errPaused  = errors.New("paused")
-	errStopped = errors.New("stopped")
-)
 
 // recordError means outcomes could not be written to the database: the
 // pass stops, and what was not recorded stays pending.
@@ -65,55 +37,36 @@ func (e *recordError) Error() string {
 
 func (e *recordError) Unwrap() error { return e.err }
 
-// sendRun sends every pending delivery of run through p's transport. It
-// returns when they are all sent or failed (or left for a later pass after
-// temporary failures), when the run is paused, or with an error when the
-// transport or the database cannot be used (the deliveries stay pending).
-func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
-	mailing, err := p.app.FindRecordById("mailings", run.GetString("mailing"))
-	if err != nil {
-		return err
-	}
-	settings := p.app.Settings()
-	from := mail.Address{Name: settings.Meta.SenderName, Address: settings.Meta.SenderAddress}
-	secret, err := mailout.UnsubscribeSecret(p.app.DataDir())
-	if err != nil {
-		return err
-	}
-	tmpl, err := newTemplate(mailingInfo{
-		from: from, subject: mailing.GetString("subject"), body: mailing.GetString("body"),
-		runID: run.Id, mailingID: mailing.Id, ownerID: mailing.GetString("owner"),
-		appURL: settings.Meta.AppURL, secret: secret,
-	})
-	if err != nil {
-		return err
-	}
-	signer, err := DKIMFor(p.app, p.opts)
-	if err != nil {
-		return err
-	}
-	parent := ctx
+// send sends the pending deliveries of runs, and of the runs that fall
+// due meanwhile, over one pool of workers that serves them all in turn
+// (pool.go). It returns when every run is over for this pass (sent,
+// failed, left for a later pass after temporary failures, paused), or with
+// an error when the transport or the database cannot be used (what was
+// not sent stays pending).
+func (p *pass) send(ctx context.Context, runs []*core.Record) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, dkim: signer, from: from.Address, cancel: cancel,
-		checked: run.GetBool("checked")}
-	since := dbTime(time.Now()) // the outcomes of this pass are updated since
-	if err := s.skipExcluded(); err != nil {
-		return err
-	}
-	if err := s.countBase(); err != nil {
-		return err
-	}
-
-	jobs := make(chan job, 256)
-	s.queue = &queue{fresh: jobs}
 	outcomes := make(chan *outcome, 256)
-
-	var producerErr error
-	go func() {
-		defer close(jobs)
-		producerErr = s.produce(ctx, jobs)
-	}()
+	// a run over is settled by the recorder after its last outcome, which
+	// its worker put on the channel before giving the job back
+	p.pool = newPool(p.opts.Workers, func(s *runSender) { outcomes <- &outcome{sender: s, last: true} })
+	var senders []*runSender
+	start := func(run *core.Record) error {
+		s, err := p.startRun(ctx, run)
+		if err != nil {
+			return fmt.Errorf("starting run %s: %w", run.Id, err)
+		}
+		senders = append(senders, s)
+		p.touched[run.GetString("mailing")] = true
+		p.pool.add(s)
+		return nil
+	}
+	var startErr error
+	for _, run := range runs {
+		if startErr = start(run); startErr != nil {
+			break
+		}
+	}
 
 	// the first worker that cannot reach the server stops the others; its
 	// error is the one reported (theirs only say they were cancelled)
@@ -124,108 +77,100 @@ func (p *pass) sendRun(ctx context.Context, run *core.Record) error {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			if err := s.work(ctx, outcomes); err != nil {
+			if err := p.work(ctx, outcomes); err != nil {
 				firstErr.Do(func() { workerErr = err })
 				cancel(err)
 			}
 		}()
 	}
+	claimed := make(chan error, 1)
+	go func() {
+		if startErr != nil {
+			claimed <- nil
+			return
+		}
+		claimed <- p.claimWhileSending(ctx, start)
+	}()
 	go func() {
 		workers.Wait()
 		close(outcomes)
 	}()
+	if startErr != nil {
+		cancel(startErr)
+	}
 
-	recordErr := s.record(outcomes)
+	recordErr := p.record(ctx, cancel, outcomes)
 	// drain what is left if the recorder stopped early
 	for o := range outcomes {
-		o.done <- errors.New("not recorded")
+		if !o.last {
+			o.done <- errors.New("not recorded")
+		}
 	}
-	s.countBounces(since)
-
-	p.summary.Sent += s.sent
-	p.summary.Failed += s.failed
-	cause := context.Cause(ctx)
-	switch {
-	case recordErr != nil: // said first: workers cut off by it only say they were cancelled
+	claimErr := <-claimed
+	var runErrs []error
+	for _, s := range senders {
+		if !s.ended {
+			s.err = s.end(ctx)
+		}
+		runErrs = append(runErrs, s.err)
+		p.summary.Sent += s.sent
+		p.summary.Failed += s.failed
+	}
+	if recordErr != nil { // said first: workers cut off by it only say they were cancelled
 		return recordErr
-	case errors.Is(cause, errPaused):
-		return s.pause()
-	case errors.Is(cause, errStopped):
-		return s.stopped(strings.TrimPrefix(cause.Error(), errStopped.Error()+": "))
-	case parent.Err() != nil: // the process is stopping: the rest waits for the next pass
-		s.saveCounters()
-		return parent.Err()
 	}
-	if err := errors.Join(producerErr, workerErr); err != nil {
-		s.saveCounters()
-		return err
+	err := errors.Join(append([]error{startErr, workerErr, claimErr}, runErrs...)...)
+	if err == nil && ctx.Err() != nil { // the process is stopping: the rest waits for the next pass
+		err = context.Cause(ctx)
 	}
-	return s.finish()
+	return err
 }
 
-// produce feeds the run's pending deliveries to the workers in client
-// order, a page at a time (walking the run's unique (run, client) index),
-// and stops early when the mailing is stopped or its owner blocked.
-func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
-	after := ""
+// claimWhileSending claims the windows that fall due while the pass sends,
+// so that their runs start at once beside the others: when the server's
+// timer says one is due (Options.Wake), and every second for a pass of
+// its own (`postrider dispatch`). It returns once the pool is empty and
+// nothing more is due, closing the pool.
+func (p *pass) claimWhileSending(ctx context.Context, start func(*core.Record) error) error {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
 	for {
-		if stop, why := s.p.mustStop(s.mailing.Id); stop {
-			s.cancel(fmt.Errorf("%w: %s", errStopped, why))
+		select {
+		case <-ctx.Done():
 			return nil
+		case <-p.pool.idle:
+		case <-p.opts.Wake:
+		case <-tick.C:
 		}
-		var page []struct {
-			RowID       int64  `db:"rowid"`
-			ID          string `db:"id"`
-			Client      string `db:"client"`
-			Email       string `db:"email"`
-			Attempts    int    `db:"attempts"`
-			Unconfirmed bool   `db:"unconfirmed"`
-			Name        string `db:"name"`
-			Comment     string `db:"comment"`
-		}
-		// through the write connection: one page cache for the whole pass
-		// instead of one per pooled reader, and no stale pages to drop; the
-		// client's name and comment fill the placeholders
-		err := s.p.app.NonconcurrentDB().NewQuery(`
-			SELECT d.rowid, d.id, d.client, d.email, d.attempts, d.unconfirmed,
-			       COALESCE(c.name, '') AS name, COALESCE(c.comment, '') AS comment
-			FROM deliveries d LEFT JOIN clients c ON c.id = d.client
-			WHERE d.run = {:run} AND d.client > {:after} AND d.status = 'pending'
-			ORDER BY d.client LIMIT 1000`).
-			Bind(dbx.Params{"run": s.run.Id, "after": after}).All(&page)
+		runs, err := p.claimDue(p.opts.Now().UTC())
 		if err != nil {
 			return err
 		}
-		if len(page) == 0 {
-			return nil
-		}
-		for _, d := range page {
-			j := job{id: d.ID, rowid: d.RowID, attempts: d.Attempts, unconfirmed: d.Unconfirmed,
-				recipient: recipient{client: d.Client, email: d.Email, name: d.Name, comment: d.Comment}}
-			select {
-			case jobs <- j:
-			case <-ctx.Done():
-				return nil
+		for _, run := range runs {
+			if err := start(run); err != nil {
+				return err
 			}
 		}
-		after = page[len(page)-1].Client
+		if len(runs) == 0 && p.pool.closeIfEmpty() {
+			return nil
+		}
 	}
 }
 
-// work sends jobs over one session, reopening it when it breaks. Each
-// message's envelope is exchanged while the previous outcome is being
+// work sends jobs of any run over one session, reopening it when it breaks.
+// Each message's envelope is exchanged while the previous outcome is being
 // recorded, but the message itself goes out only once that outcome is in
 // the database: a crash can repeat at most the one message a connection had
 // in flight.
 // It returns an error only when the transport cannot be reached at all.
-func (s *runSender) work(ctx context.Context, outcomes chan<- *outcome) error {
+func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 	var sess session
 	defer func() {
 		if sess != nil {
 			sess.close() // a message begun and not ended is discarded by the server
 		}
 	}()
-	w := s.tmpl.newWriter()
+	var w *writer
 	done := make(chan error, 1)
 	recording := false // an outcome of ours is on its way to the database
 	recorded := func() bool {
@@ -238,7 +183,7 @@ func (s *runSender) work(ctx context.Context, outcomes chan<- *outcome) error {
 	defer recorded()
 
 	for {
-		j, ok := s.queue.take(ctx)
+		s, j, ok := p.pool.take(ctx)
 		if !ok {
 			return nil
 		}
@@ -247,18 +192,21 @@ func (s *runSender) work(ctx context.Context, outcomes chan<- *outcome) error {
 				sess.close()
 			}
 			var err error
-			if sess, err = s.p.transport.open(ctx); err != nil {
+			if sess, err = p.transport.open(ctx); err != nil {
 				sess = nil
 				s.queue.done()
 				if ctx.Err() != nil {
 					return nil // stopped for another reason, said elsewhere
 				}
-				return &unreachableError{where: s.p.transport.String(), err: err}
+				return &unreachableError{where: p.transport.String(), err: err}
 			}
 		}
-		if err := s.p.limiter.wait(ctx); err != nil {
+		if err := p.limiter.wait(ctx); err != nil {
 			s.queue.done()
 			return nil
+		}
+		if w == nil || !w.fits(s.tmpl) {
+			w = s.tmpl.newWriter()
 		}
 		buf := s.tmpl.render(w, j.recipient, s.tmpl.messageID(j.id))
 		buf, err := sign(s.dkim, buf) // dkim.go; a failure is temporary: nothing was begun
@@ -273,7 +221,7 @@ func (s *runSender) work(ctx context.Context, outcomes chan<- *outcome) error {
 		if err == nil {
 			reply, err = sess.end()
 		}
-		o := &outcome{job: j, done: done, sentAt: time.Now().UTC()}
+		o := &outcome{job: j, sender: s, done: done, sentAt: time.Now().UTC()}
 		o.attempts = j.attempts + 1
 		backoff := s.judge(o, reply, err)
 		outcomes <- o
@@ -337,16 +285,16 @@ func (e *unreachableError) Error() string {
 func (e *unreachableError) Unwrap() error { return e.err }
 
 // record writes outcomes to the database in small transactions (all that
-// arrived while the previous one committed), then releases their workers.
-// The run's counters move in memory and reach the run record a few times
-// a second, for the web app to follow live.
-func (s *runSender) record(outcomes <-chan *outcome) error {
-	batch := make([]*outcome, 0, s.p.opts.Workers)
-	lastSave := time.Now()
+// arrived while the previous one committed, of any run), then releases
+// their workers. The runs' counters move in memory and reach the run
+// records a few times a second, for the web app to follow live; a run
+// over is settled as soon as its last outcome is in.
+func (p *pass) record(ctx context.Context, cancel context.CancelCauseFunc, outcomes <-chan *outcome) error {
+	batch := make([]*outcome, 0, p.opts.Workers)
 	// a commit costs about as much as many updates: wait a moment for the
 	// workers' next outcomes (they are busy sending their next message
 	// meanwhile) so that one commit records most of them
-	target := max(1, s.p.opts.Workers/2)
+	target := max(1, p.opts.Workers/2)
 	for first := range outcomes {
 		batch = append(batch[:0], first)
 		linger := time.NewTimer(lingerFor)
@@ -363,77 +311,49 @@ func (s *runSender) record(outcomes <-chan *outcome) error {
 			}
 		}
 		linger.Stop()
-		err := s.saveWaiting(batch)
+		err := p.saveWaiting(batch)
 		for _, o := range batch {
-			o.done <- err
+			if !o.last {
+				o.done <- err
+			}
 		}
 		if err != nil {
 			err = &recordError{err: err}
-			s.cancel(err)
+			cancel(err)
 			return err
 		}
 		for _, o := range batch {
-			switch o.status {
-			case deliverySent:
-				s.sent++
-			case deliveryFailed:
-				s.failed++
-				s.lastFail = o.reply
-				if o.refused {
-					s.refused++
-					s.lastRefusal = o.email + ": " + o.reply
-				}
-			case deliveryPending:
-				s.lastFail = o.reply
+			if !o.last {
+				o.sender.count(o)
+				o.sender.check()
 			}
 		}
-		s.check()
-		if time.Since(lastSave) >= counterInterval {
-			s.saveCounters()
-			lastSave = time.Now()
+		for _, o := range batch {
+			s := o.sender
+			switch {
+			case o.last:
+				s.err = s.end(ctx)
+			case !s.ended && time.Since(s.lastSave) >= counterInterval:
+				s.saveCounters()
+				s.lastSave = time.Now()
+			}
 		}
 	}
 	return nil
-}
-
-// The run's early check: once pauseAfter of its messages have an outcome
-// for good (sent or refused), a run where most were refused by the server
-// (5xx) is paused, and its mailing stopped, before it fails for everyone.
-// The check covers the run's first checkWithin outcomes over all passes,
-// and pauses a run once at most: resuming it means the owner chose to go on.
-// Temporary failures never count: they are retried, not judged.
-const (
-	pauseAfter  = 20
-	checkWithin = 100
-)
-
-func (s *runSender) check() {
-	if s.checked {
-		return
-	}
-	decided := s.baseSent + s.baseFailed + s.sent + s.failed
-	refused := s.baseRefused + s.refused
-	switch {
-	case decided >= pauseAfter && refused*2 > decided:
-		s.checked = true
-		s.cancel(errPaused)
-	case decided >= checkWithin:
-		s.checked = true
-	}
 }
 
 // saveWaiting is save, waiting out a database busy with another writer
 // (an import, the web app) for up to busyWait beyond SQLite's own timeout,
 // instead of abandoning the pass; the worker whose outcome it holds sends
 // nothing meanwhile.
-func (s *runSender) saveWaiting(batch []*outcome) error {
+func (p *pass) saveWaiting(batch []*outcome) error {
 	deadline := time.Now().Add(busyWait)
 	for {
-		err := s.save(batch)
+		err := p.save(batch)
 		if err == nil || !isBusy(err) || time.Now().After(deadline) {
 			return err
 		}
-		s.p.log.Warn("The database is busy; recording waits", slog.String("run", s.run.Id), slog.String("error", err.Error()))
+		p.log.Warn("The database is busy; recording waits", slog.String("error", err.Error()))
 		time.Sleep(busyPause)
 	}
 }
@@ -450,8 +370,8 @@ func isBusy(err error) bool {
 }
 
 // save records a batch of outcomes in one transaction.
-func (s *runSender) save(batch []*outcome) error {
-	return s.p.app.RunInTransaction(func(tx core.App) error {
+func (p *pass) save(batch []*outcome) error {
+	return p.app.RunInTransaction(func(tx core.App) error {
 		// by rowid: the table's own key, one B-tree walk instead of two
 		q := tx.DB().NewQuery(`
 			UPDATE deliveries SET status = {:status}, attempts = {:attempts}, response = {:response},
@@ -460,6 +380,9 @@ func (s *runSender) save(batch []*outcome) error {
 		defer q.Close()
 		now := dbTime(time.Now())
 		for _, o := range batch {
+			if o.last {
+				continue
+			}
 			sentAt := ""
 			if o.status == deliverySent {
 				sentAt = dbTime(o.sentAt)
@@ -482,87 +405,6 @@ const (
 	lingerFor       = time.Millisecond
 	counterInterval = 250 * time.Millisecond
 )
-
-// saveCounters writes the run's sent and failed counts (through the record,
-// so that realtime subscribers see them move).
-func (s *runSender) saveCounters() {
-	s.run.Set("sent", s.baseSent+s.sent)
-	s.run.Set("failed", s.baseFailed+s.failed)
-	s.run.Set("checked", s.checked)
-	if err := s.p.app.Save(s.run); err != nil {
-		s.p.log.Error("Failed to save a run's counters", slog.String("run", s.run.Id), slog.String("error", err.Error()))
-	}
-}
-
-// finish closes the run when nothing is left pending; deliveries left
-// pending after temporary failures keep it open for the next pass.
-func (s *runSender) finish() error {
-	pending, err := countPending(s.p.app, s.run.Id)
-	if err != nil {
-		return err
-	}
-	if pending == 0 {
-		s.run.Set("status", runDone)
-		s.run.Set("finished_at", dbTime(time.Now()))
-		s.run.Set("note", "")
-	} else {
-		s.run.Set("note", fmt.Sprintf("%d messages met a temporary failure and will be tried again on the next pass (last reply: %s)",
-			pending, clip(s.lastFail, 300)))
-	}
-	s.saveCounters()
-	return nil
-}
-
-// pause stops a run most of whose first messages the server refused, and
-// stops its mailing so that nothing hammers a server that refuses it until
-// the owner resumes it.
-func (s *runSender) pause() error {
-	decided := s.baseSent + s.baseFailed + s.sent + s.failed
-	note := fmt.Sprintf("Paused: the mail server refused %d of the first %d messages for good (the last: %s). "+
-		"Resume the mailing to send the rest.", s.baseRefused+s.refused, decided, clip(s.lastRefusal, 300))
-	s.run.Set("status", runPaused)
-	s.run.Set("note", note)
-	s.saveCounters()
-	s.p.log.Warn("Run paused: the server refuses most messages", slog.String("run", s.run.Id), slog.String("mailing", s.mailing.Id),
-		slog.String("last_refusal", s.lastRefusal))
-	mailing, err := s.p.app.FindRecordById("mailings", s.mailing.Id)
-	if err != nil {
-		return err
-	}
-	mailing.Set("stopped", true)
-	return s.p.app.Save(mailing)
-}
-
-// stopped parks a run whose mailing was stopped (or whose owner was
-// blocked) while it sent; it resumes when the mailing may send again.
-func (s *runSender) stopped(why string) error {
-	pending, err := countPending(s.p.app, s.run.Id)
-	if err != nil {
-		return err
-	}
-	s.run.Set("status", runPaused)
-	s.run.Set("note", fmt.Sprintf("%s: %d messages wait until it can send again.", why, pending))
-	s.saveCounters()
-	return nil
-}
-
-func countPending(app core.App, runID string) (int, error) {
-	var n int
-	err := app.DB().Select("COUNT(*)").From("deliveries").
-		Where(dbx.HashExp{"run": runID, "status": deliveryPending}).Row(&n)
-	return n, err
-}
-
-// countBase reads how many of the run's deliveries are sent, failed, and
-// failed by a 5xx reply (their response starts with its code), so that the
-// counters and the early check are right over passes and after a crash.
-func (s *runSender) countBase() error {
-	return s.p.app.DB().NewQuery(`
-		SELECT COALESCE(SUM(status = 'sent'), 0), COALESCE(SUM(status = 'failed'), 0),
-		       COALESCE(SUM(status = 'failed' AND response LIKE '5%'), 0)
-		FROM deliveries WHERE run = {:run} AND status != 'pending'`).
-		Bind(dbx.Params{"run": s.run.Id}).Row(&s.baseSent, &s.baseFailed, &s.baseRefused)
-}
 
 func clip(s string, n int) string {
 	s = strings.TrimSpace(s)

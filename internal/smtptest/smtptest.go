@@ -25,6 +25,8 @@ type Message struct {
 	Data []byte
 	TLS  bool   // the connection was encrypted
 	User string // who logged in, if anyone
+	// Received is when the server accepted it
+	Received time.Time
 }
 
 // Server is an SMTP server listening on 127.0.0.1.
@@ -247,7 +249,7 @@ func (s *session) Data(r io.Reader) error {
 		return err
 	}
 	_, encrypted := s.conn.TLSConnectionState()
-	m := Message{From: s.from, To: append([]string(nil), s.to...), Data: data, TLS: encrypted, User: s.user}
+	m := Message{From: s.from, To: append([]string(nil), s.to...), Data: data, TLS: encrypted, User: s.user, Received: time.Now()}
 	if hook := s.server.OnData; hook != nil {
 		if err := hook(m); errors.Is(err, ErrDrop) {
 			s.conn.Conn().Close()

@@ -1,0 +1,133 @@
+package dispatch_test
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"postrider/dispatch"
+)
+
+// bulkMailing makes n clients of owner in a new list, by SQL (a Save per
+// client would take minutes at 50,000), and a mailing to that list.
+func (w *world) bulkMailing(owner *core.Record, prefix string, n int) *core.Record {
+	w.t.Helper()
+	list := w.save("lists", map[string]any{"owner": owner.Id, "name": prefix})
+	now := types.NowDateTime().String()
+	_, err := w.app.DB().NewQuery(`
+		INSERT INTO clients (id, owner, email, name, comment, lists, unsubscribed, created, updated)
+		WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < {:n})
+		SELECT printf('%s%09d', {:prefix}, i), {:owner}, printf('%s%d@example.org', {:prefix}, i), '', '',
+		       json_array({:list}), 0, {:now}, {:now}
+		FROM seq`).Bind(dbx.Params{"n": n, "prefix": prefix, "owner": owner.Id, "list": list.Id, "now": now}).Execute()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return w.save("mailings", map[string]any{
+		"owner": owner.Id, "subject": "News for " + prefix, "body": "<p>Hello</p>", "lists": []string{list.Id},
+	})
+}
+
+// runOf is the one run of a mailing.
+func (w *world) runOf(mailing *core.Record) *core.Record {
+	w.t.Helper()
+	runs, err := w.app.FindRecordsByFilter("runs", "mailing = {:m}", "", 0, 0, dbx.Params{"m": mailing.Id})
+	if err != nil || len(runs) != 1 {
+		w.t.Fatalf("runs of mailing %s: %d (%v)", mailing.Id, len(runs), err)
+	}
+	return runs[0]
+}
+
+// sentAfter counts the messages of mailing sent after t.
+func (w *world) sentAfter(mailing *core.Record, t types.DateTime) int {
+	w.t.Helper()
+	var n int
+	err := w.app.DB().NewQuery(`SELECT COUNT(*) FROM deliveries WHERE mailing = {:m} AND status = 'sent' AND sent_at > {:t}`).
+		Bind(dbx.Params{"m": mailing.Id, "t": t.String()}).Row(&n)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return n
+}
+
+// A sender's 50,000-recipient run does not hold back another sender's
+// mailing of 10: the workers serve both runs in turn, so the small one is
+// done while the big one still sends, and each recipient gets one message.
+func TestASmallMailingIsDoneWhileABigOneOfAnotherOwnerStillSends(t *testing.T) {
+	w := newWorld(t)
+	big := w.bulkMailing(w.user, "big", 50000)
+	other := w.newUser("other@example.com", "UTC")
+	small := w.bulkMailing(other, "small", 10)
+	// the big one fell due first: oldest first, it used to go out whole before the small one began
+	w.window(big, w.now.Add(-2*time.Minute), w.now.Add(time.Hour), dispatch.PeriodOnce)
+	w.window(small, w.now.Add(-time.Minute), w.now.Add(time.Hour), dispatch.PeriodOnce)
+
+	s := w.mustPass(dispatch.Options{Workers: 4})
+	if s.Runs != 2 || s.Sent != 50010 || s.Failed != 0 {
+		t.Fatalf("pass: %s; want 2 runs, 50010 sent", s)
+	}
+	smallRun, bigRun := w.runOf(small), w.runOf(big)
+	if smallRun.GetString("status") != "done" || bigRun.GetString("status") != "done" {
+		t.Fatalf("runs: small %s, big %s; want both done", smallRun.GetString("status"), bigRun.GetString("status"))
+	}
+	doneAt := smallRun.GetDateTime("finished_at")
+	if later := w.sentAfter(big, doneAt); later == 0 {
+		t.Fatalf("the big run sent nothing after the small one was done (at %s): the small one waited for it", doneAt)
+	} else {
+		t.Logf("the small run was done at %s; the big run sent %d of its 50,000 after that", doneAt, later)
+	}
+	each := w.smtp.PerRecipient()
+	if len(each) != 50010 {
+		t.Fatalf("%d recipients got a message; want 50010", len(each))
+	}
+	for rcpt, n := range each {
+		if n != 1 {
+			t.Fatalf("%s got %d messages", rcpt, n)
+		}
+	}
+}
+
+// A window that falls due while a pass sends a long run is claimed by that
+// pass and sent beside it, not after it: on the server's wake-up (Wake) at
+// once, as on the pass's own look every second.
+func TestAWindowDueDuringAPassGoesOutBesideTheRunningOne(t *testing.T) {
+	w := newWorld(t)
+	long := w.bulkMailing(w.user, "long", 3000)
+	w.window(long, w.now.Add(-time.Minute), w.now.Add(time.Hour), dispatch.PeriodOnce)
+	other := w.newUser("other@example.com", "UTC")
+	soon := w.bulkMailing(other, "soon", 5)
+	w.window(soon, w.now.Add(time.Minute), w.now.Add(time.Hour), dispatch.PeriodOnce)
+
+	// the clock moves past the second window once the long run has begun
+	var moved atomic.Bool
+	now := func() time.Time {
+		if moved.Load() {
+			return w.now.Add(2 * time.Minute)
+		}
+		return w.now
+	}
+	wake := make(chan struct{}, 1)
+	go func() {
+		w.smtp.WaitFor(t, 1, time.Minute)
+		moved.Store(true)
+		wake <- struct{}{}
+	}()
+	// 1,000 messages a second: the long run takes 3 s
+	s := w.mustPass(dispatch.Options{Workers: 4, Rate: 1000, Now: now, Wake: wake})
+	if s.Runs != 2 || s.Sent != 3005 {
+		t.Fatalf("pass: %s; want 2 runs, 3005 sent", s)
+	}
+	doneAt := w.runOf(soon).GetDateTime("finished_at")
+	if later := w.sentAfter(long, doneAt); later == 0 {
+		t.Fatalf("the long run sent nothing after the second mailing's run was done (%s)", doneAt)
+	} else {
+		t.Logf("the second run was done while the first still had %d messages to send", later)
+	}
+	if got := len(w.smtp.PerRecipient()); got != 3005 {
+		t.Fatalf("%d recipients got a message; want %d", got, 3005)
+	}
+}

@@ -1,0 +1,296 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"postrider/mailout"
+)
+
+// runSender is one run in a pass: its message, its queue of jobs, and what
+// the pass recorded of it. The recorder alone moves its counters.
+type runSender struct {
+	p          *pass
+	run        *core.Record
+	mailing    *core.Record
+	tmpl       *template
+	dkim       *mailout.DKIM // nil: unsigned
+	from       string
+	queue      *queue
+	ctx        context.Context // ends when the run must stop sending (paused, stopped) or the pass does
+	cancel     context.CancelCauseFunc
+	since      string        // outcomes of this pass are updated since
+	produced   chan struct{} // closed when the producer is done
+	produceErr error
+
+	left     bool // out of the pool (the pool's lock)
+	ended    bool // settled (the recorder, then the pass's end)
+	err      error
+	lastSave time.Time
+
+	// what this pass recorded
+	sent, failed, refused int
+	lastFail              string // the last reply of a failure, temporary or not
+	lastRefusal           string // the last 5xx refusal, with its address
+	// the run's counts before this pass, and whether its early check is over
+	baseSent, baseFailed, baseRefused int
+	checked                           bool
+}
+
+// Why a run's sending stops before its end: paused when most of its first
+// messages are refused, stopped when its mailing is stopped meanwhile.
+var (
+	errPaused  = errors.New("paused")
+	errStopped = errors.New("stopped")
+)
+
+// startRun prepares a run's message and starts feeding its pending
+// deliveries to its queue; the pool's workers take them from there.
+func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, error) {
+	mailing, err := p.app.FindRecordById("mailings", run.GetString("mailing"))
+	if err != nil {
+		return nil, err
+	}
+	settings := p.app.Settings()
+	from := mail.Address{Name: settings.Meta.SenderName, Address: settings.Meta.SenderAddress}
+	secret, err := mailout.UnsubscribeSecret(p.app.DataDir())
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := newTemplate(mailingInfo{
+		from: from, subject: mailing.GetString("subject"), body: mailing.GetString("body"),
+		runID: run.Id, mailingID: mailing.Id, ownerID: mailing.GetString("owner"),
+		appURL: settings.Meta.AppURL, secret: secret,
+	})
+	if err != nil {
+		return nil, err
+	}
+	signer, err := DKIMFor(p.app, p.opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, dkim: signer, from: from.Address,
+		checked: run.GetBool("checked"), since: dbTime(time.Now()), produced: make(chan struct{}), lastSave: time.Now()}
+	if err := s.skipExcluded(); err != nil {
+		return nil, err
+	}
+	if err := s.countBase(); err != nil {
+		return nil, err
+	}
+	s.ctx, s.cancel = context.WithCancelCause(ctx)
+	jobs := make(chan job, 256)
+	s.queue = &queue{fresh: jobs}
+	go func() {
+		defer close(s.produced)
+		defer close(jobs)
+		s.produceErr = s.produce(s.ctx, jobs)
+	}()
+	return s, nil
+}
+
+// produce feeds the run's pending deliveries to the workers in client
+// order, a page at a time (walking the run's unique (run, client) index),
+// and stops early when the mailing is stopped or its owner blocked.
+func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
+	after := ""
+	for {
+		if stop, why := s.p.mustStop(s.mailing.Id); stop {
+			s.cancel(fmt.Errorf("%w: %s", errStopped, why))
+			return nil
+		}
+		var page []struct {
+			RowID       int64  `db:"rowid"`
+			ID          string `db:"id"`
+			Client      string `db:"client"`
+			Email       string `db:"email"`
+			Attempts    int    `db:"attempts"`
+			Unconfirmed bool   `db:"unconfirmed"`
+			Name        string `db:"name"`
+			Comment     string `db:"comment"`
+		}
+		// through the write connection: one page cache for the whole pass
+		// instead of one per pooled reader, and no stale pages to drop; the
+		// client's name and comment fill the placeholders
+		err := s.p.app.NonconcurrentDB().NewQuery(`
+			SELECT d.rowid, d.id, d.client, d.email, d.attempts, d.unconfirmed,
+			       COALESCE(c.name, '') AS name, COALESCE(c.comment, '') AS comment
+			FROM deliveries d LEFT JOIN clients c ON c.id = d.client
+			WHERE d.run = {:run} AND d.client > {:after} AND d.status = 'pending'
+			ORDER BY d.client LIMIT 1000`).
+			Bind(dbx.Params{"run": s.run.Id, "after": after}).All(&page)
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		for _, d := range page {
+			j := job{id: d.ID, rowid: d.RowID, attempts: d.Attempts, unconfirmed: d.Unconfirmed,
+				recipient: recipient{client: d.Client, email: d.Email, name: d.Name, comment: d.Comment}}
+			select {
+			case jobs <- j:
+				s.p.pool.notify()
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		after = page[len(page)-1].Client
+	}
+}
+
+// end settles a run once its sending in this pass is over: in the recorder
+// right after its last outcome, or when the pass ends, for the runs it cut
+// short. The run is done, paused, parked, or left sending for a later pass
+// with its counters saved.
+func (s *runSender) end(passCtx context.Context) error {
+	s.ended = true
+	s.cancel(nil)
+	<-s.produced
+	s.countBounces(s.since)
+	cause := context.Cause(s.ctx)
+	switch {
+	case errors.Is(cause, errPaused):
+		return s.pause()
+	case errors.Is(cause, errStopped):
+		return s.stopped(strings.TrimPrefix(cause.Error(), errStopped.Error()+": "))
+	case passCtx.Err() != nil: // the pass stops; its own error says why
+		s.saveCounters()
+		return nil
+	case s.produceErr != nil:
+		s.saveCounters()
+		return s.produceErr
+	}
+	return s.finish()
+}
+
+// The run's early check: once pauseAfter of its messages have an outcome
+// for good (sent or refused), a run where most were refused by the server
+// (5xx) is paused, and its mailing stopped, before it fails for everyone.
+// The check covers the run's first checkWithin outcomes over all passes,
+// and pauses a run once at most: resuming it means the owner chose to go on.
+// Temporary failures never count: they are retried, not judged.
+const (
+	pauseAfter  = 20
+	checkWithin = 100
+)
+
+func (s *runSender) check() {
+	if s.checked {
+		return
+	}
+	decided := s.baseSent + s.baseFailed + s.sent + s.failed
+	refused := s.baseRefused + s.refused
+	switch {
+	case decided >= pauseAfter && refused*2 > decided:
+		s.checked = true
+		s.cancel(errPaused)
+	case decided >= checkWithin:
+		s.checked = true
+	}
+}
+
+// saveCounters writes the run's sent and failed counts (through the record,
+// so that realtime subscribers see them move).
+func (s *runSender) saveCounters() {
+	s.run.Set("sent", s.baseSent+s.sent)
+	s.run.Set("failed", s.baseFailed+s.failed)
+	s.run.Set("checked", s.checked)
+	if err := s.p.app.Save(s.run); err != nil {
+		s.p.log.Error("Failed to save a run's counters", slog.String("run", s.run.Id), slog.String("error", err.Error()))
+	}
+}
+
+// finish closes the run when nothing is left pending; deliveries left
+// pending after temporary failures keep it open for the next pass.
+func (s *runSender) finish() error {
+	pending, err := countPending(s.p.app, s.run.Id)
+	if err != nil {
+		return err
+	}
+	if pending == 0 {
+		s.run.Set("status", runDone)
+		s.run.Set("finished_at", dbTime(time.Now()))
+		s.run.Set("note", "")
+	} else {
+		s.run.Set("note", fmt.Sprintf("%d messages met a temporary failure and will be tried again on the next pass (last reply: %s)",
+			pending, clip(s.lastFail, 300)))
+	}
+	s.saveCounters()
+	return nil
+}
+
+// pause stops a run most of whose first messages the server refused, and
+// stops its mailing so that nothing hammers a server that refuses it until
+// the owner resumes it.
+func (s *runSender) pause() error {
+	decided := s.baseSent + s.baseFailed + s.sent + s.failed
+	note := fmt.Sprintf("Paused: the mail server refused %d of the first %d messages for good (the last: %s). "+
+		"Resume the mailing to send the rest.", s.baseRefused+s.refused, decided, clip(s.lastRefusal, 300))
+	s.run.Set("status", runPaused)
+	s.run.Set("note", note)
+	s.saveCounters()
+	s.p.log.Warn("Run paused: the server refuses most messages", slog.String("run", s.run.Id), slog.String("mailing", s.mailing.Id),
+		slog.String("last_refusal", s.lastRefusal))
+	mailing, err := s.p.app.FindRecordById("mailings", s.mailing.Id)
+	if err != nil {
+		return err
+	}
+	mailing.Set("stopped", true)
+	return s.p.app.Save(mailing)
+}
+
+// stopped parks a run whose mailing was stopped (or whose owner was
+// blocked) while it sent; it resumes when the mailing may send again.
+func (s *runSender) stopped(why string) error {
+	pending, err := countPending(s.p.app, s.run.Id)
+	if err != nil {
+		return err
+	}
+	s.run.Set("status", runPaused)
+	s.run.Set("note", fmt.Sprintf("%s: %d messages wait until it can send again.", why, pending))
+	s.saveCounters()
+	return nil
+}
+
+func countPending(app core.App, runID string) (int, error) {
+	var n int
+	err := app.DB().Select("COUNT(*)").From("deliveries").
+		Where(dbx.HashExp{"run": runID, "status": deliveryPending}).Row(&n)
+	return n, err
+}
+
+// countBase reads how many of the run's deliveries are sent, failed, and
+// failed by a 5xx reply (their response starts with its code), so that the
+// counters and the early check are right over passes and after a crash.
+func (s *runSender) countBase() error {
+	return s.p.app.DB().NewQuery(`
+		SELECT COALESCE(SUM(status = 'sent'), 0), COALESCE(SUM(status = 'failed'), 0),
+		       COALESCE(SUM(status = 'failed' AND response LIKE '5%'), 0)
+		FROM deliveries WHERE run = {:run} AND status != 'pending'`).
+		Bind(dbx.Params{"run": s.run.Id}).Row(&s.baseSent, &s.baseFailed, &s.baseRefused)
+}
+
+// count adds one recorded outcome to the run's counters.
+func (s *runSender) count(o *outcome) {
+	switch o.status {
+	case deliverySent:
+		s.sent++
+	case deliveryFailed:
+		s.failed++
+		s.lastFail = o.reply
+		if o.refused {
+			s.refused++
+			s.lastRefusal = o.email + ": " + o.reply
+		}
+	case deliveryPending:
+		s.lastFail = o.reply
+	}
+}

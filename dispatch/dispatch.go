@@ -150,7 +150,10 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 	if opts.DryRun {
 		return p.dryRun(now)
 	}
-	p.transport = transportFor(app, opts)
+	p.transport = transportFor(app, opts, p.log)
+	if t, ok := p.transport.(*relaysTransport); ok { // relays.go: enough workers to fill every relay
+		p.opts.Workers, p.limiter = t.connections(), newLimiter(t.passRate())
+	}
 
 	if err := p.syncRuns(); err != nil {
 		return p.summary, err
@@ -224,13 +227,14 @@ func (p *pass) finish(err error) (Summary, error) {
 	return p.summary, errors.Join(err, qErr)
 }
 
-// transportFor picks SMTP when a server is configured, else the outbox.
-func transportFor(app core.App, opts Options) transport {
-	cfg, ok := smtpConfig(app, opts)
-	if !ok {
+// transportFor picks the SMTP relays when any is configured (relays.go),
+// else the outbox.
+func transportFor(app core.App, opts Options, log *slog.Logger) transport {
+	relays := relaysFor(app, opts, log)
+	if len(relays) == 0 {
 		return outboxTransport{dir: mailout.OutboxDir(app.DataDir())}
 	}
-	return smtpTransport{cfg: cfg}
+	return newRelaysTransport(relays, log)
 }
 
 // smtpConfig reads the SMTP server from the settings (which the POSTRIDER_SMTP_*

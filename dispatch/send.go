@@ -24,7 +24,8 @@ type outcome struct {
 	refused bool // failed for good by a 5xx reply: counts toward the run's early check
 	done    chan error
 	sender  *runSender
-	last    bool // no delivery: the sender's run is over for this pass, settle it
+	relay   string // the relay that carried it (deliveries.relay)
+	last    bool   // no delivery: the sender's run is over for this pass, settle it
 }
 
 // recordError means outcomes could not be written to the database: the
@@ -223,6 +224,7 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 		}
 		o := &outcome{job: j, sender: s, done: done, sentAt: time.Now().UTC()}
 		o.attempts = j.attempts + 1
+		o.relay = sess.relay()
 		backoff := s.judge(o, reply, err)
 		outcomes <- o
 		recording = true
@@ -375,7 +377,7 @@ func (p *pass) save(batch []*outcome) error {
 		// by rowid: the table's own key, one B-tree walk instead of two
 		q := tx.DB().NewQuery(`
 			UPDATE deliveries SET status = {:status}, attempts = {:attempts}, response = {:response},
-			       unconfirmed = {:unconfirmed}, sent_at = {:sentAt}, updated = {:now}
+			       unconfirmed = {:unconfirmed}, sent_at = {:sentAt}, relay = {:relay}, updated = {:now}
 			WHERE rowid = {:rowid} AND id = {:id} AND status = 'pending'`).Prepare()
 		defer q.Close()
 		now := dbTime(time.Now())
@@ -389,7 +391,7 @@ func (p *pass) save(batch []*outcome) error {
 			}
 			_, err := q.Bind(dbx.Params{
 				"rowid": o.rowid, "id": o.id, "status": o.status, "attempts": o.attempts,
-				"response": clip(o.reply, 2000), "unconfirmed": o.unconfirmed, "sentAt": sentAt, "now": now,
+				"response": clip(o.reply, 2000), "unconfirmed": o.unconfirmed, "sentAt": sentAt, "relay": o.relay, "now": now,
 			}).Execute()
 			if err != nil {
 				return err

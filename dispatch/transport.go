@@ -3,9 +3,7 @@ package dispatch
 import (
 	"bytes"
 	"context"
-	"net"
 	"path/filepath"
-	"strconv"
 
 	"postrider/mailout"
 )
@@ -29,20 +27,9 @@ type session interface {
 	// broken tells that the session cannot carry another message.
 	broken() bool
 	close()
-}
-
-type smtpTransport struct{ cfg SMTPConfig }
-
-func (t smtpTransport) open(ctx context.Context) (session, error) {
-	c, err := dialSMTP(ctx, t.cfg)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-func (t smtpTransport) String() string {
-	return "SMTP server " + net.JoinHostPort(t.cfg.Host, strconv.Itoa(t.cfg.Port))
+	// relay names the relay that carried the last message begun, for
+	// deliveries.relay: a relay's name (relays.go), or "outbox".
+	relay() string
 }
 
 // outboxTransport keeps each message as an .eml file in dir.
@@ -71,8 +58,9 @@ func (s *outboxSession) end() (string, error) {
 	return "written to " + filepath.Base(path) + " in the outbox (no SMTP server configured)", nil
 }
 
-func (s *outboxSession) broken() bool { return false }
-func (s *outboxSession) close()       {}
+func (s *outboxSession) broken() bool  { return false }
+func (s *outboxSession) close()        {}
+func (s *outboxSession) relay() string { return "outbox" }
 
 // unstuff undoes dotStuff: a message file holds the message itself.
 func unstuff(data []byte) []byte {

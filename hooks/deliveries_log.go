@@ -19,6 +19,7 @@ type LogEntry struct {
 	Status    string `db:"status" json:"status"`
 	Attempts  int    `db:"attempts" json:"attempts"`
 	Response  string `db:"response" json:"response"`
+	Relay     string `db:"relay" json:"relay"` // the relay that carried it (dispatch/relays.go)
 	MessageID string `db:"message_id" json:"message_id"`
 	SentAt    string `db:"sent_at" json:"sent_at"`
 	Updated   string `db:"updated" json:"updated"`
@@ -39,7 +40,7 @@ func bindDeliveriesLog(app core.App) {
 }
 
 // logColumns are what a page and the export read of a delivery.
-var logColumns = []string{"rowid", "id", "mailing", "email", "status", "attempts", "response", "message_id", "sent_at", "updated"}
+var logColumns = []string{"rowid", "id", "mailing", "email", "status", "attempts", "response", "relay", "message_id", "sent_at", "updated"}
 
 func deliveriesLog(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()

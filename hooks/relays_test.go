@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 )
@@ -74,4 +75,21 @@ func TestRelaysAreForSuperusersOnly(t *testing.T) {
 	for _, s := range scenarios {
 		s.Test(t)
 	}
+}
+
+// The delivery log (the mailing page's table) names the relay that carried
+// each message.
+func TestTheDeliveryLogNamesTheRelay(t *testing.T) {
+	s := tests.ApiScenario{
+		Name: "a delivery carried by relay-b", Method: http.MethodGet, URL: "/api/postrider/deliveries/log",
+		Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp,
+		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+			if _, err := app.DB().NewQuery(`UPDATE deliveries SET relay = 'relay-b' WHERE id = {:id}`).
+				Bind(dbx.Params{"id": aliceDelivery}).Execute(); err != nil {
+				t.Fatal(err)
+			}
+		},
+		ExpectedStatus: 200, ExpectedContent: []string{`"id":"` + aliceDelivery + `"`, `"relay":"relay-b"`},
+	}
+	s.Test(t)
 }

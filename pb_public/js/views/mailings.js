@@ -496,7 +496,8 @@ export function mailing({ go }) {
     // the logs page's route, newest first (its totals from the runs' counters)
     const res = await pb.send(`/api/postrider/deliveries/log?${new URLSearchParams({ mailing: id, page, perPage: 20 })}`, {});
     log.replaceChildren(...res.items.map((d) => h('tr', { 'data-id': d.id },
-      h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, d.email), h('td', {}, t(`delivery.${d.status}`)), h('td', { class: 'reply' }, d.response))));
+      h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, d.email), h('td', {}, t(`delivery.${d.status}`)), h('td', { class: 'relay' }, d.relay || ''),
+      h('td', { class: 'reply' }, d.response))));
     pager.replaceChildren(
       h('button', { type: 'button', class: 'secondary', disabled: res.page <= 1, onclick: () => loadLog(res.page - 1) }, t('clients.prev')),
       h('span', {}, t('mailings.logPage', { page: res.page, pages: Math.max(res.totalPages, 1), total: res.totalItems })),
@@ -581,6 +582,7 @@ export function mailing({ go }) {
     h('h2', {}, t('mailings.log')),
     h('table', { id: 'log-table' }, h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, t('mailings.time')), h('th', { scope: 'col' }, t('field.email')),
-      h('th', { scope: 'col' }, t('mailings.status')), h('th', { scope: 'col' }, t('mailings.reply')))), log),
+      h('th', { scope: 'col' }, t('mailings.status')), h('th', { scope: 'col' }, t('mailings.relay')),
+      h('th', { scope: 'col' }, t('mailings.reply')))), log),
     pager);
 }

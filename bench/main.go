@@ -27,6 +27,10 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "relays" { // relays.go: two relays against one
+		relays(os.Args[2:])
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "pages" {
 		log.SetFlags(0)
 		pages(os.Args[2:])

@@ -310,11 +310,19 @@ func (s *relaySession) begin(from, to string, data []byte) error {
 	s.busy = true
 	lost := s.lost
 	t.mu.Unlock()
+	err := s.start(lost, from, to, data)
+	if err != nil { // no end follows: idle from now on
+		s.note(err)
+		t.mu.Lock()
+		s.busy, s.idleSince = false, time.Now()
+		t.mu.Unlock()
+	}
+	return err
+}
+
+func (s *relaySession) start(lost bool, from, to string, data []byte) error {
 	if lost {
 		if err := s.connect(); err != nil {
-			t.mu.Lock()
-			s.busy = false
-			t.mu.Unlock()
 			return err
 		}
 	}
@@ -323,9 +331,7 @@ func (s *relaySession) begin(from, to string, data []byte) error {
 			return err
 		}
 	}
-	err := s.conn.begin(from, to, data)
-	s.note(err)
-	return err
+	return s.conn.begin(from, to, data)
 }
 
 func (s *relaySession) end() (string, error) {

@@ -183,6 +183,11 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 	defer recorded()
 
 	for {
+		// the rate limit's turn first, then the job: the runs share the
+		// rate in the pool's order, with no job held waiting for its turn
+		if err := p.limiter.wait(ctx); err != nil {
+			return nil
+		}
 		s, j, ok := p.pool.take(ctx)
 		if !ok {
 			return nil
@@ -200,10 +205,6 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 				}
 				return &unreachableError{where: p.transport.String(), err: err}
 			}
-		}
-		if err := p.limiter.wait(ctx); err != nil {
-			s.queue.done()
-			return nil
 		}
 		if w == nil || !w.fits(s.tmpl) {
 			w = s.tmpl.newWriter()

@@ -28,7 +28,7 @@ type waker struct {
 	running bool
 	stopped bool
 	passes  sync.WaitGroup // the pass running, for stop to wait for
-	wake    chan struct{} // Options.Wake of the running pass
+	wake    chan struct{}  // Options.Wake of the running pass
 }
 
 // afterFailure is how long the timer waits after a failed pass before it

@@ -74,9 +74,18 @@ server, say); what it could not send stays pending for the next pass.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// PocketBase closes the database on the same signals: it waits
+			// for the pass to stop between messages and record what it sent
+			passDone := make(chan struct{})
+			app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+				stop()
+				<-passDone
+				return e.Next()
+			})
 			opts := OptionsFrom(cfg)
 			opts.DryRun = dryRun
 			summary, err := Run(ctx, app, opts)
+			close(passDone)
 			if dryRun {
 				for _, d := range summary.Due {
 					fmt.Printf("due: %q (mailing %s), occurrence %s, %d recipients\n",

@@ -53,6 +53,22 @@ type relay struct {
 	lastErr  error // why it was last set aside
 }
 
+// health remembers, across the passes of this process, the relays set
+// aside: relayHealth by relay.key.
+var health sync.Map
+
+type relayHealth struct {
+	aside time.Time
+	pause time.Duration
+	err   error
+}
+
+// key tells one relay from another across passes: the same name may be
+// given to another server.
+func (r *relay) key() string {
+	return r.name + "|" + net.JoinHostPort(r.cfg.Host, strconv.Itoa(r.cfg.Port))
+}
+
 // relaysTransport spreads sessions over the relays.
 type relaysTransport struct {
 	relays []*relay
@@ -95,10 +111,24 @@ func relaysFor(app core.App, opts Options, log *slog.Logger) []*relay {
 }
 
 func newRelaysTransport(relays []*relay, log *slog.Logger) *relaysTransport {
+	now := time.Now()
+	remembered := 0
 	for _, r := range relays {
 		r.pause = relayPause
 		if len(relays) > 1 {
 			r.limiter = newLimiter(r.rate)
+		}
+		if h, ok := health.Load(r.key()); ok && now.Before(h.(relayHealth).aside) {
+			remembered++
+		}
+	}
+	// a relay set aside by an earlier pass of this process stays aside for
+	// the rest of its pause (passes follow each other within seconds under
+	// serve), unless that would leave none: then every relay is tried, as
+	// with one relay
+	for _, r := range relays {
+		if h, ok := health.Load(r.key()); ok && remembered < len(relays) {
+			r.aside, r.pause, r.lastErr = h.(relayHealth).aside, h.(relayHealth).pause, h.(relayHealth).err
 		}
 	}
 	return &relaysTransport{relays: relays, log: log, sessions: map[*relaySession]struct{}{}, changed: make(chan struct{})}
@@ -166,6 +196,7 @@ func (t *relaysTransport) setAside(r *relay, why error) {
 	t.log.Warn("Relay set aside; its messages go to the other relays",
 		slog.String("relay", r.name), slog.String("for", r.pause.String()), slog.String("error", why.Error()))
 	r.pause = min(2*r.pause, relayMaxPause)
+	health.Store(r.key(), relayHealth{aside: r.aside, pause: r.pause, err: why})
 	t.signal()
 }
 
@@ -357,6 +388,9 @@ func (s *relaySession) note(err error) {
 	defer t.mu.Unlock()
 	r := s.r
 	if !temporary {
+		if r.pause != relayPause {
+			health.Delete(r.key()) // it works again
+		}
 		r.refusals, r.pause = 0, relayPause
 		return
 	}

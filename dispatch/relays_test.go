@@ -141,6 +141,23 @@ func TestARelayRefusingEverythingIsSetAside(t *testing.T) {
 	if tries < 10 || tries > 12 {
 		t.Errorf("relay b was tried %d times; want it set aside after 10 refusals in a row", tries)
 	}
+	// the next pass, within the pause, leaves b aside without trying it
+	list := w.save("lists", map[string]any{"owner": w.user.Id, "name": "later"})
+	w.clients("d", 20, list.Id, nil)
+	later := w.mailing([]string{list.Id}, nil)
+	w.window(later, w.now, w.now.Add(time.Hour), "once")
+	if s := w.mustPass(dispatch.Options{Workers: 2}); s.Sent != 20 {
+		t.Fatalf("the later mailing: %s", s)
+	}
+	again := 0
+	for _, n := range b.Tries() {
+		again += n
+	}
+	if again != tries {
+		t.Errorf("relay b was tried %d times more by a pass within its pause", again-tries)
+	}
+	w.checkRelays(later, map[string]*smtptest.Server{w.smtp.Addr(): w.smtp, "b": b})
+
 	// the logs reach the database in batches, a few seconds apart
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		var logged int

@@ -25,6 +25,9 @@ const CronJobID = "postrider_dispatch"
 // second pass beside it (the data dir's lock); stopping the server stops the
 // pass between messages.
 func Bind(app core.App, cfg config.Config) {
+	if cfg.DispatchCron == config.DispatchOff {
+		return
+	}
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		ctx, cancel := context.WithCancel(context.Background())
 		w := newWaker(ctx, e.App, OptionsFrom(cfg))

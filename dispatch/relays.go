@@ -28,7 +28,7 @@ import (
 // reply is tried once more at most.
 
 // How a relay is set aside, and when an idle session gives its slot to a
-// worker that has none (see acquire).
+// worker that has none (see pick).
 var (
 	relayRefusals = 10
 	relayPause    = 30 * time.Second

@@ -239,18 +239,35 @@ func (c *smtpConn) flush() error {
 
 // reply reads one (possibly multi-line) reply: "250 ok" lines joined by \n.
 func (c *smtpConn) reply() (string, error) {
+	code, msg, err := c.read()
+	if err != nil {
+		return "", err
+	}
+	return strconv.Itoa(code) + " " + msg, nil
+}
+
+// accepted reads one reply, keeping only whether it refused (the
+// envelope's replies: their text is not kept).
+func (c *smtpConn) accepted() error {
+	_, _, err := c.read()
+	return err
+}
+
+// read reads one reply; a 4xx or 5xx reply is a *ReplyError, and an error
+// of the network breaks the session.
+func (c *smtpConn) read() (int, string, error) {
 	code, msg, err := c.text.ReadResponse(0)
 	if err != nil {
 		var te *textproto.Error
 		if !errors.As(err, &te) {
 			c.failed = true
-			return "", err
+			return 0, "", err
 		}
 	}
 	if code >= 400 {
-		return "", &ReplyError{Code: code, Message: msg}
+		return 0, "", &ReplyError{Code: code, Message: msg}
 	}
-	return strconv.Itoa(code) + " " + msg, nil
+	return code, msg, nil
 }
 
 // begin starts one message to one recipient; nothing is delivered until
@@ -264,7 +281,9 @@ func (c *smtpConn) reply() (string, error) {
 func (c *smtpConn) begin(from, to string, data []byte) error {
 	c.conn.SetDeadline(time.Now().Add(c.timeout))
 	if c.pipelining {
-		c.w.WriteString("MAIL FROM:<" + from + ">\r\nRCPT TO:<" + to + ">\r\nDATA\r\n")
+		for _, s := range [...]string{"MAIL FROM:<", from, ">\r\nRCPT TO:<", to, ">\r\nDATA\r\n"} {
+			c.w.WriteString(s)
+		}
 		if err := c.flush(); err != nil {
 			return err
 		}
@@ -292,9 +311,9 @@ func (c *smtpConn) end() (string, error) {
 	if c.envelope {
 		c.envelope = false
 		c.conn.SetDeadline(time.Now().Add(c.timeout))
-		_, mailErr := c.reply()
-		_, rcptErr := c.reply()
-		_, dataErr := c.reply()
+		mailErr := c.accepted()
+		rcptErr := c.accepted()
+		dataErr := c.accepted()
 		if err := firstErr(mailErr, rcptErr, dataErr); err != nil {
 			if dataErr == nil {
 				// DATA was accepted anyway: end an empty message before resetting

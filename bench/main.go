@@ -92,9 +92,6 @@ func main() {
 		bin := binaries[i%len(binaries)]
 		copyDir(seeded, dataDir)
 		r := runResult{bin: filepath.Base(bin), load: loadAvg()}
-		if len(binaries) > 1 {
-			r.bin = bin
-		}
 		r.ref1 = reference()
 
 		benchkit.Step(fmt.Sprintf("run %d: %s dispatch, %d workers (load %s)", i+1, bin, *workers, r.load))

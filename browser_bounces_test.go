@@ -22,6 +22,8 @@ func TestBrowserShowsABouncingClientAndTheOwnerClearsIt(t *testing.T) {
 	env := map[string]string{
 		"POSTRIDER_SMTP_HOST": smtp.Host, "POSTRIDER_SMTP_PORT": strconv.Itoa(smtp.Port), "POSTRIDER_SMTP_TLS": "none",
 		"POSTRIDER_SENDER_ADDRESS": "news@postrider.test",
+		// the test sends with `postrider dispatch` when it chooses
+		"POSTRIDER_DISPATCH_CRON": "off",
 	}
 	in := serve(t, env)
 	in.smtp = smtp

@@ -27,13 +27,21 @@ import (
 func serveWithSMTP(t *testing.T) (*instance, map[string]string, *smtptest.Server) {
 	t.Helper()
 	smtp := smtptest.Start(t)
-	env := map[string]string{
-		"POSTRIDER_SMTP_HOST": smtp.Host, "POSTRIDER_SMTP_PORT": strconv.Itoa(smtp.Port), "POSTRIDER_SMTP_TLS": "none",
-		"POSTRIDER_SENDER_ADDRESS": "news@postrider.test",
-	}
+	env := smtpServeEnv(smtp)
+	// the tests send with `postrider dispatch` when they choose (dispatchOnce):
+	// serve itself would send each window at its time
+	env["POSTRIDER_DISPATCH_CRON"] = "off"
 	in := serve(t, env)
 	in.smtp = smtp
 	return in, env, smtp
+}
+
+// smtpServeEnv points `serve` at the test SMTP server.
+func smtpServeEnv(smtp *smtptest.Server) map[string]string {
+	return map[string]string{
+		"POSTRIDER_SMTP_HOST": smtp.Host, "POSTRIDER_SMTP_PORT": strconv.Itoa(smtp.Port), "POSTRIDER_SMTP_TLS": "none",
+		"POSTRIDER_SENDER_ADDRESS": "news@postrider.test",
+	}
 }
 
 // userID is the id of the account that token logs in.

@@ -48,7 +48,7 @@ func TestImportBesideDispatch(t *testing.T) {
 	}
 	env := smtpEnv(srv.Port, 0)
 	serveEnv := smtpEnv(srv.Port, 0)
-	serveEnv["POSTRIDER_DISPATCH_CRON"] = "0 0 31 2 *" // never (February has no 31st): only the command sends
+	serveEnv["POSTRIDER_DISPATCH_CRON"] = "off" // only the command sends
 	in := serve(t, serveEnv, dataDirFiles(t, dir, "pb_data"))
 	auth := in.must(200, "POST", "/api/collections/users/auth-with-password", "",
 		map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword})

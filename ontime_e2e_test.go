@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"postrider/internal/smtptest"
 )
 
 // A window saved while `serve` runs goes out at its time, not at the next
@@ -14,7 +16,9 @@ import (
 // second of the window's start, never before it. The owner, watching the
 // mailing's page, sees the run appear and finish without a reload.
 func TestServeSendsAWindowOnTime(t *testing.T) {
-	in, _, srv := serveWithSMTP(t)
+	srv := smtptest.Start(t)
+	in := serve(t, smtpServeEnv(srv))
+	in.smtp = srv
 	token := confirmedUser(t, in, "ontime@example.com")
 	const clients = 20
 	var ids []any

@@ -4,6 +4,8 @@
 //
 //	go run ./bench -n 100000
 //	go run ./bench pages   # every page's API calls on a large data set (pages.go)
+//	go run ./bench ontime  # a window's time to its first message, serve running (sharing.go)
+//	go run ./bench fair    # a small mailing beside a 1,000,000-recipient one (sharing.go)
 package main
 
 import (
@@ -27,10 +29,13 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "pages" {
-		log.SetFlags(0)
-		pages(os.Args[2:])
-		return
+	if len(os.Args) > 1 {
+		sub := map[string]func([]string){"pages": pages, "ontime": ontime, "fair": fair}[os.Args[1]]
+		if sub != nil {
+			log.SetFlags(0)
+			sub(os.Args[2:])
+			return
+		}
 	}
 	n := flag.Int("n", 100000, "clients in the mailing's list")
 	workers := flag.Int("workers", 20, "POSTRIDER_DISPATCH_WORKERS for the run")

@@ -40,7 +40,8 @@ type Config struct {
 	SenderAddress   string
 	SenderName      string
 
-	DispatchCron    string  // cron expression of the dispatcher inside serve
+	DispatchCron string // cron expression of the dispatcher inside serve; DispatchOff: none
+
 	DispatchWorkers int     // SMTP connections used at once
 	DispatchRate    float64 // messages per second, 0 = no limit
 
@@ -55,7 +56,11 @@ type Config struct {
 
 // Defaults for the variables that have one.
 const (
-	DefaultDispatchCron    = "*/5 * * * *"
+	DefaultDispatchCron = "*/5 * * * *"
+	// DispatchOff as POSTRIDER_DISPATCH_CRON: `serve` sends nothing (neither
+	// its timer nor its cron); `postrider dispatch` does, run by hand or by
+	// the system's cron, on this machine or another
+	DispatchOff            = "off"
 	DefaultDispatchWorkers = 4
 	// RFC 5321 §4.5.3.2.6: a server may take its time after the final dot,
 	// and a client that gives up early may send the message twice
@@ -123,8 +128,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.DispatchCron == "" {
 		c.DispatchCron = DefaultDispatchCron
+	} else if c.DispatchCron == DispatchOff {
+		// valid: no dispatcher inside serve
 	} else if _, err := cron.NewSchedule(c.DispatchCron); err != nil {
-		bad("DISPATCH_CRON", "%q is not a cron expression (five fields, such as */5 * * * *): %v", c.DispatchCron, err)
+		bad("DISPATCH_CRON", "%q is not a cron expression (five fields, such as */5 * * * *), or off: %v", c.DispatchCron, err)
 	}
 	if v := get("DISPATCH_WORKERS"); v != "" {
 		n, err := strconv.Atoi(v)

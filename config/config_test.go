@@ -26,6 +26,14 @@ func TestFromEnvDefaults(t *testing.T) {
 	}
 }
 
+// POSTRIDER_DISPATCH_CRON=off leaves the sending to `postrider dispatch`.
+func TestFromEnvTakesDispatchOff(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"POSTRIDER_DISPATCH_CRON": "off"}))
+	if err != nil || c.DispatchCron != DispatchOff {
+		t.Fatalf("off: got %q, %v", c.DispatchCron, err)
+	}
+}
+
 func TestFromEnvRefusesBadValuesByName(t *testing.T) {
 	cases := map[string]string{
 		"POSTRIDER_APP_URL":           "mail.example.com",

@@ -25,6 +25,9 @@ const CronJobID = "postrider_dispatch"
 // second pass beside it (the data dir's lock); stopping the server stops the
 // pass between messages.
 func Bind(app core.App, cfg config.Config) {
+	if cfg.DispatchCron == config.DispatchOff {
+		return
+	}
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		ctx, cancel := context.WithCancel(context.Background())
 		w := newWaker(ctx, e.App, OptionsFrom(cfg))
@@ -74,9 +77,18 @@ server, say); what it could not send stays pending for the next pass.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// PocketBase closes the database on the same signals: it waits
+			// for the pass to stop between messages and record what it sent
+			passDone := make(chan struct{})
+			app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+				stop()
+				<-passDone
+				return e.Next()
+			})
 			opts := OptionsFrom(cfg)
 			opts.DryRun = dryRun
 			summary, err := Run(ctx, app, opts)
+			close(passDone)
 			if dryRun {
 				for _, d := range summary.Due {
 					fmt.Printf("due: %q (mailing %s), occurrence %s, %d recipients\n",

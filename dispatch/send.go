@@ -129,29 +129,38 @@ func (p *pass) send(ctx context.Context, runs []*core.Record) error {
 // so that their runs start at once beside the others: when the server's
 // timer says one is due (Options.Wake), and every second for a pass of
 // its own (`postrider dispatch`). It returns once the pool is empty and
-// nothing more is due, closing the pool.
+// nothing more is due, closing the pool. After an error it claims nothing
+// more in this pass, and returns the error once the pool is empty.
 func (p *pass) claimWhileSending(ctx context.Context, start func(*core.Record) error) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	var failed error
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return failed
 		case <-p.pool.idle:
 		case <-p.opts.Wake:
 		case <-tick.C:
 		}
-		runs, err := p.claimDue(p.opts.Now().UTC())
-		if err != nil {
-			return err
-		}
-		for _, run := range runs {
-			if err := start(run); err != nil {
-				return err
+		if failed == nil {
+			runs, err := p.claimDue(p.opts.Now().UTC())
+			for _, run := range runs {
+				if err == nil {
+					err = start(run)
+				}
+			}
+			if err != nil {
+				failed = err
+				p.log.Error("Dispatch pass claims nothing more: a window due meanwhile could not be claimed or started",
+					slog.String("error", err.Error()))
+			}
+			if len(runs) > 0 {
+				continue
 			}
 		}
-		if len(runs) == 0 && p.pool.closeIfEmpty() {
-			return nil
+		if p.pool.closeIfEmpty() {
+			return failed
 		}
 	}
 }
@@ -182,6 +191,11 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 	defer recorded()
 
 	for {
+		// the rate limit's turn first, then the job: the runs share the
+		// rate in the pool's order, with no job held waiting for its turn
+		if err := p.limiter.wait(ctx); err != nil {
+			return nil
+		}
 		s, j, ok := p.pool.take(ctx)
 		if !ok {
 			return nil
@@ -199,10 +213,6 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 				}
 				return &unreachableError{where: p.transport.String(), err: err}
 			}
-		}
-		if err := p.limiter.wait(ctx); err != nil {
-			s.queue.done()
-			return nil
 		}
 		if w == nil || !w.fits(s.tmpl) {
 			w = s.tmpl.newWriter()

@@ -27,7 +27,8 @@ type waker struct {
 	timer   *time.Timer
 	running bool
 	stopped bool
-	wake    chan struct{} // Options.Wake of the running pass
+	passes  sync.WaitGroup // the pass running, for stop to wait for
+	wake    chan struct{}  // Options.Wake of the running pass
 }
 
 // afterFailure is how long the timer waits after a failed pass before it
@@ -83,13 +84,16 @@ func (w *waker) setTimer(d time.Duration) {
 	w.timer.Reset(max(d, 0))
 }
 
+// stop ends the timer and waits for a running pass (its context already
+// cancelled) to stop between messages, before the database closes.
 func (w *waker) stop() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.stopped = true
 	if w.timer != nil {
 		w.timer.Stop()
 	}
+	w.mu.Unlock()
+	w.passes.Wait()
 }
 
 // fire starts a pass, or tells the running one to claim what is due.
@@ -108,12 +112,14 @@ func (w *waker) fire() {
 		return
 	}
 	w.running = true
+	w.passes.Add(1)
 	w.mu.Unlock()
 	go w.pass()
 }
 
 // pass runs one pass, logs what it did, and sets the timer for the next.
 func (w *waker) pass() {
+	defer w.passes.Done()
 	started := time.Now()
 	summary, err := Run(w.ctx, w.app, w.opts)
 	w.mu.Lock()

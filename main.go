@@ -78,6 +78,8 @@ func main() {
 		Priority: 999,
 	})
 
+	defer startCPUProfile()() // profile.go
+
 	if err := app.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "postrider:", err)
 		os.Exit(1)

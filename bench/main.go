@@ -18,7 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
+	"strings"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -40,6 +40,9 @@ func main() {
 	n := flag.Int("n", 100000, "clients in the mailing's list")
 	workers := flag.Int("workers", 20, "POSTRIDER_DISPATCH_WORKERS for the run")
 	out := flag.String("out", "bench/out", "work folder (postfix tools, binary, data dir)")
+	runs := flag.Int("runs", 1, "runs of the whole measure; each is printed, then the median")
+	bins := flag.String("bin", "", "postrider binaries to run instead of building one, comma-separated: runs take turns between them (paired runs of two builds)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of each postrider dispatch here (POSTRIDER_CPUPROFILE; run i>1 gets .i appended)")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -47,14 +50,26 @@ func main() {
 	abs, _ := filepath.Abs(*out)
 	sink, source := postfixTools(abs)
 
-	bin := filepath.Join(abs, "postrider")
-	benchkit.Step("building postrider")
-	benchkit.Run(exec.Command("go", "build", "-o", bin, "."))
+	var binaries []string
+	if *bins == "" {
+		bin := filepath.Join(abs, "postrider")
+		benchkit.Step("building postrider")
+		benchkit.Run(exec.Command("go", "build", "-o", bin, "."))
+		binaries = []string{bin}
+	} else {
+		for _, b := range strings.Split(*bins, ",") {
+			b, err := filepath.Abs(b)
+			benchkit.Must(err)
+			binaries = append(binaries, b)
+		}
+	}
 
+	// seeded once; each run sends from a copy
+	seeded := filepath.Join(abs, "pb_data_seeded")
 	dataDir := filepath.Join(abs, "pb_data")
-	benchkit.Must(os.RemoveAll(dataDir))
+	benchkit.Must(os.RemoveAll(seeded))
 	benchkit.Step(fmt.Sprintf("seeding %d clients, one mailing due now", *n))
-	_, err := seed.Mailing(dataDir, *n)
+	_, err := seed.Mailing(seeded, *n)
 	benchkit.Must(err)
 
 	port := benchkit.FreePort()
@@ -63,51 +78,50 @@ func main() {
 	sinkCmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(abs, "postfix/usr/lib/postfix"))
 	benchkit.Must(sinkCmd.Start())
 	defer sinkCmd.Process.Kill()
+	sinkPid := sinkCmd.Process.Pid
 	waitListening(addr)
 
 	// the reference runs through the same sink just before postrider and
 	// just after it: the machine's speed wanders, and the mean of the two
 	// runs around postrider's is the fairest comparison
-	reference := func() time.Duration {
+	reference := func() phase {
 		benchkit.Step(fmt.Sprintf("smtp-source -d -s 20 -l 2048 -m %d (reference)", *n))
 		ref := exec.Command(source, "-d", "-s", "20", "-l", "2048", "-m", strconv.Itoa(*n),
 			"-f", "bench@postrider.test", "-t", "rcpt@bench.test", addr)
 		ref.Env = sinkCmd.Env
-		start := time.Now()
-		benchkit.Run(ref)
-		return time.Since(start)
+		return timed(ref, sinkPid)
 	}
-	ref1 := reference()
 
-	benchkit.Step(fmt.Sprintf("postrider dispatch, %d workers", *workers))
-	cmd := exec.Command(bin, "dispatch", "--dir", dataDir)
-	cmd.Env = append(os.Environ(),
-		"POSTRIDER_SMTP_HOST=127.0.0.1", "POSTRIDER_SMTP_PORT="+strconv.Itoa(port), "POSTRIDER_SMTP_TLS=none",
-		"POSTRIDER_DISPATCH_WORKERS="+strconv.Itoa(*workers), "POSTRIDER_SENDER_ADDRESS=bench@postrider.test")
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	started := time.Now()
-	benchkit.Must(cmd.Run())
-	took := time.Since(started)
-	rssKiB := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
-	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	sent, firstAt, claimedAt := report(dataDir)
+	var results []runResult
+	for i := range *runs * len(binaries) {
+		bin := binaries[i%len(binaries)]
+		copyDir(seeded, dataDir)
+		r := runResult{bin: filepath.Base(bin), load: loadAvg()}
+		r.ref1 = reference()
 
-	ref2 := reference()
-	refTook := (ref1 + ref2) / 2
+		benchkit.Step(fmt.Sprintf("run %d: %s dispatch, %d workers (load %s)", i+1, bin, *workers, r.load))
+		cmd := exec.Command(bin, "dispatch", "--dir", dataDir)
+		cmd.Env = append(os.Environ(),
+			"POSTRIDER_SMTP_HOST=127.0.0.1", "POSTRIDER_SMTP_PORT="+strconv.Itoa(port), "POSTRIDER_SMTP_TLS=none",
+			"POSTRIDER_DISPATCH_WORKERS="+strconv.Itoa(*workers), "POSTRIDER_SENDER_ADDRESS=bench@postrider.test")
+		if *cpuprofile != "" {
+			path := *cpuprofile
+			if i > 0 {
+				path += "." + strconv.Itoa(i+1)
+			}
+			cmd.Env = append(cmd.Env, "POSTRIDER_CPUPROFILE="+path)
+		}
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		started := time.Now()
+		r.pr = timed(cmd, sinkPid)
+		var firstAt time.Time
+		r.sent, firstAt, _ = report(dataDir)
+		r.firstMs = firstAt.Sub(started).Seconds() * 1000
 
-	rate := float64(sent) / took.Seconds()
-	refRate := float64(*n) / refTook.Seconds()
-	fmt.Printf("\n| measure | value |\n|---|---|\n")
-	fmt.Printf("| messages sent and recorded | %d of %d |\n", sent, *n)
-	fmt.Printf("| postrider dispatch, whole process | %.2f s, %.0f messages/s |\n", took.Seconds(), rate)
-	fmt.Printf("| smtp-source (reference), mean of the runs before and after | %.2f s, %.0f messages/s (%.0f and %.0f) |\n",
-		refTook.Seconds(), refRate, float64(*n)/ref1.Seconds(), float64(*n)/ref2.Seconds())
-	fmt.Printf("| ratio to smtp-source | %.2f |\n", rate/refRate)
-	fmt.Printf("| peak RSS of postrider dispatch | %.1f MiB |\n", float64(rssKiB)/1024)
-	fmt.Printf("| CPU time of postrider dispatch | %.2f s (%.0f µs a message) |\n", cpu.Seconds(), cpu.Seconds()*1e6/float64(max(sent, 1)))
-	fmt.Printf("| process start to first message | %.0f ms |\n", firstAt.Sub(started).Seconds()*1000)
-	fmt.Printf("| run claimed to first message | %.0f ms |\n", firstAt.Sub(claimedAt).Seconds()*1000)
-	fmt.Printf("| workers | %d |\n", *workers)
+		r.ref2 = reference()
+		results = append(results, r)
+	}
+	printRuns(results, *n, *workers)
 }
 
 // postfixTools unpacks smtp-sink and smtp-source from Debian's postfix

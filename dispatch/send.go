@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -381,16 +380,16 @@ func isBusy(err error) bool {
 	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
 }
 
-// save records a batch of outcomes in one transaction.
+// save records a batch of outcomes in one transaction, with an UPDATE
+// prepared once for the database, not once a batch (prepared.go).
 func (p *pass) save(batch []*outcome) error {
-	return p.app.RunInTransaction(func(tx core.App) error {
-		// by rowid: the table's own key, one B-tree walk instead of two
-		q := tx.DB().NewQuery(`
-			UPDATE deliveries SET status = {:status}, attempts = {:attempts}, response = {:response},
-			       unconfirmed = {:unconfirmed}, sent_at = {:sentAt}, relay = {:relay}, updated = {:now}
-			WHERE rowid = {:rowid} AND id = {:id} AND status = 'pending'`).Prepare()
-		defer q.Close()
-		now := dbTime(time.Now())
+	// by rowid: the table's own key, one B-tree walk instead of two
+	const update = `
+		UPDATE deliveries SET status = ?, attempts = ?, response = ?,
+		       unconfirmed = ?, sent_at = ?, relay = ?, updated = ?
+		WHERE rowid = ? AND id = ? AND status = 'pending'`
+	now := dbTime(time.Now())
+	return inTransaction(p.app, update, func(exec func(args ...any) error) error {
 		for _, o := range batch {
 			if o.last {
 				continue
@@ -399,11 +398,7 @@ func (p *pass) save(batch []*outcome) error {
 			if o.status == deliverySent {
 				sentAt = dbTime(o.sentAt)
 			}
-			_, err := q.Bind(dbx.Params{
-				"rowid": o.rowid, "id": o.id, "status": o.status, "attempts": o.attempts,
-				"response": clip(o.reply, 2000), "unconfirmed": o.unconfirmed, "sentAt": sentAt, "relay": o.relay, "now": now,
-			}).Execute()
-			if err != nil {
+			if err := exec(o.status, o.attempts, clip(o.reply, 2000), o.unconfirmed, sentAt, o.relay, now, o.rowid, o.id); err != nil {
 				return err
 			}
 		}

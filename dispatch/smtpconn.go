@@ -75,6 +75,8 @@ type smtpConn struct {
 	timeout     time.Duration
 	dataTimeout time.Duration
 	pipelining  bool
+	envelope    bool   // the replies to a pipelined envelope are still to be read (begin, end)
+	data        []byte // the message begun, sent by end
 	ext         map[string]string
 	// failed is set by any network or protocol error: the session cannot
 	// go on and must be closed
@@ -237,42 +239,55 @@ func (c *smtpConn) flush() error {
 
 // reply reads one (possibly multi-line) reply: "250 ok" lines joined by \n.
 func (c *smtpConn) reply() (string, error) {
+	code, msg, err := c.read()
+	if err != nil {
+		return "", err
+	}
+	return strconv.Itoa(code) + " " + msg, nil
+}
+
+// accepted reads one reply, keeping only whether it refused (the
+// envelope's replies: their text is not kept).
+func (c *smtpConn) accepted() error {
+	_, _, err := c.read()
+	return err
+}
+
+// read reads one reply; a 4xx or 5xx reply is a *ReplyError, and an error
+// of the network breaks the session.
+func (c *smtpConn) read() (int, string, error) {
 	code, msg, err := c.text.ReadResponse(0)
 	if err != nil {
 		var te *textproto.Error
 		if !errors.As(err, &te) {
 			c.failed = true
-			return "", err
+			return 0, "", err
 		}
 	}
 	if code >= 400 {
-		return "", &ReplyError{Code: code, Message: msg}
+		return 0, "", &ReplyError{Code: code, Message: msg}
 	}
-	return strconv.Itoa(code) + " " + msg, nil
+	return code, msg, nil
 }
 
-// begin starts one message to one recipient: the envelope (MAIL, RCPT,
-// DATA) is exchanged and the message waits in the buffer; the server
-// accepts nothing until end, which sends it with its terminating dot in one
-// write. data must be dot-stuffed and end with CRLF. After a refusal the
-// session is reset and stays usable; after a network error it is broken.
+// begin starts one message to one recipient; nothing is delivered until
+// end. With PIPELINING the envelope (MAIL, RCPT, DATA) goes out in one
+// write and its replies are read by end: they arrive while the previous
+// outcome is being recorded, so that end finds them waiting instead of
+// the worker sleeping for them here. Without it the envelope is exchanged
+// command by command. data must be dot-stuffed, end with CRLF, and stay
+// as it is until end. After a refusal the session is reset and stays
+// usable; after a network error it is broken.
 func (c *smtpConn) begin(from, to string, data []byte) error {
 	c.conn.SetDeadline(time.Now().Add(c.timeout))
 	if c.pipelining {
-		c.w.WriteString("MAIL FROM:<" + from + ">\r\nRCPT TO:<" + to + ">\r\nDATA\r\n")
+		for _, s := range [...]string{"MAIL FROM:<", from, ">\r\nRCPT TO:<", to, ">\r\nDATA\r\n"} {
+			c.w.WriteString(s)
+		}
 		if err := c.flush(); err != nil {
 			return err
 		}
-		_, mailErr := c.reply()
-		_, rcptErr := c.reply()
-		_, dataErr := c.reply()
-		if err := firstErr(mailErr, rcptErr, dataErr); err != nil {
-			if dataErr == nil {
-				// DATA was accepted anyway: end an empty message before resetting
-				c.cmd(".")
-			}
-			return c.reset(err)
-		}
+		c.envelope = true
 	} else {
 		for _, line := range []string{"MAIL FROM:<" + from + ">", "RCPT TO:<" + to + ">", "DATA"} {
 			if _, err := c.cmd(line); err != nil {
@@ -280,16 +295,35 @@ func (c *smtpConn) begin(from, to string, data []byte) error {
 			}
 		}
 	}
-	_, err := c.w.Write(data) // goes out with the dot, in one write
-	return err
+	c.data = data
+	return nil
 }
 
-// end sends the message begun with its terminating dot and returns the
+// end reads the envelope's replies when begin left them (a refusal or a
+// dropped connection there sends nothing more of the message), then sends
+// the message with its terminating dot in one write and returns the
 // server's final reply, waiting for it as long as DataTimeout says. When
 // the dot went out and no reply came, the error is a *NoReplyError and the
 // session is broken.
 func (c *smtpConn) end() (string, error) {
+	data := c.data
+	c.data = nil
+	if c.envelope {
+		c.envelope = false
+		c.conn.SetDeadline(time.Now().Add(c.timeout))
+		mailErr := c.accepted()
+		rcptErr := c.accepted()
+		dataErr := c.accepted()
+		if err := firstErr(mailErr, rcptErr, dataErr); err != nil {
+			if dataErr == nil {
+				// DATA was accepted anyway: end an empty message before resetting
+				c.cmd(".")
+			}
+			return "", c.reset(err)
+		}
+	}
 	c.conn.SetDeadline(time.Now().Add(c.dataTimeout))
+	c.w.Write(data)
 	c.w.WriteString(".\r\n")
 	if err := c.flush(); err != nil {
 		return "", err // the dot, written last, did not go out: nothing was delivered

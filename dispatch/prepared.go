@@ -1,0 +1,55 @@
+package dispatch
+
+import (
+	"database/sql"
+	"errors"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// preparedStmt is a statement prepared once on the app's writing database
+// and kept in the app's store, so that the recorder does not parse its
+// UPDATE again for every batch (nor build a map of parameters a row, as
+// dbx's named ones do). The statement is bound to the *sql.DB it was
+// prepared on: a new database (the app bootstrapped again) prepares anew,
+// and closing the database closes it.
+type preparedStmt struct {
+	db   *sql.DB
+	stmt *sql.Stmt
+}
+
+// inTransaction runs fn in one transaction of app's writing database,
+// with exec running query (positional ? parameters) prepared once.
+func inTransaction(app core.App, query string, fn func(exec func(args ...any) error) error) error {
+	db, ok := app.NonconcurrentDB().(*dbx.DB)
+	if !ok {
+		return errors.New("recording outcomes needs the app's database, not a transaction")
+	}
+	key := "postrider.dispatch.prepared:" + query
+	cached, _ := app.Store().Get(key).(preparedStmt)
+	if cached.db != db.DB() {
+		stmt, err := db.DB().Prepare(query)
+		if err != nil {
+			return err
+		}
+		cached = preparedStmt{db: db.DB(), stmt: stmt}
+		app.Store().Set(key, cached)
+	}
+	tx, err := cached.db.Begin()
+	if err != nil {
+		return err
+	}
+	// prepared on this connection already (the writing pool has one), so
+	// the transaction uses it as it is
+	stmt := tx.Stmt(cached.stmt)
+	err = fn(func(args ...any) error {
+		_, err := stmt.Exec(args...)
+		return err
+	})
+	if err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

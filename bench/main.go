@@ -52,10 +52,7 @@ func main() {
 
 	var binaries []string
 	if *bins == "" {
-		bin := filepath.Join(abs, "postrider")
-		benchkit.Step("building postrider")
-		benchkit.Run(exec.Command("go", "build", "-o", bin, "."))
-		binaries = []string{bin}
+		binaries = []string{buildPostrider(*out)} // sharing.go
 	} else {
 		for _, b := range strings.Split(*bins, ",") {
 			b, err := filepath.Abs(b)
@@ -72,14 +69,10 @@ func main() {
 	_, err := seed.Mailing(seeded, *n)
 	benchkit.Must(err)
 
-	port := benchkit.FreePort()
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	sinkCmd := exec.Command(sink, "-u", "nobody", addr, "1000")
-	sinkCmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(abs, "postfix/usr/lib/postfix"))
-	benchkit.Must(sinkCmd.Start())
+	sinkCmd, port := startSink(abs, sink)
 	defer sinkCmd.Process.Kill()
 	sinkPid := sinkCmd.Process.Pid
-	waitListening(addr)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
 
 	// the reference runs through the same sink just before postrider and
 	// just after it: the machine's speed wanders, and the mean of the two
@@ -142,6 +135,19 @@ func postfixTools(out string) (sink, source string) {
 	}
 	benchkit.Run(exec.Command("dpkg", "-x", debs[0], dir))
 	return sink, source
+}
+
+// startSink starts postfix's smtp-sink (unpacked in work by postfixTools)
+// on a free loopback port, and returns once it answers there. Its Env is
+// the one the postfix tools need (smtp-source's too).
+func startSink(work, sink string) (*exec.Cmd, int) {
+	port := benchkit.FreePort()
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	cmd := exec.Command(sink, "-u", "nobody", addr, "1000")
+	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(work, "postfix/usr/lib/postfix"))
+	benchkit.Must(cmd.Start())
+	waitListening(addr)
+	return cmd, port
 }
 
 // report reads back how many deliveries were sent, when the first went out

@@ -35,23 +35,16 @@ func relays(args []string) {
 	fs.Parse(args)
 	log.SetFlags(0)
 
-	benchkit.Must(os.MkdirAll(*out, 0o755))
-	abs, _ := filepath.Abs(*out)
+	bin := buildPostrider(*out)
+	abs := filepath.Dir(bin)
 	sink, _ := postfixTools(abs)
-	bin := filepath.Join(abs, "postrider")
-	benchkit.Step("building postrider")
-	benchkit.Run(exec.Command("go", "build", "-o", bin, "."))
 
 	// two sinks, one per relay
 	var ports [2]int
 	for i := range ports {
-		ports[i] = benchkit.FreePort()
-		addr := "127.0.0.1:" + strconv.Itoa(ports[i])
-		cmd := exec.Command(sink, "-u", "nobody", addr, "1000")
-		cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(abs, "postfix/usr/lib/postfix"))
-		benchkit.Must(cmd.Start())
+		var cmd *exec.Cmd
+		cmd, ports[i] = startSink(abs, sink)
 		defer cmd.Process.Kill()
-		waitListening(addr)
 	}
 
 	type result struct {

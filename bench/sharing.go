@@ -103,13 +103,8 @@ func fair(args []string) {
 	benchkit.Must(err)
 	small := addSmallSender(seeded)
 
-	port := benchkit.FreePort()
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	sinkCmd := exec.Command(sinkPath, "-u", "nobody", addr, "1000")
-	sinkCmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(work, "postfix/usr/lib/postfix"))
-	benchkit.Must(sinkCmd.Start())
+	sinkCmd, port := startSink(work, sinkPath)
 	defer sinkCmd.Process.Kill()
-	waitListening(addr)
 
 	var rows []string
 	for _, rate := range []string{"0", "10"} {

@@ -28,18 +28,24 @@ type dueSchedule struct {
 	NextRunAt types.DateTime `db:"next_run_at"`
 }
 
+// sendableWindows are the windows with an occurrence to come, of mailings
+// that may send: findDue takes those due, and serve's timer (wake.go) the
+// soonest. Both must agree, or the timer would fire for a window no pass
+// claims.
+const sendableWindows = `
+		FROM schedules s
+		JOIN mailings m ON m.id = s.mailing
+		JOIN users u ON u.id = m.owner
+		WHERE s.next_run_at != '' AND m.stopped = FALSE AND m.status != 'completed' AND u.blocked = FALSE`
+
 // findDue lists the due windows, oldest first. The query walks the
 // next_run_at index: with nothing due it reads nothing.
 func findDue(app core.App, now time.Time) ([]dueSchedule, error) {
 	var due []dueSchedule
 	err := app.DB().NewQuery(`
 		SELECT s.id, s.mailing, s.period, s.starts_at, s.ends_at, s.next_run_at,
-		       m.subject, m.owner, u.timezone
-		FROM schedules s
-		JOIN mailings m ON m.id = s.mailing
-		JOIN users u ON u.id = m.owner
-		WHERE s.next_run_at != '' AND s.next_run_at <= {:now}
-		  AND m.stopped = FALSE AND m.status != 'completed' AND u.blocked = FALSE
+		       m.subject, m.owner, u.timezone` + sendableWindows + `
+		  AND s.next_run_at <= {:now}
 		ORDER BY s.next_run_at`).
 		Bind(dbx.Params{"now": dbTime(now)}).All(&due)
 	return due, err

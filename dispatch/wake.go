@@ -151,12 +151,7 @@ func (w *waker) pass() {
 // send (as findDue selects them), through the next_run_at index.
 func nextDue(app core.App) (time.Time, bool, error) {
 	var at []string
-	err := app.DB().NewQuery(`
-		SELECT s.next_run_at FROM schedules s
-		JOIN mailings m ON m.id = s.mailing
-		JOIN users u ON u.id = m.owner
-		WHERE s.next_run_at != '' AND m.stopped = FALSE AND m.status != 'completed' AND u.blocked = FALSE
-		ORDER BY s.next_run_at LIMIT 1`).Column(&at)
+	err := app.DB().NewQuery(`SELECT s.next_run_at` + sendableWindows + ` ORDER BY s.next_run_at LIMIT 1`).Column(&at)
 	if err != nil || len(at) == 0 {
 		return time.Time{}, false, err
 	}

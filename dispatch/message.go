@@ -110,7 +110,7 @@ type writer struct {
 }
 
 func (t *template) newWriter() *writer {
-	return &writer{buf: make([]byte, 0, 64*1024), scratch: make([]byte, 0, 64*1024),
+	return &writer{buf: make([]byte, 0, 16*1024), scratch: make([]byte, 0, 16*1024), // grown once by a larger message, then kept
 		links: mailout.NewLinkSigner(t.appURL, t.secret), appURL: t.appURL, secret: t.secret}
 }
 

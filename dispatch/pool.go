@@ -103,6 +103,16 @@ func (p *pool) take(ctx context.Context) (*runSender, job, bool) {
 	}
 }
 
+// tryTake returns the next job and its run if one is there now, without
+// waiting.
+func (p *pool) tryTake() (*runSender, job, bool) {
+	s, j, _, over, _ := p.poll()
+	for _, r := range over {
+		p.over(r)
+	}
+	return s, j, s != nil
+}
+
 // poll looks once through the runs, in turn, for a job. It returns the run
 // and job found, or how long to wait before looking again; over lists the
 // runs it found over and took out; ok is false once the pool is closed and

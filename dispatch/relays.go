@@ -365,11 +365,20 @@ func (s *relaySession) start(lost bool, from, to string, data []byte) error {
 	return s.conn.begin(from, to, data)
 }
 
+// ahead begins the next message on the same connection; not with several
+// relays, where each message first waits its relay's turn (start).
+func (s *relaySession) ahead(from, to string, data []byte) bool {
+	s.t.mu.Lock()
+	defer s.t.mu.Unlock()
+	return !s.lost && s.r.limiter == nil && s.conn.ahead(from, to, data)
+}
+
 func (s *relaySession) end() (string, error) {
 	reply, err := s.conn.end()
 	s.note(err)
 	s.t.mu.Lock()
-	s.busy, s.idleSince = false, time.Now()
+	// busy still when a message was begun ahead: its slot is not idle
+	s.busy, s.idleSince = s.conn.inFlight(), time.Now()
 	s.t.mu.Unlock()
 	return reply, err
 }

@@ -170,7 +170,9 @@ func (p *pass) claimWhileSending(ctx context.Context, start func(*core.Record) e
 // Each message's envelope is exchanged while the previous outcome is being
 // recorded, but the message itself goes out only once that outcome is in
 // the database: a crash can repeat at most the one message a connection had
-// in flight.
+// in flight. When another job is there already (and no rate limit spaces
+// the messages), it is begun ahead: its envelope rides in the same write as
+// the message's final dot, one write a message instead of two.
 // It returns an error only when the transport cannot be reached at all.
 func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 	var sess session
@@ -179,7 +181,19 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 			sess.close() // a message begun and not ended is discarded by the server
 		}
 	}()
-	var w *writer
+	// two buffers: the message begun ahead is rendered while the one
+	// before it, in the other buffer, is still to be sent
+	var writers [2]*writer
+	slot := 0
+	render := func(h *held, slot int) ([]byte, error) {
+		w := writers[slot]
+		if w == nil || !w.fits(h.s.tmpl) {
+			w = h.s.tmpl.newWriter()
+			writers[slot] = w
+		}
+		buf := h.s.tmpl.render(w, h.j.recipient, h.s.tmpl.messageID(h.j.id))
+		return sign(h.s.dkim, buf) // dkim.go; a failure is temporary: nothing was begun
+	}
 	done := make(chan error, 1)
 	recording := false // an outcome of ours is on its way to the database
 	recorded := func() bool {
@@ -190,47 +204,75 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 		return <-done == nil
 	}
 	defer recorded()
+	var next *held // taken while the message before it was in flight
+	defer func() {
+		if next != nil {
+			next.s.queue.done()
+		}
+	}()
 
 	for {
-		// the rate limit's turn first, then the job: the runs share the
-		// rate in the pool's order, with no job held waiting for its turn
-		if err := p.limiter.wait(ctx); err != nil {
-			return nil
-		}
-		s, j, ok := p.pool.take(ctx)
-		if !ok {
-			return nil
-		}
-		if sess == nil || sess.broken() {
-			if sess != nil {
-				sess.close()
+		h := next
+		next = nil
+		if h == nil {
+			// the rate limit's turn first, then the job: the runs share the
+			// rate in the pool's order, with no job held waiting for its turn
+			if err := p.limiter.wait(ctx); err != nil {
+				return nil
 			}
-			var err error
-			if sess, err = p.transport.open(ctx); err != nil {
-				sess = nil
-				s.queue.done()
-				if ctx.Err() != nil {
-					return nil // stopped for another reason, said elsewhere
+			s, j, ok := p.pool.take(ctx)
+			if !ok {
+				return nil
+			}
+			h = &held{s: s, j: j}
+		}
+		if h.buf != nil {
+			slot = 1 - slot // rendered in the other buffer while the one before went out
+		}
+		var err error
+		if !h.ahead {
+			if sess == nil || sess.broken() {
+				if sess != nil {
+					sess.close()
 				}
-				return &unreachableError{where: p.transport.String(), err: err}
+				if sess, err = p.transport.open(ctx); err != nil {
+					sess = nil
+					h.s.queue.done()
+					if ctx.Err() != nil {
+						return nil // stopped for another reason, said elsewhere
+					}
+					return &unreachableError{where: p.transport.String(), err: err}
+				}
+			}
+			if h.buf == nil {
+				h.buf, err = render(h, slot)
+			}
+			if err == nil {
+				err = sess.begin(h.s.from, h.j.email, h.buf)
 			}
 		}
-		if w == nil || !w.fits(s.tmpl) {
-			w = s.tmpl.newWriter()
-		}
-		buf := s.tmpl.render(w, j.recipient, s.tmpl.messageID(j.id))
-		buf, err := sign(s.dkim, buf) // dkim.go; a failure is temporary: nothing was begun
-		if err == nil {
-			err = sess.begin(s.from, j.email, buf)
+		if err == nil && p.limiter.interval == 0 {
+			if s, j, ok := p.pool.tryTake(); ok {
+				next = &held{s: s, j: j}
+				// a failed render is met again, and judged, in its own turn
+				if buf, err := render(next, 1-slot); err == nil {
+					next.buf = buf
+					next.ahead = sess.ahead(s.from, j.email, buf)
+				}
+			}
 		}
 		if !recorded() {
-			s.queue.done()
+			h.s.queue.done()
 			return nil // the recorder failed: this message stays unfinished and pending
 		}
 		var reply string
 		if err == nil {
 			reply, err = sess.end()
 		}
+		if next != nil && next.ahead && sess.broken() {
+			next.ahead = false // what was begun on the session is lost with it: begun again on the next
+		}
+		s, j := h.s, h.j
 		o := &outcome{job: j, sender: s, done: done, sentAt: time.Now().UTC()}
 		o.attempts = j.attempts + 1
 		o.relay = sess.relay()
@@ -238,13 +280,21 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 		outcomes <- o
 		recording = true
 		if backoff >= 0 {
-			next := o.job
-			next.retries++
-			s.queue.again(next, backoff)
+			again := o.job
+			again.retries++
+			s.queue.again(again, backoff)
 		} else {
 			s.queue.done()
 		}
 	}
+}
+
+// held is a job a worker took, with its message once rendered.
+type held struct {
+	s     *runSender
+	j     job
+	buf   []byte // rendered in the buffer the message before it did not use
+	ahead bool   // begun ahead on the session
 }
 
 // judge sets what became of one try from the server's reply or the error,

@@ -67,7 +67,8 @@ func unanswered(err error) bool {
 
 // smtpConn is one SMTP session, kept open for many messages. It pipelines
 // MAIL, RCPT and DATA (RFC 2920) when the server offers it: one round trip
-// instead of three before the message itself.
+// instead of three before the message itself, and the next message's
+// envelope rides in the same write as this one's final dot (ahead).
 type smtpConn struct {
 	conn        net.Conn
 	text        *textproto.Reader
@@ -75,8 +76,8 @@ type smtpConn struct {
 	timeout     time.Duration
 	dataTimeout time.Duration
 	pipelining  bool
-	envelope    bool   // the replies to a pipelined envelope are still to be read (begin, end)
-	data        []byte // the message begun, sent by end
+	cur         *outgoing // the message begun, sent by end
+	next        *outgoing // the one begun ahead of it (pipelining only)
 	ext         map[string]string
 	// failed is set by any network or protocol error: the session cannot
 	// go on and must be closed
@@ -115,6 +116,13 @@ func dialSMTP(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// outgoing is a message begun and not yet ended.
+type outgoing struct {
+	from, to string
+	data     []byte
+	sent     bool // its pipelined envelope went out: end reads the replies
 }
 
 func newSMTPConn(conn net.Conn, timeout time.Duration) *smtpConn {
@@ -279,15 +287,17 @@ func (c *smtpConn) read() (int, string, error) {
 // as it is until end. After a refusal the session is reset and stays
 // usable; after a network error it is broken.
 func (c *smtpConn) begin(from, to string, data []byte) error {
+	if c.cur != nil {
+		return errors.New("smtp: a message is already begun") // the caller's bug: end it first, or begin the next ahead
+	}
+	m := &outgoing{from: from, to: to, data: data}
 	c.conn.SetDeadline(time.Now().Add(c.timeout))
 	if c.pipelining {
-		for _, s := range [...]string{"MAIL FROM:<", from, ">\r\nRCPT TO:<", to, ">\r\nDATA\r\n"} {
-			c.w.WriteString(s)
-		}
+		c.writeEnvelope(m)
 		if err := c.flush(); err != nil {
 			return err
 		}
-		c.envelope = true
+		m.sent = true
 	} else {
 		for _, line := range []string{"MAIL FROM:<" + from + ">", "RCPT TO:<" + to + ">", "DATA"} {
 			if _, err := c.cmd(line); err != nil {
@@ -295,22 +305,56 @@ func (c *smtpConn) begin(from, to string, data []byte) error {
 			}
 		}
 	}
-	c.data = data
+	c.cur = m
 	return nil
+}
+
+// ahead begins the next message while the current one is not ended yet:
+// its envelope goes out in the same write as the current message's final
+// dot, and end returns the current one's reply; the next end is the next
+// message's. Nothing of the next message but its envelope goes out before
+// that end. It tells false, and begins nothing, when the session cannot
+// (no PIPELINING, nothing in flight, one begun ahead already, broken).
+func (c *smtpConn) ahead(from, to string, data []byte) bool {
+	if !c.pipelining || c.failed || c.cur == nil || c.next != nil {
+		return false
+	}
+	c.next = &outgoing{from: from, to: to, data: data}
+	return true
+}
+
+// writeEnvelope buffers a pipelined envelope and returns its length.
+func (c *smtpConn) writeEnvelope(m *outgoing) int {
+	n := 0
+	for _, s := range [...]string{"MAIL FROM:<", m.from, ">\r\nRCPT TO:<", m.to, ">\r\nDATA\r\n"} {
+		k, _ := c.w.WriteString(s)
+		n += k
+	}
+	return n
 }
 
 // end reads the envelope's replies when begin left them (a refusal or a
 // dropped connection there sends nothing more of the message), then sends
-// the message with its terminating dot in one write and returns the
-// server's final reply, waiting for it as long as DataTimeout says. When
-// the dot went out and no reply came, the error is a *NoReplyError and the
-// session is broken.
+// the message with its terminating dot, and the envelope of the message
+// begun ahead, in one write, and returns the server's final reply,
+// waiting for it as long as DataTimeout says. When the dot went out and no
+// reply came, the error is a *NoReplyError and the session is broken. The
+// message begun ahead, if any, is the one begun from then on.
 func (c *smtpConn) end() (string, error) {
-	data := c.data
-	c.data = nil
-	if c.envelope {
-		c.envelope = false
+	m := c.cur
+	if m == nil {
+		return "", errors.New("smtp: no message begun")
+	}
+	next := c.next
+	c.cur, c.next = next, nil
+	if c.pipelining {
 		c.conn.SetDeadline(time.Now().Add(c.timeout))
+		if !m.sent { // begun ahead of a message refused before its dot: its envelope is still here
+			c.writeEnvelope(m)
+			if err := c.flush(); err != nil {
+				return "", err
+			}
+		}
 		mailErr := c.accepted()
 		rcptErr := c.accepted()
 		dataErr := c.accepted()
@@ -323,20 +367,39 @@ func (c *smtpConn) end() (string, error) {
 		}
 	}
 	c.conn.SetDeadline(time.Now().Add(c.dataTimeout))
-	c.w.Write(data)
-	c.w.WriteString(".\r\n")
+	c.w.Write(m.data)
+	if _, err := c.w.WriteString(".\r\n"); err != nil {
+		c.failed = true
+		return "", err // the dot did not go out: nothing was delivered
+	}
+	envelope := 0
+	if next != nil {
+		envelope = c.writeEnvelope(next)
+		next.sent = true
+	}
 	if err := c.flush(); err != nil {
-		return "", err // the dot, written last, did not go out: nothing was delivered
+		if c.w.Buffered() > envelope {
+			return "", err // the dot, before the next envelope, did not go out: nothing was delivered
+		}
+		return "", &NoReplyError{Err: err}
 	}
 	final, err := c.reply()
 	if c.failed {
 		return "", &NoReplyError{Err: err}
 	}
 	if err != nil {
+		if next != nil {
+			// the transaction is over and the next one's envelope is out
+			// already: a RSET now would cancel that one
+			return "", err
+		}
 		return "", c.reset(err)
 	}
 	return final, nil
 }
+
+// inFlight tells whether a message is begun and not ended.
+func (c *smtpConn) inFlight() bool { return c.cur != nil }
 
 // reset answers a refused transaction with RSET so that the session can go
 // on (if RSET fails too, the session is marked broken); it returns the

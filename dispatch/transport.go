@@ -22,6 +22,11 @@ type session interface {
 	// begin starts a message (dot-stuffed, CRLF-terminated) from from to
 	// to: nothing is delivered yet.
 	begin(from, to string, data []byte) error
+	// ahead begins the next message while the one begun is not ended, so
+	// that its envelope travels with that one's final dot; false when the
+	// session cannot (then it is begun after end, as usual). The end that
+	// follows is the first message's, the next end the second's.
+	ahead(from, to string, data []byte) bool
 	// end completes the message begun and returns the receiving side's reply.
 	end() (string, error)
 	// broken tells that the session cannot carry another message.
@@ -58,9 +63,10 @@ func (s *outboxSession) end() (string, error) {
 	return "written to " + filepath.Base(path) + " in the outbox (no SMTP server configured)", nil
 }
 
-func (s *outboxSession) broken() bool  { return false }
-func (s *outboxSession) close()        {}
-func (s *outboxSession) relay() string { return "outbox" }
+func (s *outboxSession) ahead(_, _ string, _ []byte) bool { return false }
+func (s *outboxSession) broken() bool                     { return false }
+func (s *outboxSession) close()                           {}
+func (s *outboxSession) relay() string                    { return "outbox" }
 
 // unstuff undoes dotStuff: a message file holds the message itself.
 func unstuff(data []byte) []byte {

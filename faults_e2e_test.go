@@ -322,8 +322,18 @@ func TestConnectionsCutMidMessageLoseNothingAndRepeatNothing(t *testing.T) {
 		t.Errorf("the first pass said %q; want %d sent and %d pending", got[0], clients-clients/50, clients/50)
 	}
 	checkEachOnce(t, srv.Messages(), clients)
-	if c := countDeliveries(t, openData(t, dir)); c.Sent != clients {
+	app := openData(t, dir)
+	if c := countDeliveries(t, app); c.Sent != clients {
 		t.Errorf("deliveries: %+v; want all %d sent", c, clients)
+	}
+	// a cut costs the message it cut and no other: the one begun ahead on
+	// that connection went out on another at its first attempt
+	var retried int
+	if err := app.DB().NewQuery("SELECT COUNT(*) FROM deliveries WHERE attempts != 1").Row(&retried); err != nil {
+		t.Fatal(err)
+	}
+	if retried != clients/50 {
+		t.Errorf("%d deliveries took more than one attempt, want the %d cut", retried, clients/50)
 	}
 	checkNotStopped(t, dir, due.Mailing)
 }

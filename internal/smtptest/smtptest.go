@@ -51,6 +51,7 @@ type Server struct {
 	rcpts    map[string]int // RCPT TO commands per recipient
 	arrived  chan struct{}
 	srv      *smtp.Server
+	listener net.Listener
 }
 
 // Faults make the server misbehave as real ones do; set them with SetFaults.
@@ -136,6 +137,7 @@ func start(t testing.TB, tlsConfig *tls.Config, implicit bool) *Server {
 	s.srv.ErrorLog = log.New(io.Discard, "", 0)
 	s.srv.ReadTimeout = 10 * time.Second
 	s.srv.WriteTimeout = 10 * time.Second
+	s.listener = l
 	go s.srv.Serve(l)
 	t.Cleanup(func() { s.srv.Close() })
 	return s

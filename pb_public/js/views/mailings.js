@@ -537,18 +537,23 @@ export function mailing({ go }) {
     await loadLog(1);
   }
 
-  // runs move while they send: follow them live
+  // runs move while they send: follow them live. A redraw shows the run as
+  // its latest event left it, not as the event that asked for the redraw
+  // said: the one after the skipped count comes late, maybe after newer events
   let unsubscribe = null;
+  const latest = new Map();
   pb.collection('runs').subscribe('*', (e) => {
     if (e.record.mailing !== id) return;
     if (!document.body.contains(runs)) return unsubscribe?.();
+    latest.set(e.record.id, e.record);
     const old = runs.querySelector(`tr[data-id="${e.record.id}"]`);
     const redraw = () => {
-      const row = runs.querySelector(`tr[data-id="${e.record.id}"]`);
-      if (row) row.replaceWith(runRow(e.record));
-      else runs.prepend(runRow(e.record));
-      if (shown && newer(e.record, shown.last)) {
-        shown.last = e.record;
+      const run = latest.get(e.record.id);
+      const row = runs.querySelector(`tr[data-id="${run.id}"]`);
+      if (row) row.replaceWith(runRow(run));
+      else runs.prepend(runRow(run));
+      if (shown && newer(run, shown.last)) {
+        shown.last = run;
         showSummary();
       }
     };
@@ -566,7 +571,8 @@ export function mailing({ go }) {
     const rs = await pb.collection('runs').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: '-run_at', requestKey: null }).catch(() => null);
     if (rs && showRuns(rs)) {
       await loadSkipped().catch(() => {});
-      runs.replaceChildren(...rs.map(runRow));
+      // an event that came meanwhile is newer than this look
+      runs.replaceChildren(...rs.map((r) => runRow(latest.get(r.id)?.updated > r.updated ? latest.get(r.id) : r)));
       showSummary();
       loadLog().catch(() => {});
     }

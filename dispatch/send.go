@@ -214,6 +214,19 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 	for {
 		h := next
 		next = nil
+		if h != nil && (ctx.Err() != nil || h.s.ctx.Err() != nil) {
+			// the pass or its run stopped since this job was taken: it stays
+			// pending, and what was begun of it goes with the session
+			h.s.queue.done()
+			if h.ahead {
+				sess.close()
+				sess = nil
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			continue
+		}
 		if h == nil {
 			// the rate limit's turn first, then the job: the runs share the
 			// rate in the pool's order, with no job held waiting for its turn

@@ -139,7 +139,7 @@ func start(t testing.TB, tlsConfig *tls.Config, implicit bool) *Server {
 	s.srv.WriteTimeout = 10 * time.Second
 	s.listener = l
 	go s.srv.Serve(l)
-	t.Cleanup(func() { s.srv.Close() })
+	t.Cleanup(s.Close)
 	return s
 }
 

@@ -263,9 +263,10 @@ func TestBrowserModeratorsViewOfAMailingLoadsNoImage(t *testing.T) {
 	type seenT struct {
 		Images, Edit, Log int
 		Fetched           bool
+		Path              string
 	}
 	check := fmt.Sprintf(`({ images: document.images.length, edit: document.querySelectorAll('a[href^="/mailings/edit"]').length,
-		log: document.querySelectorAll('#log-table').length,
+		log: document.querySelectorAll('#log-table').length, path: location.pathname,
 		fetched: performance.getEntriesByType('resource').some(e => e.name.startsWith(%q)) })`, pixel.URL)
 	seen, err := chromedp.Run(ctx, chromedp.Evaluate[seenT](check))
 	if err != nil {
@@ -278,6 +279,20 @@ func TestBrowserModeratorsViewOfAMailingLoadsNoImage(t *testing.T) {
 		t.Fatalf("the moderator's page made %d requests to the image's host", after-before)
 	}
 	screenshot(t, ctx, "moderation-mailing.png")
+
+	// the owner's edit page, opened by its address, would put the body in
+	// its editor, images and all: the moderator lands on the read-only page
+	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailings/edit?id="+id),
+		until(`document.querySelector('#mod-mailing-body .img-placeholder') !== null || document.images.length > 0`))
+	if seen, err = chromedp.Run(ctx, chromedp.Evaluate[seenT](check)); err != nil {
+		t.Fatal(err)
+	}
+	if seen.Images != 0 || seen.Fetched || seen.Path != "/moderation/mailing" {
+		t.Fatalf("the owner's edit page opened by a moderator: %+v (want the read-only page, no image, no fetch)", seen)
+	}
+	if after := hits.Load(); after != before {
+		t.Fatalf("the owner's edit page, opened by a moderator, made %d requests to the image's host", after-before)
+	}
 }
 
 // riskySenders serves with an SMTP server that refuses two of risky's three

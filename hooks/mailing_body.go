@@ -22,7 +22,7 @@ var mailingBodyPolicy = func() *bluemonday.Policy {
 	p.AllowElements("p", "br", "strong", "b", "em", "i", "u", "s", "a", "ul", "ol", "li",
 		"h1", "h2", "h3", "blockquote", "img", "span", "div")
 	p.AllowAttrs("href", "src", "alt", "title").Globally()
-	p.AllowURLSchemes("http", "https", "mailto")
+	p.AllowURLSchemes(mailout.LinkSchemes...)
 	p.RequireParseableURLs(true)
 	return p
 }()
@@ -31,7 +31,9 @@ var placeholderMark = regexp.MustCompile(`\{\{[^{}]*\}\}`)
 
 // markPrefix stands in for a placeholder while the body is sanitized: an
 // absolute https address, so that href="{{unsubscribe_url}}" survives the
-// link check, and plain text everywhere else.
+// link check, and plain text everywhere else. A link whose address a
+// placeholder fills is checked again once filled, for each recipient
+// (mailout.Template.AppendTo).
 const markPrefix = "https://postrider.invalid/placeholder/"
 
 // sanitizeMailingBody cleans body with mailingBodyPolicy, keeping its

@@ -57,10 +57,21 @@ func bindMailings(app core.App) {
 		return errs
 	})
 
-	// the status belongs to the dispatcher
+	// a new mailing starts as the server makes it, however it is created
+	// (REST, a batch): the status belongs to the dispatcher, and who stopped
+	// it to the server (a stopped_by sent here would show as that
+	// moderator's stop, with nothing in the moderation log); a stop on
+	// create is the owner's own, and only a stop keeps a reason
 	app.OnRecordCreateRequest("mailings").BindFunc(func(e *core.RecordRequestEvent) error {
-		if !e.HasSuperuserAuth() {
-			e.Record.Set("status", "created")
+		if e.HasSuperuserAuth() {
+			return e.Next()
+		}
+		if e.Record.GetString("stopped_by") != "" {
+			return badField(e, "stopped_by", "validation_system_field", "Who stopped a mailing is recorded by the server.")
+		}
+		e.Record.Set("status", "created")
+		if !e.Record.GetBool("stopped") {
+			e.Record.Set("stop_reason", "")
 		}
 		return e.Next()
 	})

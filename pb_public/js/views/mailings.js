@@ -306,6 +306,10 @@ export function editMailing({ go }) {
     let m = null;
     if (id) {
       m = await pb.collection('mailings').getOne(id);
+      // the owner's only: a moderator reviews another user's mailing on the
+      // read-only page, which loads none of its remote images (the editor
+      // would load them all, and a tracking pixel would see the moderator)
+      if (m.owner !== user().id) return go(`/moderation/mailing?id=${id}`);
       form.elements.subject.value = m.subject;
       editor.innerHTML = cleanBody(m.body);
       if (m.clients.length) {

@@ -66,7 +66,6 @@ func newTemplate(m mailingInfo) (*template, error) {
 	}
 	var h []byte
 	h = mailout.AppendHeader(h, "From", mailout.Address(m.from))
-	h = mailout.AppendHeader(h, "Date", time.Now().Format(time.RFC1123Z))
 	h = mailout.AppendHeader(h, "List-Id", "<"+m.mailingID+".mailings."+t.domain+">")
 	h = mailout.AppendHeader(h, "Feedback-ID", m.runID+":"+m.mailingID+":"+m.ownerID+":postrider")
 	h = mailout.AppendHeader(h, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
@@ -107,6 +106,9 @@ type writer struct {
 	links        *mailout.LinkSigner
 	appURL       string
 	secret       []byte
+	// the Date header of the second being written in (see date)
+	dateUnix int64
+	dateText string
 }
 
 func (t *template) newWriter() *writer {
@@ -141,6 +143,7 @@ func (t *template) render(w *writer, r recipient, messageID string) []byte {
 	}
 	buf = mailout.AppendHeader(buf, "Subject", subject)
 	buf = mailout.AppendHeader(buf, "List-Unsubscribe", "<"+f.UnsubscribeURL+">")
+	buf = mailout.AppendHeader(buf, "Date", w.date(time.Now()))
 	buf = append(buf, t.static...)
 	buf = mailout.AppendPartHeader(buf, t.boundary, "text/plain")
 	w.scratch = t.text.AppendTo(w.scratch[:0], &f, false)
@@ -150,6 +153,17 @@ func (t *template) render(w *writer, r recipient, messageID string) []byte {
 	buf = append(mailout.AppendQP(buf, w.scratch), '\r', '\n')
 	w.buf = mailout.AppendEnd(buf, t.boundary)
 	return w.buf
+}
+
+// date is the Date header of a message written at now: the moment it is
+// written, not its run's start (a message hours into a rate-limited run
+// would be dated in the past). Formatted once a second, as a worker
+// writes thousands of messages in the same one.
+func (w *writer) date(now time.Time) string {
+	if sec := now.Unix(); sec != w.dateUnix || w.dateText == "" {
+		w.dateUnix, w.dateText = sec, now.Format(time.RFC1123Z)
+	}
+	return w.dateText
 }
 
 // messageID makes the Message-ID (without angle brackets) of one delivery:

@@ -137,11 +137,11 @@ func (t *template) render(w *writer, r recipient, messageID string) []byte {
 	f := fieldsOf(r, w.links.URL(r.client))
 	buf := mailout.AppendHeader(w.buf[:0], "To", mailout.Address(mail.Address{Name: f.Name, Address: r.email}))
 	buf = mailout.AppendHeader(buf, "Message-ID", "<"+messageID+">")
-	subject := t.subjectHdr
-	if subject == "" {
-		subject = mailout.Subject(t.subject.String(&f))
+	if t.subjectHdr != "" {
+		buf = mailout.AppendHeader(buf, "Subject", t.subjectHdr)
+	} else {
+		buf = mailout.AppendSubject(buf, t.subject.String(&f))
 	}
-	buf = mailout.AppendHeader(buf, "Subject", subject)
 	buf = mailout.AppendHeader(buf, "List-Unsubscribe", "<"+f.UnsubscribeURL+">")
 	buf = mailout.AppendHeader(buf, "Date", w.date(time.Now()))
 	buf = append(buf, t.static...)

@@ -135,21 +135,27 @@ func fieldsOf(r recipient, unsubscribeURL string) mailout.Fields {
 // the next render with w).
 func (t *template) render(w *writer, r recipient, messageID string) []byte {
 	f := fieldsOf(r, w.links.URL(r.client))
-	buf := mailout.AppendHeader(w.buf[:0], "To", mailout.Address(mail.Address{Name: f.Name, Address: r.email}))
+	return t.write(w, &f, mail.Address{Name: f.Name, Address: r.email}, messageID)
+}
+
+// write makes the message with f's values, to to, in w's buffer: a run's
+// for its recipient (render), a test send's for its owner (SendTest).
+func (t *template) write(w *writer, f *mailout.Fields, to mail.Address, messageID string) []byte {
+	buf := mailout.AppendHeader(w.buf[:0], "To", mailout.Address(to))
 	buf = mailout.AppendHeader(buf, "Message-ID", "<"+messageID+">")
 	if t.subjectHdr != "" {
 		buf = mailout.AppendHeader(buf, "Subject", t.subjectHdr)
 	} else {
-		buf = mailout.AppendSubject(buf, t.subject.String(&f))
+		buf = mailout.AppendSubject(buf, t.subject.String(f))
 	}
 	buf = mailout.AppendHeader(buf, "List-Unsubscribe", "<"+f.UnsubscribeURL+">")
 	buf = mailout.AppendHeader(buf, "Date", w.date(time.Now()))
 	buf = append(buf, t.static...)
 	buf = mailout.AppendPartHeader(buf, t.boundary, "text/plain")
-	w.scratch = t.text.AppendTo(w.scratch[:0], &f, false)
+	w.scratch = t.text.AppendTo(w.scratch[:0], f, false)
 	buf = append(mailout.AppendQP(buf, w.scratch), '\r', '\n')
 	buf = mailout.AppendPartHeader(buf, t.boundary, "text/html")
-	w.scratch = t.html.AppendTo(w.scratch[:0], &f, true)
+	w.scratch = t.html.AppendTo(w.scratch[:0], f, true)
 	buf = append(mailout.AppendQP(buf, w.scratch), '\r', '\n')
 	w.buf = mailout.AppendEnd(buf, t.boundary)
 	return w.buf

@@ -123,3 +123,35 @@ func newRecord(col *core.Collection, data map[string]any) *core.Record {
 	r.Load(data)
 	return r
 }
+
+// A header a mail client shows or acts on cannot be added on the way: a
+// second List-Unsubscribe (a link of someone else's), List-Unsubscribe-Post,
+// From, Subject, To or Date put on top of a run's signed message breaks
+// its signature (they are oversigned, RFC 6376 §8.15), while the message as
+// sent still verifies.
+func TestAHeaderAddedInTransitBreaksTheSignature(t *testing.T) {
+	w := newWorld(t)
+	d := newDKIM(t, "ed25519")
+	m := w.listMailing(1)
+	w.window(m, w.now, w.now.Add(time.Hour), "once")
+	if s := w.mustPass(dispatch.Options{DKIM: d}); s.Sent != 1 {
+		t.Fatalf("summary %s", s)
+	}
+	signed := w.smtp.Messages()[0].Data
+	if _, err := dkimtest.Verify(signed, d); err != nil {
+		t.Fatalf("the message as sent does not verify: %v\n%s", err, signed)
+	}
+	for _, added := range []string{
+		"List-Unsubscribe: <https://evil.example/unsubscribe>",
+		"List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+		"From: Your Bank <alerts@bank.example>",
+		"Subject: Urgent: confirm your account",
+		"To: someone@example.net",
+		"Date: Mon, 01 Jan 2029 00:00:00 +0000",
+	} {
+		altered := append([]byte(added+"\r\n"), signed...)
+		if _, err := dkimtest.Verify(altered, d); err == nil {
+			t.Errorf("the message verifies with %q added in transit", added)
+		}
+	}
+}

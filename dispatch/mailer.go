@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
+	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/mailer"
@@ -32,14 +34,29 @@ func NewMailer(app core.App, opts Options) *Mailer {
 // Send delivers msg to each of its recipients (To, Cc and Bcc), one SMTP
 // transaction each, over one connection.
 func (m *Mailer) Send(msg *mailer.Message) error {
-	cfg, ok := smtpConfig(m.app, m.opts)
-	if !ok {
+	if _, ok := smtpConfig(m.app, m.opts); !ok {
 		return errors.New("dispatch: no SMTP server is configured")
 	}
 	raw, err := mailout.Build(msg)
 	if err != nil {
 		return err
 	}
+	var to []string
+	for _, list := range [][]mail.Address{msg.To, msg.Cc, msg.Bcc} {
+		for _, a := range list {
+			to = append(to, a.Address)
+		}
+	}
+	if err := m.sendRaw(msg.From.Address, to, raw); err != nil {
+		return fmt.Errorf("dispatch: mail %q: %w", msg.Subject, err)
+	}
+	return nil
+}
+
+// sendRaw signs raw, a whole message, and delivers it to each of to, one
+// SMTP transaction each, over one connection; with no SMTP server
+// configured, it keeps it in the outbox (once).
+func (m *Mailer) sendRaw(from string, to []string, raw []byte) error {
 	signer, err := DKIMFor(m.app, m.opts)
 	if err != nil {
 		return err
@@ -47,23 +64,31 @@ func (m *Mailer) Send(msg *mailer.Message) error {
 	if raw, err = sign(signer, raw); err != nil {
 		return err
 	}
+	cfg, ok := smtpConfig(m.app, m.opts)
+	if !ok {
+		path, err := mailout.WriteEML(mailout.OutboxDir(m.app.DataDir()), raw)
+		if err != nil {
+			return fmt.Errorf("writing to the outbox: %w", err)
+		}
+		m.app.Logger().Info("No SMTP server configured: mail written to the outbox",
+			slog.String("file", path), slog.String("to", strings.Join(to, ", ")))
+		return nil
+	}
 	data := dotStuff(raw)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
 	defer cancel()
 	c, err := dialSMTP(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("dispatch: mail %q: %w", msg.Subject, err)
+		return err
 	}
 	defer c.close()
-	for _, list := range [][]mail.Address{msg.To, msg.Cc, msg.Bcc} {
-		for _, to := range list {
-			err := c.begin(msg.From.Address, to.Address, data)
-			if err == nil {
-				_, err = c.end()
-			}
-			if err != nil {
-				return fmt.Errorf("dispatch: mail %q to %s: %w", msg.Subject, to.Address, err)
-			}
+	for _, rcpt := range to {
+		err := c.begin(from, rcpt, data)
+		if err == nil {
+			_, err = c.end()
+		}
+		if err != nil {
+			return fmt.Errorf("to %s: %w", rcpt, err)
 		}
 	}
 	return nil

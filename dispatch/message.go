@@ -66,7 +66,6 @@ func newTemplate(m mailingInfo) (*template, error) {
 	}
 	var h []byte
 	h = mailout.AppendHeader(h, "From", mailout.Address(m.from))
-	h = mailout.AppendHeader(h, "Date", time.Now().Format(time.RFC1123Z))
 	h = mailout.AppendHeader(h, "List-Id", "<"+m.mailingID+".mailings."+t.domain+">")
 	h = mailout.AppendHeader(h, "Feedback-ID", m.runID+":"+m.mailingID+":"+m.ownerID+":postrider")
 	h = mailout.AppendHeader(h, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
@@ -107,6 +106,9 @@ type writer struct {
 	links        *mailout.LinkSigner
 	appURL       string
 	secret       []byte
+	// the Date header of the second being written in (see date)
+	dateUnix int64
+	dateText string
 }
 
 func (t *template) newWriter() *writer {
@@ -133,23 +135,41 @@ func fieldsOf(r recipient, unsubscribeURL string) mailout.Fields {
 // the next render with w).
 func (t *template) render(w *writer, r recipient, messageID string) []byte {
 	f := fieldsOf(r, w.links.URL(r.client))
-	buf := mailout.AppendHeader(w.buf[:0], "To", mailout.Address(mail.Address{Name: f.Name, Address: r.email}))
+	return t.write(w, &f, mail.Address{Name: f.Name, Address: r.email}, messageID)
+}
+
+// write makes the message with f's values, to to, in w's buffer: a run's
+// for its recipient (render), a test send's for its owner (SendTest).
+func (t *template) write(w *writer, f *mailout.Fields, to mail.Address, messageID string) []byte {
+	buf := mailout.AppendHeader(w.buf[:0], "To", mailout.Address(to))
 	buf = mailout.AppendHeader(buf, "Message-ID", "<"+messageID+">")
-	subject := t.subjectHdr
-	if subject == "" {
-		subject = mailout.Subject(t.subject.String(&f))
+	if t.subjectHdr != "" {
+		buf = mailout.AppendHeader(buf, "Subject", t.subjectHdr)
+	} else {
+		buf = mailout.AppendSubject(buf, t.subject.String(f))
 	}
-	buf = mailout.AppendHeader(buf, "Subject", subject)
 	buf = mailout.AppendHeader(buf, "List-Unsubscribe", "<"+f.UnsubscribeURL+">")
+	buf = mailout.AppendHeader(buf, "Date", w.date(time.Now()))
 	buf = append(buf, t.static...)
 	buf = mailout.AppendPartHeader(buf, t.boundary, "text/plain")
-	w.scratch = t.text.AppendTo(w.scratch[:0], &f, false)
+	w.scratch = t.text.AppendTo(w.scratch[:0], f, false)
 	buf = append(mailout.AppendQP(buf, w.scratch), '\r', '\n')
 	buf = mailout.AppendPartHeader(buf, t.boundary, "text/html")
-	w.scratch = t.html.AppendTo(w.scratch[:0], &f, true)
+	w.scratch = t.html.AppendTo(w.scratch[:0], f, true)
 	buf = append(mailout.AppendQP(buf, w.scratch), '\r', '\n')
 	w.buf = mailout.AppendEnd(buf, t.boundary)
 	return w.buf
+}
+
+// date is the Date header of a message written at now: the moment it is
+// written, not its run's start (a message hours into a rate-limited run
+// would be dated in the past). Formatted once a second, as a worker
+// writes thousands of messages in the same one.
+func (w *writer) date(now time.Time) string {
+	if sec := now.Unix(); sec != w.dateUnix || w.dateText == "" {
+		w.dateUnix, w.dateText = sec, now.Format(time.RFC1123Z)
+	}
+	return w.dateText
 }
 
 // messageID makes the Message-ID (without angle brackets) of one delivery:

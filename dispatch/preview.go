@@ -1,9 +1,12 @@
 package dispatch
 
 import (
-	"github.com/pocketbase/pocketbase/core"
 	"net/mail"
 	"strings"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"postrider/mailout"
 )
 
 // Message is one mailing's message as one client gets it: what the
@@ -12,8 +15,6 @@ type Message struct {
 	Subject string `json:"subject"`
 	HTML    string `json:"html"`
 	Text    string `json:"text"`
-	// the unsubscribe link in it (inert: see SampleUnsubscribeURL)
-	UnsubscribeURL string `json:"-"`
 }
 
 // Client is whom a preview is made for.
@@ -35,21 +36,34 @@ func SampleUnsubscribeURL(appURL string) string {
 // Preview renders mailing for c exactly as a run does (the same template,
 // the same fields), except for the unsubscribe link, which is inert.
 func Preview(app core.App, mailing *core.Record, c Client) (Message, error) {
-	settings := app.Settings()
-	tmpl, err := newTemplate(mailingInfo{
-		from:    mail.Address{Name: settings.Meta.SenderName, Address: settings.Meta.SenderAddress},
-		subject: mailing.GetString("subject"), body: mailing.GetString("body"),
-		mailingID: mailing.Id, ownerID: mailing.GetString("owner"), appURL: settings.Meta.AppURL,
-	})
+	tmpl, f, err := previewOf(app, mailing, c)
 	if err != nil {
 		return Message{}, err
 	}
+	return Message{
+		Subject: tmpl.subject.String(&f),
+		HTML:    string(tmpl.html.AppendTo(nil, &f, true)),
+		Text:    string(tmpl.text.AppendTo(nil, &f, false)),
+	}, nil
+}
+
+// previewRun names the run of a preview and a test send in their
+// Feedback-ID, where a run's id stands.
+const previewRun = "test"
+
+// previewOf is the template of mailing as a run makes it, and c's values
+// for it with the inert unsubscribe link.
+func previewOf(app core.App, mailing *core.Record, c Client) (*template, mailout.Fields, error) {
+	settings := app.Settings()
+	tmpl, err := newTemplate(mailingInfo{
+		from:    mail.Address{Name: settings.Meta.SenderName, Address: settings.Meta.SenderAddress},
+		subject: mailing.GetString("subject"), body: mailing.GetString("body"), runID: previewRun,
+		mailingID: mailing.Id, ownerID: mailing.GetString("owner"), appURL: settings.Meta.AppURL,
+	})
+	if err != nil {
+		return nil, mailout.Fields{}, err
+	}
 	f := fieldsOf(recipient{client: c.ID, email: c.Email, name: c.Name, comment: c.Comment},
 		SampleUnsubscribeURL(settings.Meta.AppURL))
-	return Message{
-		Subject:        tmpl.subject.String(&f),
-		HTML:           string(tmpl.html.AppendTo(nil, &f, true)),
-		Text:           string(tmpl.text.AppendTo(nil, &f, false)),
-		UnsubscribeURL: f.UnsubscribeURL,
-	}, nil
+	return tmpl, f, nil
 }

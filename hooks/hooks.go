@@ -51,7 +51,7 @@ func Register(app core.App, cfg config.Config) {
 	bindClientUnsubscribe(app)
 	bindClientBouncing(app)
 	bindSkipped(app)
-	bindPreview(app)
+	bindPreview(app, cfg)
 
 	// mailings go out on their own: the dispatcher's cron inside serve
 	dispatch.Bind(app, cfg)

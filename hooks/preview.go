@@ -12,8 +12,8 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/mailer"
 
+	"postrider/config"
 	"postrider/dispatch"
 	"postrider/mailout"
 )
@@ -21,18 +21,19 @@ import (
 // testSendsPerMinute is how many test messages a user may send in a minute.
 const testSendsPerMinute = 3
 
-func bindPreview(app core.App) {
+func bindPreview(app core.App, cfg config.Config) {
 	// a mailing as a client will get it, and a test send of it to its
 	// owner: owner only (a custom route passes no API rule), rendered by
 	// the dispatcher's own template so that what is shown is what goes out
 	limit := &sendLimit{last: map[string][]time.Time{}}
+	opts := dispatch.OptionsFrom(cfg)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/postrider/mailings/{id}/preview", previewMailing).Bind(apis.RequireAuth("users"))
 		// the form's preview of what is typed, saved or not: the same
 		// rendering, from the same cleaning and checks as a save
 		se.Router.POST("/api/postrider/mailings/preview", previewDraft).Bind(apis.RequireAuth("users"))
 		se.Router.POST("/api/postrider/mailings/{id}/test", func(e *core.RequestEvent) error {
-			return testMailing(e, limit)
+			return testMailing(e, opts, limit)
 		}).Bind(apis.RequireAuth("users"))
 		return se.Next()
 	})
@@ -132,7 +133,7 @@ func previewDraft(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, previewOf{Message: msg, Clients: clients})
 }
 
-func testMailing(e *core.RequestEvent, limit *sendLimit) error {
+func testMailing(e *core.RequestEvent, opts dispatch.Options, limit *sendLimit) error {
 	var in struct {
 		Client string `json:"client"`
 	}
@@ -150,19 +151,10 @@ func testMailing(e *core.RequestEvent, limit *sendLimit) error {
 	if !limit.take(e.Auth.Id, time.Now()) {
 		return e.TooManyRequestsError("A few test messages a minute at most: wait a moment.", nil)
 	}
-	msg, err := dispatch.Preview(e.App, m, c)
-	if err != nil {
-		return e.InternalServerError("", err)
-	}
-	settings := e.App.Settings()
+	// the run's own message, headers and all, so that what the owner
+	// checks is what goes out (only its unsubscribe link is inert)
 	to := mail.Address{Name: e.Auth.GetString("name"), Address: e.Auth.Email()}
-	err = e.App.NewMailClient().Send(&mailer.Message{
-		From:    mail.Address{Name: settings.Meta.SenderName, Address: settings.Meta.SenderAddress},
-		To:      []mail.Address{to},
-		Subject: msg.Subject, HTML: msg.HTML, Text: msg.Text,
-		Headers: map[string]string{"List-Unsubscribe": "<" + msg.UnsubscribeURL + ">"},
-	})
-	if err != nil {
+	if err := dispatch.SendTest(e.App, opts, m, c, to); err != nil {
 		return e.InternalServerError("The test message could not be sent: "+err.Error(), err)
 	}
 	return e.JSON(http.StatusOK, map[string]string{"sent_to": to.Address})

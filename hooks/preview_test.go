@@ -2,11 +2,17 @@ package hooks_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+
+	"postrider/internal/smtptest"
+	"postrider/mailout"
 )
 
 // personalized gives alice's mailing placeholders and her client name.
@@ -32,13 +38,34 @@ func personalized(name string) func(testing.TB, *tests.TestApp, *core.ServeEvent
 	}
 }
 
-// mailsSent checks how many messages the app sent.
+// mailsSent checks how many messages the app sent: account mail (caught
+// by the test app's mailer) and test sends (written to the outbox, as no
+// SMTP server is configured).
 func mailsSent(n int) func(testing.TB, *tests.TestApp, *http.Response) {
 	return func(t testing.TB, app *tests.TestApp, _ *http.Response) {
-		if got := app.TestMailer.TotalSend(); got != n {
+		if got := app.TestMailer.TotalSend() + len(outbox(t, app)); got != n {
 			t.Fatalf("%d mails sent, want %d", got, n)
 		}
 	}
+}
+
+// outbox reads back the messages in app's outbox, oldest first.
+func outbox(t testing.TB, app *tests.TestApp) []smtptest.Mail {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(mailout.OutboxDir(app.DataDir()), "*.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(files) // named by the time they were written
+	var out []smtptest.Mail
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, smtptest.ReadMail(t, raw))
+	}
+	return out
 }
 
 func TestPreviewAndTestSendAreTheOwners(t *testing.T) {
@@ -118,27 +145,29 @@ func TestTestSendReachesOnlyTheOwner(t *testing.T) {
 
 	api.expect("a test send as a chosen client", 200, "POST", test, tokens["alice"],
 		`{"client":"`+aliceClient+`","to":"someone@example.net","email":"someone@example.net"}`, `"sent_to":"alice@example.com"`)
-	if n := app.TestMailer.TotalSend(); n != 1 {
-		t.Fatalf("%d mails sent, want 1", n)
+	sent := outbox(t, app)
+	if len(sent) != 1 {
+		t.Fatalf("%d mails sent, want 1", len(sent))
 	}
-	m := app.TestMailer.LastMessage()
-	if len(m.To) != 1 || m.To[0].Address != "alice@example.com" || len(m.Cc)+len(m.Bcc) != 0 {
-		t.Fatalf("the test mail went to %v %v %v", m.To, m.Cc, m.Bcc)
+	m := sent[0]
+	to, err := m.Header.AddressList("To")
+	if err != nil || len(to) != 1 || to[0].Address != "alice@example.com" || m.Header.Get("Cc")+m.Header.Get("Bcc") != "" {
+		t.Fatalf("the test mail went to %q (%v), Cc %q", m.Header.Get("To"), err, m.Header.Get("Cc"))
 	}
-	if m.Subject != "Hi Анна" || !strings.Contains(m.HTML, "Dear Анна Петрова") || !strings.Contains(m.Text, "Dear Анна Петрова") {
-		t.Fatalf("the test mail is not personalized: %q %q %q", m.Subject, m.HTML, m.Text)
+	if m.Subject != "Hi Анна" || !strings.Contains(m.Parts["text/html"], "Dear Анна Петрова") || !strings.Contains(m.Parts["text/plain"], "Dear Анна Петрова") {
+		t.Fatalf("the test mail is not personalized: %q %q", m.Subject, m.Parts)
 	}
 	if after := deliveriesCount(t, app); after != before {
 		t.Fatalf("the test send wrote deliveries: %d, then %d", before, after)
 	}
 
 	api.expect("a second, with the sample client", 200, "POST", test, tokens["alice"], `{}`, `"sent_to":"alice@example.com"`)
-	if m := app.TestMailer.LastMessage(); m.Subject != "Hi Anna" {
-		t.Fatalf("the sample's test mail: %q", m.Subject)
+	if sent := outbox(t, app); sent[len(sent)-1].Subject != "Hi Anna" {
+		t.Fatalf("the sample's test mail: %q", sent[len(sent)-1].Subject)
 	}
 	api.expect("a third", 200, "POST", test, tokens["alice"], ``)
 	api.expect("a fourth in the minute is refused", 429, "POST", test, tokens["alice"], ``)
-	if n := app.TestMailer.TotalSend(); n != 3 {
+	if n := len(outbox(t, app)); n != 3 {
 		t.Fatalf("%d mails sent, want 3", n)
 	}
 	// another user's limit is their own

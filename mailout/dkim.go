@@ -15,13 +15,17 @@ import (
 
 // dkimHeaders are the header fields a signature covers: what a reader sees
 // and what a provider acts on (RFC 8058 wants List-Unsubscribe and
-// List-Unsubscribe-Post signed for one-click). From and Subject are named
-// twice so that a From or Subject added on the way breaks the signature
-// (RFC 6376 §8.15); a field the message lacks is signed as absent.
+// List-Unsubscribe-Post signed for one-click). A field the message lacks
+// is signed as absent. The fields our messages carry once and a reader or
+// a provider trusts are named twice, one more time than they appear
+// (oversigned, RFC 6376 §5.4.2, §8.15): go-msgauth signs each repeated name
+// as the next instance up from the bottom, and an instance that is not
+// there as absent, so one added on the way breaks the signature.
 var dkimHeaders = []string{
-	"From", "From", "Reply-To", "Subject", "Subject", "Date", "To", "Cc", "Message-ID",
+	"From", "From", "Reply-To", "Subject", "Subject", "Date", "Date", "To", "To", "Cc", "Message-ID",
 	"In-Reply-To", "References", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
-	"List-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "Feedback-ID", "Auto-Submitted",
+	"List-Id", "List-Unsubscribe", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Unsubscribe-Post",
+	"Feedback-ID", "Auto-Submitted",
 }
 
 // DKIM signs messages for one domain with one key (RFC 6376, relaxed/relaxed,

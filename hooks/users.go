@@ -89,11 +89,18 @@ func bindUsers(app core.App) {
 	})
 
 	// blocking ends every session of the account at once: a new token key
-	// voids the tokens it holds, realtime connections included
+	// voids the tokens it holds, realtime connections included; the old key
+	// is kept so that those tokens, and no forged one, learn why
+	// (hooks/sessions.go)
 	app.OnRecordUpdate("users").BindFunc(func(e *core.RecordEvent) error {
-		if e.Record.GetBool("blocked") && !e.Record.Original().GetBool("blocked") {
+		blocked, was := e.Record.GetBool("blocked"), e.Record.Original().GetBool("blocked")
+		if blocked && !was {
+			e.Record.Set("blocked_token_key", e.Record.TokenKey())
 			e.Record.RefreshTokenKey()
 			e.App.Logger().Info("User blocked; their sessions are ended", slog.String("user", e.Record.Id))
+		}
+		if !blocked && was {
+			e.Record.Set("blocked_token_key", "")
 		}
 		return e.Next()
 	})

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/mails"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"postrider/mailout"
@@ -268,25 +267,6 @@ func TestMailingTemplatesAreCheckedAndBodiesCleaned(t *testing.T) {
 func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-func TestAccountMailsGreetTheUserByName(t *testing.T) {
-	for name, want := range map[string]string{"Anna <Lee>": "<p>Hello, Anna &lt;Lee&gt;,</p>", "": "<p>Hello,</p>"} {
-		app := newTestApp(t)
-		u, _ := app.FindRecordById("users", umaID)
-		u.Set("name", name)
-		if err := app.Save(u); err != nil {
-			t.Fatal(err)
-		}
-		if err := mails.SendRecordVerification(app, u); err != nil {
-			t.Fatal(err)
-		}
-		m := app.TestMailer.LastMessage()
-		if !strings.Contains(m.HTML, want) || m.To[0].Name != name {
-			t.Errorf("mail to %v: %s", m.To, m.HTML)
-		}
-		app.Cleanup()
-	}
 }
 
 // altered changes a token's last character (to one it does not already end with).

@@ -53,6 +53,12 @@ func bindUsers(app core.App) {
 	// sign-up: the role, the blocked flag and the confirmation are not the
 	// caller's to choose, whatever the request says
 	app.OnRecordCreateRequest("users").BindFunc(func(e *core.RecordRequestEvent) error {
+		// a sign-up inside /api/batch would escape the sign-up's rate limit
+		// (PocketBase applies collection limits in the route's middleware,
+		// which a batch's sub-requests skip), and each mails a confirmation
+		if info, _ := e.RequestInfo(); info != nil && info.Context == core.RequestInfoContextBatch && !e.HasSuperuserAuth() {
+			return e.ForbiddenError("Sign up with POST /api/collections/users/records, not inside a batch.", nil)
+		}
 		if !e.HasSuperuserAuth() {
 			e.Record.Set("role", roleUser)
 			e.Record.Set("blocked", false)

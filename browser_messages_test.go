@@ -16,8 +16,9 @@ import (
 var unsubscribeHref = regexp.MustCompile(`href="(http[^"]*/unsubscribe/[^"]+)"`)
 
 // A recipient's message names them, and its unsubscribe link opens a page
-// that unsubscribes at once, undoes it on request, and unsubscribes again;
-// the owner's clients table then says since when.
+// that names the sender and the mailing and unsubscribes no one until its
+// button is pressed; the undo subscribes again, and the button unsubscribes
+// again; the owner's clients table then says since when.
 func TestBrowserUnsubscribesFromTheLinkInAMessage(t *testing.T) {
 	ctx := browser(t)
 	smtp := smtptest.Start(t)
@@ -63,14 +64,28 @@ func TestBrowserUnsubscribesFromTheLinkInAMessage(t *testing.T) {
 		t.Fatalf("no unsubscribe link to %s in the message: %q", in.url, link)
 	}
 
-	mustContain(t, "the page", page(t, ctx, "#message", chromedp.Navigate(link), chromedp.WaitVisible("#message")), "You are unsubscribed")
-	// the undo is a form: the click loads the answer page, then it is read
+	// opening the link (as a link scanner does) changes nothing
+	mustContain(t, "the page", page(t, ctx, "#message", chromedp.Navigate(link), chromedp.WaitVisible("#message")), "Unsubscribe from this sender")
+	mustContain(t, "the sender", page(t, ctx, "#sender"), "owner via Acme, Inc.")
+	mustContain(t, "the mailing", page(t, ctx, "#mailing"), "News for Анна")
+	if c := in.must(200, "GET", "/api/collections/clients/records", token, nil)["items"].([]any)[0].(map[string]any); c["unsubscribed"] != false {
+		t.Fatalf("opening the link unsubscribed the client: %v", c)
+	}
+	// the button is a form: the click loads the answer page, then it is read
+	if err := chromedp.Do(ctx, chromedp.Click("form button[type=submit]")); err != nil {
+		t.Fatalf("clicking unsubscribe: %v", err)
+	}
+	afterFormPost(t, ctx, `document.querySelector('#message')?.innerText.includes('You are unsubscribed') === true`)
 	if err := chromedp.Do(ctx, chromedp.Click("form button[type=submit]")); err != nil {
 		t.Fatalf("clicking the undo: %v", err)
 	}
 	afterFormPost(t, ctx, `document.querySelector('#message')?.innerText.includes('subscribed again') === true`)
 	mustContain(t, "the undo", page(t, ctx, "#message"), "You are subscribed again")
-	page(t, ctx, "#message", chromedp.Navigate(link), until(`document.querySelector('#message')?.innerText.includes('You are unsubscribed')`))
+	page(t, ctx, "#message", chromedp.Navigate(link), until(`document.querySelector('#message')?.innerText.includes('Unsubscribe from this sender')`))
+	if err := chromedp.Do(ctx, chromedp.Click("form button[type=submit]")); err != nil {
+		t.Fatalf("clicking unsubscribe again: %v", err)
+	}
+	afterFormPost(t, ctx, `document.querySelector('#message')?.innerText.includes('You are unsubscribed') === true`)
 
 	logInAs(t, ctx, in, "owner@example.com")
 	row := page(t, ctx, "#clients-table tbody", chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 1),

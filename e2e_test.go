@@ -462,3 +462,40 @@ func TestFirstStartPrintsAFewPlainLines(t *testing.T) {
 		t.Fatalf("a first dispatch (%v) printed more than its summary:\n%s", err, raw)
 	}
 }
+
+// An unknown path under /api/ is an API call gone wrong: 404 JSON, as
+// PocketBase answers it, for a GET as for a POST; the web app's own paths
+// get its page.
+func TestUnknownAPIPathsAnswer404JSON(t *testing.T) {
+	in := serve(t, nil)
+	get := func(method, path string) (int, string, string) {
+		req, err := http.NewRequest(method, in.url+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, res.Header.Get("Content-Type"), string(body)
+	}
+	_, _, want := get(http.MethodPost, "/api/nothing")
+	for _, path := range []string{"/api/nothing", "/api/postrider/nothing", "/api/postrider/mailings/x/nothing", "/api"} {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			status, ctype, body := get(method, path)
+			if status != 404 || !strings.HasPrefix(ctype, "application/json") || body != want {
+				t.Errorf("%s %s: %d %s %q, want 404 %q", method, path, status, ctype, body, want)
+			}
+		}
+	}
+	if status, _, _ := get(http.MethodHead, "/api/nothing"); status != 404 {
+		t.Errorf("HEAD /api/nothing: %d, want 404", status)
+	}
+	for _, path := range []string{"/", "/clients", "/mailings/abc", "/apiary"} {
+		if status, ctype, body := get(http.MethodGet, path); status != 200 || !strings.HasPrefix(ctype, "text/html") || !strings.Contains(body, "<html") {
+			t.Errorf("GET %s: %d %s, want the web app's page", path, status, ctype)
+		}
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"github.com/pocketbase/pocketbase"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/plugins/jsvm"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
@@ -68,10 +67,11 @@ func main() {
 	app.RootCmd.AddCommand(dispatch.NewCommand(app, cfg))
 
 	// the web app, served last so that every API route wins over it
+	// (static.go)
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Func: func(e *core.ServeEvent) error {
 			if !e.Router.HasRoute(http.MethodGet, "/{path...}") {
-				e.Router.GET("/{path...}", apis.Static(os.DirFS(publicDir), true))
+				e.Router.GET("/{path...}", webApp(publicDir))
 			}
 			return e.Next()
 		},

@@ -26,6 +26,7 @@ type template struct {
 	domain     string // of the Message-ID
 	appURL     string
 	secret     []byte // signs the unsubscribe links
+	mailingID  string // named by the unsubscribe links, for their page
 }
 
 // mailingInfo is what a run's template is made from.
@@ -60,7 +61,7 @@ func newTemplate(m mailingInfo) (*template, error) {
 		return nil, err
 	}
 	t := &template{subject: subject, html: body, text: text, boundary: mailout.NewBoundary(),
-		domain: domainOf(m.from.Address), appURL: m.appURL, secret: m.secret}
+		domain: domainOf(m.from.Address), appURL: m.appURL, secret: m.secret, mailingID: m.mailingID}
 	if subject.Static() {
 		t.subjectHdr = mailout.Subject(m.subject)
 	}
@@ -134,7 +135,7 @@ func fieldsOf(r recipient, unsubscribeURL string) mailout.Fields {
 // render makes the message for one recipient in w's buffer (valid until
 // the next render with w).
 func (t *template) render(w *writer, r recipient, messageID string) []byte {
-	f := fieldsOf(r, w.links.URL(r.client))
+	f := fieldsOf(r, w.links.URL(r.client, t.mailingID))
 	return t.write(w, &f, mail.Address{Name: f.Name, Address: r.email}, messageID)
 }
 

@@ -220,6 +220,9 @@ func TestBlogViewsCountOncePerReaderADay(t *testing.T) {
 		t.Helper()
 		req := httptest.NewRequest(http.MethodPost, "/blog/"+slug+"/view", nil)
 		req.Header.Set("User-Agent", ua)
+		if ua == iPhoneUA {
+			req.RemoteAddr = "198.51.100.20:40000" // another reader, at another address
+		}
 		for i := 0; i+1 < len(headers); i += 2 {
 			req.Header.Set(headers[i], headers[i+1])
 		}
@@ -235,7 +238,8 @@ func TestBlogViewsCountOncePerReaderADay(t *testing.T) {
 	}{
 		{"a first read", func() { beacon("post-01", browserUA) }, "post-01", 1},
 		{"a reload", func() { beacon("post-01", browserUA) }, "post-01", 1},
-		{"another reader", func() { beacon("post-01", "Mozilla/5.0 (iPhone) Safari/604.1") }, "post-01", 2},
+		{"the same address with another User-Agent", func() { beacon("post-01", "Mozilla/5.0 Firefox/133.0") }, "post-01", 1},
+		{"another reader", func() { beacon("post-01", iPhoneUA) }, "post-01", 2},
 		{"the first reader on another post", func() { beacon("post-02", browserUA) }, "post-02", 1},
 		{"a crawler", func() { beacon("post-01", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)") }, "post-01", 2},
 		{"a link preview", func() { beacon("post-01", "facebookexternalhit/1.1") }, "post-01", 2},
@@ -270,6 +274,50 @@ func TestBlogViewsCountOncePerReaderADay(t *testing.T) {
 	beacon("post-01", browserUA) // a new day, the same reader
 	if got := viewsOf(t, app, "post-01"); got != 3 {
 		t.Fatalf("a reader of a new day made %d views, want 3", got)
+	}
+}
+
+const iPhoneUA = "Mozilla/5.0 (iPhone) Safari/604.1"
+
+// A flood of beacons from one address, each with a new User-Agent, adds
+// one reader and one row, and past the rate limit it is refused; another
+// address is not held back.
+func TestABeaconFloodFromOneAddressIsOneReader(t *testing.T) {
+	app := newBlogApp(t)
+	defer app.Cleanup()
+	a := newAPI(t, app)
+	beacon := func(ip string, i int) int {
+		req := httptest.NewRequest(http.MethodPost, "/blog/post-01/view", nil)
+		req.Header.Set("User-Agent", fmt.Sprintf("Mozilla/5.0 (X11; Linux x86_64; rv:%d.0) Gecko/20100101 Firefox/%d.0", i, i))
+		req.RemoteAddr = ip + ":40000"
+		status, _ := a.serve(req)
+		return status
+	}
+	rows := func() int {
+		var n int
+		if err := app.DB().NewQuery("SELECT COUNT(*) FROM _postrider_post_views").Row(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	refused := 0
+	for i := range 2000 {
+		switch status := beacon("198.51.100.7", i); status {
+		case http.StatusNoContent:
+		case http.StatusTooManyRequests:
+			refused++
+		default:
+			t.Fatalf("beacon %d answered %d", i, status)
+		}
+	}
+	if n, views := rows(), viewsOf(t, app, "post-01"); n != 1 || views != 1 {
+		t.Fatalf("2,000 beacons from one address made %d rows and %d views, want 1 and 1", n, views)
+	}
+	if refused != 2000-30 {
+		t.Fatalf("%d of 2,000 beacons from one address were refused, want all past the 30th", refused)
+	}
+	if status := beacon("198.51.100.8", 1); status != http.StatusNoContent || viewsOf(t, app, "post-01") != 2 {
+		t.Fatalf("a reader at another address: %d, %d views, want 204 and 2", status, viewsOf(t, app, "post-01"))
 	}
 }
 

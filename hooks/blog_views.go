@@ -14,9 +14,13 @@ import (
 
 // A post's views count its readers: once per reader, post and day (UTC).
 // The post's page sends a beacon from a line of script (crawlers and link
-// previews run none); the reader is a hash of a secret salt, the day, the
-// address and the User-Agent, so a reload adds nothing and no address is
-// stored. See migrations/1795660006_blog.go for the table and its trigger.
+// previews run none); the reader is a hash of a secret salt, the day and
+// the address, so a reload adds nothing and no address is stored. The
+// User-Agent is not part of it: a client chooses it freely, and one that
+// changed it every request was a new reader, and a new row, each time
+// (readers behind one address, an office's, count as one). The beacon is
+// rate-limited per address (migrations/1795660014_blog_view_limit.go).
+// See migrations/1795660006_blog.go for the table and its trigger.
 
 // bots are User-Agents of programs that may run the beacon anyway
 // (crawlers with a browser engine, link previews, scripts).
@@ -36,7 +40,7 @@ func countView(e *core.RequestEvent) error {
 	// a draft or an unknown slug selects nothing
 	_, err := e.App.NonconcurrentDB().NewQuery(`INSERT OR IGNORE INTO _postrider_post_views (post, visitor, day)
 		SELECT [[id]], {:visitor}, {:day} FROM {{posts}} WHERE [[slug]] = {:slug} AND ` + publishedOnly).
-		Bind(dbx.Params{"visitor": visitorHash(e.App, day, e.RealIP(), ua), "day": day, "slug": e.Request.PathValue("slug")}).
+		Bind(dbx.Params{"visitor": visitorHash(e.App, day, e.RealIP()), "day": day, "slug": e.Request.PathValue("slug")}).
 		Execute()
 	if err != nil {
 		e.App.Logger().Warn("Failed to count a post view", slog.String("slug", e.Request.PathValue("slug")), slog.String("error", err.Error()))
@@ -45,7 +49,7 @@ func countView(e *core.RequestEvent) error {
 }
 
 // visitorHash names a reader for one day without keeping who they are.
-func visitorHash(app core.App, day, ip, ua string) string {
+func visitorHash(app core.App, day, ip string) string {
 	salt, _ := app.Store().GetOrSet("postrider.viewSalt", func() any {
 		var salt []byte
 		if err := app.DB().NewQuery("SELECT salt FROM _postrider_view_salt LIMIT 1").Row(&salt); err != nil {
@@ -54,7 +58,7 @@ func visitorHash(app core.App, day, ip, ua string) string {
 		return salt
 	}).([]byte)
 	h := sha256.New()
-	for _, part := range [][]byte{salt, []byte(day), []byte(ip), []byte(ua)} {
+	for _, part := range [][]byte{salt, []byte(day), []byte(ip)} {
 		h.Write(part)
 		h.Write([]byte{0})
 	}

@@ -38,8 +38,10 @@ func refuseBlockedToken(e *core.RequestEvent) error {
 }
 
 // blockedHolder tells whether the request carries the token of a blocked
-// account: one that still verifies, or one that blocking voided (a new
-// token key), read without its signature only to find whose it was.
+// account: one that still verifies, or one that blocking voided, which
+// verifies with the key the account had then (users.blocked_token_key). A
+// token that verifies with neither tells nothing, whoever it names: it is
+// read as no token at all, as PocketBase reads it.
 func blockedHolder(e *core.RequestEvent) bool {
 	if e.Auth != nil {
 		return e.Auth.Collection().Name == "users" && e.Auth.GetBool("blocked")
@@ -61,5 +63,9 @@ func blockedHolder(e *core.RequestEvent) bool {
 		return false
 	}
 	user, err := e.App.FindRecordById(users, id)
-	return err == nil && user.GetBool("blocked")
+	if err != nil || !user.GetBool("blocked") || user.GetString("blocked_token_key") == "" {
+		return false
+	}
+	_, err = security.ParseJWT(token, user.GetString("blocked_token_key")+users.AuthToken.Secret)
+	return err == nil
 }

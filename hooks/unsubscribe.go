@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/router"
 
+	"postrider/dispatch"
 	"postrider/mailout"
 )
 
@@ -24,48 +25,70 @@ func bindUnsubscribe(app core.App) {
 	// the unsubscribe link of every mailing message (DESIGN.md "Messages"):
 	// public, signed per client, answering in the recipient's language
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		// the page: unsubscribes at once and says so, with an undo
+		// the page: names the sender and the mailing, with one button that
+		// unsubscribes; opening it changes nothing, so that the link
+		// scanners and prefetchers that open links (GET, HEAD) unsubscribe
+		// no one
+		// the link of a preview or a test send (dispatch.SampleUnsubscribeURL)
+		// names no client: it says so rather than calling itself invalid
+		se.Router.GET("/unsubscribe/preview", func(e *core.RequestEvent) error {
+			return unsubscribePage(e, http.StatusOK, pageState{Message: "test"})
+		}).Bind(tooMany(true))
 		se.Router.GET("/unsubscribe/{token}", func(e *core.RequestEvent) error {
-			client := unsubscribeClient(e)
-			if client == nil {
-				return unsubscribePage(e, http.StatusNotFound, "invalid", false)
+			link := unsubscribeLinkOf(e)
+			if link == nil {
+				return unsubscribePage(e, http.StatusNotFound, pageState{Message: "invalid"})
 			}
-			if err := unsubscribe(e.App, client); err != nil {
+			if link.client.GetBool("unsubscribed") {
+				return unsubscribePage(e, http.StatusOK, link.state(e.App, "done", undoable(link.client)))
+			}
+			state := link.state(e.App, "ask", false)
+			state.Ask = true
+			return unsubscribePage(e, http.StatusOK, state)
+		}).Bind(tooMany(true))
+		// the page's button: a form's POST, which no link opens
+		se.Router.POST("/unsubscribe/{token}/confirm", func(e *core.RequestEvent) error {
+			link := unsubscribeLinkOf(e)
+			if link == nil {
+				return unsubscribePage(e, http.StatusNotFound, pageState{Message: "invalid"})
+			}
+			if err := unsubscribe(e.App, link.client); err != nil {
 				return err
 			}
-			return unsubscribePage(e, http.StatusOK, "done", undoable(client))
+			return unsubscribePage(e, http.StatusOK, link.state(e.App, "done", undoable(link.client)))
 		}).Bind(tooMany(true))
 		// RFC 8058 one-click, from the mail client: no page, no login
 		se.Router.POST("/unsubscribe/{token}", func(e *core.RequestEvent) error {
-			client := unsubscribeClient(e)
-			if client == nil {
+			link := unsubscribeLinkOf(e)
+			if link == nil {
 				return e.String(http.StatusNotFound, "This unsubscribe link is not valid.\n")
 			}
 			if e.Request.FormValue("List-Unsubscribe") != "One-Click" {
 				return e.String(http.StatusBadRequest, "Expected List-Unsubscribe=One-Click.\n")
 			}
-			if err := unsubscribe(e.App, client); err != nil {
+			if err := unsubscribe(e.App, link.client); err != nil {
 				return err
 			}
 			return e.String(http.StatusOK, "Unsubscribed.\n")
 		}).Bind(tooMany(false))
 		// the page's undo: only of the link's own unsubscribe, within a day
 		se.Router.POST("/unsubscribe/{token}/undo", func(e *core.RequestEvent) error {
-			client := unsubscribeClient(e)
-			if client == nil {
-				return unsubscribePage(e, http.StatusNotFound, "invalid", false)
+			link := unsubscribeLinkOf(e)
+			if link == nil {
+				return unsubscribePage(e, http.StatusNotFound, pageState{Message: "invalid"})
 			}
+			client := link.client
 			if !client.GetBool("unsubscribed") {
-				return unsubscribePage(e, http.StatusOK, "undone", false)
+				return unsubscribePage(e, http.StatusOK, link.state(e.App, "undone", false))
 			}
 			if !undoable(client) {
-				return unsubscribePage(e, http.StatusForbidden, "late", false)
+				return unsubscribePage(e, http.StatusForbidden, link.state(e.App, "late", false))
 			}
 			client.Set("unsubscribed", false)
 			if err := e.App.Save(client); err != nil {
 				return err
 			}
-			return unsubscribePage(e, http.StatusOK, "undone", false)
+			return unsubscribePage(e, http.StatusOK, link.state(e.App, "undone", false))
 		}).Bind(tooMany(true))
 		return se.Next()
 	})
@@ -88,28 +111,67 @@ func tooMany(page bool) *hook.Handler[*core.RequestEvent] {
 			if !page {
 				return e.String(http.StatusTooManyRequests, "Too many requests from this address: try again in a minute.\n")
 			}
-			return unsubscribePage(e, http.StatusTooManyRequests, "busy", false)
+			return unsubscribePage(e, http.StatusTooManyRequests, pageState{Message: "busy"})
 		},
 	}
 }
 
-// unsubscribeClient is the client a request's token names, or nil when
-// the token is forged, altered or names no client.
-func unsubscribeClient(e *core.RequestEvent) *core.Record {
+// unsubscribeLink is what a link's token names: a client and, in the
+// links of mailings sent since tokens name it, the mailing.
+type unsubscribeLink struct {
+	client, mailing *core.Record // mailing may be nil
+	sender, subject string       // for the page
+}
+
+// unsubscribeLinkOf is what a request's token names, or nil when the
+// token is forged, altered or names no client.
+func unsubscribeLinkOf(e *core.RequestEvent) *unsubscribeLink {
 	secret, err := mailout.UnsubscribeSecret(e.App.DataDir())
 	if err != nil {
 		e.App.Logger().Error("Cannot read the unsubscribe secret", "error", err.Error())
 		return nil
 	}
-	id, ok := mailout.CheckUnsubscribeToken(secret, e.Request.PathValue("token"))
+	clientID, mailingID, ok := mailout.CheckUnsubscribeToken(secret, e.Request.PathValue("token"))
 	if !ok {
 		return nil
 	}
-	client, err := e.App.FindRecordById("clients", id)
+	client, err := e.App.FindRecordById("clients", clientID)
 	if err != nil {
 		return nil
 	}
-	return client
+	link := &unsubscribeLink{client: client}
+	if mailingID != "" {
+		// a mailing since deleted, or (never from a link we signed) another
+		// owner's, is left unnamed
+		if m, err := e.App.FindRecordById("mailings", mailingID); err == nil && m.GetString("owner") == client.GetString("owner") {
+			link.mailing = m
+		}
+	}
+	return link
+}
+
+// state is the page for the link with message, naming the sender and the
+// mailing as the recipient saw them: the owner's name via the service's
+// sender name (DESIGN.md "Senders and bounces"), and the subject with the
+// client's own values in its placeholders, as their message had it (never
+// the raw {{...}} of the template).
+func (l *unsubscribeLink) state(app core.App, message string, undo bool) pageState {
+	st := pageState{Message: message, Undo: undo, Sender: app.Settings().Meta.SenderName}
+	if owner, err := app.FindRecordById("users", l.client.GetString("owner")); err == nil {
+		if name := mailout.OneLine(strings.TrimSpace(owner.GetString("name"))); name != "" && st.Sender != "" {
+			st.Sender = name + " via " + st.Sender
+		} else if name != "" {
+			st.Sender = name
+		}
+	}
+	if l.mailing != nil {
+		c := l.client
+		msg, err := dispatch.Preview(app, l.mailing, dispatch.Client{ID: c.Id, Email: c.GetString("email"), Name: c.GetString("name"), Comment: c.GetString("comment")})
+		if err == nil {
+			st.Subject = msg.Subject
+		}
+	}
+	return st
 }
 
 // unsubscribe marks the client unsubscribed by its link (once: a second
@@ -135,22 +197,32 @@ func undoable(client *core.Record) bool {
 var unsubscribeTexts = map[string]map[string]string{
 	"en": {
 		"title":    "Unsubscribe",
+		"sender":   "Sender",
+		"mailing":  "Mailing",
+		"ask":      "Unsubscribe from this sender's mailings? You will get none of them any more.",
+		"confirm":  "Unsubscribe",
 		"done":     "You are unsubscribed: you will get no more mailings from this sender.",
 		"undo":     "Undo: subscribe me again",
 		"undoHelp": "Clicked by mistake? You can undo it today.",
 		"undone":   "You are subscribed again.",
 		"late":     "This unsubscribe can no longer be undone here; ask the sender to subscribe you again.",
 		"invalid":  "This unsubscribe link is not valid. Use the link from the message you received.",
+		"test":     "This link came in a preview or a test message: it unsubscribes no one. Your recipients' messages carry a link of their own.",
 		"busy":     "Too many requests from your address: try again in a minute.",
 	},
 	"ru": {
 		"title":    "Отписка",
+		"sender":   "Отправитель",
+		"mailing":  "Рассылка",
+		"ask":      "Отписаться от рассылок этого отправителя? Больше вы не получите ни одной.",
+		"confirm":  "Отписаться",
 		"done":     "Вы отписаны: больше писем от этого отправителя не будет.",
 		"undo":     "Отменить: подписать меня снова",
 		"undoHelp": "Нажали по ошибке? Сегодня это можно отменить.",
 		"undone":   "Вы снова подписаны.",
 		"late":     "Эту отписку здесь уже не отменить; попросите отправителя подписать вас снова.",
 		"invalid":  "Эта ссылка для отписки недействительна. Откройте ссылку из полученного письма.",
+		"test":     "Эта ссылка пришла в предпросмотре или тестовом письме: она никого не отписывает. В письмах получателям будет их собственная ссылка.",
 		"busy":     "Слишком много запросов с вашего адреса: попробуйте через минуту.",
 	},
 }
@@ -161,21 +233,32 @@ var unsubscribeTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 <style>body{font:16px/1.5 system-ui,sans-serif;color:#16161a;background:#f8f9fa;margin:0}
 main{max-width:32rem;margin:4rem auto;padding:2rem;background:#fff;border:1px solid #e4e9ec;border-radius:8px}
 h1{font-size:1.25rem;margin:0 0 1rem}button{font:inherit;padding:.5rem 1rem;border:1px solid #16161a;border-radius:6px;background:#fff;cursor:pointer}
+dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:0 0 1rem}dt{color:#666}dd{margin:0;overflow-wrap:anywhere}
 .help{color:#666;font-size:.9rem}</style></head>
-<body><main><h1>{{.T.title}}</h1><p id="message">{{index .T .Message}}</p>
-{{if .Undo}}<form method="post" action="/unsubscribe/{{.Token}}/undo"><p class="help">{{.T.undoHelp}}</p><button type="submit">{{.T.undo}}</button></form>{{end}}
+<body><main><h1>{{.T.title}}</h1>
+{{if or .S.Sender .S.Subject}}<dl>{{if .S.Sender}}<dt>{{.T.sender}}</dt><dd id="sender">{{.S.Sender}}</dd>{{end}}{{if .S.Subject}}<dt>{{.T.mailing}}</dt><dd id="mailing">{{.S.Subject}}</dd>{{end}}</dl>{{end}}
+<p id="message">{{index .T .S.Message}}</p>
+{{if .S.Ask}}<form method="post" action="/unsubscribe/{{.Token}}/confirm"><button type="submit">{{.T.confirm}}</button></form>{{end}}
+{{if .S.Undo}}<form method="post" action="/unsubscribe/{{.Token}}/undo"><p class="help">{{.T.undoHelp}}</p><button type="submit">{{.T.undo}}</button></form>{{end}}
 </main></body></html>`))
 
-// unsubscribePage answers with the page in the recipient's language,
-// showing message and, when undo is set, the undo button.
-func unsubscribePage(e *core.RequestEvent, status int, message string, undo bool) error {
+// pageState is what the page shows: its message (a key of
+// unsubscribeTexts), the sender and the mailing where the link names
+// them, and which button.
+type pageState struct {
+	Message         string
+	Sender, Subject string
+	Ask, Undo       bool // the unsubscribe button; the undo button
+}
+
+// unsubscribePage answers with the page in the recipient's language.
+func unsubscribePage(e *core.RequestEvent, status int, st pageState) error {
 	lang := pageLanguage(e.Request.Header.Get("Accept-Language"))
 	e.Response.Header().Set("Content-Type", "text/html; charset=utf-8")
 	e.Response.Header().Set("Cache-Control", "no-store")
 	e.Response.WriteHeader(status)
 	return unsubscribeTmpl.Execute(e.Response, map[string]any{
-		"Lang": lang, "T": unsubscribeTexts[lang], "Message": message, "Undo": undo,
-		"Token": e.Request.PathValue("token"),
+		"Lang": lang, "T": unsubscribeTexts[lang], "S": st, "Token": e.Request.PathValue("token"),
 	})
 }
 

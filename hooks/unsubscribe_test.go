@@ -8,20 +8,43 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/mails"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"postrider/mailout"
 )
 
-// linkOf is the token of a client's unsubscribe link, signed with the
-// fixture's secret (made here once: every test app copies the fixture).
+// linkOf is the token of a client's unsubscribe link in the form sent
+// before links named their mailing, signed with the fixture's secret (made
+// here once: every test app copies the fixture).
 func linkOf(t testing.TB, clientID string) string {
+	return mailingLinkOf(t, clientID, "")
+}
+
+// mailingLinkOf is the token of a client's unsubscribe link from a mailing.
+func mailingLinkOf(t testing.TB, clientID, mailingID string) string {
 	secret, err := mailout.UnsubscribeSecret(fixtureDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return mailout.UnsubscribeToken(secret, clientID)
+	return mailout.UnsubscribeToken(secret, clientID, mailingID)
+}
+
+// namedSender gives alice a name and her mailing a subject with placeholders,
+// as the unsubscribe page shows them.
+func namedSender(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+	for _, change := range []struct{ collection, id, field, value string }{
+		{"users", aliceID, "name", "Alice <Owner>"},
+		{"mailings", aliceMailing, "subject", "{{first_name|Hi}}, spring news for {{email}}"},
+	} {
+		r, err := app.FindRecordById(change.collection, change.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Set(change.field, change.value)
+		if err := app.Save(r); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // subscription checks a client's flag (and that a date goes with it).
@@ -55,23 +78,67 @@ func unsubscribedAgo(ago time.Duration, byLink bool) func(testing.TB, *tests.Tes
 }
 
 func TestTheUnsubscribeLink(t *testing.T) {
-	token := linkOf(t, aliceClient)
+	token := mailingLinkOf(t, aliceClient, aliceMailing)
+	older := linkOf(t, aliceClient) // a link sent before links named their mailing
 	forged := aliceClient + ".AAAAAAAAAAAAAAAAAAAAAAAA"
-	_, mac, _ := strings.Cut(token, ".")
+	_, mac, _ := strings.Cut(older, ".")
 	other := aliceClient2 + "." + mac // alice's signature on her other client
+	otherMailing := aliceClient + "." + bobMailing + token[strings.LastIndex(token, "."):]
 	oneClick := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
 	scenarios := []tests.ApiScenario{
 		{
-			Name: "the page unsubscribes at once, says so and offers an undo", Method: http.MethodGet,
-			URL: "/unsubscribe/" + token, TestAppFactory: newTestApp, ExpectedStatus: 200,
-			ExpectedContent: []string{"You are unsubscribed", `action="/unsubscribe/` + token + `/undo"`, `lang="en"`},
-			AfterTestFunc:   subscription(aliceClient, true),
+			Name:   "opening the link unsubscribes no one: the page names the sender and the mailing, with one button",
+			Method: http.MethodGet, URL: "/unsubscribe/" + token, BeforeTestFunc: namedSender, TestAppFactory: newTestApp, ExpectedStatus: 200,
+			ExpectedContent: []string{`<dd id="sender">Alice &lt;Owner&gt; via Postrider</dd>`,
+				`<dd id="mailing">alice, spring news for alice-client@example.com</dd>`, "Unsubscribe from this sender&#39;s mailings?",
+				`<form method="post" action="/unsubscribe/` + token + `/confirm"><button type="submit">Unsubscribe</button>`, `lang="en"`},
+			NotExpectedContent: []string{"{{", "You are unsubscribed", "/undo"},
+			AfterTestFunc:      subscription(aliceClient, false),
+		},
+		{
+			Name: "a preview's or a test send's link says it unsubscribes no one", Method: http.MethodGet,
+			URL: "/unsubscribe/preview", TestAppFactory: newTestApp, ExpectedStatus: 200,
+			ExpectedContent:    []string{"came in a preview or a test message: it unsubscribes no one"},
+			NotExpectedContent: []string{"not valid", "<form"},
+		},
+		{
+			Name: "a HEAD (a link scanner's) unsubscribes no one", Method: http.MethodHead, URL: "/unsubscribe/" + token,
+			// (the test's recorder keeps the body a server drops for a HEAD)
+			TestAppFactory: newTestApp, ExpectedStatus: 200, ExpectedContent: []string{"<html"}, AfterTestFunc: subscription(aliceClient, false),
 		},
 		{
 			Name: "the page speaks Russian to a Russian browser", Method: http.MethodGet,
 			URL: "/unsubscribe/" + token, Headers: map[string]string{"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.8"},
-			TestAppFactory: newTestApp, ExpectedStatus: 200, ExpectedContent: []string{"Вы отписаны", `lang="ru"`},
+			TestAppFactory: newTestApp, ExpectedStatus: 200,
+			ExpectedContent: []string{"Отправитель", "Рассылка", "alice news", `<button type="submit">Отписаться</button>`, `lang="ru"`},
+			AfterTestFunc:   subscription(aliceClient, false),
+		},
+		{
+			Name: "the page's button unsubscribes, says so and offers an undo", Method: http.MethodPost,
+			URL: "/unsubscribe/" + token + "/confirm", Headers: oneClick, TestAppFactory: newTestApp, ExpectedStatus: 200,
+			ExpectedContent:    []string{"You are unsubscribed", `<dd id="mailing">alice news</dd>`, `action="/unsubscribe/` + token + `/undo"`},
+			NotExpectedContent: []string{"/confirm"},
+			AfterTestFunc:      subscription(aliceClient, true),
+		},
+		{
+			Name: "a link sent before links named their mailing still works: the page names the sender", Method: http.MethodGet,
+			URL: "/unsubscribe/" + older, TestAppFactory: newTestApp, ExpectedStatus: 200,
+			ExpectedContent:    []string{`<dd id="sender">aliceuser000001 via Postrider</dd>`, `action="/unsubscribe/` + older + `/confirm"`},
+			NotExpectedContent: []string{`id="mailing"`}, AfterTestFunc: subscription(aliceClient, false),
+		},
+		{
+			Name: "and its button unsubscribes", Method: http.MethodPost, URL: "/unsubscribe/" + older + "/confirm",
+			TestAppFactory: newTestApp, ExpectedStatus: 200, ExpectedContent: []string{"You are unsubscribed"},
 			AfterTestFunc: subscription(aliceClient, true),
+		},
+		{
+			Name: "a mailing's signature does not pass for another mailing", Method: http.MethodGet, URL: "/unsubscribe/" + otherMailing,
+			TestAppFactory: newTestApp, ExpectedStatus: 404, ExpectedContent: []string{"not valid"}, NotExpectedContent: []string{"bob news"},
+		},
+		{
+			Name: "a forged token's button unsubscribes no one", Method: http.MethodPost, URL: "/unsubscribe/" + forged + "/confirm",
+			TestAppFactory: newTestApp, ExpectedStatus: 404, ExpectedContent: []string{"not valid"},
+			AfterTestFunc: subscription(aliceClient, false),
 		},
 		{
 			Name: "the one-click POST unsubscribes with no page and no login", Method: http.MethodPost,
@@ -119,7 +186,13 @@ func TestTheUnsubscribeLink(t *testing.T) {
 		{
 			Name: "a late page shows no undo", Method: http.MethodGet, URL: "/unsubscribe/" + token,
 			BeforeTestFunc: unsubscribedAgo(25*time.Hour, true), TestAppFactory: newTestApp, ExpectedStatus: 200,
-			ExpectedContent: []string{"You are unsubscribed"}, NotExpectedContent: []string{"/undo"},
+			ExpectedContent: []string{"You are unsubscribed"}, NotExpectedContent: []string{"/undo", "/confirm"},
+			AfterTestFunc: subscription(aliceClient, true),
+		},
+		{
+			Name: "the page of a client unsubscribed within the day offers the undo", Method: http.MethodGet, URL: "/unsubscribe/" + token,
+			BeforeTestFunc: unsubscribedAgo(time.Hour, true), TestAppFactory: newTestApp, ExpectedStatus: 200,
+			ExpectedContent: []string{"You are unsubscribed", "/undo"}, NotExpectedContent: []string{"/confirm"},
 			AfterTestFunc: subscription(aliceClient, true),
 		},
 		{
@@ -200,25 +273,6 @@ func TestMailingTemplatesAreCheckedAndBodiesCleaned(t *testing.T) {
 func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-func TestAccountMailsGreetTheUserByName(t *testing.T) {
-	for name, want := range map[string]string{"Anna <Lee>": "<p>Hello, Anna &lt;Lee&gt;,</p>", "": "<p>Hello,</p>"} {
-		app := newTestApp(t)
-		u, _ := app.FindRecordById("users", umaID)
-		u.Set("name", name)
-		if err := app.Save(u); err != nil {
-			t.Fatal(err)
-		}
-		if err := mails.SendRecordVerification(app, u); err != nil {
-			t.Fatal(err)
-		}
-		m := app.TestMailer.LastMessage()
-		if !strings.Contains(m.HTML, want) || m.To[0].Name != name {
-			t.Errorf("mail to %v: %s", m.To, m.HTML)
-		}
-		app.Cleanup()
-	}
 }
 
 // altered changes a token's last character (to one it does not already end with).

@@ -53,6 +53,12 @@ func bindUsers(app core.App) {
 	// sign-up: the role, the blocked flag and the confirmation are not the
 	// caller's to choose, whatever the request says
 	app.OnRecordCreateRequest("users").BindFunc(func(e *core.RecordRequestEvent) error {
+		// a sign-up inside /api/batch would escape the sign-up's rate limit
+		// (PocketBase applies collection limits in the route's middleware,
+		// which a batch's sub-requests skip), and each mails a confirmation
+		if info, _ := e.RequestInfo(); info != nil && info.Context == core.RequestInfoContextBatch && !e.HasSuperuserAuth() {
+			return e.ForbiddenError("Sign up with POST /api/collections/users/records, not inside a batch.", nil)
+		}
 		if !e.HasSuperuserAuth() {
 			e.Record.Set("role", roleUser)
 			e.Record.Set("blocked", false)
@@ -89,11 +95,18 @@ func bindUsers(app core.App) {
 	})
 
 	// blocking ends every session of the account at once: a new token key
-	// voids the tokens it holds, realtime connections included
+	// voids the tokens it holds, realtime connections included; the old key
+	// is kept so that those tokens, and no forged one, learn why
+	// (hooks/sessions.go)
 	app.OnRecordUpdate("users").BindFunc(func(e *core.RecordEvent) error {
-		if e.Record.GetBool("blocked") && !e.Record.Original().GetBool("blocked") {
+		blocked, was := e.Record.GetBool("blocked"), e.Record.Original().GetBool("blocked")
+		if blocked && !was {
+			e.Record.Set("blocked_token_key", e.Record.TokenKey())
 			e.Record.RefreshTokenKey()
 			e.App.Logger().Info("User blocked; their sessions are ended", slog.String("user", e.Record.Id))
+		}
+		if !blocked && was {
+			e.Record.Set("blocked_token_key", "")
 		}
 		return e.Next()
 	})

@@ -114,17 +114,25 @@ func TestUnsubscribeLinksAreSignedPerClient(t *testing.T) {
 	}
 	signer := NewLinkSigner("https://mail.example.com/", secret)
 	for _, id := range []string{"client000000001", "client000000002"} {
-		token := UnsubscribeToken(secret, id)
-		if url := signer.URL(id); url != "https://mail.example.com/unsubscribe/"+token {
+		token := UnsubscribeToken(secret, id, "mailing00000001")
+		if url := signer.URL(id, "mailing00000001"); url != "https://mail.example.com/unsubscribe/"+token {
 			t.Errorf("the signer's link %q, the token %q", url, token)
 		}
-		if got, ok := CheckUnsubscribeToken(secret, token); !ok || got != id {
-			t.Errorf("token %q checks as %q %v", token, got, ok)
+		if got, mailing, ok := CheckUnsubscribeToken(secret, token); !ok || got != id || mailing != "mailing00000001" {
+			t.Errorf("token %q checks as %q %q %v", token, got, mailing, ok)
+		}
+		// a link sent before links named the mailing still works
+		if got, mailing, ok := CheckUnsubscribeToken(secret, UnsubscribeToken(secret, id, "")); !ok || got != id || mailing != "" {
+			t.Errorf("the older token of %s checks as %q %q %v", id, got, mailing, ok)
 		}
 	}
-	_, mac, _ := strings.Cut(UnsubscribeToken(secret, "client000000001"), ".")
-	for _, bad := range []string{"client000000002." + mac, "client000000001.", "client000000001", UnsubscribeToken(make([]byte, 32), "client000000001")} {
-		if _, ok := CheckUnsubscribeToken(secret, bad); ok {
+	_, mac, _ := strings.Cut(UnsubscribeToken(secret, "client000000001", ""), ".")
+	withMailing := UnsubscribeToken(secret, "client000000001", "mailing00000001")
+	newMAC := withMailing[strings.LastIndex(withMailing, ".")+1:]
+	for _, bad := range []string{"client000000002." + mac, "client000000001.", "client000000001", UnsubscribeToken(make([]byte, 32), "client000000001", ""),
+		"client000000001.mailing00000002." + newMAC, "client000000002.mailing00000001." + newMAC, "client000000001.mailing00000001." + mac,
+		"client000000001." + newMAC, ".mailing00000001." + newMAC, "client000000001..", withMailing + "." + newMAC} {
+		if _, _, ok := CheckUnsubscribeToken(secret, bad); ok {
 			t.Errorf("%q was accepted", bad)
 		}
 	}

@@ -242,7 +242,8 @@ func transportFor(app core.App, opts Options, log *slog.Logger) transport {
 // POSTRIDER_SMTP_TLS says otherwise, the dashboard's TLS switch off means
 // STARTTLS whenever the server offers it, as in PocketBase's own mailer.
 func smtpConfig(app core.App, opts Options) (SMTPConfig, bool) {
-	s := app.Settings().SMTP
+	settings := app.Settings()
+	s := settings.SMTP
 	if !s.Enabled || s.Host == "" {
 		return SMTPConfig{}, false
 	}
@@ -254,7 +255,7 @@ func smtpConfig(app core.App, opts Options) (SMTPConfig, bool) {
 	}
 	return SMTPConfig{
 		Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password,
-		TLS: mode, LocalName: s.LocalName, Timeout: opts.Timeout, DataTimeout: opts.DataTimeout,
+		TLS: mode, LocalName: localName(settings), Timeout: opts.Timeout, DataTimeout: opts.DataTimeout,
 	}, true
 }
 

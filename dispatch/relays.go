@@ -100,7 +100,7 @@ func relaysFor(app core.App, opts Options, log *slog.Logger) []*relay {
 			cfg: SMTPConfig{
 				Host: row.GetString("host"), Port: row.GetInt("port"),
 				Username: row.GetString("username"), Password: row.GetString("password"),
-				TLS: row.GetString("tls"), LocalName: app.Settings().SMTP.LocalName,
+				TLS: row.GetString("tls"), LocalName: localName(app.Settings()),
 				Timeout: opts.Timeout, DataTimeout: opts.DataTimeout,
 			},
 			conns: max(1, row.GetInt("connections")), weight: max(1, row.GetInt("weight")),

@@ -22,7 +22,7 @@ type SMTPConfig struct {
 	Username  string
 	Password  string
 	TLS       string        // "none", "starttls", "tls", or "auto": STARTTLS when the server offers it
-	LocalName string        // EHLO name; "localhost" when empty
+	LocalName string        // EHLO name; heloName("") when empty (never localhost)
 	Timeout   time.Duration // of each command's reply
 	// DataTimeout is how long to wait for the reply to a message's final
 	// dot: the server may have stored the message before it answers, so
@@ -141,7 +141,7 @@ func (c *smtpConn) open(cfg SMTPConfig) error {
 	}
 	name := cfg.LocalName
 	if name == "" {
-		name = "localhost"
+		name = heloName("")
 	}
 	if err := c.hello(name); err != nil {
 		return err

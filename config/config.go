@@ -3,6 +3,7 @@
 package config
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -33,6 +34,9 @@ type Config struct {
 	SMTPUsername string
 	SMTPPassword string
 	SMTPTLS      string // "none", "starttls" or "tls"
+	// SMTPRootCAs are the roots a mail server's certificate must chain
+	// to: the system's, plus the PEM file of POSTRIDER_SMTP_CA; nil = the system's
+	SMTPRootCAs *x509.CertPool
 	// HELO is the name given in EHLO (POSTRIDER_HELO); empty: the dashboard's
 	// SMTP local name, else one taken from the app URL (dispatch.LocalName)
 	HELO string
@@ -120,6 +124,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.HELO != "" && (validation.Validate(c.HELO, is.Domain) != nil || !strings.Contains(c.HELO, ".")) {
 		bad("HELO", "%q is not a host name such as mail.example.com", c.HELO)
 	}
+	c.SMTPRootCAs = caFromEnv(get, bad)
 	if v := get("SMTP_DATA_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second || d > time.Hour {

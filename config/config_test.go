@@ -2,6 +2,8 @@ package config
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -246,5 +248,25 @@ func TestPocketBasePlaceholdersGiveWay(t *testing.T) {
 	}
 	if m, _ := storedSettings(t, app2); m.AppURL != PocketBaseAppURL {
 		t.Fatalf("POSTRIDER_APP_URL was stored: %q", m.AppURL)
+	}
+}
+
+// POSTRIDER_SMTP_CA must be a readable PEM file of certificates; anything
+// else stops the start with a message naming the variable.
+func TestSMTPCARefusesABadFile(t *testing.T) {
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "key.txt")
+	if err := os.WriteFile(notPEM, []byte("not a certificate\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{filepath.Join(dir, "missing.pem"), notPEM} {
+		_, err := FromEnv(env(map[string]string{"POSTRIDER_SMTP_CA": path}))
+		if err == nil || !strings.Contains(err.Error(), "POSTRIDER_SMTP_CA") || !strings.Contains(err.Error(), path) {
+			t.Errorf("POSTRIDER_SMTP_CA=%s: %v", path, err)
+		}
+	}
+	c, err := FromEnv(env(nil))
+	if err != nil || c.SMTPRootCAs != nil {
+		t.Fatalf("unset: roots %v, %v", c.SMTPRootCAs, err)
 	}
 }

@@ -101,7 +101,7 @@ func relaysFor(app core.App, opts Options, log *slog.Logger) []*relay {
 				Host: row.GetString("host"), Port: row.GetInt("port"),
 				Username: row.GetString("username"), Password: row.GetString("password"),
 				TLS: row.GetString("tls"), LocalName: localName(app.Settings()),
-				Timeout: opts.Timeout, DataTimeout: opts.DataTimeout,
+				Timeout: opts.Timeout, DataTimeout: opts.DataTimeout, RootCAs: opts.RootCAs,
 			},
 			conns: max(1, row.GetInt("connections")), weight: max(1, row.GetInt("weight")),
 			rate: row.GetFloat("rate"),

@@ -84,8 +84,17 @@ type smtpConn struct {
 	failed bool
 }
 
-// dialSMTP connects, greets, secures and authenticates as cfg says.
+// dialSMTP connects, greets, secures and authenticates as cfg says; its
+// errors are *connectError.
 func dialSMTP(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
+	c, err := dial(ctx, cfg)
+	if err != nil {
+		return nil, &connectError{err}
+	}
+	return c, nil
+}
+
+func dial(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
 	timeout := cfg.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -102,7 +111,7 @@ func dialSMTP(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
 		tc.SetDeadline(time.Now().Add(timeout))
 		if err := tc.Handshake(); err != nil {
 			raw.Close()
-			return nil, fmt.Errorf("TLS with %s: %w", addr, err)
+			return nil, &tlsError{fmt.Errorf("TLS with %s: %w", addr, err)}
 		}
 		conn = tc
 	}
@@ -149,14 +158,14 @@ func (c *smtpConn) open(cfg SMTPConfig) error {
 	_, offered := c.ext["STARTTLS"]
 	if cfg.TLS == "starttls" || (cfg.TLS == "auto" && offered) {
 		if !offered {
-			return errors.New("the server does not offer STARTTLS (set POSTRIDER_SMTP_TLS=none or tls)")
+			return &tlsError{errors.New("the server does not offer STARTTLS (set POSTRIDER_SMTP_TLS=none or tls)")}
 		}
 		if _, err := c.cmd("STARTTLS"); err != nil {
 			return fmt.Errorf("STARTTLS: %w", err)
 		}
 		tc := tls.Client(c.conn, &tls.Config{ServerName: cfg.Host, RootCAs: cfg.RootCAs})
 		if err := tc.Handshake(); err != nil {
-			return fmt.Errorf("STARTTLS handshake: %w", err)
+			return &tlsError{fmt.Errorf("STARTTLS handshake: %w", err)}
 		}
 		dataTimeout := c.dataTimeout
 		*c = *newSMTPConn(tc, c.timeout)
@@ -168,7 +177,7 @@ func (c *smtpConn) open(cfg SMTPConfig) error {
 	}
 	if cfg.Username != "" || cfg.Password != "" {
 		if err := c.auth(cfg); err != nil {
-			return err
+			return &authError{err}
 		}
 	}
 	c.conn.SetDeadline(time.Time{})

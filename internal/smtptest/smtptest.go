@@ -123,6 +123,13 @@ func StartTLS(t testing.TB, implicit bool) (s *Server, roots *x509.CertPool) {
 	return start(t, cfg, implicit, false), roots
 }
 
+// StartPrivateCA is StartTLS whose certificate comes from a private CA:
+// caPEM is that CA's certificate, which no system trusts.
+func StartPrivateCA(t testing.TB, implicit bool) (s *Server, caPEM []byte) {
+	cfg, _, caPEM := selfSignedPEM(t)
+	return start(t, cfg, implicit, false), caPEM
+}
+
 func start(t testing.TB, tlsConfig *tls.Config, implicit, utf8 bool) *Server {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -133,7 +133,7 @@ func fieldsOf(r recipient, unsubscribeURL string) mailout.Fields {
 // the next render with w).
 func (t *template) render(w *writer, r recipient, messageID string) []byte {
 	f := fieldsOf(r, w.links.URL(r.client))
-	buf := mailout.AppendHeader(w.buf[:0], "To", mailout.Address(mail.Address{Name: f.Name, Address: r.email}))
+	buf := mailout.AppendHeader(w.buf[:0], "To", mailout.Address(mail.Address{Name: f.Name, Address: headerAddress(r.email)}))
 	buf = mailout.AppendHeader(buf, "Message-ID", "<"+messageID+">")
 	subject := t.subjectHdr
 	if subject == "" {

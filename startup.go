@@ -26,7 +26,7 @@ func bindStartup(app *pocketbase.PocketBase, cfg config.Config) {
 		Priority: -1000,
 		Func: func(e *core.ServeEvent) error {
 			base, listenURL := serveAddress(app, e.Server.Addr)
-			if err := cfg.ApplyListening(e.App, listenURL); err != nil {
+			if err := cfg.UseListenURL(e.App, listenURL); err != nil {
 				return err
 			}
 

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -16,7 +17,6 @@ import (
 	"github.com/joho/godotenv"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/ozzo-validation/v4/is"
-	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/cron"
 
 	"postrider/mailout"
@@ -34,6 +34,12 @@ type Config struct {
 	SMTPUsername string
 	SMTPPassword string
 	SMTPTLS      string // "none", "starttls" or "tls"
+	// SMTPRootCAs are the roots a mail server's certificate must chain
+	// to: the system's, plus the PEM file of POSTRIDER_SMTP_CA; nil = the system's
+	SMTPRootCAs *x509.CertPool
+	// HELO is the name given in EHLO (POSTRIDER_HELO); empty: the dashboard's
+	// SMTP local name, else one taken from the app URL (dispatch.LocalName)
+	HELO string
 	// SMTPDataTimeout is how long the dispatcher waits for the server's
 	// reply after a message's final dot
 	SMTPDataTimeout time.Duration
@@ -86,6 +92,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SMTPUsername:    get("SMTP_USERNAME"),
 		SMTPPassword:    getenv(Prefix + "SMTP_PASSWORD"), // spaces may be part of a password
 		SMTPTLS:         strings.ToLower(get("SMTP_TLS")),
+		HELO:            strings.ToLower(get("HELO")),
 		SenderAddress:   get("SENDER_ADDRESS"),
 		SenderName:      get("SENDER_NAME"),
 		DispatchCron:    get("DISPATCH_CRON"),
@@ -114,6 +121,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	default:
 		bad("SMTP_TLS", "%q is not one of none, starttls, tls", c.SMTPTLS)
 	}
+	if c.HELO != "" && (validation.Validate(c.HELO, is.Domain) != nil || !strings.Contains(c.HELO, ".")) {
+		bad("HELO", "%q is not a host name such as mail.example.com", c.HELO)
+	}
+	c.SMTPRootCAs = caFromEnv(get, bad)
 	if v := get("SMTP_DATA_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second || d > time.Hour {
@@ -177,53 +188,4 @@ func DefaultSender(appURL string) string {
 		return localSender
 	}
 	return addr
-}
-
-// Apply lays the variables that are set over the stored settings and saves
-// them when anything changed, so that the dashboard shows what is in force.
-func (c Config) Apply(app core.App) error { return c.ApplyListening(app, "") }
-
-// ApplyListening is Apply for serve, which listens at listenURL (empty when
-// it cannot be told, for a wildcard address or HTTPS). With no
-// POSTRIDER_APP_URL and PocketBase's placeholder still stored, the links in
-// mail point where the service listens: PocketBase's http://localhost:8090
-// is another origin than http://127.0.0.1:8090, where the web app's session
-// lives. The sender follows the app URL until someone sets it.
-func (c Config) ApplyListening(app core.App, listenURL string) error {
-	s := app.Settings()
-	changed := false
-	set := func(dst *string, v string) {
-		if v != "" && *dst != v {
-			*dst, changed = v, true
-		}
-	}
-	set(&s.Meta.AppURL, c.AppURL)
-	if c.AppURL == "" && s.Meta.AppURL == PocketBaseAppURL {
-		set(&s.Meta.AppURL, listenURL)
-	}
-	set(&s.Meta.SenderAddress, c.SenderAddress)
-	if c.SenderAddress == "" && (s.Meta.SenderAddress == pocketBaseSender || s.Meta.SenderAddress == localSender) {
-		set(&s.Meta.SenderAddress, DefaultSender(s.Meta.AppURL))
-	}
-	set(&s.Meta.SenderName, c.SenderName)
-	set(&s.SMTP.Host, c.SMTPHost)
-	set(&s.SMTP.Username, c.SMTPUsername)
-	set(&s.SMTP.Password, c.SMTPPassword)
-	if c.SMTPHost != "" && !s.SMTP.Enabled {
-		s.SMTP.Enabled, changed = true, true
-	}
-	port := c.SMTPPort
-	if port == 0 && s.SMTP.Enabled && s.SMTP.Port == 0 {
-		port = 25
-	}
-	if port != 0 && s.SMTP.Port != port {
-		s.SMTP.Port, changed = port, true
-	}
-	if c.SMTPTLS != "" && s.SMTP.TLS != (c.SMTPTLS == "tls") {
-		s.SMTP.TLS, changed = c.SMTPTLS == "tls", true
-	}
-	if !changed {
-		return nil
-	}
-	return app.Save(s)
 }

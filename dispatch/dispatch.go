@@ -10,6 +10,7 @@ package dispatch
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,6 +51,7 @@ type Options struct {
 	RetryDelays []time.Duration // back-off between tries of a temporary failure; default 1 s, 5 s
 	MaxAttempts int             // tries over all passes before a temporary failure counts as failed; default 5
 	SMTPTLS     string          // "none", "starttls" or "tls" (config: POSTRIDER_SMTP_TLS); "" follows the settings
+	RootCAs     *x509.CertPool  // the roots a server's certificate must chain to (config: POSTRIDER_SMTP_CA); nil = the system's
 	DKIM        *mailout.DKIM   // signs every message (config: POSTRIDER_DKIM_*); nil = the dashboard's dkim row, if any
 	// Wake tells a pass that a window may have fallen due (serve's timer,
 	// bind.go): a pass claims such windows while it sends, at once on Wake,
@@ -62,7 +64,7 @@ type Options struct {
 func OptionsFrom(cfg config.Config) Options {
 	return Options{
 		Workers: cfg.DispatchWorkers, Rate: cfg.DispatchRate, SMTPTLS: cfg.SMTPTLS, DataTimeout: cfg.SMTPDataTimeout,
-		DKIM: cfg.DKIM,
+		DKIM: cfg.DKIM, RootCAs: cfg.SMTPRootCAs,
 	}.withDefaults()
 }
 
@@ -174,6 +176,9 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 			p.log.Error("Dispatch pass stopped before sending", slog.String("error", err.Error()))
 			return p.finish(err)
 		}
+		if err := p.clearUnreachable(runs); err != nil {
+			return p.finish(err)
+		}
 		if err := p.send(ctx, runs); err != nil {
 			var unreachable *unreachableError
 			var unrecorded *recordError
@@ -181,6 +186,7 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 			case errors.As(err, &unreachable):
 				p.log.Error("Dispatch pass stopped: the mail server cannot be reached; the messages stay pending",
 					slog.String("transport", p.transport.String()), slog.String("error", unreachable.err.Error()))
+				p.noteUnreachable(unreachable.err)
 			case errors.As(err, &unrecorded):
 				p.log.Error("Dispatch pass stopped: outcomes cannot be recorded in the database; the messages not recorded stay pending",
 					slog.String("error", unrecorded.err.Error()))
@@ -242,7 +248,8 @@ func transportFor(app core.App, opts Options, log *slog.Logger) transport {
 // POSTRIDER_SMTP_TLS says otherwise, the dashboard's TLS switch off means
 // STARTTLS whenever the server offers it, as in PocketBase's own mailer.
 func smtpConfig(app core.App, opts Options) (SMTPConfig, bool) {
-	s := app.Settings().SMTP
+	settings := app.Settings()
+	s := settings.SMTP
 	if !s.Enabled || s.Host == "" {
 		return SMTPConfig{}, false
 	}
@@ -254,7 +261,8 @@ func smtpConfig(app core.App, opts Options) (SMTPConfig, bool) {
 	}
 	return SMTPConfig{
 		Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password,
-		TLS: mode, LocalName: s.LocalName, Timeout: opts.Timeout, DataTimeout: opts.DataTimeout,
+		TLS: mode, LocalName: localName(settings), Timeout: opts.Timeout, DataTimeout: opts.DataTimeout,
+		RootCAs: opts.RootCAs,
 	}, true
 }
 

@@ -37,7 +37,7 @@ func (m *Mailer) Send(msg *mailer.Message) error {
 	if _, ok := smtpConfig(m.app, m.opts); !ok {
 		return errors.New("dispatch: no SMTP server is configured")
 	}
-	raw, err := mailout.Build(msg)
+	raw, err := mailout.Build(asciiDomains(msg))
 	if err != nil {
 		return err
 	}
@@ -92,4 +92,20 @@ func (m *Mailer) sendRaw(from string, to []string, raw []byte) error {
 		}
 	}
 	return nil
+}
+
+// asciiDomains is msg with the domains of its addresses in ASCII, for its
+// headers (idn.go); the envelope is converted by the session.
+func asciiDomains(msg *mailer.Message) *mailer.Message {
+	m := *msg
+	convert := func(list []mail.Address) []mail.Address {
+		out := make([]mail.Address, len(list))
+		for i, a := range list {
+			out[i] = mail.Address{Name: a.Name, Address: headerAddress(a.Address)}
+		}
+		return out
+	}
+	m.From = mail.Address{Name: msg.From.Name, Address: headerAddress(msg.From.Address)}
+	m.To, m.Cc, m.Bcc = convert(msg.To), convert(msg.Cc), convert(msg.Bcc)
+	return &m
 }

@@ -100,8 +100,8 @@ func relaysFor(app core.App, opts Options, log *slog.Logger) []*relay {
 			cfg: SMTPConfig{
 				Host: row.GetString("host"), Port: row.GetInt("port"),
 				Username: row.GetString("username"), Password: row.GetString("password"),
-				TLS: row.GetString("tls"), LocalName: app.Settings().SMTP.LocalName,
-				Timeout: opts.Timeout, DataTimeout: opts.DataTimeout,
+				TLS: row.GetString("tls"), LocalName: localName(app.Settings()),
+				Timeout: opts.Timeout, DataTimeout: opts.DataTimeout, RootCAs: opts.RootCAs,
 			},
 			conns: max(1, row.GetInt("connections")), weight: max(1, row.GetInt("weight")),
 			rate: row.GetFloat("rate"),

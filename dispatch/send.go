@@ -313,6 +313,7 @@ type held struct {
 // judge sets what became of one try from the server's reply or the error,
 // and returns the back-off after which it is tried again in this pass, or
 // -1 when this pass is done with it:
+//   - a message the server cannot take (idn.go) fails at once;
 //   - a 5xx reply fails the delivery for good;
 //   - no reply after the whole message went out (a timeout, a dropped
 //     connection) may mean it arrived: it is not tried again in this pass,
@@ -324,6 +325,8 @@ func (s *runSender) judge(o *outcome, reply string, err error) time.Duration {
 	switch {
 	case err == nil:
 		o.status, o.reply = deliverySent, reply
+	case unsendable(err): // not for this server (idn.go): no refusal, no bounce
+		o.status, o.reply = deliveryFailed, err.Error()
 	case permanent(err):
 		o.status, o.reply, o.refused = deliveryFailed, err.Error(), true
 	case unanswered(err) && (o.job.unconfirmed || o.attempts >= opts.MaxAttempts):

@@ -22,7 +22,7 @@ type SMTPConfig struct {
 	Username  string
 	Password  string
 	TLS       string        // "none", "starttls", "tls", or "auto": STARTTLS when the server offers it
-	LocalName string        // EHLO name; "localhost" when empty
+	LocalName string        // EHLO name; heloName("") when empty (never localhost)
 	Timeout   time.Duration // of each command's reply
 	// DataTimeout is how long to wait for the reply to a message's final
 	// dot: the server may have stored the message before it answers, so
@@ -84,8 +84,17 @@ type smtpConn struct {
 	failed bool
 }
 
-// dialSMTP connects, greets, secures and authenticates as cfg says.
+// dialSMTP connects, greets, secures and authenticates as cfg says; its
+// errors are *connectError.
 func dialSMTP(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
+	c, err := dial(ctx, cfg)
+	if err != nil {
+		return nil, &connectError{err}
+	}
+	return c, nil
+}
+
+func dial(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
 	timeout := cfg.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -102,7 +111,7 @@ func dialSMTP(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
 		tc.SetDeadline(time.Now().Add(timeout))
 		if err := tc.Handshake(); err != nil {
 			raw.Close()
-			return nil, fmt.Errorf("TLS with %s: %w", addr, err)
+			return nil, &tlsError{fmt.Errorf("TLS with %s: %w", addr, err)}
 		}
 		conn = tc
 	}
@@ -120,9 +129,38 @@ func dialSMTP(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
 
 // outgoing is a message begun and not yet ended.
 type outgoing struct {
-	from, to string
+	from, to string // domains in ASCII (idn.go)
+	utf8     bool   // a local part is not ASCII: MAIL FROM says SMTPUTF8
 	data     []byte
 	sent     bool // its pipelined envelope went out: end reads the replies
+}
+
+// outgoing makes the message from from to to, or says why this server
+// cannot take it (an *unsendableError: idn.go).
+func (c *smtpConn) outgoing(from, to string, data []byte) (*outgoing, error) {
+	m := &outgoing{data: data}
+	var fromUTF8, toUTF8 bool
+	var err error
+	if m.from, fromUTF8, err = asciiDomain(from); err != nil {
+		return nil, err
+	}
+	if m.to, toUTF8, err = asciiDomain(to); err != nil {
+		return nil, err
+	}
+	if m.utf8 = fromUTF8 || toUTF8; m.utf8 {
+		if _, ok := c.ext["SMTPUTF8"]; !ok {
+			return nil, &unsendableError{reason: "the address has a non-ASCII local part and the mail server does not offer SMTPUTF8"}
+		}
+	}
+	return m, nil
+}
+
+// mailFrom is the MAIL command of m, without its line end.
+func (m *outgoing) mailFrom() string {
+	if m.utf8 {
+		return "MAIL FROM:<" + m.from + "> SMTPUTF8"
+	}
+	return "MAIL FROM:<" + m.from + ">"
 }
 
 func newSMTPConn(conn net.Conn, timeout time.Duration) *smtpConn {
@@ -141,7 +179,7 @@ func (c *smtpConn) open(cfg SMTPConfig) error {
 	}
 	name := cfg.LocalName
 	if name == "" {
-		name = "localhost"
+		name = heloName("")
 	}
 	if err := c.hello(name); err != nil {
 		return err
@@ -149,14 +187,14 @@ func (c *smtpConn) open(cfg SMTPConfig) error {
 	_, offered := c.ext["STARTTLS"]
 	if cfg.TLS == "starttls" || (cfg.TLS == "auto" && offered) {
 		if !offered {
-			return errors.New("the server does not offer STARTTLS (set POSTRIDER_SMTP_TLS=none or tls)")
+			return &tlsError{errors.New("the server does not offer STARTTLS (set POSTRIDER_SMTP_TLS=none or tls)")}
 		}
 		if _, err := c.cmd("STARTTLS"); err != nil {
 			return fmt.Errorf("STARTTLS: %w", err)
 		}
 		tc := tls.Client(c.conn, &tls.Config{ServerName: cfg.Host, RootCAs: cfg.RootCAs})
 		if err := tc.Handshake(); err != nil {
-			return fmt.Errorf("STARTTLS handshake: %w", err)
+			return &tlsError{fmt.Errorf("STARTTLS handshake: %w", err)}
 		}
 		dataTimeout := c.dataTimeout
 		*c = *newSMTPConn(tc, c.timeout)
@@ -168,7 +206,7 @@ func (c *smtpConn) open(cfg SMTPConfig) error {
 	}
 	if cfg.Username != "" || cfg.Password != "" {
 		if err := c.auth(cfg); err != nil {
-			return err
+			return &authError{err}
 		}
 	}
 	c.conn.SetDeadline(time.Time{})
@@ -285,12 +323,16 @@ func (c *smtpConn) read() (int, string, error) {
 // the worker sleeping for them here. Without it the envelope is exchanged
 // command by command. data must be dot-stuffed, end with CRLF, and stay
 // as it is until end. After a refusal the session is reset and stays
-// usable; after a network error it is broken.
+// usable; after a network error it is broken. A message this server
+// cannot take is an *unsendableError, before anything is sent.
 func (c *smtpConn) begin(from, to string, data []byte) error {
 	if c.cur != nil {
 		return errors.New("smtp: a message is already begun") // the caller's bug: end it first, or begin the next ahead
 	}
-	m := &outgoing{from: from, to: to, data: data}
+	m, err := c.outgoing(from, to, data)
+	if err != nil {
+		return err
+	}
 	c.conn.SetDeadline(time.Now().Add(c.timeout))
 	if c.pipelining {
 		c.writeEnvelope(m)
@@ -299,7 +341,7 @@ func (c *smtpConn) begin(from, to string, data []byte) error {
 		}
 		m.sent = true
 	} else {
-		for _, line := range []string{"MAIL FROM:<" + from + ">", "RCPT TO:<" + to + ">", "DATA"} {
+		for _, line := range []string{m.mailFrom(), "RCPT TO:<" + m.to + ">", "DATA"} {
 			if _, err := c.cmd(line); err != nil {
 				return c.reset(err)
 			}
@@ -314,19 +356,28 @@ func (c *smtpConn) begin(from, to string, data []byte) error {
 // dot, and end returns the current one's reply; the next end is the next
 // message's. Nothing of the next message but its envelope goes out before
 // that end. It tells false, and begins nothing, when the session cannot
-// (no PIPELINING, nothing in flight, one begun ahead already, broken).
+// (no PIPELINING, nothing in flight, one begun ahead already, broken, a
+// message this server cannot take: begin says why).
 func (c *smtpConn) ahead(from, to string, data []byte) bool {
 	if !c.pipelining || c.failed || c.cur == nil || c.next != nil {
 		return false
 	}
-	c.next = &outgoing{from: from, to: to, data: data}
+	m, err := c.outgoing(from, to, data)
+	if err != nil {
+		return false
+	}
+	c.next = m
 	return true
 }
 
 // writeEnvelope buffers a pipelined envelope and returns its length.
 func (c *smtpConn) writeEnvelope(m *outgoing) int {
 	n := 0
-	for _, s := range [...]string{"MAIL FROM:<", m.from, ">\r\nRCPT TO:<", m.to, ">\r\nDATA\r\n"} {
+	utf8 := ""
+	if m.utf8 {
+		utf8 = " SMTPUTF8"
+	}
+	for _, s := range [...]string{"MAIL FROM:<", m.from, ">", utf8, "\r\nRCPT TO:<", m.to, ">\r\nDATA\r\n"} {
 		k, _ := c.w.WriteString(s)
 		n += k
 	}

@@ -15,13 +15,9 @@ import (
 
 // Register binds every Postrider hook to app.
 func Register(app core.App, cfg config.Config) {
-	// environment variables override the dashboard's settings at start
-	app.OnBootstrap().BindFunc(func(e *core.BootstrapEvent) error {
-		if err := e.Next(); err != nil {
-			return err
-		}
-		return cfg.Apply(e.App)
-	})
+	// environment variables override the dashboard's settings in memory,
+	// never in the database (config/overlay.go)
+	cfg.Layer(app)
 
 	bindUsers(app)
 	bindSessions(app)

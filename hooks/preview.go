@@ -155,7 +155,10 @@ func testMailing(e *core.RequestEvent, opts dispatch.Options, limit *sendLimit) 
 	// checks is what goes out (only its unsubscribe link is inert)
 	to := mail.Address{Name: e.Auth.GetString("name"), Address: e.Auth.Email()}
 	if err := dispatch.SendTest(e.App, opts, m, c, to); err != nil {
-		return e.InternalServerError("The test message could not be sent: "+err.Error(), err)
+		// the owner learns the kind of failure; the server's log keeps the
+		// detail (the server's address among it)
+		e.App.Logger().Error("A test message could not be sent", "mailing", m.Id, "error", err.Error())
+		return e.InternalServerError("The test message could not be sent: "+dispatch.Explain(err)+".", nil)
 	}
 	return e.JSON(http.StatusOK, map[string]string{"sent_to": to.Address})
 }

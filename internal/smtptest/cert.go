@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"math/big"
 	"net"
 	"testing"
@@ -15,6 +16,13 @@ import (
 
 // selfSigned makes a certificate for 127.0.0.1 and the pool that trusts it.
 func selfSigned(t testing.TB) (*tls.Config, *x509.CertPool) {
+	cfg, roots, _ := selfSignedPEM(t)
+	return cfg, roots
+}
+
+// selfSignedPEM is selfSigned, with the certificate in PEM too: a private
+// CA's file, as POSTRIDER_SMTP_CA takes it.
+func selfSignedPEM(t testing.TB) (*tls.Config, *x509.CertPool, []byte) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -41,5 +49,6 @@ func selfSigned(t testing.TB) (*tls.Config, *x509.CertPool) {
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(cert)
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, roots
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, roots, caPEM
 }

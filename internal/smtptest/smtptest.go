@@ -25,6 +25,8 @@ type Message struct {
 	Data []byte
 	TLS  bool   // the connection was encrypted
 	User string // who logged in, if anyone
+	Helo string // the name the client gave in EHLO (or HELO)
+	UTF8 bool   // MAIL FROM came with SMTPUTF8 (RFC 6531)
 	// Received is when the server accepted it
 	Received time.Time
 }
@@ -106,16 +108,29 @@ func (s *Server) PerRecipient() map[string]int {
 }
 
 // Start listens on a free loopback port until the test ends.
-func Start(t testing.TB) *Server { return start(t, nil, false) }
+func Start(t testing.TB) *Server { return start(t, nil, false, false) }
+
+// StartSMTPUTF8 is Start with SMTPUTF8 offered (RFC 6531): addresses with
+// a non-ASCII local part are taken.
+func StartSMTPUTF8(t testing.TB) *Server {
+	return start(t, nil, false, true)
+}
 
 // StartTLS is Start with STARTTLS offered (implicit: TLS from the first
 // byte instead), with a certificate for 127.0.0.1 that roots trusts.
 func StartTLS(t testing.TB, implicit bool) (s *Server, roots *x509.CertPool) {
 	cfg, roots := selfSigned(t)
-	return start(t, cfg, implicit), roots
+	return start(t, cfg, implicit, false), roots
 }
 
-func start(t testing.TB, tlsConfig *tls.Config, implicit bool) *Server {
+// StartPrivateCA is StartTLS whose certificate comes from a private CA:
+// caPEM is that CA's certificate, which no system trusts.
+func StartPrivateCA(t testing.TB, implicit bool) (s *Server, caPEM []byte) {
+	cfg, _, caPEM := selfSignedPEM(t)
+	return start(t, cfg, implicit, false), caPEM
+}
+
+func start(t testing.TB, tlsConfig *tls.Config, implicit, utf8 bool) *Server {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -128,6 +143,7 @@ func start(t testing.TB, tlsConfig *tls.Config, implicit bool) *Server {
 	}))
 	s.srv.Domain = "smtptest.localhost"
 	s.srv.TLSConfig = tlsConfig
+	s.srv.EnableSMTPUTF8 = utf8
 	if implicit {
 		l = tls.NewListener(l, tlsConfig)
 	}
@@ -178,6 +194,7 @@ type session struct {
 	from   string
 	to     []string
 	user   string
+	utf8   bool
 }
 
 func (s *session) AuthMechanisms() []string {
@@ -197,17 +214,17 @@ func (s *session) Auth(string) (sasl.Server, error) {
 	}), nil
 }
 
-func (s *session) Reset()        { s.from, s.to = "", nil }
+func (s *session) Reset()        { s.from, s.to, s.utf8 = "", nil, false }
 func (s *session) Logout() error { return nil }
 
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if s.server.Username != "" && s.user == "" {
 		return smtp.ErrAuthRequired
 	}
 	if time.Now().Before(s.server.currentFaults().Refuse421Until) {
 		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Service not available, try again later"}
 	}
-	s.from = from
+	s.from, s.utf8 = from, opts != nil && opts.UTF8
 	return nil
 }
 
@@ -251,7 +268,8 @@ func (s *session) Data(r io.Reader) error {
 		return err
 	}
 	_, encrypted := s.conn.TLSConnectionState()
-	m := Message{From: s.from, To: append([]string(nil), s.to...), Data: data, TLS: encrypted, User: s.user, Received: time.Now()}
+	m := Message{From: s.from, To: append([]string(nil), s.to...), Data: data, TLS: encrypted, User: s.user,
+		Helo: s.conn.Hostname(), UTF8: s.utf8, Received: time.Now()}
 	if hook := s.server.OnData; hook != nil {
 		if err := hook(m); errors.Is(err, ErrDrop) {
 			s.conn.Conn().Close()

@@ -313,7 +313,8 @@ type held struct {
 // judge sets what became of one try from the server's reply or the error,
 // and returns the back-off after which it is tried again in this pass, or
 // -1 when this pass is done with it:
-//   - a 5xx reply fails the delivery for good;
+//   - a 5xx reply fails the delivery for good (refusal.go says whether it
+//     counts against the address);
 //   - no reply after the whole message went out (a timeout, a dropped
 //     connection) may mean it arrived: it is not tried again in this pass,
 //     and only once more in a later one, if attempts are left;
@@ -325,7 +326,7 @@ func (s *runSender) judge(o *outcome, reply string, err error) time.Duration {
 	case err == nil:
 		o.status, o.reply = deliverySent, reply
 	case permanent(err):
-		o.status, o.reply, o.refused = deliveryFailed, err.Error(), true
+		o.status, o.reply, o.refused = deliveryFailed, refusal(err), true
 	case unanswered(err) && (o.job.unconfirmed || o.attempts >= opts.MaxAttempts):
 		o.status = deliveryFailed
 		o.reply = fmt.Sprintf("not tried again after %d attempts: the whole message went out and no reply came, so it may have arrived (last: %s)",

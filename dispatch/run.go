@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 
@@ -39,7 +40,7 @@ type runSender struct {
 	// what this pass recorded
 	sent, failed, refused int
 	lastFail              string // the last reply of a failure, temporary or not
-	lastRefusal           string // the last 5xx refusal, with its address
+	lastRefusal           string // the last 5xx refusal
 	// the run's counts before this pass, and whether its early check is over
 	baseSent, baseFailed, baseRefused int
 	checked                           bool
@@ -221,7 +222,7 @@ func (s *runSender) finish() error {
 		s.run.Set("note", "")
 	} else {
 		s.run.Set("note", fmt.Sprintf("%d messages met a temporary failure and will be tried again on the next pass (last reply: %s)",
-			pending, clip(s.lastFail, 300)))
+			pending, clip(withoutAddresses(s.lastFail), 300)))
 	}
 	s.saveCounters()
 	return nil
@@ -233,7 +234,7 @@ func (s *runSender) finish() error {
 func (s *runSender) pause() error {
 	decided := s.baseSent + s.baseFailed + s.sent + s.failed
 	note := fmt.Sprintf("Paused: the mail server refused %d of the first %d messages for good (the last: %s). "+
-		"Resume the mailing to send the rest.", s.baseRefused+s.refused, decided, clip(s.lastRefusal, 300))
+		"Resume the mailing to send the rest.", s.baseRefused+s.refused, decided, clip(withoutAddresses(s.lastRefusal), 300))
 	s.run.Set("status", runPaused)
 	s.run.Set("note", note)
 	s.saveCounters()
@@ -258,6 +259,17 @@ func (s *runSender) stopped(why string) error {
 	s.run.Set("note", fmt.Sprintf("%s: %d messages wait until it can send again.", why, pending))
 	s.saveCounters()
 	return nil
+}
+
+// anAddress is what looks like an email address in a server's reply.
+var anAddress = regexp.MustCompile(`<?[^\s<>()\[\]"',;:]+@[^\s<>()\[\]"',;:]+>?`)
+
+// withoutAddresses is a server's reply for a run's note, which moderators
+// read and who never see a client: each address in it (the recipient's,
+// as in "550 5.1.1 <x@y>: User unknown") is left out. The owner finds the
+// addresses in the delivery log.
+func withoutAddresses(reply string) string {
+	return anAddress.ReplaceAllString(reply, "(an address)")
 }
 
 func countPending(app core.App, runID string) (int, error) {
@@ -288,7 +300,7 @@ func (s *runSender) count(o *outcome) {
 		s.lastFail = o.reply
 		if o.refused {
 			s.refused++
-			s.lastRefusal = o.email + ": " + o.reply
+			s.lastRefusal = o.reply
 		}
 	case deliveryPending:
 		s.lastFail = o.reply

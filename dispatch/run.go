@@ -80,9 +80,6 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 	}
 	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, dkim: signer, from: from.Address,
 		checked: run.GetBool("checked"), since: dbTime(time.Now()), produced: make(chan struct{}), lastSave: time.Now()}
-	if err := s.skipExcluded(); err != nil {
-		return nil, err
-	}
 	if err := s.countBase(); err != nil {
 		return nil, err
 	}
@@ -297,6 +294,9 @@ func (s *runSender) count(o *outcome) {
 		s.sent++
 	case deliveryFailed:
 		s.failed++
+		if o.skipped {
+			break
+		}
 		s.lastFail = o.reply
 		if o.refused {
 			s.refused++

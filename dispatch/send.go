@@ -21,6 +21,7 @@ type outcome struct {
 	reply   string
 	sentAt  time.Time
 	refused bool // failed for good by a 5xx reply: counts toward the run's early check
+	skipped bool // not sent: the client left since the run was claimed (skip.go)
 	done    chan error
 	sender  *runSender
 	relay   string // the relay that carried it (deliveries.relay)
@@ -257,7 +258,19 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 					return &unreachableError{where: p.transport.String(), err: err}
 				}
 			}
-			if h.buf == nil {
+			// the client's state is read last before the message is begun
+			var skip string
+			if skip, err = p.skipped(h.j.client); skip != "" {
+				if !recorded() {
+					h.s.queue.done()
+					return nil
+				}
+				outcomes <- &outcome{job: h.j, sender: h.s, done: done, status: deliveryFailed, reply: skip, skipped: true}
+				recording = true
+				h.s.queue.done()
+				continue
+			}
+			if err == nil && h.buf == nil {
 				h.buf, err = render(h, slot)
 			}
 			if err == nil {
@@ -267,10 +280,13 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 		if err == nil && p.limiter.interval == 0 {
 			if s, j, ok := p.pool.tryTake(); ok {
 				next = &held{s: s, j: j}
-				// a failed render is met again, and judged, in its own turn
-				if buf, err := render(next, 1-slot); err == nil {
-					next.buf = buf
-					next.ahead = sess.ahead(s.from, j.email, buf)
+				// a client who left, a failed check or a failed render is
+				// met again, and judged, in its own turn
+				if skip, err := p.skipped(j.client); skip == "" && err == nil {
+					if buf, err := render(next, 1-slot); err == nil {
+						next.buf = buf
+						next.ahead = sess.ahead(s.from, j.email, buf)
+					}
 				}
 			}
 		}

@@ -113,13 +113,19 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 			Unconfirmed bool   `db:"unconfirmed"`
 			Name        string `db:"name"`
 			Comment     string `db:"comment"`
+			Found       bool   `db:"found"`
+			Unsub       bool   `db:"unsubscribed"`
+			Bouncing    bool   `db:"bouncing"`
 		}
 		// through the write connection: one page cache for the whole pass
 		// instead of one per pooled reader, and no stale pages to drop; the
-		// client's name and comment fill the placeholders
+		// client's name and comment fill the placeholders, and its state
+		// tells whether it still takes the message (skip.go)
 		err := s.p.app.NonconcurrentDB().NewQuery(`
 			SELECT d.rowid, d.id, d.client, d.email, d.attempts, d.unconfirmed,
-			       COALESCE(c.name, '') AS name, COALESCE(c.comment, '') AS comment
+			       COALESCE(c.name, '') AS name, COALESCE(c.comment, '') AS comment,
+			       c.id IS NOT NULL AS found, COALESCE(c.unsubscribed, FALSE) AS unsubscribed,
+			       COALESCE(c.bouncing, FALSE) AS bouncing
 			FROM deliveries d LEFT JOIN clients c ON c.id = d.client
 			WHERE d.run = {:run} AND d.client > {:after} AND d.status = 'pending'
 			ORDER BY d.client LIMIT 1000`).
@@ -130,9 +136,11 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 		if len(page) == 0 {
 			return nil
 		}
+		read := time.Now()
 		for _, d := range page {
 			j := job{id: d.ID, rowid: d.RowID, attempts: d.Attempts, unconfirmed: d.Unconfirmed,
-				recipient: recipient{client: d.Client, email: d.Email, name: d.Name, comment: d.Comment}}
+				recipient: recipient{client: d.Client, email: d.Email, name: d.Name, comment: d.Comment},
+				skip:      skipFor(d.Found, d.Unsub, d.Bouncing), read: read}
 			select {
 			case jobs <- j:
 				s.p.pool.notify()

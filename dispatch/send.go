@@ -258,9 +258,9 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 					return &unreachableError{where: p.transport.String(), err: err}
 				}
 			}
-			// the client's state is read last before the message is begun
+			// the last look at the client before the message is begun
 			var skip string
-			if skip, err = p.skipped(h.j.client); skip != "" {
+			if skip, err = p.skip(h.j); skip != "" {
 				if !recorded() {
 					h.s.queue.done()
 					return nil
@@ -282,7 +282,7 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 				next = &held{s: s, j: j}
 				// a client who left, a failed check or a failed render is
 				// met again, and judged, in its own turn
-				if skip, err := p.skipped(j.client); skip == "" && err == nil {
+				if skip, err := p.skip(j); skip == "" && err == nil {
 					if buf, err := render(next, 1-slot); err == nil {
 						next.buf = buf
 						next.ahead = sess.ahead(s.from, j.email, buf)

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/pocketbase/dbx"
 )
@@ -29,19 +30,45 @@ func SkipReason(response string) string {
 	return "other"
 }
 
-// clientState reads whether a client still takes the run's message, by its
-// primary key: a statement prepared once, on the pool of readers, so that
-// the workers' checks neither parse SQL nor wait for the writer.
+// A job carries its client's state as the producer read it, in the same
+// statement as the pending delivery (run.go). A job read more than fresh
+// ago (it waited behind a rate limit, other runs or a back-off) has its
+// client read again just before it is begun: at full speed a page of jobs
+// goes out within fresh of its read and costs no read more a message,
+// while a client who leaves a run that sends slowly is seen within fresh.
+const fresh = 100 * time.Millisecond
+
+// skip tells why j must not be sent: its client unsubscribed, was marked
+// bouncing, or was deleted since the run was claimed (SkippedX); "" when
+// it may go. Clients bouncing when the run is claimed are skipped there
+// (claim.go).
+func (p *pass) skip(j job) (string, error) {
+	if time.Since(j.read) < fresh {
+		return j.skip, nil
+	}
+	return p.clientSkip(j.client)
+}
+
+// skipFor is the response of a job to a client found, or not, so.
+func skipFor(found, unsubscribed, bouncing bool) string {
+	switch {
+	case !found:
+		return SkippedDeleted
+	case unsubscribed:
+		return SkippedUnsubscribed
+	case bouncing:
+		return SkippedBouncing
+	}
+	return ""
+}
+
+// clientState reads a client's state by its primary key: a statement
+// prepared once, on the pool of readers, so that the workers neither parse
+// SQL nor wait for the writer.
 const clientState = `SELECT unsubscribed, bouncing FROM clients WHERE id = ?`
 
-// skipped tells why a job must not be sent: its client unsubscribed, was
-// marked bouncing, or was deleted since the run was claimed (SkippedX), or
-// "" when it may go. A worker asks just before it begins the message, so
-// that a client who leaves while a run sends gets nothing from it from
-// then on; only a message whose check came before the change, and which
-// is on its way, still goes. Clients bouncing when the run is claimed are
-// skipped there (claim.go).
-func (p *pass) skipped(client string) (string, error) {
+// clientSkip reads the client's state now and tells skipFor's answer.
+func (p *pass) clientSkip(client string) (string, error) {
 	db, ok := p.app.ConcurrentDB().(*dbx.DB)
 	if !ok {
 		return "", errors.New("checking the client needs the app's database, not a transaction")
@@ -51,15 +78,9 @@ func (p *pass) skipped(client string) (string, error) {
 		return "", err
 	}
 	var unsubscribed, bouncing bool
-	switch err := stmt.QueryRow(client).Scan(&unsubscribed, &bouncing); {
-	case errors.Is(err, sql.ErrNoRows):
-		return SkippedDeleted, nil
-	case err != nil:
+	err = stmt.QueryRow(client).Scan(&unsubscribed, &bouncing)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("reading the client's state: %w", err)
-	case unsubscribed:
-		return SkippedUnsubscribed, nil
-	case bouncing:
-		return SkippedBouncing, nil
 	}
-	return "", nil
+	return skipFor(err == nil, unsubscribed, bouncing), nil
 }

@@ -1,9 +1,12 @@
 package dispatch_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/dispatch"
@@ -197,4 +200,72 @@ func TestARefusalIsCountedOnceWhenItsRunTakesSeveralPasses(t *testing.T) {
 		t.Fatalf("good0@ was tried %d times, want a second pass of the run", tries)
 	}
 	b.wantStreak(false, 1)
+}
+
+// TestOnlyARefusalOfTheAddressCountsAsABounce: a server refusing bad0@ for
+// good, three days running, marks it bouncing only when it refused the
+// mailbox itself at RCPT TO; a refusal of the message (after DATA), of the
+// sender, for policy or for syntax fails the delivery, saying so, and leaves
+// the address alone.
+func TestOnlyARefusalOfTheAddressCountsAsABounce(t *testing.T) {
+	code := func(c, s, d int) smtp.EnhancedCode { return smtp.EnhancedCode{c, s, d} }
+	for _, c := range []struct {
+		name     string
+		atData   bool // refused after the message, else at RCPT TO
+		reply    smtp.SMTPError
+		bouncing bool
+	}{
+		{"no such user", false, smtp.SMTPError{Code: 550, EnhancedCode: code(5, 1, 1), Message: "<bad0@example.org>: Recipient address rejected: User unknown"}, true},
+		{"bare 550", false, smtp.SMTPError{Code: 550, EnhancedCode: smtp.NoEnhancedCode, Message: "Mailbox unavailable"}, true},
+		{"bare 553", false, smtp.SMTPError{Code: 553, EnhancedCode: smtp.NoEnhancedCode, Message: "Mailbox name not allowed"}, true},
+		{"mailbox disabled", false, smtp.SMTPError{Code: 550, EnhancedCode: code(5, 2, 1), Message: "Mailbox disabled"}, true},
+		{"no such domain", false, smtp.SMTPError{Code: 550, EnhancedCode: code(5, 1, 2), Message: "Host not found"}, true},
+		{"address syntax", false, smtp.SMTPError{Code: 501, EnhancedCode: code(5, 1, 3), Message: "Bad recipient address syntax"}, false},
+		{"sender not verified at RCPT", false, smtp.SMTPError{Code: 550, EnhancedCode: code(5, 7, 1), Message: "Sender address not verified"}, false},
+		{"sender rejected at RCPT", false, smtp.SMTPError{Code: 550, EnhancedCode: code(5, 1, 0), Message: "<news@postrider.test>: Sender address rejected"}, false},
+		{"mailbox full", false, smtp.SMTPError{Code: 552, EnhancedCode: code(5, 2, 2), Message: "Mailbox full"}, false},
+		{"sender not verified at DATA", true, smtp.SMTPError{Code: 550, EnhancedCode: code(5, 7, 1), Message: "sender address not verified"}, false},
+		{"too long a line", true, smtp.SMTPError{Code: 554, EnhancedCode: smtp.NoEnhancedCode, Message: "too long a line"}, false},
+		{"content", true, smtp.SMTPError{Code: 554, EnhancedCode: code(5, 6, 0), Message: "Message content rejected"}, false},
+		{"no such user after DATA", true, smtp.SMTPError{Code: 550, EnhancedCode: code(5, 1, 1), Message: "User unknown"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := newBounceWorld(t)
+			reply := c.reply
+			if c.atData {
+				b.smtp.OnData = func(m smtptest.Message) error {
+					if slices.Contains(m.To, "bad0@example.org") {
+						return &reply
+					}
+					return nil
+				}
+			} else {
+				b.smtp.OnRcpt = func(to string) error {
+					if to == "bad0@example.org" {
+						return &reply
+					}
+					return nil
+				}
+			}
+			var logged []*core.Record
+			for range 3 {
+				logged = append(logged, b.nextRun(dispatch.Options{}))
+			}
+			if bouncing, _ := b.streak(); bouncing != c.bouncing {
+				t.Fatalf("after three refusals %q: bad0@ bouncing %v, want %v", reply.Error(), bouncing, c.bouncing)
+			}
+			for day, d := range logged {
+				resp := d.GetString("response")
+				if d.GetString("status") != "failed" || !strings.Contains(resp, reply.Message) {
+					t.Fatalf("day %d: bad0@ %s %q, want failed with the server's reply", day+1, d.GetString("status"), resp)
+				}
+				if held := !strings.Contains(resp, "not held against the address"); held != c.bouncing {
+					t.Fatalf("day %d: the log says %q", day+1, resp)
+				}
+			}
+			if got := b.smtp.PerRecipient()["good0@example.org"]; got != 3 {
+				t.Fatalf("good0@ got %d messages in three days, want 3", got)
+			}
+		})
+	}
 }

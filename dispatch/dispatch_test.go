@@ -25,14 +25,14 @@ import (
 // world is a test app with one user, a real SMTP server on loopback that
 // the settings point at, and helpers to make data and run passes.
 type world struct {
-	t    *testing.T
+	t    testing.TB
 	app  *tests.TestApp
 	smtp *smtptest.Server
 	user *core.Record
 	now  time.Time
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	app, err := tests.NewTestApp(t.TempDir())
 	if err != nil {

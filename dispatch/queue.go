@@ -14,6 +14,9 @@ type job struct {
 	attempts    int  // tries recorded before this one, over all passes
 	unconfirmed bool // an earlier try went out whole and got no reply
 	retries     int  // tries of this pass that met a temporary failure
+	// why it must not go, as its client was when read, and when (skip.go)
+	skip string
+	read time.Time
 }
 
 // queue holds one run's jobs for the pass's workers: first the retries

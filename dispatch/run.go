@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 
@@ -39,7 +40,7 @@ type runSender struct {
 	// what this pass recorded
 	sent, failed, refused int
 	lastFail              string // the last reply of a failure, temporary or not
-	lastRefusal           string // the last 5xx refusal, with its address
+	lastRefusal           string // the last 5xx refusal
 	// the run's counts before this pass, and whether its early check is over
 	baseSent, baseFailed, baseRefused int
 	checked                           bool
@@ -79,9 +80,6 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 	}
 	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, dkim: signer, from: from.Address,
 		checked: run.GetBool("checked"), since: dbTime(time.Now()), produced: make(chan struct{}), lastSave: time.Now()}
-	if err := s.skipExcluded(); err != nil {
-		return nil, err
-	}
 	if err := s.countBase(); err != nil {
 		return nil, err
 	}
@@ -115,13 +113,19 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 			Unconfirmed bool   `db:"unconfirmed"`
 			Name        string `db:"name"`
 			Comment     string `db:"comment"`
+			Found       bool   `db:"found"`
+			Unsub       bool   `db:"unsubscribed"`
+			Bouncing    bool   `db:"bouncing"`
 		}
 		// through the write connection: one page cache for the whole pass
 		// instead of one per pooled reader, and no stale pages to drop; the
-		// client's name and comment fill the placeholders
+		// client's name and comment fill the placeholders, and its state
+		// tells whether it still takes the message (skip.go)
 		err := s.p.app.NonconcurrentDB().NewQuery(`
 			SELECT d.rowid, d.id, d.client, d.email, d.attempts, d.unconfirmed,
-			       COALESCE(c.name, '') AS name, COALESCE(c.comment, '') AS comment
+			       COALESCE(c.name, '') AS name, COALESCE(c.comment, '') AS comment,
+			       c.id IS NOT NULL AS found, COALESCE(c.unsubscribed, FALSE) AS unsubscribed,
+			       COALESCE(c.bouncing, FALSE) AS bouncing
 			FROM deliveries d LEFT JOIN clients c ON c.id = d.client
 			WHERE d.run = {:run} AND d.client > {:after} AND d.status = 'pending'
 			ORDER BY d.client LIMIT 1000`).
@@ -132,9 +136,11 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 		if len(page) == 0 {
 			return nil
 		}
+		read := time.Now()
 		for _, d := range page {
 			j := job{id: d.ID, rowid: d.RowID, attempts: d.Attempts, unconfirmed: d.Unconfirmed,
-				recipient: recipient{client: d.Client, email: d.Email, name: d.Name, comment: d.Comment}}
+				recipient: recipient{client: d.Client, email: d.Email, name: d.Name, comment: d.Comment},
+				skip:      skipFor(d.Found, d.Unsub, d.Bouncing), read: read}
 			select {
 			case jobs <- j:
 				s.p.pool.notify()
@@ -221,7 +227,7 @@ func (s *runSender) finish() error {
 		s.run.Set("note", "")
 	} else {
 		s.run.Set("note", fmt.Sprintf("%d messages met a temporary failure and will be tried again on the next pass (last reply: %s)",
-			pending, clip(s.lastFail, 300)))
+			pending, clip(withoutAddresses(s.lastFail), 300)))
 	}
 	s.saveCounters()
 	return nil
@@ -233,7 +239,7 @@ func (s *runSender) finish() error {
 func (s *runSender) pause() error {
 	decided := s.baseSent + s.baseFailed + s.sent + s.failed
 	note := fmt.Sprintf("Paused: the mail server refused %d of the first %d messages for good (the last: %s). "+
-		"Resume the mailing to send the rest.", s.baseRefused+s.refused, decided, clip(s.lastRefusal, 300))
+		"Resume the mailing to send the rest.", s.baseRefused+s.refused, decided, clip(withoutAddresses(s.lastRefusal), 300))
 	s.run.Set("status", runPaused)
 	s.run.Set("note", note)
 	s.saveCounters()
@@ -258,6 +264,17 @@ func (s *runSender) stopped(why string) error {
 	s.run.Set("note", fmt.Sprintf("%s: %d messages wait until it can send again.", why, pending))
 	s.saveCounters()
 	return nil
+}
+
+// anAddress is what looks like an email address in a server's reply.
+var anAddress = regexp.MustCompile(`<?[^\s<>()\[\]"',;:]+@[^\s<>()\[\]"',;:]+>?`)
+
+// withoutAddresses is a server's reply for a run's note, which moderators
+// read and who never see a client: each address in it (the recipient's,
+// as in "550 5.1.1 <x@y>: User unknown") is left out. The owner finds the
+// addresses in the delivery log.
+func withoutAddresses(reply string) string {
+	return anAddress.ReplaceAllString(reply, "(an address)")
 }
 
 func countPending(app core.App, runID string) (int, error) {
@@ -285,10 +302,13 @@ func (s *runSender) count(o *outcome) {
 		s.sent++
 	case deliveryFailed:
 		s.failed++
+		if o.skipped {
+			break
+		}
 		s.lastFail = o.reply
 		if o.refused {
 			s.refused++
-			s.lastRefusal = o.email + ": " + o.reply
+			s.lastRefusal = o.reply
 		}
 	case deliveryPending:
 		s.lastFail = o.reply

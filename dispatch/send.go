@@ -21,6 +21,7 @@ type outcome struct {
 	reply   string
 	sentAt  time.Time
 	refused bool // failed for good by a 5xx reply: counts toward the run's early check
+	skipped bool // not sent: the client left since the run was claimed (skip.go)
 	done    chan error
 	sender  *runSender
 	relay   string // the relay that carried it (deliveries.relay)
@@ -257,7 +258,19 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 					return &unreachableError{where: p.transport.String(), err: err}
 				}
 			}
-			if h.buf == nil {
+			// the last look at the client before the message is begun
+			var skip string
+			if skip, err = p.skip(h.j); skip != "" {
+				if !recorded() {
+					h.s.queue.done()
+					return nil
+				}
+				outcomes <- &outcome{job: h.j, sender: h.s, done: done, status: deliveryFailed, reply: skip, skipped: true}
+				recording = true
+				h.s.queue.done()
+				continue
+			}
+			if err == nil && h.buf == nil {
 				h.buf, err = render(h, slot)
 			}
 			if err == nil {
@@ -267,10 +280,13 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 		if err == nil && p.limiter.interval == 0 {
 			if s, j, ok := p.pool.tryTake(); ok {
 				next = &held{s: s, j: j}
-				// a failed render is met again, and judged, in its own turn
-				if buf, err := render(next, 1-slot); err == nil {
-					next.buf = buf
-					next.ahead = sess.ahead(s.from, j.email, buf)
+				// a client who left, a failed check or a failed render is
+				// met again, and judged, in its own turn
+				if skip, err := p.skip(j); skip == "" && err == nil {
+					if buf, err := render(next, 1-slot); err == nil {
+						next.buf = buf
+						next.ahead = sess.ahead(s.from, j.email, buf)
+					}
 				}
 			}
 		}
@@ -314,7 +330,8 @@ type held struct {
 // and returns the back-off after which it is tried again in this pass, or
 // -1 when this pass is done with it:
 //   - a message the server cannot take (idn.go) fails at once;
-//   - a 5xx reply fails the delivery for good;
+//   - a 5xx reply fails the delivery for good (refusal.go says whether it
+//     counts against the address);
 //   - no reply after the whole message went out (a timeout, a dropped
 //     connection) may mean it arrived: it is not tried again in this pass,
 //     and only once more in a later one, if attempts are left;
@@ -328,7 +345,7 @@ func (s *runSender) judge(o *outcome, reply string, err error) time.Duration {
 	case unsendable(err): // not for this server (idn.go): no refusal, no bounce
 		o.status, o.reply = deliveryFailed, err.Error()
 	case permanent(err):
-		o.status, o.reply, o.refused = deliveryFailed, err.Error(), true
+		o.status, o.reply, o.refused = deliveryFailed, refusal(err), true
 	case unanswered(err) && (o.job.unconfirmed || o.attempts >= opts.MaxAttempts):
 		o.status = deliveryFailed
 		o.reply = fmt.Sprintf("not tried again after %d attempts: the whole message went out and no reply came, so it may have arrived (last: %s)",

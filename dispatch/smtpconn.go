@@ -36,6 +36,7 @@ type SMTPConfig struct {
 type ReplyError struct {
 	Code    int
 	Message string
+	Stage   string // the command it answered (refusal.go): stageMail, stageRcpt, stageData or stageEnd
 }
 
 func (e *ReplyError) Error() string { return strconv.Itoa(e.Code) + " " + e.Message }
@@ -341,9 +342,9 @@ func (c *smtpConn) begin(from, to string, data []byte) error {
 		}
 		m.sent = true
 	} else {
-		for _, line := range []string{m.mailFrom(), "RCPT TO:<" + m.to + ">", "DATA"} {
+		for i, line := range []string{m.mailFrom(), "RCPT TO:<" + m.to + ">", "DATA"} {
 			if _, err := c.cmd(line); err != nil {
-				return c.reset(err)
+				return c.reset(at(envelopeStages[i], err))
 			}
 		}
 	}
@@ -406,9 +407,9 @@ func (c *smtpConn) end() (string, error) {
 				return "", err
 			}
 		}
-		mailErr := c.accepted()
-		rcptErr := c.accepted()
-		dataErr := c.accepted()
+		mailErr := at(stageMail, c.accepted())
+		rcptErr := at(stageRcpt, c.accepted())
+		dataErr := at(stageData, c.accepted())
 		if err := firstErr(mailErr, rcptErr, dataErr); err != nil {
 			if dataErr == nil {
 				// DATA was accepted anyway: end an empty message before resetting
@@ -435,6 +436,7 @@ func (c *smtpConn) end() (string, error) {
 		return "", &NoReplyError{Err: err}
 	}
 	final, err := c.reply()
+	err = at(stageEnd, err)
 	if c.failed {
 		return "", &NoReplyError{Err: err}
 	}

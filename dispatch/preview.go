@@ -27,8 +27,9 @@ type Client struct {
 var SampleClient = Client{Email: "anna@example.com", Name: "Anna Example"}
 
 // SampleUnsubscribeURL is the unsubscribe link of a preview and a test
-// send: a page that says the link is not valid, since clicking a real one
-// there would unsubscribe a real client the owner was only looking at.
+// send: a page that says it unsubscribes no one (hooks/unsubscribe.go),
+// since clicking a real one there would unsubscribe a real client the
+// owner was only looking at.
 func SampleUnsubscribeURL(appURL string) string {
 	return strings.TrimRight(appURL, "/") + "/unsubscribe/preview"
 }

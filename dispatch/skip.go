@@ -19,13 +19,15 @@ const (
 )
 
 // SkipReason names why a delivery with this response was skipped:
-// "unsubscribed", "bouncing", or "other".
+// "unsubscribed", "bouncing", "deleted", or "other".
 func SkipReason(response string) string {
 	switch response {
 	case SkippedUnsubscribed:
 		return "unsubscribed"
 	case SkippedBouncing:
 		return "bouncing"
+	case SkippedDeleted:
+		return "deleted"
 	}
 	return "other"
 }

@@ -141,12 +141,12 @@ func TestBouncingClientsShowOnTheClientsPageAndLeaveTheReach(t *testing.T) {
 	}
 }
 
-// skippedIn adds to alice's run two deliveries skipped as bouncing and one
-// as unsubscribed, and one refused (a failure, not a skip).
+// skippedIn adds to alice's run two deliveries skipped as bouncing, one as
+// unsubscribed and one as deleted, and one refused (a failure, not a skip).
 func skippedIn(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 	for i, d := range []struct{ status, response string }{
 		{"failed", dispatch.SkippedBouncing}, {"failed", dispatch.SkippedBouncing},
-		{"failed", dispatch.SkippedUnsubscribed}, {"failed", "550 5.1.1 No such user here"},
+		{"failed", dispatch.SkippedUnsubscribed}, {"failed", dispatch.SkippedDeleted}, {"failed", "550 5.1.1 No such user here"},
 	} {
 		attempts := 0
 		if !strings.HasPrefix(d.response, "not sent") {
@@ -177,9 +177,9 @@ func TestTheMailingsPagesCountTheSkippedByReason(t *testing.T) {
 	}
 	scenarios := []tests.ApiScenario{
 		get("the owner gets each run's skipped by reason", "alice", url, 200,
-			[]string{`{"` + aliceRun + `":{"bouncing":2,"unsubscribed":1}}`}, nil),
+			[]string{`{"` + aliceRun + `":{"bouncing":2,"deleted":1,"unsubscribed":1}}`}, nil),
 		get("the mailings page's last run says the same", "alice", "/api/postrider/mailings/summary", 200,
-			[]string{`"skipped":{"bouncing":2,"unsubscribed":1}`}, nil),
+			[]string{`"skipped":{"bouncing":2,"deleted":1,"unsubscribed":1}`}, nil),
 		get("a mailing with none skipped", "bob", "/api/postrider/mailings/"+bobMailing+"/skipped", 200, []string{`{}`}, nil),
 		get("another user's mailing is not found", "bob", url, 404, []string{`"status":404`}, []string{"bouncing"}),
 		get("a moderator does not get a user's counts", "mod", url, 404, []string{`"status":404`}, []string{"bouncing"}),

@@ -12,7 +12,7 @@ import (
 
 // Skipped counts a run's deliveries that were not sent, by why: "bouncing"
 // (the address bounced three times in a row), "unsubscribed" (after the run
-// began), "other". They are among the run's failed.
+// began), "deleted" (after the run began), "other". They are among the run's failed.
 type Skipped map[string]int
 
 func bindSkipped(app core.App) {

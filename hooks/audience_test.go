@@ -74,23 +74,26 @@ func TestAudienceRequestsAreCapped(t *testing.T) {
 }
 
 // The draft preview offers the first recipients by email whatever the
-// capitals, subscribed ones only, whether the lists hold a few clients or
-// thousands (read another way past a few thousand).
+// capitals, subscribed ones only, whether its lists hold a few clients or
+// thousands, and wherever they fall in the owner's email order (each case
+// read another way).
 func TestPreviewPicksTheFirstRecipientsByEmail(t *testing.T) {
-	for _, members := range []int{40, 6000} {
-		t.Run(fmt.Sprint(members), func(t *testing.T) {
+	for _, c := range []struct{ members, before int }{{40, 0}, {3000, 6000}, {6000, 6000}} {
+		t.Run(fmt.Sprintf("%d members after %d others", c.members, c.before), func(t *testing.T) {
 			app := newTestApp(t)
 			defer app.Cleanup()
-			// members of alice's list in a scattered email order, every
-			// third in capitals, the first two unsubscribed; more in no list
+			// clients in no list first by email (a…), then members of
+			// alice's list in a scattered order, every third in capitals,
+			// the first two unsubscribed
 			_, err := app.NonconcurrentDB().NewQuery(`
 				INSERT INTO clients (id, owner, email, name, comment, lists, unsubscribed, created, updated)
-				WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < {:n} * 2 - 1)
+				WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < {:before} + {:members} - 1)
 				SELECT printf('pick%011d', i), {:owner},
-				       printf(CASE WHEN i % 3 = 0 THEN 'M%05d@Pick.test' ELSE 'm%05d@pick.test' END, (i * 7919) % ({:n} * 2)),
-				       '', '', CASE WHEN i % 2 = 0 THEN json_array({:list}) ELSE '[]' END,
-				       (i * 7919) % ({:n} * 2) IN (0, 2), '', ''
-				FROM seq`).Bind(dbx.Params{"n": members, "owner": aliceID, "list": aliceList}).Execute()
+				       CASE WHEN i < {:before} THEN printf('a%05d@pick.test', i)
+				            ELSE printf(CASE WHEN i % 3 = 0 THEN 'M%05d@Pick.test' ELSE 'm%05d@pick.test' END, (i * 7919) % {:members}) END,
+				       '', '', CASE WHEN i < {:before} THEN '[]' ELSE json_array({:list}) END,
+				       i >= {:before} AND (i * 7919) % {:members} IN (0, 1), '', ''
+				FROM seq`).Bind(dbx.Params{"members": c.members, "before": c.before, "owner": aliceID, "list": aliceList}).Execute()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +101,7 @@ func TestPreviewPicksTheFirstRecipientsByEmail(t *testing.T) {
 			err = app.DB().NewQuery(`SELECT email FROM clients WHERE owner = {:owner} AND unsubscribed = FALSE
 				AND EXISTS (SELECT 1 FROM json_each(lists) WHERE value = {:list}) ORDER BY LOWER(email) LIMIT 10`).
 				Bind(dbx.Params{"owner": aliceID, "list": aliceList}).Column(&want)
-			if err != nil || len(want) != 10 || want[0] != "alice-client@example.com" || !strings.EqualFold(want[1], "m00004@pick.test") {
+			if err != nil || len(want) != 10 || want[0] != "alice-client@example.com" || !strings.EqualFold(want[1], "m00002@pick.test") {
 				t.Fatalf("the first ten members: %v (%v)", want, err)
 			}
 

@@ -141,6 +141,11 @@ func TestRoutesStopWhenTheCallerHasGone(t *testing.T) {
 		{"GET", "/api/postrider/mailings/" + aliceMailing + "/preview", ""},
 		{"GET", "/api/postrider/mailings/" + aliceMailing + "/skipped", ""},
 		{"GET", "/api/postrider/mailings/summary", ""},
+		{"GET", "/api/postrider/clients/page?page=1&perPage=50", ""},
+		{"GET", "/api/postrider/deliveries/log?page=1&perPage=20", ""},
+		{"GET", "/api/postrider/deliveries/daily", ""},
+		{"GET", "/api/postrider/stats", ""},
+		{"GET", "/api/postrider/lists/counts", ""},
 	} {
 		// the same request, its caller still there, is answered
 		if status, out := api.serve(authed(httptest.NewRequest(r.method, r.url, strings.NewReader(r.body)))); status != 200 {

@@ -57,15 +57,22 @@ const (
 // recipientsToPick are the first few, by email, of owner's subscribed
 // clients that a mailing naming these clients and lists reaches.
 func recipientsToPick(ctx context.Context, app core.App, owner string, picked, lists []string) ([]previewClient, error) {
-	pickedJSON, _ := json.Marshal(picked)
 	clients := []previewClient{}
-	err := app.DB().NewQuery(`
-		SELECT [[id]], [[email]], [[name]] FROM {{clients}}
-		WHERE [[id]] IN (SELECT value FROM json_each({:picked})) AND [[owner]] = {:owner} AND [[unsubscribed]] = FALSE
-		ORDER BY LOWER([[email]]) LIMIT {:n}`).
-		Bind(dbx.Params{"owner": owner, "picked": string(pickedJSON), "n": pickCount}).WithContext(ctx).All(&clients)
-	if err != nil || len(lists) == 0 {
-		return clients, err
+	if len(picked) > 0 {
+		// by id (CROSS JOIN: SQLite would rather read every client of the
+		// owner in email order, a million for a big one)
+		pickedJSON, _ := json.Marshal(picked)
+		err := app.DB().NewQuery(`
+			SELECT c.[[id]], c.[[email]], c.[[name]] FROM json_each({:picked}) p CROSS JOIN {{clients}} c ON c.[[id]] = p.value
+			WHERE c.[[owner]] = {:owner} AND c.[[unsubscribed]] = FALSE
+			ORDER BY LOWER(c.[[email]]) LIMIT {:n}`).
+			Bind(dbx.Params{"owner": owner, "picked": string(pickedJSON), "n": pickCount}).WithContext(ctx).All(&clients)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(lists) == 0 {
+		return clients, nil
 	}
 	members, err := listMembersToPick(ctx, app, owner, lists)
 	if err != nil {

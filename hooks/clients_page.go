@@ -65,11 +65,11 @@ func clientsPage(e *core.RequestEvent) error {
 	params := dbx.Params{"offset": (pageNo - 1) * perPage, "limit": perPage}
 	db := e.App.ConcurrentDB().(*dbx.DB)
 	err := db.NewQuery("SELECT " + strings.Join(cols, ", ") + " FROM clients INDEXED BY " + index + " WHERE " +
-		where.Build(db, params) + " ORDER BY LOWER(email), rowid LIMIT {:limit} OFFSET {:offset}").Bind(params).All(&out.Items)
+		where.Build(db, params) + " ORDER BY LOWER(email), rowid LIMIT {:limit} OFFSET {:offset}").Bind(params).WithContext(e.Request.Context()).All(&out.Items)
 	if err == nil && len(out.Items) > 0 && q.Get("q") != "" {
 		out.TotalItems = out.Items[0].Total
 	} else if err == nil {
-		err = e.App.DB().Select("COUNT(*)").From("clients").Where(where).Row(&out.TotalItems)
+		err = e.App.DB().Select("COUNT(*)").From("clients").Where(where).WithContext(e.Request.Context()).Row(&out.TotalItems)
 	}
 	if err != nil {
 		return e.InternalServerError("", err)

@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -59,9 +60,9 @@ func deliveriesLog(e *core.RequestEvent) error {
 	offset := (pageNo - 1) * perPage
 
 	if from == "" && to == "" {
-		out.TotalItems, err = logTotal(e.App, e.Auth.Id, q.Get("mailing"), q.Get("status"))
+		out.TotalItems, err = logTotal(e.Request.Context(), e.App, e.Auth.Id, q.Get("mailing"), q.Get("status"))
 		if err == nil {
-			err = logRows(e.App, where, offset, perPage, &out.Items)
+			err = logRows(e.Request.Context(), e.App, where, offset, perPage, &out.Items)
 		}
 	} else {
 		// the page's order puts every sent message (by sent_at) before
@@ -79,19 +80,19 @@ func deliveriesLog(e *core.RequestEvent) error {
 			other = dbx.And(other, dbx.NewExp("[[updated]] < {:to}", dbx.Params{"to": to}))
 		}
 		var nSent, nOther int
-		if err = e.App.DB().Select("COUNT(*)").From("deliveries").Where(sent).Row(&nSent); err != nil {
+		if err = e.App.DB().Select("COUNT(*)").From("deliveries").Where(sent).WithContext(e.Request.Context()).Row(&nSent); err != nil {
 			return e.InternalServerError("", err)
 		}
-		if err = e.App.DB().Select("COUNT(*)").From("deliveries").Where(other).Row(&nOther); err != nil {
+		if err = e.App.DB().Select("COUNT(*)").From("deliveries").Where(other).WithContext(e.Request.Context()).Row(&nOther); err != nil {
 			return e.InternalServerError("", err)
 		}
 		out.TotalItems = nSent + nOther
 		if offset < nSent {
-			err = logRows(e.App, sent, offset, perPage, &out.Items)
+			err = logRows(e.Request.Context(), e.App, sent, offset, perPage, &out.Items)
 		}
 		if err == nil && len(out.Items) < perPage && offset+len(out.Items) >= nSent {
 			var rest []*LogEntry
-			err = logRows(e.App, other, max(offset-nSent, 0), perPage-len(out.Items), &rest)
+			err = logRows(e.Request.Context(), e.App, other, max(offset-nSent, 0), perPage-len(out.Items), &rest)
 			out.Items = append(out.Items, rest...)
 		}
 	}
@@ -120,15 +121,15 @@ func logWhere(owner, mailing, status string) dbx.Expression {
 
 // logRows reads a page of the log in its order (-sent_at,-updated, then
 // the newest row), an index read from its end.
-func logRows(app core.App, where dbx.Expression, offset, limit int, into *[]*LogEntry) error {
+func logRows(ctx context.Context, app core.App, where dbx.Expression, offset, limit int, into *[]*LogEntry) error {
 	return app.DB().Select(logColumns[1:]...).From("deliveries").Where(where).
-		OrderBy("sent_at DESC", "updated DESC", "rowid DESC").Offset(int64(offset)).Limit(int64(limit)).All(into)
+		OrderBy("sent_at DESC", "updated DESC", "rowid DESC").Offset(int64(offset)).Limit(int64(limit)).WithContext(ctx).All(into)
 }
 
 // logTotal counts the owner's deliveries (of a mailing, of a status) from
 // the counters of the runs that are done, and by the rows of the few runs
 // still sending or paused.
-func logTotal(app core.App, owner, mailing, status string) (int, error) {
+func logTotal(ctx context.Context, app core.App, owner, mailing, status string) (int, error) {
 	runs := dbx.HashExp{"owner": owner}
 	if mailing != "" {
 		runs["mailing"] = mailing
@@ -139,7 +140,7 @@ func logTotal(app core.App, owner, mailing, status string) (int, error) {
 	}
 	var done, open int
 	err := app.DB().Select("COALESCE(SUM(" + counter + "), 0)").From("runs").
-		Where(dbx.And(runs, dbx.HashExp{"status": "done"})).Row(&done)
+		Where(dbx.And(runs, dbx.HashExp{"status": "done"})).WithContext(ctx).Row(&done)
 	if err != nil {
 		return 0, err
 	}
@@ -151,6 +152,6 @@ func logTotal(app core.App, owner, mailing, status string) (int, error) {
 	if status != "" {
 		rows = dbx.And(rows, dbx.NewExp("+[[status]] = {:status}", dbx.Params{"status": status}))
 	}
-	err = app.DB().Select("COUNT(*)").From("deliveries").Where(rows).Row(&open)
+	err = app.DB().Select("COUNT(*)").From("deliveries").Where(rows).WithContext(ctx).Row(&open)
 	return done + open, err
 }

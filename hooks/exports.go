@@ -104,7 +104,7 @@ func exportDeliveries(e *core.RequestEvent) error {
 		ID      string `db:"id"`
 		Subject string `db:"subject"`
 	}
-	if err := e.App.DB().Select("id", "subject").From("mailings").Where(dbx.HashExp{"owner": user.Id}).All(&subjects); err != nil {
+	if err := e.App.DB().Select("id", "subject").From("mailings").Where(dbx.HashExp{"owner": user.Id}).WithContext(e.Request.Context()).All(&subjects); err != nil {
 		return e.InternalServerError("", err)
 	}
 	subject := make(map[string]string, len(subjects))
@@ -137,7 +137,7 @@ func exportDeliveries(e *core.RequestEvent) error {
 		}
 		var rows []row
 		err := e.App.DB().Select(logColumns...).
-			From("deliveries").Where(page).OrderBy("sent_at DESC", "updated DESC", "rowid DESC").Limit(exportBatch).All(&rows)
+			From("deliveries").Where(page).OrderBy("sent_at DESC", "updated DESC", "rowid DESC").Limit(exportBatch).WithContext(e.Request.Context()).All(&rows)
 		if err != nil {
 			return err // the answer has begun: the download ends short
 		}
@@ -167,7 +167,7 @@ func exportClients(e *core.RequestEvent) error {
 		ID   string `db:"id"`
 		Name string `db:"name"`
 	}
-	if err := e.App.DB().Select("id", "name").From("lists").Where(dbx.HashExp{"owner": user.Id}).All(&lists); err != nil {
+	if err := e.App.DB().Select("id", "name").From("lists").Where(dbx.HashExp{"owner": user.Id}).WithContext(e.Request.Context()).All(&lists); err != nil {
 		return e.InternalServerError("", err)
 	}
 	name := make(map[string]string, len(lists))
@@ -196,7 +196,7 @@ func exportClients(e *core.RequestEvent) error {
 		}
 		var rows []row
 		err := e.App.DB().Select("rowid", "LOWER(email) AS key", "email", "name", "comment", "lists", "unsubscribed").
-			From("clients").Where(page).OrderBy("LOWER(email)", "rowid").Limit(exportBatch).All(&rows)
+			From("clients").Where(page).OrderBy("LOWER(email)", "rowid").Limit(exportBatch).WithContext(e.Request.Context()).All(&rows)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -81,22 +82,22 @@ func homeStatsRoute(e *core.RequestEvent) error {
 	now := time.Now()
 	var out homeStats
 	var err error
-	if out.counts, err = countsOf(e.App, e.Auth.Id, now, loc); err != nil {
+	if out.counts, err = countsOf(e.Request.Context(), e.App, e.Auth.Id, now, loc); err != nil {
 		return e.InternalServerError("", err)
 	}
 	if isModerator(e.Auth) {
 		s := &serviceStats{}
-		if s.counts, err = countsOf(e.App, "", now, loc); err != nil {
+		if s.counts, err = countsOf(e.Request.Context(), e.App, "", now, loc); err != nil {
 			return e.InternalServerError("", err)
 		}
 		var people struct {
 			Users   int `db:"users"`
 			Blocked int `db:"blocked"`
 		}
-		err = e.App.DB().NewQuery(`SELECT COUNT(*) AS users, COALESCE(SUM(blocked), 0) AS blocked FROM users`).One(&people)
+		err = e.App.DB().NewQuery(`SELECT COUNT(*) AS users, COALESCE(SUM(blocked), 0) AS blocked FROM users`).WithContext(e.Request.Context()).One(&people)
 		s.Users, s.BlockedUsers = people.Users, people.Blocked
 		if err == nil {
-			s.Riskiest, err = riskiest(e.App, now)
+			s.Riskiest, err = riskiest(e.Request.Context(), e.App, now)
 		}
 		if err != nil {
 			return e.InternalServerError("", err)
@@ -107,7 +108,7 @@ func homeStatsRoute(e *core.RequestEvent) error {
 }
 
 // countsOf counts owner's records, or everyone's when owner is "".
-func countsOf(app core.App, owner string, now time.Time, loc *time.Location) (counts, error) {
+func countsOf(ctx context.Context, app core.App, owner string, now time.Time, loc *time.Location) (counts, error) {
 	var c counts
 	var n struct {
 		Clients  int `db:"clients"`
@@ -123,25 +124,25 @@ func countsOf(app core.App, owner string, now time.Time, loc *time.Location) (co
 		(SELECT COUNT(*) FROM clients WHERE ` + mine + `) AS clients,
 		(SELECT COUNT(*) FROM mailings WHERE ` + mine + `) AS mailings,
 		(SELECT COUNT(*) FROM mailings WHERE ` + mine + ` AND status = 'running' AND stopped = FALSE) AS active`).
-		Bind(params).One(&n)
+		Bind(params).WithContext(ctx).One(&n)
 	if err != nil {
 		return c, err
 	}
 	c.Clients, c.Mailings, c.ActiveMailings = n.Clients, n.Mailings, n.Active
-	if c.Daily30d, err = dailyRuns(app, owner, now, loc); err != nil {
+	if c.Daily30d, err = dailyRuns(ctx, app, owner, now, loc); err != nil {
 		return c, err
 	}
 	for _, d := range c.Daily30d {
 		c.Sent30d += d.Sent
 		c.Failed30d += d.Failed
 	}
-	c.NextSend, c.NextMailing, err = nextSend(app, owner)
+	c.NextSend, c.NextMailing, err = nextSend(ctx, app, owner)
 	return c, err
 }
 
 // dailyRuns adds up the runs' counters per day over the statsDays days
 // ending today in loc: one indexed range of runs per day.
-func dailyRuns(app core.App, owner string, now time.Time, loc *time.Location) ([]DayCount, error) {
+func dailyRuns(ctx context.Context, app core.App, owner string, now time.Time, loc *time.Location) ([]DayCount, error) {
 	mine := "TRUE"
 	if owner != "" {
 		mine = "r.owner = {:owner}"
@@ -161,7 +162,7 @@ func dailyRuns(app core.App, owner string, now time.Time, loc *time.Location) ([
 		FROM json_each({:days}) d
 		LEFT JOIN runs r ON r.started_at >= json_extract(d.value, '$[1]') AND r.started_at < json_extract(d.value, '$[2]')
 		     AND ` + mine + `
-		GROUP BY d.key ORDER BY d.key`).Bind(params).All(&out)
+		GROUP BY d.key ORDER BY d.key`).Bind(params).WithContext(ctx).All(&out)
 	return out, err
 }
 
@@ -169,7 +170,7 @@ func dailyRuns(app core.App, owner string, now time.Time, loc *time.Location) ([
 // send (not stopped, not completed, its owner not blocked), of owner's
 // mailings or of everyone's. For one owner the query walks their mailings;
 // for everyone, the next_run_at index, stopping at the first that may send.
-func nextSend(app core.App, owner string) (string, *mailingRef, error) {
+func nextSend(ctx context.Context, app core.App, owner string) (string, *mailingRef, error) {
 	from := "schedules s CROSS JOIN mailings m ON m.id = s.mailing"
 	if owner != "" {
 		from = "mailings m CROSS JOIN schedules s ON s.mailing = m.id"
@@ -183,7 +184,7 @@ func nextSend(app core.App, owner string) (string, *mailingRef, error) {
 		FROM ` + from + ` JOIN users u ON u.id = m.owner
 		WHERE s.next_run_at != '' AND m.stopped = FALSE AND m.status != 'completed' AND u.blocked = FALSE
 		  AND ({:owner} = '' OR m.owner = {:owner})
-		ORDER BY s.next_run_at, m.id LIMIT 1`).Bind(dbx.Params{"owner": owner}).One(&row)
+		ORDER BY s.next_run_at, m.id LIMIT 1`).Bind(dbx.Params{"owner": owner}).WithContext(ctx).One(&row)
 	if err != nil || row.At.IsZero() {
 		return "", nil, ignoreNoRows(err)
 	}
@@ -192,7 +193,7 @@ func nextSend(app core.App, owner string) (string, *mailingRef, error) {
 
 // riskiest are up to 5 users with the highest share of failed messages
 // over the last 7 days (the most failures first among equal shares).
-func riskiest(app core.App, now time.Time) ([]senderShare, error) {
+func riskiest(ctx context.Context, app core.App, now time.Time) ([]senderShare, error) {
 	out := []senderShare{}
 	err := app.DB().NewQuery(`
 		SELECT u.id, u.email, u.name, r.sent, r.failed, ` + failedShare("r.sent", "r.failed") + ` AS failed_share
@@ -200,7 +201,7 @@ func riskiest(app core.App, now time.Time) ([]senderShare, error) {
 		      WHERE started_at >= {:since} GROUP BY owner HAVING SUM(failed) > 0) r
 		JOIN users u ON u.id = r.owner
 		ORDER BY failed_share DESC, r.failed DESC, u.email LIMIT 5`).
-		Bind(dbx.Params{"since": dbDateTime(now.Add(-riskyWindow))}).All(&out)
+		Bind(dbx.Params{"since": dbDateTime(now.Add(-riskyWindow))}).WithContext(ctx).All(&out)
 	return out, err
 }
 

@@ -199,10 +199,30 @@ func TestImportFileContents(t *testing.T) {
 		importScenario(t, "text neither UTF-8 nor Cyrillic is refused, not stored as is", "alice", "jose@example.org,Jos\xe9\n", nil, 400,
 			[]string{`"file":{"code":"validation_invalid_encoding"`, `line 1`},
 			func(t testing.TB, app *tests.TestApp, _ *http.Response) { count(t, app, 2) }),
+		// 33 MiB of blank lines, Windows' and Unix's, which the reader skips
 		importScenario(t, "a file over PocketBase's default body limit (32 MiB) and under the cap is read", "alice",
-			"big@example.org,Big,"+strings.Repeat("x", 33<<20)+"\nok@example.org,Ok,\n", nil, 200,
-			[]string{`"rows":2`, `"added":1`, `"refused":1`, `"reason":"the name or the comment is too long"`},
-			func(t testing.TB, app *tests.TestApp, _ *http.Response) { count(t, app, 3) }),
+			"email,name\nfirst@example.org,First\n"+strings.Repeat("\r\n\n", 11<<20)+"last@example.org,Last\nnot an email,Someone\n", nil, 200,
+			[]string{`"rows":3`, `"added":2`, `"refused":1`, fmt.Sprintf(`{"line":%d,"email":"not an email","reason":"not an email address"}`, 3+22<<20+1)},
+			func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				count(t, app, 4)
+				client(t, app, "last@example.org")
+			}),
+		importScenario(t, "a row over 1 MB refuses the whole file, naming its line", "alice",
+			"ok@example.org,Ok\nbig@example.org,Big,"+strings.Repeat("x", 2<<20)+"\nok2@example.org,Ok\n", nil, 400,
+			[]string{`"file":{"code":"validation_invalid_csv"`, `line 2: the row that starts there runs over 1 MB`, `"params":{"line":2}`},
+			func(t testing.TB, app *tests.TestApp, _ *http.Response) { count(t, app, 2) }),
+		importScenario(t, "a quote never closed refuses the whole file, naming its line", "alice",
+			"ok@example.org,Ok\n\n\r\n\"open@example.org,Open\n"+strings.Repeat("a@example.org,A\n", 200000), nil, 400,
+			[]string{`"file":{"code":"validation_invalid_csv"`, `line 4: the row that starts there runs over 1 MB`, `"params":{"line":4}`},
+			func(t testing.TB, app *tests.TestApp, _ *http.Response) { count(t, app, 2) }),
+		importScenario(t, "a quote closed after many lines is one value, and the next rows are read", "alice",
+			"a@example.org,A,\"a comment\n\n\non lines\"\nb@example.org,B\n", nil, 200,
+			[]string{`"rows":2`, `"added":2`},
+			func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if c := client(t, app, "a@example.org"); c.GetString("comment") != "a comment\n\n\non lines" {
+					t.Fatalf("comment %q", c.GetString("comment"))
+				}
+			}),
 		{
 			Name: "a file over the cap: 413 naming the file and the cap", Method: http.MethodPost, URL: "/api/postrider/clients/import",
 			Body: bigBody, Headers: map[string]string{"Content-Type": bigType, "Authorization": tokens["alice"]},

@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -15,7 +16,7 @@ func bindListCounts(app core.App) {
 	// that unpacked every client's lists
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/postrider/lists/counts", func(e *core.RequestEvent) error {
-			counts, err := listCounts(e.App, e.Auth.Id)
+			counts, err := listCounts(e.Request.Context(), e.App, e.Auth.Id)
 			if err != nil {
 				return e.InternalServerError("", err)
 			}
@@ -31,7 +32,7 @@ func bindListCounts(app core.App) {
 // without the rows (the unsubscribed term, true or false, names the index's
 // second column so that SQLite reads that index and not another of the
 // owner's), and each group counts in every list it names.
-func listCounts(app core.App, owner string) (map[string]int, error) {
+func listCounts(ctx context.Context, app core.App, owner string) (map[string]int, error) {
 	var groups []struct {
 		Lists types.JSONArray[string] `db:"lists"`
 		N     int                     `db:"n"`
@@ -39,7 +40,7 @@ func listCounts(app core.App, owner string) (map[string]int, error) {
 	err := app.DB().NewQuery(`
 		SELECT [[lists]], COUNT(*) AS n FROM {{clients}}
 		WHERE [[owner]] = {:owner} AND [[unsubscribed]] IN (FALSE, TRUE) AND [[lists]] != '[]' GROUP BY [[lists]]`).
-		Bind(map[string]any{"owner": owner}).All(&groups)
+		Bind(map[string]any{"owner": owner}).WithContext(ctx).All(&groups)
 	if err != nil {
 		return nil, err
 	}

@@ -149,7 +149,7 @@ func moderationUsers(e *core.RequestEvent) error {
 		params["q"] = likeParam(q)
 	}
 	out := page[moderatedUser]{Page: pageNo, PerPage: perPage, Items: []moderatedUser{}}
-	if err := e.App.DB().NewQuery(`SELECT COUNT(*) FROM users u WHERE ` + where).Bind(params).Row(&out.TotalItems); err != nil {
+	if err := e.App.DB().NewQuery(`SELECT COUNT(*) FROM users u WHERE ` + where).Bind(params).WithContext(e.Request.Context()).Row(&out.TotalItems); err != nil {
 		return e.InternalServerError("", err)
 	}
 	out.TotalPages = totalPages(out.TotalItems, perPage)
@@ -167,7 +167,7 @@ func moderationUsers(e *core.RequestEvent) error {
 		           WHERE started_at >= {:since} GROUP BY owner) r ON r.owner = u.id
 		WHERE ` + where + `
 		ORDER BY ` + order + `
-		LIMIT {:limit} OFFSET {:offset}`).Bind(params).All(&out.Items)
+		LIMIT {:limit} OFFSET {:offset}`).Bind(params).WithContext(e.Request.Context()).All(&out.Items)
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
@@ -251,7 +251,7 @@ func moderationMailings(e *core.RequestEvent) error {
 	where := strings.Join(conds, " AND ")
 
 	out := page[moderatedMailing]{Page: pageNo, PerPage: perPage, Items: []moderatedMailing{}}
-	if err := e.App.DB().NewQuery(`SELECT COUNT(*) FROM mailings m WHERE ` + where).Bind(params).Row(&out.TotalItems); err != nil {
+	if err := e.App.DB().NewQuery(`SELECT COUNT(*) FROM mailings m WHERE ` + where).Bind(params).WithContext(e.Request.Context()).Row(&out.TotalItems); err != nil {
 		return e.InternalServerError("", err)
 	}
 	out.TotalPages = totalPages(out.TotalItems, perPage)
@@ -294,7 +294,7 @@ func moderationMailings(e *core.RequestEvent) error {
 		      ORDER BY ` + order + `
 		      LIMIT {:limit} OFFSET {:offset}) p
 		LEFT JOIN runs r ON r.id = (SELECT id FROM runs WHERE mailing = p.id ORDER BY run_at DESC, id DESC LIMIT 1)
-		ORDER BY ` + strings.NewReplacer("m.", "p.", "u.email", "p.owner_email").Replace(order)).Bind(params).All(&rows)
+		ORDER BY ` + strings.NewReplacer("m.", "p.", "u.email", "p.owner_email").Replace(order)).Bind(params).WithContext(e.Request.Context()).All(&rows)
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
@@ -304,7 +304,7 @@ func moderationMailings(e *core.RequestEvent) error {
 	for i, r := range rows {
 		pageIds[i] = r.Id
 	}
-	records, err := e.App.FindRecordsByIds("mailings", pageIds)
+	records, err := e.App.FindRecordsByIds("mailings", pageIds, withContext(e.Request.Context()))
 	if err != nil {
 		return e.InternalServerError("", err)
 	}

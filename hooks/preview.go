@@ -1,14 +1,12 @@
 package hooks
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/mail"
 	"sync"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -61,27 +59,11 @@ func previewMailing(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	clients, err := recipientsToPick(e, m.GetStringSlice("clients"), m.GetStringSlice("lists"))
+	clients, err := recipientsToPick(e.Request.Context(), e.App, e.Auth.Id, m.GetStringSlice("clients"), m.GetStringSlice("lists"))
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
 	return e.JSON(http.StatusOK, previewOf{Message: msg, Clients: clients})
-}
-
-// recipientsToPick are a few of the caller's subscribed clients that a
-// mailing naming these clients and lists reaches, by email.
-func recipientsToPick(e *core.RequestEvent, picked, lists []string) ([]previewClient, error) {
-	pickedJSON, _ := json.Marshal(picked)
-	listsJSON, _ := json.Marshal(lists)
-	clients := []previewClient{}
-	err := e.App.DB().NewQuery(`
-		SELECT c.[[id]], c.[[email]], c.[[name]] FROM {{clients}} c
-		WHERE c.[[owner]] = {:owner} AND c.[[unsubscribed]] = FALSE
-		AND (EXISTS (SELECT 1 FROM json_each({:picked}) p WHERE p.value = c.[[id]])
-		  OR EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a, json_each({:lists}) b WHERE a.value = b.value))
-		ORDER BY c.[[email]] LIMIT 10`).
-		Bind(dbx.Params{"owner": e.Auth.Id, "picked": string(pickedJSON), "lists": string(listsJSON)}).All(&clients)
-	return clients, err
 }
 
 // previewDraft renders a mailing as typed in the form, before it is saved:
@@ -99,6 +81,14 @@ func previewDraft(e *core.RequestEvent) error {
 	if err := e.BindBody(&in); err != nil {
 		msg := "Send the subject and body as text, lists and clients as arrays of ids."
 		return e.BadRequestError(msg, fieldError("body", "validation_invalid_value", msg))
+	}
+	lists, err := audienceIDs(e, "lists", in.Lists)
+	if err != nil {
+		return err
+	}
+	picked, err := audienceIDs(e, "clients", in.Clients)
+	if err != nil {
+		return err
 	}
 	c, err := previewClientOf(e, in.Client)
 	if err != nil {
@@ -126,7 +116,7 @@ func previewDraft(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	clients, err := recipientsToPick(e, in.Clients, in.Lists)
+	clients, err := recipientsToPick(e.Request.Context(), e.App, e.Auth.Id, picked, lists)
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
@@ -166,7 +156,7 @@ func testMailing(e *core.RequestEvent, opts dispatch.Options, limit *sendLimit) 
 // previewTarget finds the caller's mailing of the route (404 for anyone
 // else's) and the client to render it for (see previewClientOf).
 func previewTarget(e *core.RequestEvent, clientID string) (*core.Record, dispatch.Client, error) {
-	m, err := e.App.FindRecordById("mailings", e.Request.PathValue("id"))
+	m, err := e.App.FindRecordById("mailings", e.Request.PathValue("id"), withContext(e.Request.Context()))
 	if err != nil || m.GetString("owner") != e.Auth.Id {
 		return nil, dispatch.Client{}, e.NotFoundError("", nil)
 	}
@@ -181,7 +171,7 @@ func previewClientOf(e *core.RequestEvent, clientID string) (dispatch.Client, er
 	if clientID == "" {
 		return dispatch.SampleClient, nil
 	}
-	c, err := e.App.FindRecordById("clients", clientID)
+	c, err := e.App.FindRecordById("clients", clientID, withContext(e.Request.Context()))
 	if err != nil || c.GetString("owner") != e.Auth.Id {
 		msg := "Choose one of your own clients."
 		return dispatch.Client{}, e.BadRequestError(msg, fieldError("client", "validation_not_owner", msg))

@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -31,19 +32,28 @@ func mailingReach(e *core.RequestEvent) error {
 	if err := e.BindBody(&in); err != nil {
 		return e.BadRequestError("Send lists and clients as arrays of ids.", fieldError("lists", "validation_invalid_value", "Send lists and clients as arrays of ids."))
 	}
-	groups, err := reachGroups(e.App, e.Auth.Id)
+	lists, err := audienceIDs(e, "lists", in.Lists)
+	if err != nil {
+		return err
+	}
+	picked, err := audienceIDs(e, "clients", in.Clients)
+	if err != nil {
+		return err
+	}
+	ctx := e.Request.Context()
+	groups, err := reachGroups(ctx, e.App, e.Auth.Id)
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	n := reachOf(groups, e.Auth.Id, in.Lists)
-	lists, _ := json.Marshal(in.Lists)
-	picked, _ := json.Marshal(in.Clients)
+	n := reachOf(groups, e.Auth.Id, lists)
+	listsJSON, _ := json.Marshal(lists)
+	pickedJSON, _ := json.Marshal(picked)
 	var extra int
 	err = e.App.DB().NewQuery(`
 		SELECT COUNT(DISTINCT c.[[id]]) FROM json_each({:picked}) p CROSS JOIN {{clients}} c ON c.[[id]] = p.value
 		WHERE c.[[owner]] = {:owner} AND c.[[unsubscribed]] = FALSE AND c.[[bouncing]] = FALSE
-		AND NOT EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a, json_each({:lists}) b WHERE a.value = b.value)`).
-		Bind(map[string]any{"owner": e.Auth.Id, "picked": string(picked), "lists": string(lists)}).Row(&extra)
+		AND NOT EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a WHERE a.value IN (SELECT value FROM json_each({:lists})))`).
+		Bind(map[string]any{"owner": e.Auth.Id, "picked": string(pickedJSON), "lists": string(listsJSON)}).WithContext(ctx).Row(&extra)
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
@@ -63,7 +73,7 @@ type reachGroup struct {
 // without the rows; then the bouncing ones among them, counted negative, from
 // the partial index on the few bouncing clients (the bouncing flag in the
 // first index would cost every page that reads it a column more).
-func reachGroups(app core.App, owner string) ([]reachGroup, error) {
+func reachGroups(ctx context.Context, app core.App, owner string) ([]reachGroup, error) {
 	var groups []reachGroup
 	err := app.DB().NewQuery(`
 		SELECT [[owner]], [[lists]], COUNT(*) AS n FROM {{clients}}
@@ -71,7 +81,7 @@ func reachGroups(app core.App, owner string) ([]reachGroup, error) {
 		UNION ALL
 		SELECT [[owner]], [[lists]], -COUNT(*) AS n FROM {{clients}} INDEXED BY idx_clients_bouncing
 		WHERE [[owner]] = {:owner} AND [[bouncing]] = TRUE AND [[unsubscribed]] = FALSE AND [[lists]] != '[]' GROUP BY [[owner]], [[lists]]`).
-		Bind(map[string]any{"owner": owner}).All(&groups)
+		Bind(map[string]any{"owner": owner}).WithContext(ctx).All(&groups)
 	return groups, err
 }
 

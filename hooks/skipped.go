@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/pocketbase/dbx"
@@ -21,11 +22,11 @@ func bindSkipped(app core.App) {
 	// custom route passes no API rule, so the owner condition is written here)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/postrider/mailings/{id}/skipped", func(e *core.RequestEvent) error {
-			m, err := e.App.FindRecordById("mailings", e.Request.PathValue("id"))
+			m, err := e.App.FindRecordById("mailings", e.Request.PathValue("id"), withContext(e.Request.Context()))
 			if err != nil || m.GetString("owner") != e.Auth.Id {
 				return e.NotFoundError("", nil)
 			}
-			out, err := skippedByRun(e.App, "r.[[mailing]] = {:scope}", m.Id)
+			out, err := skippedByRun(e.Request.Context(), e.App, "r.[[mailing]] = {:scope}", m.Id)
 			if err != nil {
 				return e.InternalServerError("", err)
 			}
@@ -39,7 +40,7 @@ func bindSkipped(app core.App) {
 // condition on runs r, with {:scope} bound to value) selects, by run and
 // reason, from the partial index on skipped deliveries: what it reads is
 // as many as were skipped, whatever the runs' size. Runs with none are absent.
-func skippedByRun(app core.App, scope, value string) (map[string]Skipped, error) {
+func skippedByRun(ctx context.Context, app core.App, scope, value string) (map[string]Skipped, error) {
 	var rows []struct {
 		Run      string `db:"run"`
 		Response string `db:"response"`
@@ -50,7 +51,7 @@ func skippedByRun(app core.App, scope, value string) (map[string]Skipped, error)
 		FROM {{runs}} r JOIN {{deliveries}} d INDEXED BY idx_deliveries_skipped
 		     ON d.[[run]] = r.[[id]] AND d.[[status]] = 'failed' AND d.[[attempts]] = 0
 		WHERE ` + scope + ` GROUP BY d.[[run]], d.[[response]]`).
-		Bind(dbx.Params{"scope": value}).All(&rows)
+		Bind(dbx.Params{"scope": value}).WithContext(ctx).All(&rows)
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,7 @@ func dailyDeliveries(e *core.RequestEvent) error {
 		Sent   int            `db:"sent"`
 		Failed int            `db:"failed"`
 	}
-	if err := e.App.DB().Select("started_at", "sent", "failed").From("runs").Where(where).All(&runs); err != nil {
+	if err := e.App.DB().Select("started_at", "sent", "failed").From("runs").Where(where).WithContext(e.Request.Context()).All(&runs); err != nil {
 		return e.InternalServerError("", err)
 	}
 	byDay := map[string]*DayCount{}

@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/pocketbase/dbx"
@@ -46,7 +47,7 @@ func bindSummary(app core.App) {
 	// here); before it, the page asked once per mailing how many it reaches
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/postrider/mailings/summary", func(e *core.RequestEvent) error {
-			out, err := mailingSummaries(e.App, e.Auth.Id)
+			out, err := mailingSummaries(e.Request.Context(), e.App, e.Auth.Id)
 			if err != nil {
 				return e.InternalServerError("", err)
 			}
@@ -61,7 +62,7 @@ func bindSummary(app core.App) {
 // send of each, the last run of each and the skipped of every run (GROUP
 // BYs over indexes). A moderator's view of every owner would pass a wider scope than the one
 // owner; each query names the owner in one place for that.
-func mailingSummaries(app core.App, owner string) ([]*MailingSummary, error) {
+func mailingSummaries(ctx context.Context, app core.App, owner string) ([]*MailingSummary, error) {
 	scope := dbx.Params{"owner": owner}
 	var mailings []struct {
 		MailingSummary
@@ -77,14 +78,14 @@ func mailingSummaries(app core.App, owner string) ([]*MailingSummary, error) {
 				WHERE c.[[owner]] = m.[[owner]] AND c.[[unsubscribed]] = FALSE AND c.[[bouncing]] = FALSE
 				AND NOT EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a, json_each(m.[[lists]]) b WHERE a.value = b.value)) AS picked
 		FROM {{mailings}} m WHERE m.[[owner]] = {:owner} ORDER BY m.[[created]] DESC, m.[[id]]`).
-		Bind(scope).All(&mailings)
+		Bind(scope).WithContext(ctx).All(&mailings)
 	if err != nil {
 		return nil, err
 	}
 
 	// the reach through lists: a mailing reaches every group of clients
 	// that shares one of its lists
-	groups, err := reachGroups(app, owner)
+	groups, err := reachGroups(ctx, app, owner)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +106,7 @@ func mailingSummaries(app core.App, owner string) ([]*MailingSummary, error) {
 	}
 	err = app.DB().NewQuery(`
 		SELECT s.[[mailing]], MIN(s.[[next_run_at]]) AS at FROM {{schedules}} s JOIN {{mailings}} m ON m.[[id]] = s.[[mailing]]
-		WHERE m.[[owner]] = {:owner} AND s.[[next_run_at]] != '' GROUP BY s.[[mailing]]`).Bind(scope).All(&next)
+		WHERE m.[[owner]] = {:owner} AND s.[[next_run_at]] != '' GROUP BY s.[[mailing]]`).Bind(scope).WithContext(ctx).All(&next)
 	if err != nil {
 		return nil, err
 	}
@@ -122,11 +123,11 @@ func mailingSummaries(app core.App, owner string) ([]*MailingSummary, error) {
 		SELECT r.[[mailing]], MAX(r.[[run_at]]) AS run_at, r.[[id]], r.[[status]], r.[[total]], r.[[sent]], r.[[failed]],
 			r.[[started_at]], r.[[finished_at]]
 		FROM {{runs}} r JOIN {{mailings}} m ON m.[[id]] = r.[[mailing]]
-		WHERE m.[[owner]] = {:owner} GROUP BY r.[[mailing]]`).Bind(scope).All(&runs)
+		WHERE m.[[owner]] = {:owner} GROUP BY r.[[mailing]]`).Bind(scope).WithContext(ctx).All(&runs)
 	if err != nil {
 		return nil, err
 	}
-	skipped, err := skippedByRun(app, "r.[[owner]] = {:scope}", owner)
+	skipped, err := skippedByRun(ctx, app, "r.[[owner]] = {:scope}", owner)
 	if err != nil {
 		return nil, err
 	}

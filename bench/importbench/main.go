@@ -42,48 +42,20 @@ func main() {
 	rate := flag.Int("rate", 50, "REST writes a second beside the import")
 	src := flag.String("src", ".", "the source tree to build postrider from")
 	out := flag.String("out", "bench/out/importbench", "work folder (binary, data dir)")
+	memory := flag.Bool("memory", false, "measure serve's peak memory through 64 MB imports instead (memory.go)")
 	flag.Parse()
 	log.SetFlags(0)
 
-	benchkit.Must(os.MkdirAll(*out, 0o755))
-	abs, _ := filepath.Abs(*out)
-	bin := filepath.Join(abs, "postrider")
-	benchkit.Step("building postrider from " + *src)
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = *src
-	benchkit.Run(build)
-
-	dataDir := filepath.Join(abs, "pb_data")
-	benchkit.Must(os.RemoveAll(dataDir))
-	benchkit.Step("seeding an owner")
-	_, err := seed.Mailing(dataDir, 1)
-	benchkit.Must(err)
-	// one client here sends what many users would: the per-IP rate limits
-	// (300 requests in 10 s) are off for the measure
-	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
-	benchkit.Must(app.Bootstrap())
-	app.Settings().RateLimits.Enabled = false
-	benchkit.Must(app.Save(app.Settings()))
-	benchkit.Must(app.ResetBootstrapState())
-
-	port := benchkit.FreePort()
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	benchkit.Step("postrider serve on " + base)
-	server := exec.Command(bin, "serve", "--dev=false", "--dir", dataDir, "--http", "127.0.0.1:"+strconv.Itoa(port))
-	server.Dir = abs
-	// the seeded mailing is due: a cron that never fires keeps the
-	// dispatcher out of the measure (February has no 31st)
-	server.Env = append(os.Environ(), "POSTRIDER_DISPATCH_CRON=0 0 31 2 *")
-	var serverOut bytes.Buffer
-	server.Stdout, server.Stderr = &serverOut, &serverOut
-	benchkit.Must(server.Start())
+	server, base := serve(*src, *out)
 	defer server.Process.Kill()
-	benchkit.WaitHealthy(base, &serverOut)
-
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 200}, Timeout: 5 * time.Minute}
 	var auth struct{ Token string }
 	call(client, "POST", base+"/api/collections/users/auth-with-password", "",
 		map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword}, &auth)
+	if *memory {
+		peaks(client, base, auth.Token, server.Process.Pid)
+		return
+	}
 	var list struct{ Id string }
 	call(client, "POST", base+"/api/collections/lists/records", auth.Token, map[string]any{"name": "Written during the import"}, &list)
 
@@ -199,6 +171,45 @@ func main() {
 	fmt.Printf("| REST writes during the import (%d) | p50 %s, p99 %s, **longest stall %s** |\n", len(during), pct(during, 50), pct(during, 99), pct(during, 100))
 	fmt.Printf("| REST writes that failed | %d of %d |\n", failed, len(writes))
 	fmt.Printf("| peak RSS of postrider serve | %s |\n", fmt.Sprintf("%.0f MiB", benchkit.MemoryMiB(server.Process.Pid, "VmHWM")))
+}
+
+// serve builds postrider from src and starts `postrider serve` on a fresh
+// data dir under out with one owner (seed.OwnerEmail), the rate limits off.
+func serve(src, out string) (*exec.Cmd, string) {
+	benchkit.Must(os.MkdirAll(out, 0o755))
+	abs, _ := filepath.Abs(out)
+	bin := filepath.Join(abs, "postrider")
+	benchkit.Step("building postrider from " + src)
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = src
+	benchkit.Run(build)
+
+	dataDir := filepath.Join(abs, "pb_data")
+	benchkit.Must(os.RemoveAll(dataDir))
+	benchkit.Step("seeding an owner")
+	_, err := seed.Mailing(dataDir, 1)
+	benchkit.Must(err)
+	// one client here sends what many users would: the per-IP rate limits
+	// (300 requests in 10 s) are off for the measure
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
+	benchkit.Must(app.Bootstrap())
+	app.Settings().RateLimits.Enabled = false
+	benchkit.Must(app.Save(app.Settings()))
+	benchkit.Must(app.ResetBootstrapState())
+
+	port := benchkit.FreePort()
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	benchkit.Step("postrider serve on " + base)
+	server := exec.Command(bin, "serve", "--dev=false", "--dir", dataDir, "--http", "127.0.0.1:"+strconv.Itoa(port))
+	server.Dir = abs
+	// the seeded mailing is due: a cron that never fires keeps the
+	// dispatcher out of the measure (February has no 31st)
+	server.Env = append(os.Environ(), "POSTRIDER_DISPATCH_CRON=0 0 31 2 *")
+	var serverOut bytes.Buffer
+	server.Stdout, server.Stderr = &serverOut, &serverOut
+	benchkit.Must(server.Start())
+	benchkit.WaitHealthy(base, &serverOut)
+	return server, base
 }
 
 // pct is the p-th percentile of ds, in milliseconds.

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"postrider/internal/benchkit"
+	"postrider/internal/seed"
+)
+
+// audience times the two requests that name a mailing's audience, the
+// reach count and the draft preview, for a user with 1,000,000 clients in
+// 100 lists (go run ./bench audience).
+func audience(args []string) {
+	fs := flag.NewFlagSet("audience", flag.ExitOnError)
+	out := fs.String("out", "bench/out/audience", "work folder (binary, data dir)")
+	src := fs.String("src", ".", "the source tree to build postrider from")
+	times := fs.Int("times", 20, "times each call is made")
+	reseed := fs.Bool("reseed", true, "seed a fresh data dir (false: reuse the one in -out)")
+	fs.Parse(args)
+
+	benchkit.Must(os.MkdirAll(*out, 0o755))
+	abs, _ := filepath.Abs(*out)
+	bin := filepath.Join(abs, "postrider")
+	benchkit.Step("building postrider from " + *src)
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = *src
+	benchkit.Run(build)
+
+	dataDir := filepath.Join(abs, "pb_data")
+	var lists []string
+	if *reseed {
+		benchkit.Must(os.RemoveAll(dataDir))
+		benchkit.Step("seeding 1,000,000 clients in 100 lists")
+		started := time.Now()
+		_, _, err := seed.AudienceData(dataDir)
+		benchkit.Must(err)
+		log.Printf("   %.0f s", time.Since(started).Seconds())
+	}
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
+	benchkit.Must(app.Bootstrap())
+	benchkit.Must(app.DB().NewQuery("SELECT id FROM lists ORDER BY id").Column(&lists))
+	app.Settings().RateLimits.Enabled = false
+	benchkit.Must(app.Save(app.Settings()))
+	var clients []string
+	benchkit.Must(app.DB().NewQuery("SELECT id FROM clients ORDER BY id LIMIT 2000").Column(&clients))
+	benchkit.Must(app.ResetBootstrapState())
+
+	port := benchkit.FreePort()
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	benchkit.Step("postrider serve on " + base)
+	server := exec.Command(bin, "serve", "--dev=false", "--dir", dataDir, "--http", "127.0.0.1:"+strconv.Itoa(port))
+	server.Dir = abs
+	server.Env = append(os.Environ(), "POSTRIDER_DISPATCH_CRON=0 0 31 2 *") // a cron that never fires
+	var serverOut bytes.Buffer
+	server.Stdout, server.Stderr = &serverOut, &serverOut
+	benchkit.Must(server.Start())
+	defer server.Process.Kill()
+	benchkit.WaitHealthy(base, &serverOut)
+
+	c := &client{http: &http.Client{Timeout: 30 * time.Minute}, base: base}
+	var auth struct{ Token string }
+	c.do("POST", "/api/collections/users/auth-with-password", map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword}, &auth)
+	c.token = auth.Token
+
+	// 1.1 MiB of ids, as issue 22 sent: every list and picked client named
+	// over and over
+	var repeatedLists, repeatedClients []string
+	for len(repeatedLists)*18 < 550<<10 {
+		repeatedLists = append(repeatedLists, lists...)
+		repeatedClients = append(repeatedClients, clients[:100]...)
+	}
+	draft := func(lists, clients []string) map[string]any {
+		return map[string]any{"subject": "Hi {{name}}", "body": "<p>Dear {{name|friend}}</p>", "lists": lists, "clients": clients}
+	}
+	calls := []struct {
+		name, url string
+		body      map[string]any
+	}{
+		{"reach: 100 lists", "/api/postrider/mailings/reach", map[string]any{"lists": lists, "clients": []string{}}},
+		{"reach: 2 lists", "/api/postrider/mailings/reach", map[string]any{"lists": lists[:2], "clients": []string{}}},
+		{"reach: 100 lists and 2,000 clients", "/api/postrider/mailings/reach", map[string]any{"lists": lists, "clients": clients}},
+		{"reach: 1.1 MiB of repeated ids", "/api/postrider/mailings/reach", map[string]any{"lists": repeatedLists, "clients": repeatedClients}},
+		{"draft preview: 100 lists", "/api/postrider/mailings/preview", draft(lists, nil)},
+		{"draft preview: 2 lists", "/api/postrider/mailings/preview", draft(lists[:2], nil)},
+		{"draft preview: 1 list", "/api/postrider/mailings/preview", draft(lists[:1], nil)},
+		{"draft preview: 100 lists and 2,000 clients", "/api/postrider/mailings/preview", draft(lists, clients)},
+		{"draft preview: 1.1 MiB of repeated ids", "/api/postrider/mailings/preview", draft(repeatedLists, repeatedClients)},
+	}
+	fmt.Printf("\n| call (1,000,000 clients in 100 lists) | answer | median | p95 |\n|---|---|---|---|\n")
+	for _, call := range calls {
+		var took []time.Duration
+		var answer string
+		for range *times {
+			start := time.Now()
+			res := c.try("POST", call.url, call.body)
+			raw, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			took = append(took, time.Since(start))
+			answer = fmt.Sprintf("%d %s", res.StatusCode, strings.TrimSpace(string(raw)))
+		}
+		slices.Sort(took)
+		if len(answer) > 60 {
+			answer = answer[:60] + "…"
+		}
+		fmt.Printf("| %s | `%s` | %s | %s |\n", call.name, answer, ms(took[len(took)/2]), ms(took[len(took)*95/100]))
+	}
+}

@@ -45,13 +45,8 @@ func pages(args []string) {
 	reseed := fs.Bool("reseed", true, "seed a fresh data dir (false: reuse the one in -out, copied from a seeded one)")
 	fs.Parse(args)
 
-	benchkit.Must(os.MkdirAll(*out, 0o755))
-	abs, _ := filepath.Abs(*out)
-	bin := filepath.Join(abs, "postrider")
-	benchkit.Step("building postrider from " + *src)
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = *src
-	benchkit.Run(build)
+	bin := buildPostrider(*out, *src) // sharing.go
+	abs := filepath.Dir(bin)
 
 	dataDir := filepath.Join(abs, "pb_data")
 	var set seed.Pages

@@ -51,18 +51,7 @@ func AudienceData(dataDir string) (user string, lists []string, err error) {
 		        i % 50 = 7, '', ''
 		 FROM seq`,
 	}
-	err = app.RunInTransaction(func(tx core.App) error {
-		for _, q := range steps {
-			if _, err := tx.DB().NewQuery(q).Bind(p).Execute(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return "", nil, err
-	}
-	if _, err := app.NonconcurrentDB().NewQuery("PRAGMA wal_checkpoint(TRUNCATE)").Execute(); err != nil {
+	if err := writeAll(app, p, steps); err != nil {
 		return "", nil, err
 	}
 	err = app.DB().NewQuery("SELECT id FROM lists WHERE owner = {:owner} ORDER BY id").Bind(p).Column(&lists)

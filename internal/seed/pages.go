@@ -146,20 +146,7 @@ func PagesData(dataDir string) (Pages, error) {
 		        strftime('%Y-%m-%d %H:%M:%fZ', at), strftime('%Y-%m-%d %H:%M:%fZ', at)
 		 FROM d`,
 	}
-	err = app.RunInTransaction(func(tx core.App) error {
-		for _, q := range steps {
-			if _, err := tx.DB().NewQuery(q).Bind(p).Execute(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return Pages{}, err
-	}
-	// the log written through to the database file, as in a data dir that
-	// has run a while (else the first reads wait for a checkpoint of 1 GB)
-	if _, err := app.NonconcurrentDB().NewQuery("PRAGMA wal_checkpoint(TRUNCATE)").Execute(); err != nil {
+	if err := writeAll(app, p, steps); err != nil {
 		return Pages{}, err
 	}
 	out := Pages{User: user.Id}
@@ -168,6 +155,25 @@ func PagesData(dataDir string) (Pages, error) {
 	}
 	err = app.DB().NewQuery("SELECT id FROM mailings WHERE owner = {:owner} ORDER BY id").Bind(p).Column(&out.Mailings)
 	return out, err
+}
+
+// writeAll runs the seeding statements in one transaction, then writes the
+// log through to the database file, as in a data dir that has run a while
+// (else the first reads wait for a checkpoint of 1 GB).
+func writeAll(app core.App, p dbx.Params, steps []string) error {
+	err := app.RunInTransaction(func(tx core.App) error {
+		for _, q := range steps {
+			if _, err := tx.DB().NewQuery(q).Bind(p).Execute(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = app.NonconcurrentDB().NewQuery("PRAGMA wal_checkpoint(TRUNCATE)").Execute()
+	return err
 }
 
 // julian is t as SQLite's julian day number.

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -54,22 +50,10 @@ func audience(args []string) {
 	benchkit.Must(app.DB().NewQuery("SELECT id FROM clients ORDER BY id LIMIT 2000").Column(&clients))
 	benchkit.Must(app.ResetBootstrapState())
 
-	port := benchkit.FreePort()
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	benchkit.Step("postrider serve on " + base)
-	server := exec.Command(bin, "serve", "--dev=false", "--dir", dataDir, "--http", "127.0.0.1:"+strconv.Itoa(port))
-	server.Dir = abs
-	server.Env = append(os.Environ(), "POSTRIDER_DISPATCH_CRON=0 0 31 2 *") // a cron that never fires
-	var serverOut bytes.Buffer
-	server.Stdout, server.Stderr = &serverOut, &serverOut
-	benchkit.Must(server.Start())
+	server, base := serveForPages(bin, dataDir)
 	defer server.Process.Kill()
-	benchkit.WaitHealthy(base, &serverOut)
 
-	c := &client{http: &http.Client{Timeout: 30 * time.Minute}, base: base}
-	var auth struct{ Token string }
-	c.do("POST", "/api/collections/users/auth-with-password", map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword}, &auth)
-	c.token = auth.Token
+	c := ownerClient(base)
 
 	// 1.1 MiB of ids, as issue 22 sent: every list and picked client named
 	// over and over

@@ -71,23 +71,11 @@ func pages(args []string) {
 	}
 	benchkit.Must(app.ResetBootstrapState())
 
-	port := benchkit.FreePort()
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	benchkit.Step("postrider serve on " + base)
-	server := exec.Command(bin, "serve", "--dev=false", "--dir", dataDir, "--http", "127.0.0.1:"+strconv.Itoa(port))
-	server.Dir = abs
-	server.Env = append(os.Environ(), "POSTRIDER_DISPATCH_CRON=0 0 31 2 *") // a cron that never fires
-	var serverOut bytes.Buffer
-	server.Stdout, server.Stderr = &serverOut, &serverOut
-	benchkit.Must(server.Start())
+	server, base := serveForPages(bin, dataDir)
 	defer server.Process.Kill()
-	benchkit.WaitHealthy(base, &serverOut)
 	idle := benchkit.MemoryMiB(server.Process.Pid, "VmRSS")
 
-	c := &client{http: &http.Client{Timeout: 30 * time.Minute}, base: base}
-	var auth struct{ Token string }
-	c.do("POST", "/api/collections/users/auth-with-password", map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword}, &auth)
-	c.token = auth.Token
+	c := ownerClient(base)
 
 	fmt.Printf("\n| call | median | p95 |\n|---|---|---|\n")
 	for _, pc := range pageCalls(set) {
@@ -236,3 +224,28 @@ func (c *client) lines(path string) int {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", d.Seconds()*1000) }
+
+// serveForPages starts postrider serve (bin) on dataDir at a free port on
+// loopback, with a dispatcher that never fires, and waits until it answers.
+func serveForPages(bin, dataDir string) (*exec.Cmd, string) {
+	port := benchkit.FreePort()
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	benchkit.Step("postrider serve on " + base)
+	server := exec.Command(bin, "serve", "--dev=false", "--dir", dataDir, "--http", "127.0.0.1:"+strconv.Itoa(port))
+	server.Dir = filepath.Dir(bin)
+	server.Env = append(os.Environ(), "POSTRIDER_DISPATCH_CRON=0 0 31 2 *") // a cron that never fires
+	var serverOut bytes.Buffer
+	server.Stdout, server.Stderr = &serverOut, &serverOut
+	benchkit.Must(server.Start())
+	benchkit.WaitHealthy(base, &serverOut)
+	return server, base
+}
+
+// ownerClient is a client of base logged in as the seeded owner.
+func ownerClient(base string) *client {
+	c := &client{http: &http.Client{Timeout: 30 * time.Minute}, base: base}
+	var auth struct{ Token string }
+	c.do("POST", "/api/collections/users/auth-with-password", map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword}, &auth)
+	c.token = auth.Token
+	return c
+}

@@ -28,7 +28,7 @@ func audience(args []string) {
 	reseed := fs.Bool("reseed", true, "seed a fresh data dir (false: reuse the one in -out)")
 	fs.Parse(args)
 
-	bin := buildPostrider(*out, *src) // sharing.go
+	bin := benchkit.Build(*out, *src)
 	abs := filepath.Dir(bin)
 
 	dataDir := filepath.Join(abs, "pb_data")

@@ -53,7 +53,7 @@ func main() {
 
 	var binaries []string
 	if *bins == "" {
-		binaries = []string{buildPostrider(*out, ".")} // sharing.go
+		binaries = []string{benchkit.Build(*out, ".")}
 	} else {
 		for _, b := range strings.Split(*bins, ",") {
 			b, err := filepath.Abs(b)

@@ -45,7 +45,7 @@ func pages(args []string) {
 	reseed := fs.Bool("reseed", true, "seed a fresh data dir (false: reuse the one in -out, copied from a seeded one)")
 	fs.Parse(args)
 
-	bin := buildPostrider(*out, *src) // sharing.go
+	bin := benchkit.Build(*out, *src)
 	abs := filepath.Dir(bin)
 
 	dataDir := filepath.Join(abs, "pb_data")

@@ -35,7 +35,7 @@ func relays(args []string) {
 	fs.Parse(args)
 	log.SetFlags(0)
 
-	bin := buildPostrider(*out, ".")
+	bin := benchkit.Build(*out, ".")
 	abs := filepath.Dir(bin)
 	sink, _ := postfixTools(abs)
 

@@ -35,24 +35,12 @@ import (
 	"postrider/internal/seed"
 )
 
-// buildPostrider builds the binary of the source tree src into out.
-func buildPostrider(out, src string) string {
-	benchkit.Must(os.MkdirAll(out, 0o755))
-	abs, _ := filepath.Abs(out)
-	bin := filepath.Join(abs, "postrider")
-	benchkit.Step("building postrider from " + src)
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = src
-	benchkit.Run(build)
-	return bin
-}
-
 func ontime(args []string) {
 	fs := flag.NewFlagSet("ontime", flag.ExitOnError)
 	windows := fs.Int("windows", 20, "windows to time")
 	out := fs.String("out", "bench/out", "work folder")
 	benchkit.Must(fs.Parse(args))
-	bin := buildPostrider(*out, ".")
+	bin := benchkit.Build(*out, ".")
 	dataDir := filepath.Join(filepath.Dir(bin), "ontime_data")
 	benchkit.Must(os.RemoveAll(dataDir))
 	due, err := seed.Mailing(dataDir, 10)
@@ -95,7 +83,7 @@ func fair(args []string) {
 	n := fs.Int("n", 1000000, "recipients of the big mailing")
 	out := fs.String("out", "bench/out", "work folder")
 	benchkit.Must(fs.Parse(args))
-	bin := buildPostrider(*out, ".")
+	bin := benchkit.Build(*out, ".")
 	work := filepath.Dir(bin)
 	sinkPath, _ := postfixTools(work)
 	seeded := filepath.Join(work, "fair_seed")

@@ -11,6 +11,17 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
+// audience is the lists and hand-picked clients a request names, through
+// audienceIDs.
+func audience(e *core.RequestEvent, lists, clients []string) ([]string, []string, error) {
+	lists, err := audienceIDs(e, "lists", lists)
+	if err != nil {
+		return nil, nil, err
+	}
+	clients, err = audienceIDs(e, "clients", clients)
+	return lists, clients, err
+}
+
 // audienceIDs are the ids a request names for one of a mailing's relation
 // fields (lists, clients), each once. More than the field takes (its
 // MaxSelect, the cap a saved mailing has) is refused, 400 naming the field,

@@ -82,11 +82,7 @@ func previewDraft(e *core.RequestEvent) error {
 		msg := "Send the subject and body as text, lists and clients as arrays of ids."
 		return e.BadRequestError(msg, fieldError("body", "validation_invalid_value", msg))
 	}
-	lists, err := audienceIDs(e, "lists", in.Lists)
-	if err != nil {
-		return err
-	}
-	picked, err := audienceIDs(e, "clients", in.Clients)
+	lists, picked, err := audience(e, in.Lists, in.Clients)
 	if err != nil {
 		return err
 	}

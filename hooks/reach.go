@@ -32,11 +32,7 @@ func mailingReach(e *core.RequestEvent) error {
 	if err := e.BindBody(&in); err != nil {
 		return e.BadRequestError("Send lists and clients as arrays of ids.", fieldError("lists", "validation_invalid_value", "Send lists and clients as arrays of ids."))
 	}
-	lists, err := audienceIDs(e, "lists", in.Lists)
-	if err != nil {
-		return err
-	}
-	picked, err := audienceIDs(e, "clients", in.Clients)
+	lists, picked, err := audience(e, in.Lists, in.Clients)
 	if err != nil {
 		return err
 	}

@@ -176,13 +176,8 @@ func main() {
 // serve builds postrider from src and starts `postrider serve` on a fresh
 // data dir under out with one owner (seed.OwnerEmail), the rate limits off.
 func serve(src, out string) (*exec.Cmd, string) {
-	benchkit.Must(os.MkdirAll(out, 0o755))
-	abs, _ := filepath.Abs(out)
-	bin := filepath.Join(abs, "postrider")
-	benchkit.Step("building postrider from " + src)
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = src
-	benchkit.Run(build)
+	bin := benchkit.Build(out, src)
+	abs := filepath.Dir(bin)
 
 	dataDir := filepath.Join(abs, "pb_data")
 	benchkit.Must(os.RemoveAll(dataDir))

@@ -10,10 +10,24 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// Build builds postrider from the source tree src into the folder out,
+// and returns the binary's absolute path.
+func Build(out, src string) string {
+	Must(os.MkdirAll(out, 0o755))
+	abs, _ := filepath.Abs(out)
+	bin := filepath.Join(abs, "postrider")
+	Step("building postrider from " + src)
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = src
+	Run(build)
+	return bin
+}
 
 // Step says what the benchmark does next.
 func Step(s string) { log.Printf("== %s", s) }

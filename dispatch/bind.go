@@ -44,7 +44,7 @@ func Bind(app core.App, cfg config.Config) {
 			return fmt.Errorf("POSTRIDER_DISPATCH_CRON %q: %w", expr, err)
 		}
 		w.bindHooks()
-		w.reset()
+		w.start()
 		return e.Next()
 	})
 }

@@ -19,8 +19,10 @@ import (
 const CronJobID = "postrider_dispatch"
 
 // Bind runs passes inside `serve`: when the earliest window falls due (a
-// timer, wake.go), so that an occurrence starts within a second of its time,
-// and on the schedule of POSTRIDER_DISPATCH_CRON as the safety net. A pass
+// timer, wake.go), so that an occurrence starts within a second of its time;
+// at once for what can send again (runs left unfinished when serve starts,
+// a resume, the lock of another process let go); and on the schedule of
+// POSTRIDER_DISPATCH_CRON as the safety net. A pass
 // still running when another is due claims the new windows itself, never a
 // second pass beside it (the data dir's lock); stopping the server stops the
 // pass between messages.
@@ -44,7 +46,7 @@ func Bind(app core.App, cfg config.Config) {
 			return fmt.Errorf("POSTRIDER_DISPATCH_CRON %q: %w", expr, err)
 		}
 		w.bindHooks()
-		w.reset()
+		w.start()
 		return e.Next()
 	})
 }

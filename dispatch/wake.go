@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -17,6 +18,10 @@ import (
 // a mailing or a user is saved (a window created or moved, a mailing
 // resumed, an owner unblocked) and after each pass. While a pass runs,
 // firing only tells that pass to claim what fell due (Options.Wake).
+// What can send again without a window (a mailing resumed, an owner
+// unblocked, a paused run resumed, runs left unfinished by a process that
+// ended) is taken up at once by takeUp, and when another process holds the
+// data dir's lock, a pass starts as soon as it lets go (awaitLock).
 type waker struct {
 	ctx  context.Context
 	app  core.App
@@ -26,10 +31,16 @@ type waker struct {
 	mu      sync.Mutex
 	timer   *time.Timer
 	running bool
+	again   bool // a pass must start when the running one ends (takeUp)
+	waiting bool // awaitLock watches the lock
 	stopped bool
 	passes  sync.WaitGroup // the pass running, for stop to wait for
 	wake    chan struct{}  // Options.Wake of the running pass
 }
+
+// lockPoll is how often awaitLock tries the lock another process holds:
+// a few cheap system calls, no database.
+const lockPoll = 500 * time.Millisecond
 
 // afterFailure is how long the timer waits after a failed pass before it
 // tries again (the cron tries too): a window that cannot be claimed must
@@ -44,7 +55,7 @@ func newWaker(ctx context.Context, app core.App, opts Options) *waker {
 }
 
 // bindHooks sets the timer again after every save that may bring a window's
-// time nearer.
+// time nearer, and takes up at once what a save lets send again.
 func (w *waker) bindHooks() {
 	for _, c := range []string{"schedules", "mailings", "users"} {
 		w.app.OnRecordAfterCreateSuccess(c).BindFunc(func(e *core.RecordEvent) error {
@@ -53,9 +64,64 @@ func (w *waker) bindHooks() {
 		})
 		w.app.OnRecordAfterUpdateSuccess(c).BindFunc(func(e *core.RecordEvent) error {
 			w.reset()
+			if resumed(e.Record) {
+				w.takeUp()
+			}
 			return e.Next()
 		})
 	}
+	// a paused run set sending again (the dashboard, the API): only on a
+	// request, for a pass resumes parked runs itself (syncRuns)
+	w.app.OnRecordUpdateRequest("runs").BindFunc(func(e *core.RecordRequestEvent) error {
+		if err := e.Next(); err != nil {
+			return err
+		}
+		if e.Record.GetString("status") == runSending && e.Record.Original().GetString("status") == runPaused {
+			w.takeUp()
+		}
+		return nil
+	})
+}
+
+// resumed tells whether a save let a mailing send again: the mailing no
+// longer stopped, or its owner no longer blocked.
+func resumed(r *core.Record) bool {
+	switch r.Collection().Name {
+	case "mailings":
+		return r.Original().GetBool("stopped") && !r.GetBool("stopped")
+	case "users":
+		return r.Original().GetBool("blocked") && !r.GetBool("blocked")
+	}
+	return false
+}
+
+// start takes up, when serve starts, the runs a process that ended left
+// unfinished (sending, or parked while their mailing may send again), and
+// sets the timer for the windows.
+func (w *waker) start() {
+	w.reset()
+	unfinished, err := runsToTakeUp(w.app)
+	if err != nil {
+		w.log.Error("Cannot read the unfinished runs; the cron will look", slog.String("error", err.Error()))
+		return
+	}
+	if unfinished {
+		w.takeUp()
+	}
+}
+
+// takeUp starts a pass now, or right after the running one: a pass that
+// runs already sends only the runs it started with and the windows it
+// claims, not a run resumed meanwhile.
+func (w *waker) takeUp() {
+	w.mu.Lock()
+	if w.running {
+		w.again = true
+		w.mu.Unlock()
+		return
+	}
+	w.mu.Unlock()
+	w.fire()
 }
 
 // reset sets the timer to the earliest due time (now when it has come);
@@ -124,6 +190,8 @@ func (w *waker) pass() {
 	summary, err := Run(w.ctx, w.app, w.opts)
 	w.mu.Lock()
 	w.running = false
+	again := w.again && !summary.Busy
+	w.again = false
 	w.mu.Unlock()
 	if err != nil {
 		w.log.Error("Dispatch pass failed", slog.String("error", err.Error()), slog.String("summary", summary.String()))
@@ -139,12 +207,54 @@ func (w *waker) pass() {
 		w.log.Info("Dispatch pass done", slog.String("summary", summary.String()), slog.Duration("took", time.Since(started)))
 	}
 	if summary.Busy {
-		// another process holds the lock (`postrider dispatch`): it claims
-		// what falls due while it runs; look again soon in case it ends
-		w.setTimer(5 * time.Second)
+		// another process holds the lock (`postrider dispatch`, another
+		// serve): it claims what falls due while it runs; a pass takes up
+		// what it leaves as soon as it ends, or dies
+		w.awaitLock()
+		return
+	}
+	if again {
+		w.fire()
 		return
 	}
 	w.reset()
+}
+
+// awaitLock starts a pass as soon as the data dir's lock, which another
+// process holds, is free. The kernel frees it the moment that process
+// ends, however it ends (lock.go), so a second serve takes over within
+// lockPoll of the first one dying.
+func (w *waker) awaitLock() {
+	w.mu.Lock()
+	if w.waiting || w.stopped {
+		w.mu.Unlock()
+		return
+	}
+	w.waiting = true
+	w.mu.Unlock()
+	go func() {
+		tick := time.NewTicker(lockPoll)
+		defer tick.Stop()
+		for {
+			select {
+			case <-w.ctx.Done():
+				return
+			case <-tick.C:
+			}
+			unlock, err := lockDataDir(w.app.DataDir())
+			if errors.Is(err, errBusy) {
+				continue
+			}
+			if err == nil {
+				unlock()
+			}
+			w.mu.Lock()
+			w.waiting = false
+			w.mu.Unlock()
+			w.fire() // a pass reports an error of its own
+			return
+		}
+	}()
 }
 
 // nextDue reads the earliest next_run_at of a window of a mailing that may
@@ -160,4 +270,18 @@ func nextDue(app core.App) (time.Time, bool, error) {
 		return time.Time{}, false, fmt.Errorf("schedules.next_run_at %q: %w", at[0], err)
 	}
 	return t.Time(), true, nil
+}
+
+// runsToTakeUp tells whether a run is left unfinished and may send: sending
+// (its process ended mid-run), or parked while its mailing may send again.
+// It walks the runs' status index.
+func runsToTakeUp(app core.App) (bool, error) {
+	var ids []string
+	err := app.DB().NewQuery(`
+		SELECT r.id FROM runs r
+		JOIN mailings m ON m.id = r.mailing
+		JOIN users u ON u.id = m.owner
+		WHERE r.status IN ('sending', 'paused') AND m.stopped = FALSE AND u.blocked = FALSE
+		LIMIT 1`).Column(&ids)
+	return len(ids) > 0, err
 }

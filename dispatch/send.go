@@ -365,7 +365,7 @@ func (s *runSender) judge(o *outcome, reply string, err error) time.Duration {
 				o.cuts, err)
 		} else {
 			o.status = deliveryPending
-			o.reply = fmt.Sprintf("%s; it may have arrived: tried again on a later pass (cut %d times so far; it fails at %d)", err, o.cuts, opts.MaxCuts)
+			o.reply = fmt.Sprintf("%s; it may have arrived: tried again on a later pass (cut %d of at most %d times)", err, o.cuts, opts.MaxCuts)
 		}
 	case unanswered(err) && (o.job.unconfirmed || tries >= opts.MaxAttempts):
 		o.status = deliveryFailed

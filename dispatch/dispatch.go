@@ -50,6 +50,7 @@ type Options struct {
 	DataTimeout time.Duration   // of the reply to a message's final dot; default 10 min (config: POSTRIDER_SMTP_DATA_TIMEOUT)
 	RetryDelays []time.Duration // back-off between tries of a temporary failure; default 1 s, 5 s
 	MaxAttempts int             // tries over all passes before a temporary failure counts as failed; default 5
+	MaxCuts     int             // tries cut after the whole message went out before the delivery fails; default 10
 	SMTPTLS     string          // "none", "starttls" or "tls" (config: POSTRIDER_SMTP_TLS); "" follows the settings
 	RootCAs     *x509.CertPool  // the roots a server's certificate must chain to (config: POSTRIDER_SMTP_CA); nil = the system's
 	DKIM        *mailout.DKIM   // signs every message (config: POSTRIDER_DKIM_*); nil = the dashboard's dkim row, if any
@@ -83,6 +84,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 5
+	}
+	if o.MaxCuts <= 0 {
+		o.MaxCuts = 10
 	}
 	if o.Now == nil {
 		o.Now = time.Now

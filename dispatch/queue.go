@@ -13,6 +13,7 @@ type job struct {
 	rowid       int64
 	attempts    int  // tries recorded before this one, over all passes
 	unconfirmed bool // an earlier try went out whole and got no reply
+	cuts        int  // earlier tries whose connection was cut after the whole message went out
 	retries     int  // tries of this pass that met a temporary failure
 	// why it must not go, as its client was when read, and when (skip.go)
 	skip string

@@ -111,6 +111,7 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 			Email       string `db:"email"`
 			Attempts    int    `db:"attempts"`
 			Unconfirmed bool   `db:"unconfirmed"`
+			Cuts        int    `db:"cuts"`
 			Name        string `db:"name"`
 			Comment     string `db:"comment"`
 			Found       bool   `db:"found"`
@@ -122,7 +123,7 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 		// client's name and comment fill the placeholders, and its state
 		// tells whether it still takes the message (skip.go)
 		err := s.p.app.NonconcurrentDB().NewQuery(`
-			SELECT d.rowid, d.id, d.client, d.email, d.attempts, d.unconfirmed,
+			SELECT d.rowid, d.id, d.client, d.email, d.attempts, d.unconfirmed, d.cuts,
 			       COALESCE(c.name, '') AS name, COALESCE(c.comment, '') AS comment,
 			       c.id IS NOT NULL AS found, COALESCE(c.unsubscribed, FALSE) AS unsubscribed,
 			       COALESCE(c.bouncing, FALSE) AS bouncing
@@ -138,7 +139,7 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 		}
 		read := time.Now()
 		for _, d := range page {
-			j := job{id: d.ID, rowid: d.RowID, attempts: d.Attempts, unconfirmed: d.Unconfirmed,
+			j := job{id: d.ID, rowid: d.RowID, attempts: d.Attempts, unconfirmed: d.Unconfirmed, cuts: d.Cuts,
 				recipient: recipient{client: d.Client, email: d.Email, name: d.Name, comment: d.Comment},
 				skip:      skipFor(d.Found, d.Unsub, d.Bouncing), read: read}
 			select {

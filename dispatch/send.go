@@ -332,28 +332,49 @@ type held struct {
 //   - a message the server cannot take (idn.go) fails at once;
 //   - a 5xx reply fails the delivery for good (refusal.go says whether it
 //     counts against the address);
-//   - no reply after the whole message went out (a timeout, a dropped
-//     connection) may mean it arrived: it is not tried again in this pass,
-//     and only once more in a later one, if attempts are left;
+//   - no reply after the whole message went out may mean it arrived: it is
+//     not tried again in this pass. A connection cut then (closed or reset)
+//     is an event of its own each time: tried again on a later pass, each
+//     such try repeating one message at most, until MaxCuts cuts (a server
+//     that always drops after the dot). A timeout means a slow server that
+//     most likely kept it: tried once more on a later pass, and not after
+//     an earlier try went unanswered;
 //   - a 4xx reply or a connection lost before the end is tried again after
-//     the back-off, then on a later pass, until the attempts run out.
+//     the back-off, then on a later pass, until the attempts run out (tries
+//     cut after the dot do not count toward them).
 func (s *runSender) judge(o *outcome, reply string, err error) time.Duration {
 	opts := s.p.opts
+	tries := o.attempts - o.cuts // the tries that count toward MaxAttempts
 	switch {
 	case err == nil:
 		o.status, o.reply = deliverySent, reply
+		if o.cuts > 0 {
+			o.reply += fmt.Sprintf(" (at attempt %d, %s with no reply after the whole message: an earlier copy may have arrived)",
+				o.attempts, cutsSaid(o.cuts))
+		}
 	case unsendable(err): // not for this server (idn.go): no refusal, no bounce
 		o.status, o.reply = deliveryFailed, err.Error()
 	case permanent(err):
 		o.status, o.reply, o.refused = deliveryFailed, refusal(err), true
-	case unanswered(err) && (o.job.unconfirmed || o.attempts >= opts.MaxAttempts):
+	case cutOff(err):
+		o.cuts++
+		o.unconfirmed = true
+		if o.cuts >= opts.MaxCuts {
+			o.status = deliveryFailed
+			o.reply = fmt.Sprintf("not tried again: the connection was cut %d times after the whole message went out, before any reply, so it may have arrived (last: %s)",
+				o.cuts, err)
+		} else {
+			o.status = deliveryPending
+			o.reply = fmt.Sprintf("%s; it may have arrived: tried again on a later pass (cut %d of at most %d times)", err, o.cuts, opts.MaxCuts)
+		}
+	case unanswered(err) && (o.job.unconfirmed || tries >= opts.MaxAttempts):
 		o.status = deliveryFailed
 		o.reply = fmt.Sprintf("not tried again after %d attempts: the whole message went out and no reply came, so it may have arrived (last: %s)",
 			o.attempts, err)
 	case unanswered(err):
 		o.status, o.unconfirmed = deliveryPending, true
 		o.reply = err.Error() + "; it may have arrived: tried once more on a later pass"
-	case o.attempts >= opts.MaxAttempts:
+	case tries >= opts.MaxAttempts:
 		o.status = deliveryFailed
 		o.reply = fmt.Sprintf("failed after %d attempts; the last: %s", o.attempts, err)
 	default:
@@ -363,6 +384,14 @@ func (s *runSender) judge(o *outcome, reply string, err error) time.Duration {
 		}
 	}
 	return -1
+}
+
+// cutsSaid says how many connections were cut: "after 2 connections were cut".
+func cutsSaid(n int) string {
+	if n == 1 {
+		return "after 1 connection was cut"
+	}
+	return fmt.Sprintf("after %d connections were cut", n)
 }
 
 // unreachableError means no session could be opened: the server is down,
@@ -469,7 +498,7 @@ func (p *pass) save(batch []*outcome) error {
 	// by rowid: the table's own key, one B-tree walk instead of two
 	const update = `
 		UPDATE deliveries SET status = ?, attempts = ?, response = ?,
-		       unconfirmed = ?, sent_at = ?, relay = ?, updated = ?
+		       unconfirmed = ?, cuts = ?, sent_at = ?, relay = ?, updated = ?
 		WHERE rowid = ? AND id = ? AND status = 'pending'`
 	now := dbTime(time.Now())
 	return inTransaction(p.app, update, func(exec func(args ...any) error) error {
@@ -481,7 +510,7 @@ func (p *pass) save(batch []*outcome) error {
 			if o.status == deliverySent {
 				sentAt = dbTime(o.sentAt)
 			}
-			if err := exec(o.status, o.attempts, clip(o.reply, 2000), o.unconfirmed, sentAt, o.relay, now, o.rowid, o.id); err != nil {
+			if err := exec(o.status, o.attempts, clip(o.reply, 2000), o.unconfirmed, o.cuts, sentAt, o.relay, now, o.rowid, o.id); err != nil {
 				return err
 			}
 		}

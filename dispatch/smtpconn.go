@@ -66,6 +66,15 @@ func unanswered(err error) bool {
 	return errors.As(err, &nr)
 }
 
+// cutOff tells whether err is a *NoReplyError whose connection was lost
+// (closed or reset) rather than timed out: the server or the network broke
+// before it answered. A timeout means a server that is alive and slow, and
+// has most likely kept the message.
+func cutOff(err error) bool {
+	var ne net.Error
+	return unanswered(err) && !(errors.As(err, &ne) && ne.Timeout())
+}
+
 // smtpConn is one SMTP session, kept open for many messages. It pipelines
 // MAIL, RCPT and DATA (RFC 2920) when the server offers it: one round trip
 // instead of three before the message itself, and the next message's

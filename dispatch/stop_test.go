@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/dispatch"
@@ -107,4 +108,35 @@ func setField(w *world, r *core.Record, field string, value any) error {
 	}
 	fresh.Set(field, value)
 	return w.app.Save(fresh)
+}
+
+// A stop saved by another process (`postrider dispatch` beside `serve`)
+// fires no hook here: written straight to the database, it is still seen
+// by the run while it sends, which parks with the rest pending.
+func TestAStopSavedByAnotherProcessIsSeenWhileTheRunSends(t *testing.T) {
+	w := newWorld(t)
+	const recipients, stopAt = 300, 100
+	m := w.listMailing(recipients)
+	w.window(m, w.now, w.now.Add(time.Hour), "once")
+	var arrived atomic.Int64
+	w.smtp.OnData = func(smtptest.Message) error {
+		if arrived.Add(1) == stopAt {
+			if _, err := w.app.DB().NewQuery("UPDATE mailings SET stopped = TRUE WHERE id = {:id}").
+				Bind(dbx.Params{"id": m.Id}).Execute(); err != nil {
+				t.Errorf("saving the stop: %v", err)
+			}
+		}
+		return nil
+	}
+	// 300 messages at 200 a second take 1.5 s: the stop is read within 100 ms
+	s := w.mustPass(dispatch.Options{Workers: 4, Rate: 200})
+	got := len(w.smtp.Messages())
+	t.Logf("%d messages arrived for a stop saved at the %dth", got, stopAt)
+	run, err := w.app.FindFirstRecordByFilter("runs", "mailing = {:m}", map[string]any{"m": m.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got == recipients || run.GetString("status") != "paused" || s.Pending != recipients-got {
+		t.Fatalf("server got %d of %d; run %s (%q); %s", got, recipients, run.GetString("status"), run.GetString("note"), s)
+	}
 }

@@ -57,6 +57,7 @@ type instance struct {
 	dataDir string
 	output  *bytes.Buffer
 	smtp    *smtptest.Server // where its mail goes, when not to the outbox
+	cmd     *exec.Cmd
 }
 
 // run runs the binary with args in a fresh working dir (so that no .env of the
@@ -114,6 +115,7 @@ func serve(t *testing.T, env map[string]string, files ...map[string]string) *ins
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	in.cmd = cmd
 	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})

@@ -87,16 +87,7 @@ func freePort(t testing.TB) int {
 // beside the data dir first (pb_hooks/x.pb.js, for instance).
 func serve(t *testing.T, env map[string]string, files ...map[string]string) *instance {
 	t.Helper()
-	port := freePort(t)
-	in := &instance{t: t, url: "http://127.0.0.1:" + strconv.Itoa(port), output: new(bytes.Buffer)}
-	if env == nil {
-		env = map[string]string{}
-	}
-	if _, ok := env["POSTRIDER_APP_URL"]; !ok {
-		env["POSTRIDER_APP_URL"] = in.url
-	}
 	root := t.TempDir()
-	in.dataDir = filepath.Join(root, "pb_data")
 	for _, set := range files {
 		for name, content := range set {
 			path := filepath.Join(root, name)
@@ -107,6 +98,20 @@ func serve(t *testing.T, env map[string]string, files ...map[string]string) *ins
 				t.Fatal(err)
 			}
 		}
+	}
+	return serveAt(t, env, filepath.Join(root, "pb_data"))
+}
+
+// serveAt starts `serve` on the data dir given.
+func serveAt(t *testing.T, env map[string]string, dataDir string) *instance {
+	t.Helper()
+	port := freePort(t)
+	in := &instance{t: t, url: "http://127.0.0.1:" + strconv.Itoa(port), output: new(bytes.Buffer), dataDir: dataDir}
+	if env == nil {
+		env = map[string]string{}
+	}
+	if _, ok := env["POSTRIDER_APP_URL"]; !ok {
+		env["POSTRIDER_APP_URL"] = in.url
 	}
 	wd, _ := os.Getwd()
 	cmd := run(t, env, "serve", "--dev=false", "--http", "127.0.0.1:"+strconv.Itoa(port),

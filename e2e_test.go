@@ -57,6 +57,7 @@ type instance struct {
 	dataDir string
 	output  *bytes.Buffer
 	smtp    *smtptest.Server // where its mail goes, when not to the outbox
+	cmd     *exec.Cmd
 }
 
 // run runs the binary with args in a fresh working dir (so that no .env of the
@@ -86,16 +87,7 @@ func freePort(t testing.TB) int {
 // beside the data dir first (pb_hooks/x.pb.js, for instance).
 func serve(t *testing.T, env map[string]string, files ...map[string]string) *instance {
 	t.Helper()
-	port := freePort(t)
-	in := &instance{t: t, url: "http://127.0.0.1:" + strconv.Itoa(port), output: new(bytes.Buffer)}
-	if env == nil {
-		env = map[string]string{}
-	}
-	if _, ok := env["POSTRIDER_APP_URL"]; !ok {
-		env["POSTRIDER_APP_URL"] = in.url
-	}
 	root := t.TempDir()
-	in.dataDir = filepath.Join(root, "pb_data")
 	for _, set := range files {
 		for name, content := range set {
 			path := filepath.Join(root, name)
@@ -107,6 +99,20 @@ func serve(t *testing.T, env map[string]string, files ...map[string]string) *ins
 			}
 		}
 	}
+	return serveAt(t, env, filepath.Join(root, "pb_data"))
+}
+
+// serveAt starts `serve` on the data dir given.
+func serveAt(t *testing.T, env map[string]string, dataDir string) *instance {
+	t.Helper()
+	port := freePort(t)
+	in := &instance{t: t, url: "http://127.0.0.1:" + strconv.Itoa(port), output: new(bytes.Buffer), dataDir: dataDir}
+	if env == nil {
+		env = map[string]string{}
+	}
+	if _, ok := env["POSTRIDER_APP_URL"]; !ok {
+		env["POSTRIDER_APP_URL"] = in.url
+	}
 	wd, _ := os.Getwd()
 	cmd := run(t, env, "serve", "--dev=false", "--http", "127.0.0.1:"+strconv.Itoa(port),
 		"--dir", in.dataDir, "--publicDir", filepath.Join(wd, "pb_public"))
@@ -114,6 +120,7 @@ func serve(t *testing.T, env map[string]string, files ...map[string]string) *ins
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	in.cmd = cmd
 	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"postrider/internal/seed"
 	"postrider/internal/smtptest"
 )
 
@@ -129,9 +130,36 @@ func TestAFullDiskSendsNothingUntilThereIsRoom(t *testing.T) {
 		}
 	}
 
-	if err := os.Remove(filler); err != nil && !errors.Is(err, os.ErrNotExist) {
-		t.Fatal(err)
+	// the REST API on the same full disk answers a write with 507 saying
+	// so, not a 400 that blames the request; with room again it saves
+	serveEnv := smtpEnv(srv.Port, 4)
+	serveEnv["POSTRIDER_DISPATCH_CRON"] = "off" // only the command sends
+	in := serveAt(t, serveEnv, data)
+	auth := in.must(200, "POST", "/api/collections/users/auth-with-password", "",
+		map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword})
+	token, _ := auth["token"].(string)
+	last := fillUp(t, disk) // the room left is for the dispatcher's probe, more than a small write takes
+	// a mailing with a body of 900 KB: more than the pages SQLite's log may
+	// have left over from earlier writes, which take a small write
+	owner := auth["record"].(map[string]any)["id"]
+	var lists struct{ Items []struct{ ID string } }
+	if in.call("GET", "/api/collections/lists/records", token, nil, &lists); len(lists.Items) == 0 {
+		t.Fatal("the seeded owner has no list")
 	}
+	mailing := map[string]any{"owner": owner, "subject": "Big news", "lists": []string{lists.Items[0].ID},
+		"body": "<p>" + strings.Repeat("news ", 180000) + "</p>"}
+	var answer struct{ Message string }
+	if code := in.call("POST", "/api/collections/mailings/records", token, mailing, &answer); code != 507 ||
+		!strings.Contains(answer.Message, "disk is full") {
+		t.Fatalf("a REST write on a full disk answered %d %q; want 507 saying the disk is full", code, answer.Message)
+	}
+
+	for _, f := range []string{filler, last} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	in.must(200, "POST", "/api/collections/mailings/records", token, mailing)
 	r := runDispatch(t, env, data)
 	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("sent %d", clients)) {
 		t.Fatalf("with room again:\n%s", r)
@@ -139,6 +167,27 @@ func TestAFullDiskSendsNothingUntilThereIsRoom(t *testing.T) {
 	checkEachOnce(t, srv.Messages(), clients)
 	if c := countDeliveries(t, openData(t, data)); c.Sent != clients || c.Pending != 0 {
 		t.Errorf("deliveries: %+v; want all %d sent", c, clients)
+	}
+}
+
+// fillUp writes a file into dir until the file system is full, and
+// returns its path.
+func fillUp(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "last-filler")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 4<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("filling the disk: %v", err)
+			}
+			return path
+		}
 	}
 }
 

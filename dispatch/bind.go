@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/spf13/cobra"
 
 	"postrider/config"
@@ -33,11 +34,13 @@ func Bind(app core.App, cfg config.Config) {
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		ctx, cancel := context.WithCancel(context.Background())
 		w := newWaker(ctx, e.App, OptionsFrom(cfg))
-		e.App.OnTerminate().BindFunc(func(te *core.TerminateEvent) error {
+		// before PocketBase writes its last logs (priority -999), so that
+		// the pass's own last lines reach them
+		e.App.OnTerminate().Bind(&hook.Handler[*core.TerminateEvent]{Priority: -1000, Func: func(te *core.TerminateEvent) error {
 			cancel()
 			w.stop()
 			return te.Next()
-		})
+		}})
 		expr := cfg.DispatchCron
 		if expr == "" {
 			expr = config.DefaultDispatchCron

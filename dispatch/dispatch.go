@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -130,6 +131,7 @@ type pass struct {
 	pool      *pool // the runs being sent, served in turn (pool.go)
 	summary   Summary
 	touched   map[string]bool // mailings whose status may have to move
+	saves     atomic.Uint64   // mailings and users saved in this process while it sends (stop.go)
 }
 
 // Run does one pass. It returns an error when it cannot work (the mail

@@ -193,8 +193,11 @@ func (t *relaysTransport) setAside(r *relay, why error) {
 		return // already aside: its other sessions found out too
 	}
 	r.aside, r.lastErr, r.refusals = now.Add(r.pause), why, 0
-	t.log.Warn("Relay set aside; its messages go to the other relays",
-		slog.String("relay", r.name), slog.String("for", r.pause.String()), slog.String("error", why.Error()))
+	msg := "Relay set aside; its messages go to the other relays"
+	if !t.othersHealthy(r, now) {
+		msg = "Relay set aside; no other relay can take its messages, so sending waits for it (they stay pending)"
+	}
+	t.log.Warn(msg, slog.String("relay", r.name), slog.String("for", r.pause.String()), slog.String("error", why.Error()))
 	r.pause = min(2*r.pause, relayMaxPause)
 	health.Store(r.key(), relayHealth{aside: r.aside, pause: r.pause, err: why})
 	t.signal()

@@ -192,6 +192,39 @@ func TestALoneRelayRefusingIsTriedAgainLater(t *testing.T) {
 	}
 }
 
+// A lone relay that cannot be reached has no other relay to send its
+// messages to: the log says that sending waits for it.
+func TestALoneRelayUnreachableSaysSendingWaitsForIt(t *testing.T) {
+	w := newWorld(t)
+	settings := w.app.Settings()
+	settings.Logs.MaxDays = 1 // the test app keeps no logs otherwise
+	if err := w.app.Save(settings); err != nil {
+		t.Fatal(err)
+	}
+	w.smtp.Close()
+	m := w.listMailing(3)
+	w.window(m, w.now, w.now.Add(time.Hour), "once")
+	if _, err := w.pass(dispatch.Options{Workers: 2}); err == nil || !strings.Contains(err.Error(), "cannot reach") {
+		t.Fatalf("err %v; want cannot reach", err)
+	}
+	// the logs reach the database in batches, a few seconds apart
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var said []string
+		if err := w.app.AuxDB().NewQuery(`SELECT message FROM _logs WHERE message LIKE 'Relay set aside%'`).Column(&said); err != nil {
+			t.Fatal(err)
+		}
+		if len(said) > 0 {
+			if !strings.Contains(said[0], "sending waits for it") || strings.Contains(said[0], "other relays") {
+				t.Fatalf("the log says %q", said[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the logs do not say that the relay was set aside")
+		}
+	}
+}
+
 // When no relay can be reached the pass stops as with one server: the
 // messages stay pending, and the error names the relays.
 func TestEveryRelayDownStopsThePass(t *testing.T) {

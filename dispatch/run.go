@@ -36,6 +36,7 @@ type runSender struct {
 	ended    bool // settled (the recorder, then the pass's end)
 	err      error
 	lastSave time.Time
+	stop     stopCheck // the mailing's stop as last read (stop.go)
 
 	// what this pass recorded
 	sent, failed, refused int
@@ -100,8 +101,7 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 	after := ""
 	for {
-		if stop, why := s.p.mustStop(s.mailing.Id); stop {
-			s.cancel(fmt.Errorf("%w: %s", errStopped, why))
+		if s.stopping() {
 			return nil
 		}
 		var page []struct {

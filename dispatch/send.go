@@ -51,6 +51,7 @@ func (p *pass) send(ctx context.Context, runs []*core.Record) error {
 	// a run over is settled by the recorder after its last outcome, which
 	// its worker put on the channel before giving the job back
 	p.pool = newPool(p.opts.Workers, func(s *runSender) { outcomes <- &outcome{sender: s, last: true} })
+	defer p.watchStops()()
 	var senders []*runSender
 	start := func(run *core.Record) error {
 		s, err := p.startRun(ctx, run)
@@ -215,19 +216,6 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 	for {
 		h := next
 		next = nil
-		if h != nil && (ctx.Err() != nil || h.s.ctx.Err() != nil) {
-			// the pass or its run stopped since this job was taken: it stays
-			// pending, and what was begun of it goes with the session
-			h.s.queue.done()
-			if h.ahead {
-				sess.close()
-				sess = nil
-			}
-			if ctx.Err() != nil {
-				return nil
-			}
-			continue
-		}
 		if h == nil {
 			// the rate limit's turn first, then the job: the runs share the
 			// rate in the pool's order, with no job held waiting for its turn
@@ -239,6 +227,19 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 				return nil
 			}
 			h = &held{s: s, j: j}
+		}
+		if ctx.Err() != nil || h.s.stopping() {
+			// the pass or its run stopped since this job was taken (stop.go):
+			// it stays pending, and what was begun of it goes with the session
+			h.s.queue.done()
+			if h.ahead {
+				sess.close()
+				sess = nil
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			continue
 		}
 		if h.buf != nil {
 			slot = 1 - slot // rendered in the other buffer while the one before went out

@@ -193,6 +193,13 @@ func (w *waker) pass() {
 	again := w.again && !summary.Busy
 	w.again = false
 	w.mu.Unlock()
+	if err != nil && w.ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// the server is stopping: the pass stopped between messages, as it should
+		w.log.Info("Dispatch pass stopped for the shutdown; what it did not send stays pending", slog.String("summary", summary.String()))
+		fmt.Fprintf(os.Stderr, "%s postrider: dispatch pass stopped for the shutdown; what it did not send stays pending (%s)\n",
+			time.Now().Format(time.DateTime), summary)
+		return
+	}
 	if err != nil {
 		w.log.Error("Dispatch pass failed", slog.String("error", err.Error()), slog.String("summary", summary.String()))
 		// on stderr too: the log lives in the database, which may be what

@@ -21,6 +21,7 @@ func Register(app core.App, cfg config.Config) {
 
 	bindUsers(app)
 	bindSessions(app)
+	bindDiskFull(app)
 	bindNames(app)
 	bindOwned(app)
 	bindMailings(app)

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"postrider/internal/smtptest"
+)
+
+// Stopping `serve` (SIGTERM) in the middle of a run stops its pass between
+// messages: the server says so as news, not as a failure, on stderr and in
+// its logs, and the rest stays pending.
+func TestServeStoppedMidRunSaysSoWithoutAFailure(t *testing.T) {
+	dir, _ := seeded(t, 2000)
+	srv := smtptest.Start(t)
+	srv.OnData = func(smtptest.Message) error {
+		time.Sleep(5 * time.Millisecond) // a slow server: the run lasts past the signal
+		return nil
+	}
+	in := serve(t, smtpEnv(srv.Port, 2), dataDirFiles(t, dir, "pb_data"))
+	srv.WaitFor(t, 1, time.Minute)
+	if err := in.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- in.cmd.Wait() }()
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not stop within 30 s of SIGTERM")
+	}
+	out := in.output.String()
+	if strings.Contains(out, "dispatch pass failed") || !strings.Contains(out, "dispatch pass stopped for the shutdown") {
+		t.Fatalf("serve's output after SIGTERM mid-run:\n%s", out)
+	}
+	app := openData(t, in.dataDir)
+	var logs []struct {
+		Level   int    `db:"level"`
+		Message string `db:"message"`
+	}
+	if err := app.AuxDB().NewQuery("SELECT level, message FROM _logs WHERE message LIKE 'Dispatch pass%'").All(&logs); err != nil {
+		t.Fatal(err)
+	}
+	if len(logs) != 1 || logs[0].Level != 0 || !strings.HasPrefix(logs[0].Message, "Dispatch pass stopped for the shutdown") {
+		t.Fatalf("the logs of the pass: %+v", logs)
+	}
+	if c := countDeliveries(t, app); c.Pending == 0 || c.Sent+c.Pending != 2000 {
+		t.Fatalf("deliveries after the stop: %+v", c)
+	}
+}

@@ -3,7 +3,10 @@ package main
 // What can send again sends at once, not at the cron's next tick (every
 // five minutes): a run left unfinished by a `serve` killed mid-run, when
 // serve starts again or when a second serve on the same data dir sees the
-// first one die, and a mailing resumed by its owner.
+// first one die, and a mailing resumed by its owner. The tests' cron never
+// fires, so a message after the kill or the resume comes from nothing but
+// the wake-ups they test; how soon it came is logged (go test -v), not
+// asserted: a slow machine makes it later, never wrong.
 
 import (
 	"net/http"
@@ -103,11 +106,19 @@ func killedMidRun(t *testing.T, srv *smtptest.Server, env map[string]string) (st
 	return dir, due
 }
 
-// firstAfter waits (10 s at most) for a message accepted after since and
-// says how long after since it came.
+// wakeEnv is the environment of the tests' serve: the SMTP server, one
+// connection, and a dispatcher cron that never fires (February 31st).
+func wakeEnv(port int) map[string]string {
+	env := smtpEnv(port, 1)
+	env["POSTRIDER_DISPATCH_CRON"] = "0 0 31 2 *"
+	return env
+}
+
+// firstAfter waits (a minute at most) for a message accepted after since
+// and says how long after since it came.
 func firstAfter(t *testing.T, srv *smtptest.Server, since time.Time, what string) time.Duration {
 	t.Helper()
-	deadline := since.Add(10 * time.Second)
+	deadline := since.Add(time.Minute)
 	for {
 		for _, m := range srv.Messages() {
 			if m.Received.After(since) {
@@ -115,7 +126,7 @@ func firstAfter(t *testing.T, srv *smtptest.Server, since time.Time, what string
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no message within 10 s %s (%d before)", what, len(srv.Messages()))
+			t.Fatalf("no message within a minute %s (%d before)", what, len(srv.Messages()))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -143,29 +154,26 @@ func allOnce(t *testing.T, srv *smtptest.Server) {
 }
 
 // A serve killed with SIGKILL mid-run and started again sends the rest at
-// once: its first message within 2 s of answering again. (The data dir's
+// once, with no cron to help. (The data dir's
 // lock is an flock, which the kernel drops as the killed process ends:
 // nothing has to expire.)
 func TestServeKilledMidRunResumesAtOnceOnRestart(t *testing.T) {
 	srv := slowServer(t)
-	env := smtpEnv(srv.Port, 1)
+	env := wakeEnv(srv.Port)
 	dir, _ := killedMidRun(t, srv, env)
 
 	serveOn(t, env, dir)
 	up := time.Now()
 	late := firstAfter(t, srv, up, "after the restart")
 	t.Logf("sending resumed %s after the restarted serve answered", late.Round(time.Millisecond))
-	if late > 2*time.Second {
-		t.Fatalf("sending resumed %s after the restart; want within 2 s", late)
-	}
 	allOnce(t, srv)
 }
 
 // A second serve on the same data dir, started while the first sends,
-// takes the run over within 2 s of the first one dying.
+// takes the run over as soon as the first one dies.
 func TestASecondServeTakesOverWhenTheFirstDies(t *testing.T) {
 	srv := slowServer(t)
-	env := smtpEnv(srv.Port, 1)
+	env := wakeEnv(srv.Port)
 	dir, _ := seeded(t, wakeClients)
 	first := serveOn(t, env, dir)
 	srv.WaitFor(t, 50, time.Minute)
@@ -178,17 +186,14 @@ func TestASecondServeTakesOverWhenTheFirstDies(t *testing.T) {
 	}
 	late := firstAfter(t, srv, killed, "after the first serve died")
 	t.Logf("the second serve sent %s after the first was killed", late.Round(time.Millisecond))
-	if late > 2*time.Second {
-		t.Fatalf("the second serve took over %s after the first died; want within 2 s", late)
-	}
 	allOnce(t, srv)
 }
 
-// A mailing whose run was parked (its owner stopped it) sends again within
-// 2 s of its owner resuming it.
+// A mailing whose run was parked (its owner stopped it) sends again as soon
+// as its owner resumes it.
 func TestAResumedMailingSendsAtOnce(t *testing.T) {
 	srv := slowServer(t)
-	env := smtpEnv(srv.Port, 1)
+	env := wakeEnv(srv.Port)
 	dir, due := killedMidRun(t, srv, env)
 	{ // the owner had stopped it: the run is parked, as a pass parks it
 		app := openData(t, dir)
@@ -220,8 +225,5 @@ func TestAResumedMailingSendsAtOnce(t *testing.T) {
 	resumed := time.Now()
 	late := firstAfter(t, srv, resumed, "after the resume")
 	t.Logf("the first message %s after the owner resumed the mailing", late.Round(time.Millisecond))
-	if late > 2*time.Second {
-		t.Fatalf("the mailing sent again %s after its resume; want within 2 s", late)
-	}
 	allOnce(t, srv)
 }

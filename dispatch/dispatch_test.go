@@ -140,6 +140,24 @@ func (w *world) mustPass(opts dispatch.Options) dispatch.Summary {
 	return s
 }
 
+// serverDown points the settings' SMTP server at a port on loopback that
+// nobody listens on, and returns it.
+func (w *world) serverDown() int {
+	w.t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	s := w.app.Settings()
+	s.SMTP.Port = port
+	if err := w.app.Save(s); err != nil {
+		w.t.Fatal(err)
+	}
+	return port
+}
+
 func (w *world) reload(r *core.Record) *core.Record {
 	w.t.Helper()
 	fresh, err := w.app.FindRecordById(r.Collection().Name, r.Id)
@@ -618,13 +636,7 @@ func TestADatabaseThatCannotBeWrittenSendsNothing(t *testing.T) {
 
 func TestAServerThatIsDownLeavesTheRunPendingUntilItIsBack(t *testing.T) {
 	w := newWorld(t)
-	// a port nobody listens on
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	deadPort := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	s := w.app.Settings()
-	s.SMTP.Port = deadPort
-	w.app.Save(s)
+	w.serverDown()
 
 	m := w.listMailing(3)
 	w.window(m, w.now, w.now.Add(time.Hour), "once")
@@ -638,8 +650,11 @@ func TestAServerThatIsDownLeavesTheRunPendingUntilItIsBack(t *testing.T) {
 			t.Fatalf("%s is %s while the server was down", d.GetString("email"), d.GetString("status"))
 		}
 	}
+	s := w.app.Settings()
 	s.SMTP.Port = w.smtp.Port
-	w.app.Save(s)
+	if err := w.app.Save(s); err != nil {
+		t.Fatal(err)
+	}
 	if sum := w.mustPass(dispatch.Options{}); sum.Sent != 3 || sum.Runs != 0 {
 		t.Fatalf("when the server is back: %s", sum)
 	}

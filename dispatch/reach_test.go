@@ -1,7 +1,6 @@
 package dispatch_test
 
 import (
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -68,14 +67,7 @@ func TestAPrivateCAIsTrustedThroughSMTPCA(t *testing.T) {
 // A server that refuses connections: the run says it could not be reached.
 func TestARunSaysWhenTheServerCannotBeReached(t *testing.T) {
 	w := newWorld(t)
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	deadPort := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	s := w.app.Settings()
-	s.SMTP.Port = deadPort
-	if err := w.app.Save(s); err != nil {
-		t.Fatal(err)
-	}
+	deadPort := w.serverDown()
 	m := w.listMailing(2)
 	w.window(m, w.now, w.now.Add(time.Hour), "once")
 	if _, err := w.pass(dispatch.Options{}); err == nil {

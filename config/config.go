@@ -51,6 +51,13 @@ type Config struct {
 	DispatchWorkers int     // SMTP connections used at once
 	DispatchRate    float64 // messages per second, 0 = no limit
 
+	// RetryDelays is the back-off between the tries of a delivery that met
+	// a temporary failure, the last one repeating (POSTRIDER_RETRY_DELAYS);
+	// RetryFor is how long after its run began a delivery is tried at all
+	// (POSTRIDER_RETRY_FOR)
+	RetryDelays []time.Duration
+	RetryFor    time.Duration
+
 	// DKIM signs every message when POSTRIDER_DKIM_DOMAIN, _SELECTOR and
 	// _KEY are set; nil leaves it to the dashboard's dkim collection
 	DKIM *mailout.DKIM
@@ -71,7 +78,19 @@ const (
 	// RFC 5321 §4.5.3.2.6: a server may take its time after the final dot,
 	// and a client that gives up early may send the message twice
 	DefaultSMTPDataTimeout = 10 * time.Minute
+	// RFC 5321 §4.5.4.1: retries at least 30 minutes apart once the first
+	// ones failed, and a give-up time of at least 4-5 days; Postfix backs
+	// off from 5 minutes to 66 and gives up after 5 days. A relay's 421 is
+	// most often a brief limit, so the first tries come sooner.
+	DefaultRetryFor = 5 * 24 * time.Hour
 )
+
+// DefaultRetryDelays: tries at 0 s, 1 s, 6 s, 36 s, 2.6 min, 7.6, 17.6,
+// 37.6 and 77.6 min, then every hour until RetryFor has passed.
+var DefaultRetryDelays = []time.Duration{
+	time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute, 5 * time.Minute,
+	10 * time.Minute, 20 * time.Minute, 40 * time.Minute, time.Hour,
+}
 
 // Load reads .env from the working directory when it exists (variables
 // already set win over it), then the environment.
@@ -98,6 +117,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DispatchCron:    get("DISPATCH_CRON"),
 		DispatchWorkers: DefaultDispatchWorkers,
 		SMTPDataTimeout: DefaultSMTPDataTimeout,
+		RetryDelays:     DefaultRetryDelays,
+		RetryFor:        DefaultRetryFor,
 	}
 	var errs []error
 	bad := func(name, format string, args ...any) {
@@ -157,6 +178,24 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			bad("DISPATCH_RATE", "%q is not a number of messages per second (0 = no limit)", v)
 		}
 		c.DispatchRate = r
+	}
+	if v := get("RETRY_DELAYS"); v != "" {
+		c.RetryDelays = nil
+		for _, f := range strings.Split(v, ",") {
+			d, err := time.ParseDuration(strings.TrimSpace(f))
+			if err != nil || d < time.Millisecond || d > 24*time.Hour {
+				bad("RETRY_DELAYS", "%q is not a list of durations from 1ms to 24h, such as 1s,5s,30s,2m,1h", v)
+				break
+			}
+			c.RetryDelays = append(c.RetryDelays, d)
+		}
+	}
+	if v := get("RETRY_FOR"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 30*24*time.Hour {
+			bad("RETRY_FOR", "%q is not a duration from 1m to 720h, such as 120h", v)
+		}
+		c.RetryFor = d
 	}
 	c.DKIM = dkimFromEnv(get, bad)
 	return c, errors.Join(errs...)

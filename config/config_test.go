@@ -28,6 +28,16 @@ func TestFromEnvDefaults(t *testing.T) {
 	if c.SMTPHost != "" {
 		t.Fatalf("no SMTP host is set by default, got %q", c.SMTPHost)
 	}
+	if c.RetryFor != 120*time.Hour || len(c.RetryDelays) != 9 || c.RetryDelays[8] != time.Hour {
+		t.Fatalf("retries: for %s, delays %v", c.RetryFor, c.RetryDelays)
+	}
+}
+
+func TestFromEnvTakesARetrySchedule(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"POSTRIDER_RETRY_DELAYS": "1ms, 90s,1h", "POSTRIDER_RETRY_FOR": "48h"}))
+	if err != nil || c.RetryFor != 48*time.Hour || len(c.RetryDelays) != 3 || c.RetryDelays[0] != time.Millisecond || c.RetryDelays[1] != 90*time.Second {
+		t.Fatalf("got for %s, delays %v, %v", c.RetryFor, c.RetryDelays, err)
+	}
 }
 
 // POSTRIDER_DISPATCH_CRON=off leaves the sending to `postrider dispatch`.
@@ -48,6 +58,8 @@ func TestFromEnvRefusesBadValuesByName(t *testing.T) {
 		"POSTRIDER_DISPATCH_WORKERS":  "0",
 		"POSTRIDER_DISPATCH_RATE":     "-1",
 		"POSTRIDER_SMTP_DATA_TIMEOUT": "10",
+		"POSTRIDER_RETRY_DELAYS":      "1s,soon",
+		"POSTRIDER_RETRY_FOR":         "5d",
 	}
 	for name, value := range cases {
 		_, err := FromEnv(env(map[string]string{name: value}))

@@ -126,10 +126,17 @@ func TestASentMessageResetsTheBounceStreak(t *testing.T) {
 
 func TestFailuresThatAreNotRefusalsAreNoBounces(t *testing.T) {
 	b := newBounceWorld(t)
-	b.refuse(451) // over quota: tried until the attempts run out
+	b.refuse(451) // over quota: tried until its time is up, the next day
 	for range 3 {
-		if d := b.nextRun(dispatch.Options{MaxAttempts: 1}); d.GetString("status") != "failed" {
-			t.Fatalf("bad0@ %s %q, want failed after its one attempt", d.GetString("status"), d.GetString("response"))
+		b.nextRun(dispatch.Options{RetryFor: time.Minute})
+	}
+	ds, err := b.app.FindRecordsByFilter("deliveries", "client = {:c}", "run_at", 0, 0, map[string]any{"c": b.bad.Id})
+	if err != nil || len(ds) != 3 {
+		t.Fatalf("deliveries to bad0@: %d, %v", len(ds), err)
+	}
+	for _, d := range ds[:2] {
+		if d.GetString("status") != "failed" || !strings.Contains(d.GetString("response"), "tried for 1m0s since the run began") {
+			t.Fatalf("bad0@ %s %q, want failed once its time was up", d.GetString("status"), d.GetString("response"))
 		}
 	}
 	b.wantStreak(false, 0)

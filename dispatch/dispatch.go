@@ -49,8 +49,8 @@ type Options struct {
 	DryRun      bool            // only say what is due
 	Timeout     time.Duration   // of each SMTP command's reply; default 30 s
 	DataTimeout time.Duration   // of the reply to a message's final dot; default 10 min (config: POSTRIDER_SMTP_DATA_TIMEOUT)
-	RetryDelays []time.Duration // back-off between tries of a temporary failure; default 1 s, 5 s
-	MaxAttempts int             // tries over all passes before a temporary failure counts as failed; default 5
+	RetryDelays []time.Duration // back-off after each try of a temporary failure, the last repeating (config: POSTRIDER_RETRY_DELAYS)
+	RetryFor    time.Duration   // how long after its run began a delivery is tried at all; default 5 days (config: POSTRIDER_RETRY_FOR)
 	MaxCuts     int             // tries cut after the whole message went out before the delivery fails; default 10
 	SMTPTLS     string          // "none", "starttls" or "tls" (config: POSTRIDER_SMTP_TLS); "" follows the settings
 	RootCAs     *x509.CertPool  // the roots a server's certificate must chain to (config: POSTRIDER_SMTP_CA); nil = the system's
@@ -66,7 +66,7 @@ type Options struct {
 func OptionsFrom(cfg config.Config) Options {
 	return Options{
 		Workers: cfg.DispatchWorkers, Rate: cfg.DispatchRate, SMTPTLS: cfg.SMTPTLS, DataTimeout: cfg.SMTPDataTimeout,
-		DKIM: cfg.DKIM, RootCAs: cfg.SMTPRootCAs,
+		DKIM: cfg.DKIM, RootCAs: cfg.SMTPRootCAs, RetryDelays: cfg.RetryDelays, RetryFor: cfg.RetryFor,
 	}.withDefaults()
 }
 
@@ -80,11 +80,11 @@ func (o Options) withDefaults() Options {
 	if o.DataTimeout <= 0 {
 		o.DataTimeout = config.DefaultSMTPDataTimeout
 	}
-	if o.RetryDelays == nil {
-		o.RetryDelays = []time.Duration{time.Second, 5 * time.Second}
+	if len(o.RetryDelays) == 0 {
+		o.RetryDelays = config.DefaultRetryDelays
 	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 5
+	if o.RetryFor <= 0 {
+		o.RetryFor = config.DefaultRetryFor
 	}
 	if o.MaxCuts <= 0 {
 		o.MaxCuts = 10
@@ -132,6 +132,10 @@ type pass struct {
 	summary   Summary
 	touched   map[string]bool // mailings whose status may have to move
 	saves     atomic.Uint64   // mailings and users saved in this process while it sends (stop.go)
+
+	mu      sync.Mutex
+	sending map[string]bool // runs being sent by this pass now
+	began   map[string]time.Time // when this pass last started each run it sent
 }
 
 // Run does one pass. It returns an error when it cannot work (the mail
@@ -141,7 +145,7 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 	opts = opts.withDefaults()
 	p := &pass{
 		app: app, opts: opts, log: app.Logger().With(slog.String("component", "dispatch")),
-		limiter: newLimiter(opts.Rate), touched: map[string]bool{},
+		limiter: newLimiter(opts.Rate), touched: map[string]bool{}, sending: map[string]bool{}, began: map[string]time.Time{},
 	}
 
 	unlock, err := lockDataDir(app.DataDir())
@@ -170,7 +174,7 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 		return p.summary, err
 	}
 
-	runs, err := app.FindRecordsByFilter("runs", "status = 'sending'", "run_at", 0, 0)
+	runs, err := p.retriesDue(now)
 	if err != nil {
 		return p.summary, err
 	}

@@ -95,7 +95,8 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 	return s, nil
 }
 
-// produce feeds the run's pending deliveries to the workers in client
+// produce feeds the run's pending deliveries whose time has come (never
+// one whose next try is still to come: retry.go) to the workers in client
 // order, a page at a time (walking the run's unique (run, client) index),
 // and stops early when the mailing is stopped or its owner blocked.
 func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
@@ -129,8 +130,9 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 			       COALESCE(c.bouncing, FALSE) AS bouncing
 			FROM deliveries d LEFT JOIN clients c ON c.id = d.client
 			WHERE d.run = {:run} AND d.client > {:after} AND d.status = 'pending'
+			  AND (d.next_try_at = '' OR d.next_try_at <= {:now})
 			ORDER BY d.client LIMIT 1000`).
-			Bind(dbx.Params{"run": s.run.Id, "after": after}).All(&page)
+			Bind(dbx.Params{"run": s.run.Id, "after": after, "now": dbTime(s.p.opts.Now())}).All(&page)
 		if err != nil {
 			return err
 		}
@@ -159,6 +161,7 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 // with its counters saved.
 func (s *runSender) end(passCtx context.Context) error {
 	s.ended = true
+	defer s.p.endSending(s.run.Id) // after its next try is saved
 	s.cancel(nil)
 	<-s.produced
 	s.countBounces(s.since)
@@ -216,22 +219,33 @@ func (s *runSender) saveCounters() {
 }
 
 // finish closes the run when nothing is left pending; deliveries left
-// pending after temporary failures keep it open for the next pass.
+// pending after temporary failures keep it open, and the earliest of their
+// next tries is the run's, for the timer to wake a pass then (wake.go).
 func (s *runSender) finish() error {
-	pending, err := countPending(s.p.app, s.run.Id)
+	pending, next, err := pendingOf(s.p.app, s.run.Id)
 	if err != nil {
 		return err
 	}
+	s.run.Set("next_try_at", next)
 	if pending == 0 {
 		s.run.Set("status", runDone)
 		s.run.Set("finished_at", dbTime(time.Now()))
 		s.run.Set("note", "")
 	} else {
-		s.run.Set("note", fmt.Sprintf("%d messages met a temporary failure and will be tried again on the next pass (last reply: %s)",
-			pending, clip(withoutAddresses(s.lastFail), 300)))
+		s.run.Set("note", fmt.Sprintf("%d messages met a temporary failure and will be tried again %s (last reply: %s)",
+			pending, whenSaid(next), clip(withoutAddresses(s.lastFail), 300)))
 	}
 	s.saveCounters()
 	return nil
+}
+
+// whenSaid is a stored next try as a note says it: "from 2026-12-05
+// 10:04:05 UTC", or "on the next pass" for now.
+func whenSaid(stored string) string {
+	if len(stored) < len(time.DateTime) {
+		return "on the next pass"
+	}
+	return "from " + stored[:len(time.DateTime)] + " UTC"
 }
 
 // pause stops a run most of whose first messages the server refused, and
@@ -276,6 +290,24 @@ var anAddress = regexp.MustCompile(`<?[^\s<>()\[\]"',;:]+@[^\s<>()\[\]"',;:]+>?`
 // addresses in the delivery log.
 func withoutAddresses(reply string) string {
 	return anAddress.ReplaceAllString(reply, "(an address)")
+}
+
+// pendingOf counts a run's pending deliveries and reads the earliest time
+// one of them may be tried ("" when one may be tried now).
+func pendingOf(app core.App, runID string) (int, string, error) {
+	var row struct {
+		N    int    `db:"n"`
+		Next string `db:"next"`
+		Now  bool   `db:"now"`
+	}
+	err := app.DB().NewQuery(`
+		SELECT COUNT(*) AS n, COALESCE(MIN(next_try_at), '') AS next, COALESCE(MAX(next_try_at = ''), FALSE) AS now
+		FROM deliveries WHERE run = {:run} AND status = 'pending'`).
+		Bind(dbx.Params{"run": runID}).One(&row)
+	if row.Now {
+		row.Next = ""
+	}
+	return row.N, row.Next, err
 }
 
 func countPending(app core.App, runID string) (int, error) {

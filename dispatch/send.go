@@ -25,6 +25,7 @@ type outcome struct {
 	done    chan error
 	sender  *runSender
 	relay   string // the relay that carried it (deliveries.relay)
+	nextTry time.Time // pending: not tried again before (retry.go)
 	last    bool   // no delivery: the sender's run is over for this pass, settle it
 }
 
@@ -54,8 +55,12 @@ func (p *pass) send(ctx context.Context, runs []*core.Record) error {
 	defer p.watchStops()()
 	var senders []*runSender
 	start := func(run *core.Record) error {
+		if !p.beginSending(run.Id) {
+			return nil // sent by this pass already: never two senders of one run
+		}
 		s, err := p.startRun(ctx, run)
 		if err != nil {
+			p.endSending(run.Id)
 			return fmt.Errorf("starting run %s: %w", run.Id, err)
 		}
 		senders = append(senders, s)
@@ -129,7 +134,8 @@ func (p *pass) send(ctx context.Context, runs []*core.Record) error {
 }
 
 // claimWhileSending claims the windows that fall due while the pass sends,
-// so that their runs start at once beside the others: when the server's
+// and starts again the runs whose next try comes meanwhile (retry.go), so
+// that they go at once beside the others: when the server's
 // timer says one is due (Options.Wake), and every second for a pass of
 // its own (`postrider dispatch`). It returns once the pool is empty and
 // nothing more is due, closing the pool. After an error it claims nothing
@@ -147,10 +153,22 @@ func (p *pass) claimWhileSending(ctx context.Context, start func(*core.Record) e
 		case <-tick.C:
 		}
 		if failed == nil {
-			runs, err := p.claimDue(p.opts.Now().UTC())
+			now := p.opts.Now().UTC()
+			runs, err := p.claimDue(now)
 			for _, run := range runs {
 				if err == nil {
 					err = start(run)
+				}
+			}
+			if err == nil { // after the claimed runs started: they are not retries
+				var again []*core.Record
+				if again, err = p.retriesDue(now); err == nil {
+					for _, run := range again {
+						if err == nil {
+							err = start(run)
+						}
+					}
+					runs = append(runs, again...)
 				}
 			}
 			if err != nil {
@@ -335,17 +353,16 @@ type held struct {
 //     counts against the address);
 //   - no reply after the whole message went out may mean it arrived: it is
 //     not tried again in this pass. A connection cut then (closed or reset)
-//     is an event of its own each time: tried again on a later pass, each
-//     such try repeating one message at most, until MaxCuts cuts (a server
-//     that always drops after the dot). A timeout means a slow server that
-//     most likely kept it: tried once more on a later pass, and not after
-//     an earlier try went unanswered;
-//   - a 4xx reply or a connection lost before the end is tried again after
-//     the back-off, then on a later pass, until the attempts run out (tries
-//     cut after the dot do not count toward them).
+//     is an event of its own each time: tried again later, each such try
+//     repeating one message at most, until MaxCuts cuts (a server that
+//     always drops after the dot). A timeout means a slow server that most
+//     likely kept it: tried once more later, and not after an earlier try
+//     went unanswered;
+//   - a 4xx reply or a connection lost before the end is tried again on
+//     the delivery's own schedule (retry.go) until its time is up.
 func (s *runSender) judge(o *outcome, reply string, err error) time.Duration {
 	opts := s.p.opts
-	tries := o.attempts - o.cuts // the tries that count toward MaxAttempts
+	now := opts.Now()
 	switch {
 	case err == nil:
 		o.status, o.reply = deliverySent, reply
@@ -360,29 +377,35 @@ func (s *runSender) judge(o *outcome, reply string, err error) time.Duration {
 	case cutOff(err):
 		o.cuts++
 		o.unconfirmed = true
-		if o.cuts >= opts.MaxCuts {
+		switch {
+		case o.cuts >= opts.MaxCuts:
 			o.status = deliveryFailed
 			o.reply = fmt.Sprintf("not tried again: the connection was cut %d times after the whole message went out, before any reply, so it may have arrived (last: %s)",
 				o.cuts, err)
-		} else {
-			o.status = deliveryPending
-			o.reply = fmt.Sprintf("%s; it may have arrived: tried again on a later pass (cut %d of at most %d times)", err, o.cuts, opts.MaxCuts)
+		case !s.retryLater(o, now):
+			o.status = deliveryFailed
+			o.reply = fmt.Sprintf("not tried again: %s; it may have arrived (%s)", err, s.timeUp())
+		default:
+			o.reply = fmt.Sprintf("%s; it may have arrived: tried again later (cut %d of at most %d times)", err, o.cuts, opts.MaxCuts)
 		}
-	case unanswered(err) && (o.job.unconfirmed || tries >= opts.MaxAttempts):
+	case unanswered(err) && o.job.unconfirmed:
 		o.status = deliveryFailed
 		o.reply = fmt.Sprintf("not tried again after %d attempts: the whole message went out and no reply came, so it may have arrived (last: %s)",
 			o.attempts, err)
 	case unanswered(err):
-		o.status, o.unconfirmed = deliveryPending, true
-		o.reply = err.Error() + "; it may have arrived: tried once more on a later pass"
-	case tries >= opts.MaxAttempts:
-		o.status = deliveryFailed
-		o.reply = fmt.Sprintf("failed after %d attempts; the last: %s", o.attempts, err)
-	default:
-		o.status, o.reply = deliveryPending, err.Error()
-		if o.job.retries < len(opts.RetryDelays) {
-			return opts.RetryDelays[o.job.retries]
+		o.unconfirmed = true
+		if !s.retryLater(o, now) {
+			o.status = deliveryFailed
+			o.reply = fmt.Sprintf("not tried again: %s; it may have arrived (%s)", err, s.timeUp())
+			break
 		}
+		o.reply = err.Error() + "; it may have arrived: tried once more later"
+	case !s.retryLater(o, now):
+		o.status = deliveryFailed
+		o.reply = fmt.Sprintf("failed after %d attempts (%s); the last: %s", o.attempts, s.timeUp(), err)
+	default:
+		o.reply = err.Error()
+		return inPass(o, now)
 	}
 	return -1
 }
@@ -499,7 +522,7 @@ func (p *pass) save(batch []*outcome) error {
 	// by rowid: the table's own key, one B-tree walk instead of two
 	const update = `
 		UPDATE deliveries SET status = ?, attempts = ?, response = ?,
-		       unconfirmed = ?, cuts = ?, sent_at = ?, relay = ?, updated = ?
+		       unconfirmed = ?, cuts = ?, sent_at = ?, relay = ?, next_try_at = ?, updated = ?
 		WHERE rowid = ? AND id = ? AND status = 'pending'`
 	now := dbTime(time.Now())
 	return inTransaction(p.app, update, func(exec func(args ...any) error) error {
@@ -511,7 +534,7 @@ func (p *pass) save(batch []*outcome) error {
 			if o.status == deliverySent {
 				sentAt = dbTime(o.sentAt)
 			}
-			if err := exec(o.status, o.attempts, clip(o.reply, 2000), o.unconfirmed, o.cuts, sentAt, o.relay, now, o.rowid, o.id); err != nil {
+			if err := exec(o.status, o.attempts, clip(o.reply, 2000), o.unconfirmed, o.cuts, sentAt, o.relay, dbTime(o.nextTry), now, o.rowid, o.id); err != nil {
 				return err
 			}
 		}

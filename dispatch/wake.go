@@ -14,7 +14,7 @@ import (
 )
 
 // waker starts a pass inside `serve` when the earliest window of a mailing
-// that may send falls due. Its timer is set again whenever a window,
+// that may send falls due, or the next try of a sending run comes. Its timer is set again whenever a window,
 // a mailing or a user is saved (a window created or moved, a mailing
 // resumed, an owner unblocked) and after each pass. While a pass runs,
 // firing only tells that pass to claim what fell due (Options.Wake).
@@ -264,17 +264,35 @@ func (w *waker) awaitLock() {
 	}()
 }
 
-// nextDue reads the earliest next_run_at of a window of a mailing that may
-// send (as findDue selects them), through the next_run_at index.
+// nextDue reads the earliest time a pass has something to do: the next
+// occurrence of a window of a mailing that may send (as findDue selects
+// them, through the next_run_at index), or the next try of a sending run's
+// deliveries (retry.go).
 func nextDue(app core.App) (time.Time, bool, error) {
 	var at []string
 	err := app.DB().NewQuery(`SELECT s.next_run_at` + sendableWindows + ` ORDER BY s.next_run_at LIMIT 1`).Column(&at)
-	if err != nil || len(at) == 0 {
+	if err != nil {
 		return time.Time{}, false, err
+	}
+	var retry []string
+	err = app.DB().NewQuery(`
+		SELECT MIN(r.next_try_at) FROM runs r
+		JOIN mailings m ON m.id = r.mailing
+		JOIN users u ON u.id = m.owner
+		WHERE r.status = 'sending' AND r.next_try_at != '' AND m.stopped = FALSE AND u.blocked = FALSE
+		HAVING COUNT(*) > 0`).Column(&retry)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if len(retry) > 0 && (len(at) == 0 || retry[0] < at[0]) {
+		at = retry
+	}
+	if len(at) == 0 {
+		return time.Time{}, false, nil
 	}
 	t, err := types.ParseDateTime(at[0])
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("schedules.next_run_at %q: %w", at[0], err)
+		return time.Time{}, false, fmt.Errorf("next time due %q: %w", at[0], err)
 	}
 	return t.Time(), true, nil
 }

@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/dispatch"
@@ -26,23 +25,16 @@ type LogEntry struct {
 	Updated   string `db:"updated" json:"updated"`
 }
 
-func bindDeliveriesLog(app core.App) {
-	// the logs page's table, of the caller's own deliveries only (a custom
-	// route passes no API rule, so the owner condition is written here).
-	// PocketBase's list counted the matches row by row (a million for a
-	// large sender) and its date filter, an OR over two columns, used no
-	// index; here the total comes from the runs' counters, or from two
-	// index ranges when dates are given, and the rows from an index in the
-	// page's order
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/api/postrider/deliveries/log", deliveriesLog).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
-}
-
 // logColumns are what a page and the export read of a delivery.
 var logColumns = []string{"rowid", "id", "mailing", "email", "status", "attempts", "response", "relay", "message_id", "sent_at", "updated"}
 
+// deliveriesLog is the logs page's table, of the caller's own deliveries
+// only (a custom route passes no API rule, so the owner condition is
+// written here). PocketBase's list counted the matches row by row (a
+// million for a large sender) and its date filter, an OR over two columns,
+// used no index; here the total comes from the runs' counters, or from two
+// index ranges when dates are given, and the rows from an index in the
+// page's order.
 func deliveriesLog(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	pageNo, _ := strconv.Atoi(q.Get("page"))

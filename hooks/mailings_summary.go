@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 )
@@ -41,20 +40,16 @@ type RunSummary struct {
 	Skipped Skipped `db:"-" json:"skipped"`
 }
 
-func bindSummary(app core.App) {
-	// the mailings page in one request, of the caller's own mailings only (a
-	// custom route passes no API rule, so the owner condition is written
-	// here); before it, the page asked once per mailing how many it reaches
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/api/postrider/mailings/summary", func(e *core.RequestEvent) error {
-			out, err := mailingSummaries(e.Request.Context(), e.App, e.Auth.Id)
-			if err != nil {
-				return e.InternalServerError("", err)
-			}
-			return e.JSON(http.StatusOK, out)
-		}).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
+// mailingsSummary is the mailings page in one request, of the caller's own
+// mailings only (a custom route passes no API rule, so the owner condition
+// is written here); before it, the page asked once per mailing how many it
+// reaches.
+func mailingsSummary(e *core.RequestEvent) error {
+	out, err := mailingSummaries(e.Request.Context(), e.App, e.Auth.Id)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.JSON(http.StatusOK, out)
 }
 
 // mailingSummaries summarises the mailings of owner, newest first, in five

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
@@ -68,15 +67,8 @@ const (
 	statsDays   = 30
 )
 
-func bindHomeStats(app core.App) {
-	// the home page's numbers in one request: the caller's own, and the
-	// service's for a moderator
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/api/postrider/stats", homeStatsRoute).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
-}
-
+// homeStatsRoute is the home page's numbers in one request: the caller's
+// own, and the service's for a moderator.
 func homeStatsRoute(e *core.RequestEvent) error {
 	loc := dispatch.Zone(e.Auth.GetString("timezone"))
 	now := time.Now()

@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/dispatch"
+	"postrider/internal/lifecycle"
 )
 
 // LogEntry is one row of the logs page.
@@ -126,18 +127,20 @@ func logTotal(ctx context.Context, app core.App, owner, mailing, status string) 
 	if mailing != "" {
 		runs["mailing"] = mailing
 	}
-	counter := map[string]string{"": "total", "sent": "sent", "failed": "failed", "pending": "total - sent - failed"}[status]
+	counter := map[string]string{
+		"": "total", lifecycle.DeliverySent: "sent", lifecycle.DeliveryFailed: "failed", lifecycle.DeliveryPending: "total - sent - failed",
+	}[status]
 	if counter == "" {
 		return 0, nil // a status no delivery has
 	}
 	var done, open int
 	err := app.DB().Select("COALESCE(SUM(" + counter + "), 0)").From("runs").
-		Where(dbx.And(runs, dbx.HashExp{"status": "done"})).WithContext(ctx).Row(&done)
+		Where(dbx.And(runs, dbx.HashExp{"status": lifecycle.RunDone})).WithContext(ctx).Row(&done)
 	if err != nil {
 		return 0, err
 	}
 	// the open runs' rows by the index on run alone: the runs are the owner's
-	rows := dbx.And(dbx.NewExp("[[run]] IN (SELECT [[id]] FROM {{runs}} WHERE [[owner]] = {:owner} AND [[status]] != 'done')", dbx.Params{"owner": owner}))
+	rows := dbx.And(dbx.NewExp("[[run]] IN (SELECT [[id]] FROM {{runs}} WHERE [[owner]] = {:owner} AND [[status]] != '"+lifecycle.RunDone+"')", dbx.Params{"owner": owner}))
 	if mailing != "" {
 		rows = dbx.And(rows, dbx.NewExp("+[[mailing]] = {:mailing}", dbx.Params{"mailing": mailing}))
 	}

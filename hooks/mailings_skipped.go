@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/dispatch"
+	"postrider/internal/lifecycle"
 )
 
 // Skipped counts a run's deliveries that were not sent, by why: "bouncing"
@@ -44,7 +45,7 @@ func skippedByRun(ctx context.Context, app core.App, scope, value string) (map[s
 	err := app.DB().NewQuery(`
 		SELECT d.[[run]], d.[[response]], COUNT(*) AS n
 		FROM {{runs}} r JOIN {{deliveries}} d INDEXED BY idx_deliveries_skipped
-		     ON d.[[run]] = r.[[id]] AND d.[[status]] = 'failed' AND d.[[attempts]] = 0
+		     ON d.[[run]] = r.[[id]] AND d.[[status]] = '` + lifecycle.DeliveryFailed + `' AND d.[[attempts]] = 0
 		WHERE ` + scope + ` GROUP BY d.[[run]], d.[[response]]`).
 		Bind(dbx.Params{"scope": value}).WithContext(ctx).All(&rows)
 	if err != nil {

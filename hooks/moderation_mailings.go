@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"postrider/dispatch"
+	"postrider/internal/lifecycle"
 )
 
 // moderatedMailing is one row of GET /api/postrider/moderation/mailings.
@@ -49,8 +50,6 @@ var mailingSorts = map[string]string{
 	"status": "m.status", "stopped": "m.stopped", "owner": "u.email COLLATE NOCASE",
 }
 
-var mailingStatuses = []string{"created", "running", "completed"}
-
 // moderationMailings lists every user's mailings, newest first, filtered
 // by owner, status, stopped and a subject search. The page's reach, next
 // send and last run are found for its rows only.
@@ -69,8 +68,8 @@ func moderationMailings(e *core.RequestEvent) error {
 		conds, params["owner"] = append(conds, "m.owner = {:owner}"), v
 	}
 	if v := q.Get("status"); v != "" {
-		if !slices.Contains(mailingStatuses, v) {
-			msg := "Use one of: " + strings.Join(mailingStatuses, ", ") + "."
+		if !slices.Contains(lifecycle.MailingStatuses, v) {
+			msg := "Use one of: " + strings.Join(lifecycle.MailingStatuses, ", ") + "."
 			return e.BadRequestError("Invalid status.", fieldError("status", "validation_invalid_value", msg))
 		}
 		conds, params["status"] = append(conds, "m.status = {:status}"), v
@@ -118,13 +117,13 @@ func moderationMailings(e *core.RequestEvent) error {
 	err = e.App.DB().NewQuery(`
 		SELECT p.id, p.subject, p.status, p.stopped, p.stop_reason, p.stopped_by, p.stopped_by_email,
 		       p.owner, p.owner_email, p.owner_name, p.created, p.updated,
-		       CASE WHEN p.stopped OR p.status = 'completed' OR p.owner_blocked THEN '' ELSE
+		       CASE WHEN p.may_send THEN
 		         COALESCE((SELECT MIN(s.next_run_at) FROM schedules s WHERE s.mailing = p.id AND s.next_run_at != ''), '')
-		       END AS next_send,
+		       ELSE '' END AS next_send,
 		       COALESCE(r.id, '') AS run_id, COALESCE(r.status, '') AS run_status, COALESCE(r.run_at, '') AS run_at,
 		       COALESCE(r.total, 0) AS total, COALESCE(r.sent, 0) AS sent, COALESCE(r.failed, 0) AS failed
 		FROM (SELECT m.id, m.subject, m.status, m.stopped, m.stop_reason, m.stopped_by, m.owner,
-		             m.created, m.updated, u.email AS owner_email, u.name AS owner_name, u.blocked AS owner_blocked,
+		             m.created, m.updated, u.email AS owner_email, u.name AS owner_name, ` + lifecycle.MaySend + ` AS may_send,
 		             COALESCE(sb.email, '') AS stopped_by_email
 		      FROM mailings m JOIN users u ON u.id = m.owner LEFT JOIN users sb ON sb.id = m.stopped_by
 		      WHERE ` + where + `

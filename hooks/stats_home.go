@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"postrider/dispatch"
+	"postrider/internal/lifecycle"
 )
 
 // homeStats is the answer of GET /api/postrider/stats: the caller's own
@@ -115,7 +116,7 @@ func countsOf(ctx context.Context, app core.App, owner string, now time.Time, lo
 	err := app.DB().NewQuery(`SELECT
 		(SELECT COUNT(*) FROM clients WHERE ` + mine + `) AS clients,
 		(SELECT COUNT(*) FROM mailings WHERE ` + mine + `) AS mailings,
-		(SELECT COUNT(*) FROM mailings WHERE ` + mine + ` AND status = 'running' AND stopped = FALSE) AS active`).
+		(SELECT COUNT(*) FROM mailings WHERE ` + mine + ` AND status = '` + lifecycle.MailingRunning + `' AND stopped = FALSE) AS active`).
 		Bind(params).WithContext(ctx).One(&n)
 	if err != nil {
 		return c, err
@@ -159,7 +160,7 @@ func dailyRuns(ctx context.Context, app core.App, owner string, now time.Time, l
 }
 
 // nextSend finds the soonest next_run_at of a window of a mailing that may
-// send (not stopped, not completed, its owner not blocked), of owner's
+// send (lifecycle.MaySend), of owner's
 // mailings or of everyone's. For one owner the query walks their mailings;
 // for everyone, the next_run_at index, stopping at the first that may send.
 func nextSend(ctx context.Context, app core.App, owner string) (string, *mailingRef, error) {
@@ -174,7 +175,7 @@ func nextSend(ctx context.Context, app core.App, owner string) (string, *mailing
 	}
 	err := app.DB().NewQuery(`SELECT s.next_run_at AS at, m.id, m.subject
 		FROM ` + from + ` JOIN users u ON u.id = m.owner
-		WHERE s.next_run_at != '' AND m.stopped = FALSE AND m.status != 'completed' AND u.blocked = FALSE
+		WHERE s.next_run_at != '' AND ` + lifecycle.MaySend + `
 		  AND ({:owner} = '' OR m.owner = {:owner})
 		ORDER BY s.next_run_at, m.id LIMIT 1`).Bind(dbx.Params{"owner": owner}).WithContext(ctx).One(&row)
 	if err != nil || row.At.IsZero() {

@@ -12,10 +12,12 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/dbutils"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"postrider/internal/lifecycle"
 )
 
 // dueSchedule is a window whose next occurrence has come, of a mailing that
-// may send (not stopped, not completed, owner not blocked).
+// may send (lifecycle.MaySend).
 type dueSchedule struct {
 	ID        string         `db:"id"`
 	Mailing   string         `db:"mailing"`
@@ -29,14 +31,14 @@ type dueSchedule struct {
 }
 
 // sendableWindows are the windows with an occurrence to come, of mailings
-// that may send: findDue takes those due, and serve's timer (wake.go) the
-// soonest. Both must agree, or the timer would fire for a window no pass
-// claims.
+// that may send (lifecycle.MaySend): findDue takes those due, and serve's
+// timer (wake.go) the soonest. Both must agree, or the timer would fire for
+// a window no pass claims.
 const sendableWindows = `
 		FROM schedules s
 		JOIN mailings m ON m.id = s.mailing
 		JOIN users u ON u.id = m.owner
-		WHERE s.next_run_at != '' AND m.stopped = FALSE AND m.status != 'completed' AND u.blocked = FALSE`
+		WHERE s.next_run_at != '' AND ` + lifecycle.MaySend
 
 // findDue lists the due windows, oldest first. The query walks the
 // next_run_at index: with nothing due it reads nothing.
@@ -186,7 +188,7 @@ func writeDeliveries(tx core.App, mailing, run *core.Record, now time.Time) (int
 	res, err := tx.DB().NewQuery(`
 		INSERT INTO deliveries (id, owner, mailing, run, schedule, client, email, run_at, status, attempts, response, message_id, sent_at, created, updated)
 		SELECT d.id, d.owner, {:mailing}, {:run}, {:schedule}, d.client, d.email, {:runAt},
-		       CASE WHEN d.bouncing THEN 'failed' ELSE 'pending' END, 0, CASE WHEN d.bouncing THEN {:bounced} ELSE '' END,
+		       CASE WHEN d.bouncing THEN '` + deliveryFailed + `' ELSE '` + deliveryPending + `' END, 0, CASE WHEN d.bouncing THEN {:bounced} ELSE '' END,
 		       '<' || d.id || '@' || {:domain} || '>', '', {:now}, {:now}
 		FROM (SELECT {:prefix} || printf('%07x', row_number() OVER (ORDER BY c.id)) AS id, c.owner, c.id AS client, c.email, c.bouncing
 		      FROM clients c ` + where + `) d`).Bind(params).Execute()

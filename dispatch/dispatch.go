@@ -24,22 +24,24 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"postrider/config"
+	"postrider/internal/lifecycle"
 	"postrider/mailout"
 )
 
-// Values of the status fields.
+// Values of the status fields, by their names in this package (their one
+// home is internal/lifecycle, which the pages and the stats read too).
 const (
-	statusCreated   = "created"
-	statusRunning   = "running"
-	statusCompleted = "completed"
+	statusCreated   = lifecycle.MailingCreated
+	statusRunning   = lifecycle.MailingRunning
+	statusCompleted = lifecycle.MailingCompleted
 
-	runSending = "sending"
-	runDone    = "done"
-	runPaused  = "paused"
+	runSending = lifecycle.RunSending
+	runDone    = lifecycle.RunDone
+	runPaused  = lifecycle.RunPaused
 
-	deliveryPending = "pending"
-	deliverySent    = "sent"
-	deliveryFailed  = "failed"
+	deliveryPending = lifecycle.DeliveryPending
+	deliverySent    = lifecycle.DeliverySent
+	deliveryFailed  = lifecycle.DeliveryFailed
 )
 
 // Options tune a pass; zero values take the defaults.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"postrider/internal/lifecycle"
 )
 
 // waker starts a pass inside `serve` when the earliest window of a mailing
@@ -298,15 +300,15 @@ func nextDue(app core.App) (time.Time, bool, error) {
 }
 
 // runsToTakeUp tells whether a run is left unfinished and may send: sending
-// (its process ended mid-run), or parked while its mailing may send again.
-// It walks the runs' status index.
+// (its process ended mid-run), or parked while its mailing may send again
+// (lifecycle.MaySend). It walks the runs' status index.
 func runsToTakeUp(app core.App) (bool, error) {
 	var ids []string
 	err := app.DB().NewQuery(`
 		SELECT r.id FROM runs r
 		JOIN mailings m ON m.id = r.mailing
 		JOIN users u ON u.id = m.owner
-		WHERE r.status IN ('sending', 'paused') AND m.stopped = FALSE AND u.blocked = FALSE
+		WHERE r.status IN ('` + runSending + `', '` + runPaused + `') AND ` + lifecycle.MaySend + `
 		LIMIT 1`).Column(&ids)
 	return len(ids) > 0, err
 }

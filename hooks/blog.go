@@ -41,18 +41,12 @@ const (
 )
 
 func bindBlog(app core.App, dir string) {
-	// the blog's routes; a missing blog directory is said once at start
-	// rather than as a 500 at the first reader
+	// the blog's routes are in routes.go; a missing blog directory is said
+	// once at start rather than as a 500 at the first reader
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if _, err := os.Stat(filepath.Join(dir, "layout.html")); err != nil {
 			se.App.Logger().Error("The blog's templates are missing: /blog answers 500 until they are there", slog.String("dir", dir), slog.String("error", err.Error()))
 		}
-		b := blog{dir: dir}
-		se.Router.GET("/blog", b.list)
-		se.Router.GET("/blog/feed.xml", b.feed)
-		se.Router.GET("/blog/{slug}", b.post)
-		se.Router.POST("/blog/{slug}/view", countView)
-		se.Router.GET("/api/postrider/posts/random", randomPostsRoute)
 		return se.Next()
 	})
 

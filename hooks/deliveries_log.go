@@ -6,10 +6,10 @@ import (
 	"strconv"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/dispatch"
+	"postrider/internal/lifecycle"
 )
 
 // LogEntry is one row of the logs page.
@@ -26,23 +26,16 @@ type LogEntry struct {
 	Updated   string `db:"updated" json:"updated"`
 }
 
-func bindDeliveriesLog(app core.App) {
-	// the logs page's table, of the caller's own deliveries only (a custom
-	// route passes no API rule, so the owner condition is written here).
-	// PocketBase's list counted the matches row by row (a million for a
-	// large sender) and its date filter, an OR over two columns, used no
-	// index; here the total comes from the runs' counters, or from two
-	// index ranges when dates are given, and the rows from an index in the
-	// page's order
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/api/postrider/deliveries/log", deliveriesLog).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
-}
-
 // logColumns are what a page and the export read of a delivery.
 var logColumns = []string{"rowid", "id", "mailing", "email", "status", "attempts", "response", "relay", "message_id", "sent_at", "updated"}
 
+// deliveriesLog is the logs page's table, of the caller's own deliveries
+// only (a custom route passes no API rule, so the owner condition is
+// written here). PocketBase's list counted the matches row by row (a
+// million for a large sender) and its date filter, an OR over two columns,
+// used no index; here the total comes from the runs' counters, or from two
+// index ranges when dates are given, and the rows from an index in the
+// page's order.
 func deliveriesLog(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	pageNo, _ := strconv.Atoi(q.Get("page"))
@@ -134,18 +127,20 @@ func logTotal(ctx context.Context, app core.App, owner, mailing, status string) 
 	if mailing != "" {
 		runs["mailing"] = mailing
 	}
-	counter := map[string]string{"": "total", "sent": "sent", "failed": "failed", "pending": "total - sent - failed"}[status]
+	counter := map[string]string{
+		"": "total", lifecycle.DeliverySent: "sent", lifecycle.DeliveryFailed: "failed", lifecycle.DeliveryPending: "total - sent - failed",
+	}[status]
 	if counter == "" {
 		return 0, nil // a status no delivery has
 	}
 	var done, open int
 	err := app.DB().Select("COALESCE(SUM(" + counter + "), 0)").From("runs").
-		Where(dbx.And(runs, dbx.HashExp{"status": "done"})).WithContext(ctx).Row(&done)
+		Where(dbx.And(runs, dbx.HashExp{"status": lifecycle.RunDone})).WithContext(ctx).Row(&done)
 	if err != nil {
 		return 0, err
 	}
 	// the open runs' rows by the index on run alone: the runs are the owner's
-	rows := dbx.And(dbx.NewExp("[[run]] IN (SELECT [[id]] FROM {{runs}} WHERE [[owner]] = {:owner} AND [[status]] != 'done')", dbx.Params{"owner": owner}))
+	rows := dbx.And(dbx.NewExp("[[run]] IN (SELECT [[id]] FROM {{runs}} WHERE [[owner]] = {:owner} AND [[status]] != '"+lifecycle.RunDone+"')", dbx.Params{"owner": owner}))
 	if mailing != "" {
 		rows = dbx.And(rows, dbx.NewExp("+[[mailing]] = {:mailing}", dbx.Params{"mailing": mailing}))
 	}

@@ -15,22 +15,19 @@ import (
 // with 400, as if the request were wrong, while nothing in it is.
 const diskFullMessage = "The server's disk is full, so nothing was saved. Try again once its administrator has made room."
 
-// bindDiskFull turns every route's error that comes from SQLite's "database
-// or disk is full" (SQLITE_FULL) into a 507 that says so.
-func bindDiskFull(app core.App) {
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.Bind(&hook.Handler[*core.RequestEvent]{
-			Id: "postriderDiskFull",
-			Func: func(e *core.RequestEvent) error {
-				err := e.Next()
-				if err != nil && diskFull(err) {
-					return e.Error(http.StatusInsufficientStorage, diskFullMessage, nil)
-				}
-				return err
-			},
-		})
-		return se.Next()
-	})
+// diskFullAnswer turns every route's error that comes from SQLite's
+// "database or disk is full" (SQLITE_FULL) into a 507 that says so.
+func diskFullAnswer() *hook.Handler[*core.RequestEvent] {
+	return &hook.Handler[*core.RequestEvent]{
+		Id: "postriderDiskFull",
+		Func: func(e *core.RequestEvent) error {
+			err := e.Next()
+			if err != nil && diskFull(err) {
+				return e.Error(http.StatusInsufficientStorage, diskFullMessage, nil)
+			}
+			return err
+		},
+	}
 }
 
 // diskFull tells whether err, or the error an API error wraps, is SQLite's

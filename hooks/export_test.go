@@ -1,6 +1,10 @@
 package hooks
 
-import "time"
+import (
+	"time"
+
+	"postrider/config"
+)
 
 // SetImportIdleTimeout shortens how long an upload may stall, for a test
 // that waits for it; it returns the function that puts it back.
@@ -8,4 +12,14 @@ func SetImportIdleTimeout(d time.Duration) (restore func()) {
 	was := importIdleTimeout
 	importIdleTimeout = d
 	return func() { importIdleTimeout = was }
+}
+
+// RouteAccess is every route of the table ("GET /api/postrider/stats")
+// with who may call it: "anyone", "users" or "moderators".
+func RouteAccess() map[string]string {
+	out := map[string]string{}
+	for _, r := range routes(config.Config{}) {
+		out[r.method+" "+r.path] = [...]string{authAnyone: "anyone", authUser: "users", authModerator: "moderators"}[r.auth]
+	}
+	return out
 }

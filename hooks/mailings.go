@@ -6,13 +6,15 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"postrider/internal/lifecycle"
 )
 
 func bindMailings(app core.App) {
 	// a new mailing starts as created; the dispatcher moves it on
 	app.OnRecordCreate("mailings").BindFunc(func(e *core.RecordEvent) error {
 		if e.Record.GetString("status") == "" {
-			e.Record.Set("status", "created")
+			e.Record.Set("status", lifecycle.MailingCreated)
 		}
 		return e.Next()
 	})
@@ -69,7 +71,7 @@ func bindMailings(app core.App) {
 		if e.Record.GetString("stopped_by") != "" {
 			return badField(e, "stopped_by", "validation_system_field", "Who stopped a mailing is recorded by the server.")
 		}
-		e.Record.Set("status", "created")
+		e.Record.Set("status", lifecycle.MailingCreated)
 		if !e.Record.GetBool("stopped") {
 			e.Record.Set("stop_reason", "")
 		}

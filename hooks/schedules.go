@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"postrider/dispatch"
+	"postrider/internal/lifecycle"
 )
 
 // startGrace is how far in the past a window may start, for clock skew
@@ -82,7 +83,7 @@ func bindSchedules(app core.App) {
 // checkOpen refuses windows on a completed mailing: it sends nothing again,
 // whatever its windows say, so a new window there would silently never run.
 func checkOpen(e *core.RecordRequestEvent, mailing *core.Record) error {
-	if mailing.GetString("status") == "completed" {
+	if mailing.GetString("status") == lifecycle.MailingCompleted {
 		return badField(e, "mailing", "validation_mailing_completed",
 			"This mailing has completed and sends nothing more: create a new mailing to send again.")
 	}

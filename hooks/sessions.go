@@ -10,19 +10,16 @@ import (
 	"github.com/pocketbase/pocketbase/tools/security"
 )
 
-func bindSessions(app core.App) {
-	// a blocked account's token is refused on every route with a code the
-	// web app knows, not read as a visitor's: its open page stops at the
-	// next request and goes to the login, which says why once the password
-	// is given (the reason is not told to whoever merely holds a token)
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.Bind(&hook.Handler[*core.RequestEvent]{
-			Id:       "postriderRefuseBlockedToken",
-			Priority: apis.DefaultLoadAuthTokenMiddlewarePriority + 1,
-			Func:     refuseBlockedToken,
-		})
-		return se.Next()
-	})
+// refuseBlockedTokens refuses a blocked account's token on every route
+// with a code the web app knows, not read as a visitor's: its open page
+// stops at the next request and goes to the login, which says why once the
+// password is given (the reason is not told to whoever merely holds a token).
+func refuseBlockedTokens() *hook.Handler[*core.RequestEvent] {
+	return &hook.Handler[*core.RequestEvent]{
+		Id:       "postriderRefuseBlockedToken",
+		Priority: apis.DefaultLoadAuthTokenMiddlewarePriority + 1,
+		Func:     refuseBlockedToken,
+	}
 }
 
 func refuseBlockedToken(e *core.RequestEvent) error {

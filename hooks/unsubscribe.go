@@ -21,77 +21,80 @@ import (
 // after that only the owner subscribes the client again.
 const undoWindow = 24 * time.Hour
 
-func bindUnsubscribe(app core.App) {
-	// the unsubscribe link of every mailing message (DESIGN.md "Messages"):
-	// public, signed per client, answering in the recipient's language
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		// the page: names the sender and the mailing, with one button that
-		// unsubscribes; opening it changes nothing, so that the link
-		// scanners and prefetchers that open links (GET, HEAD) unsubscribe
-		// no one
-		// the link of a preview or a test send (dispatch.SampleUnsubscribeURL)
-		// names no client: it says so rather than calling itself invalid
-		se.Router.GET("/unsubscribe/preview", func(e *core.RequestEvent) error {
-			return unsubscribePage(e, http.StatusOK, pageState{Message: "test"})
-		}).Bind(tooMany(true))
-		se.Router.GET("/unsubscribe/{token}", func(e *core.RequestEvent) error {
-			link := unsubscribeLinkOf(e)
-			if link == nil {
-				return unsubscribePage(e, http.StatusNotFound, pageState{Message: "invalid"})
-			}
-			if link.client.GetBool("unsubscribed") {
-				return unsubscribePage(e, http.StatusOK, link.state(e.App, "done", undoable(link.client)))
-			}
-			state := link.state(e.App, "ask", false)
-			state.Ask = true
-			return unsubscribePage(e, http.StatusOK, state)
-		}).Bind(tooMany(true))
-		// the page's button: a form's POST, which no link opens
-		se.Router.POST("/unsubscribe/{token}/confirm", func(e *core.RequestEvent) error {
-			link := unsubscribeLinkOf(e)
-			if link == nil {
-				return unsubscribePage(e, http.StatusNotFound, pageState{Message: "invalid"})
-			}
-			if err := unsubscribe(e.App, link.client); err != nil {
-				return err
-			}
-			return unsubscribePage(e, http.StatusOK, link.state(e.App, "done", undoable(link.client)))
-		}).Bind(tooMany(true))
-		// RFC 8058 one-click, from the mail client: no page, no login
-		se.Router.POST("/unsubscribe/{token}", func(e *core.RequestEvent) error {
-			link := unsubscribeLinkOf(e)
-			if link == nil {
-				return e.String(http.StatusNotFound, "This unsubscribe link is not valid.\n")
-			}
-			if e.Request.FormValue("List-Unsubscribe") != "One-Click" {
-				return e.String(http.StatusBadRequest, "Expected List-Unsubscribe=One-Click.\n")
-			}
-			if err := unsubscribe(e.App, link.client); err != nil {
-				return err
-			}
-			return e.String(http.StatusOK, "Unsubscribed.\n")
-		}).Bind(tooMany(false))
-		// the page's undo: only of the link's own unsubscribe, within a day
-		se.Router.POST("/unsubscribe/{token}/undo", func(e *core.RequestEvent) error {
-			link := unsubscribeLinkOf(e)
-			if link == nil {
-				return unsubscribePage(e, http.StatusNotFound, pageState{Message: "invalid"})
-			}
-			client := link.client
-			if !client.GetBool("unsubscribed") {
-				return unsubscribePage(e, http.StatusOK, link.state(e.App, "undone", false))
-			}
-			if !undoable(client) {
-				return unsubscribePage(e, http.StatusForbidden, link.state(e.App, "late", false))
-			}
-			client.Set("unsubscribed", false)
-			if err := e.App.Save(client); err != nil {
-				return err
-			}
-			return unsubscribePage(e, http.StatusOK, link.state(e.App, "undone", false))
-		}).Bind(tooMany(true))
-		return se.Next()
-	})
+// The unsubscribe link of every mailing message (DESIGN.md "Messages"):
+// public, signed per client, answering in the recipient's language.
+
+// unsubscribeTestPage answers the link of a preview or a test send
+// (dispatch.SampleUnsubscribeURL), which names no client: it says so
+// rather than calling itself invalid.
+func unsubscribeTestPage(e *core.RequestEvent) error {
+	return unsubscribePage(e, http.StatusOK, pageState{Message: "test"})
+}
+
+// unsubscribeAsk is the page: it names the sender and the mailing, with
+// one button that unsubscribes; opening it changes nothing, so that the
+// link scanners and prefetchers that open links (GET, HEAD) unsubscribe no
+// one.
+func unsubscribeAsk(e *core.RequestEvent) error {
+	link := unsubscribeLinkOf(e)
+	if link == nil {
+		return unsubscribePage(e, http.StatusNotFound, pageState{Message: "invalid"})
+	}
+	if link.client.GetBool("unsubscribed") {
+		return unsubscribePage(e, http.StatusOK, link.state(e.App, "done", undoable(link.client)))
+	}
+	state := link.state(e.App, "ask", false)
+	state.Ask = true
+	return unsubscribePage(e, http.StatusOK, state)
+}
+
+// unsubscribeConfirm is the page's button: a form's POST, which no link opens.
+func unsubscribeConfirm(e *core.RequestEvent) error {
+	link := unsubscribeLinkOf(e)
+	if link == nil {
+		return unsubscribePage(e, http.StatusNotFound, pageState{Message: "invalid"})
+	}
+	if err := unsubscribe(e.App, link.client); err != nil {
+		return err
+	}
+	return unsubscribePage(e, http.StatusOK, link.state(e.App, "done", undoable(link.client)))
+}
+
+// unsubscribeOneClick is RFC 8058 one-click, from the mail client: no
+// page, no login.
+func unsubscribeOneClick(e *core.RequestEvent) error {
+	link := unsubscribeLinkOf(e)
+	if link == nil {
+		return e.String(http.StatusNotFound, "This unsubscribe link is not valid.\n")
+	}
+	if e.Request.FormValue("List-Unsubscribe") != "One-Click" {
+		return e.String(http.StatusBadRequest, "Expected List-Unsubscribe=One-Click.\n")
+	}
+	if err := unsubscribe(e.App, link.client); err != nil {
+		return err
+	}
+	return e.String(http.StatusOK, "Unsubscribed.\n")
+}
+
+// unsubscribeUndo is the page's undo: only of the link's own unsubscribe,
+// within a day.
+func unsubscribeUndo(e *core.RequestEvent) error {
+	link := unsubscribeLinkOf(e)
+	if link == nil {
+		return unsubscribePage(e, http.StatusNotFound, pageState{Message: "invalid"})
+	}
+	client := link.client
+	if !client.GetBool("unsubscribed") {
+		return unsubscribePage(e, http.StatusOK, link.state(e.App, "undone", false))
+	}
+	if !undoable(client) {
+		return unsubscribePage(e, http.StatusForbidden, link.state(e.App, "late", false))
+	}
+	client.Set("unsubscribed", false)
+	if err := e.App.Save(client); err != nil {
+		return err
+	}
+	return unsubscribePage(e, http.StatusOK, link.state(e.App, "undone", false))
 }
 
 // tooMany answers a request the rate limit refused (migration

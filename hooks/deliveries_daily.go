@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
@@ -20,17 +19,9 @@ type DayCount struct {
 	Failed int    `json:"failed"`
 }
 
-func bindStats(app core.App) {
-	// the logs page's chart: sent and failed messages per day, of the
-	// caller's own runs only (a custom route passes no API rule, so
-	// the owner condition is written here)
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/api/postrider/deliveries/daily", dailyDeliveries).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
-}
-
-// dailyDeliveries adds up the runs' counters (kept by the dispatcher) by
+// dailyDeliveries is the logs page's chart: sent and failed messages per
+// day, of the caller's own runs only (a custom route passes no API rule,
+// so the owner condition is written here). It adds up the runs' counters (kept by the dispatcher) by
 // the day each run started: a few rows per mailing, where counting the
 // deliveries read a million rows for a large sender.
 func dailyDeliveries(e *core.RequestEvent) error {

@@ -4,26 +4,20 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 )
 
-func bindListCounts(app core.App) {
-	// the lists page's counts in one request, of the caller's own clients
-	// only (a custom route passes no API rule, so the owner condition is
-	// written here); before it, the page counted each list with a request
-	// that unpacked every client's lists
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/api/postrider/lists/counts", func(e *core.RequestEvent) error {
-			counts, err := listCounts(e.Request.Context(), e.App, e.Auth.Id)
-			if err != nil {
-				return e.InternalServerError("", err)
-			}
-			return e.JSON(http.StatusOK, counts)
-		}).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
+// listCountsRoute is the lists page's counts in one request, of the
+// caller's own clients only (a custom route passes no API rule, so the
+// owner condition is written here); before it, the page counted each list
+// with a request that unpacked every client's lists.
+func listCountsRoute(e *core.RequestEvent) error {
+	counts, err := listCounts(e.Request.Context(), e.App, e.Auth.Id)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.JSON(http.StatusOK, counts)
 }
 
 // listCounts is how many clients each of owner's lists holds, by list id

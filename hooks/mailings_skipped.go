@@ -5,10 +5,10 @@ import (
 	"net/http"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/dispatch"
+	"postrider/internal/lifecycle"
 )
 
 // Skipped counts a run's deliveries that were not sent, by why: "bouncing"
@@ -16,24 +16,20 @@ import (
 // began), "deleted" (after the run began), "other". They are among the run's failed.
 type Skipped map[string]int
 
-func bindSkipped(app core.App) {
-	// the mailing's page: how many of each run's recipients were skipped
-	// and why, for every run at once, of the caller's own mailing only (a
-	// custom route passes no API rule, so the owner condition is written here)
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/api/postrider/mailings/{id}/skipped", func(e *core.RequestEvent) error {
-			m, err := e.App.FindRecordById("mailings", e.Request.PathValue("id"), withContext(e.Request.Context()))
-			if err != nil || m.GetString("owner") != e.Auth.Id {
-				return e.NotFoundError("", nil)
-			}
-			out, err := skippedByRun(e.Request.Context(), e.App, "r.[[mailing]] = {:scope}", m.Id)
-			if err != nil {
-				return e.InternalServerError("", err)
-			}
-			return e.JSON(http.StatusOK, out)
-		}).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
+// mailingSkipped is, for the mailing's page, how many of each run's
+// recipients were skipped and why, for every run at once, of the caller's
+// own mailing only (a custom route passes no API rule, so the owner
+// condition is written here).
+func mailingSkipped(e *core.RequestEvent) error {
+	m, err := e.App.FindRecordById("mailings", e.Request.PathValue("id"), withContext(e.Request.Context()))
+	if err != nil || m.GetString("owner") != e.Auth.Id {
+		return e.NotFoundError("", nil)
+	}
+	out, err := skippedByRun(e.Request.Context(), e.App, "r.[[mailing]] = {:scope}", m.Id)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.JSON(http.StatusOK, out)
 }
 
 // skippedByRun counts the skipped deliveries of the runs that scope (a
@@ -49,7 +45,7 @@ func skippedByRun(ctx context.Context, app core.App, scope, value string) (map[s
 	err := app.DB().NewQuery(`
 		SELECT d.[[run]], d.[[response]], COUNT(*) AS n
 		FROM {{runs}} r JOIN {{deliveries}} d INDEXED BY idx_deliveries_skipped
-		     ON d.[[run]] = r.[[id]] AND d.[[status]] = 'failed' AND d.[[attempts]] = 0
+		     ON d.[[run]] = r.[[id]] AND d.[[status]] = '` + lifecycle.DeliveryFailed + `' AND d.[[attempts]] = 0
 		WHERE ` + scope + ` GROUP BY d.[[run]], d.[[response]]`).
 		Bind(dbx.Params{"scope": value}).WithContext(ctx).All(&rows)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -81,28 +80,24 @@ const (
 // chunk of rows, and all of them share SQLite's one write lock.
 const importsAtOnce = 2
 
-func bindImport(app core.App) {
-	// a CSV file of clients (email, name, comment) into the caller's
-	// clients and, optionally, one of their lists: the fast way in for a
-	// million rows (a record save each would take hours)
+// importClientsRoute takes a CSV file of clients (email, name, comment)
+// into the caller's clients and, optionally, one of their lists: the fast
+// way in for a million rows (a record save each would take hours), at most
+// importsAtOnce files at once.
+func importClientsRoute() func(*core.RequestEvent) error {
 	running := make(chan struct{}, importsAtOnce)
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.POST("/api/postrider/clients/import", func(e *core.RequestEvent) error {
-			select {
-			case running <- struct{}{}:
-				defer func() { <-running }()
-				return importClients(e)
-			default:
-				// the body is not read: no more of it than a moment's worth
-				http.NewResponseController(e.Response).SetReadDeadline(time.Now().Add(importIdleTimeout))
-				msg := fmt.Sprintf("The server is importing %d files already, the most it takes at once: try again in a minute.", importsAtOnce)
-				return e.TooManyRequestsError(msg, fieldError("file", "validation_too_many_imports", msg))
-			}
-		}).
-			Bind(apis.RequireAuth("users")).
-			Unbind(apis.DefaultBodyLimitMiddlewareId) // importClients applies its own cap
-		return se.Next()
-	})
+	return func(e *core.RequestEvent) error {
+		select {
+		case running <- struct{}{}:
+			defer func() { <-running }()
+			return importClients(e)
+		default:
+			// the body is not read: no more of it than a moment's worth
+			http.NewResponseController(e.Response).SetReadDeadline(time.Now().Add(importIdleTimeout))
+			msg := fmt.Sprintf("The server is importing %d files already, the most it takes at once: try again in a minute.", importsAtOnce)
+			return e.TooManyRequestsError(msg, fieldError("file", "validation_too_many_imports", msg))
+		}
+	}
 }
 
 // importRow is one row of the file that will be saved (or recognised as

@@ -2,6 +2,7 @@ package hooks_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -134,6 +135,24 @@ func TestMailingsSummary(t *testing.T) {
 			Headers: map[string]string{"Authorization": tokens["bellaOld"]}, TestAppFactory: newTestApp,
 			ExpectedStatus: 403, ExpectedContent: []string{`"account_blocked"`}, NotExpectedContent: []string{bellaMailing},
 		},
+	}
+	// a mailing that may not send goes out next never, whatever its
+	// windows say, as the home page and the moderators' list say too
+	for _, field := range []map[string]any{{"stopped": true}, {"status": "completed"}} {
+		scenarios = append(scenarios, tests.ApiScenario{
+			Name: fmt.Sprintf("a mailing with %v has no next send", field), Method: http.MethodGet, URL: url,
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp,
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+				set("mailings", aliceMailing, field)(t, app)
+			},
+			ExpectedStatus: 200, ExpectedContent: []string{`"id":"` + aliceMailing + `"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				window, _ := app.FindRecordById("schedules", aliceSchedule)
+				if next := summaryOf(t, res)[aliceMailing].NextSend; next != "" || window.GetString("next_run_at") == "" {
+					t.Errorf("next_send %q, want none (its window's next run: %q)", next, window.GetString("next_run_at"))
+				}
+			},
+		})
 	}
 	for _, s := range scenarios {
 		s.Test(t)

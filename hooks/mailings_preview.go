@@ -8,7 +8,6 @@ import (
 	"time"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/config"
@@ -19,22 +18,19 @@ import (
 // testSendsPerMinute is how many test messages a user may send in a minute.
 const testSendsPerMinute = 3
 
-func bindPreview(app core.App, cfg config.Config) {
-	// a mailing as a client will get it, and a test send of it to its
-	// owner: owner only (a custom route passes no API rule), rendered by
-	// the dispatcher's own template so that what is shown is what goes out
+// A mailing as a client will get it, and a test send of it to its owner:
+// owner only (a custom route passes no API rule), rendered by the
+// dispatcher's own template so that what is shown is what goes out. The
+// form's preview of what is typed, saved or not, is the same rendering,
+// from the same cleaning and checks as a save.
+
+// testMailingRoute sends tests of the caller's mailings, a few a minute.
+func testMailingRoute(cfg config.Config) func(*core.RequestEvent) error {
 	limit := &sendLimit{last: map[string][]time.Time{}}
 	opts := dispatch.OptionsFrom(cfg)
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/api/postrider/mailings/{id}/preview", previewMailing).Bind(apis.RequireAuth("users"))
-		// the form's preview of what is typed, saved or not: the same
-		// rendering, from the same cleaning and checks as a save
-		se.Router.POST("/api/postrider/mailings/preview", previewDraft).Bind(apis.RequireAuth("users"))
-		se.Router.POST("/api/postrider/mailings/{id}/test", func(e *core.RequestEvent) error {
-			return testMailing(e, opts, limit)
-		}).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
+	return func(e *core.RequestEvent) error {
+		return testMailing(e, opts, limit)
+	}
 }
 
 // previewOf is a preview's answer: the message, and a few of the mailing's

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"postrider/dispatch"
+	"postrider/internal/lifecycle"
 )
 
 // homeStats is the answer of GET /api/postrider/stats: the caller's own
@@ -68,15 +68,8 @@ const (
 	statsDays   = 30
 )
 
-func bindHomeStats(app core.App) {
-	// the home page's numbers in one request: the caller's own, and the
-	// service's for a moderator
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/api/postrider/stats", homeStatsRoute).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
-}
-
+// homeStatsRoute is the home page's numbers in one request: the caller's
+// own, and the service's for a moderator.
 func homeStatsRoute(e *core.RequestEvent) error {
 	loc := dispatch.Zone(e.Auth.GetString("timezone"))
 	now := time.Now()
@@ -123,7 +116,7 @@ func countsOf(ctx context.Context, app core.App, owner string, now time.Time, lo
 	err := app.DB().NewQuery(`SELECT
 		(SELECT COUNT(*) FROM clients WHERE ` + mine + `) AS clients,
 		(SELECT COUNT(*) FROM mailings WHERE ` + mine + `) AS mailings,
-		(SELECT COUNT(*) FROM mailings WHERE ` + mine + ` AND status = 'running' AND stopped = FALSE) AS active`).
+		(SELECT COUNT(*) FROM mailings WHERE ` + mine + ` AND status = '` + lifecycle.MailingRunning + `' AND stopped = FALSE) AS active`).
 		Bind(params).WithContext(ctx).One(&n)
 	if err != nil {
 		return c, err
@@ -167,7 +160,7 @@ func dailyRuns(ctx context.Context, app core.App, owner string, now time.Time, l
 }
 
 // nextSend finds the soonest next_run_at of a window of a mailing that may
-// send (not stopped, not completed, its owner not blocked), of owner's
+// send (lifecycle.MaySend), of owner's
 // mailings or of everyone's. For one owner the query walks their mailings;
 // for everyone, the next_run_at index, stopping at the first that may send.
 func nextSend(ctx context.Context, app core.App, owner string) (string, *mailingRef, error) {
@@ -182,7 +175,7 @@ func nextSend(ctx context.Context, app core.App, owner string) (string, *mailing
 	}
 	err := app.DB().NewQuery(`SELECT s.next_run_at AS at, m.id, m.subject
 		FROM ` + from + ` JOIN users u ON u.id = m.owner
-		WHERE s.next_run_at != '' AND m.stopped = FALSE AND m.status != 'completed' AND u.blocked = FALSE
+		WHERE s.next_run_at != '' AND ` + lifecycle.MaySend + `
 		  AND ({:owner} = '' OR m.owner = {:owner})
 		ORDER BY s.next_run_at, m.id LIMIT 1`).Bind(dbx.Params{"owner": owner}).WithContext(ctx).One(&row)
 	if err != nil || row.At.IsZero() {

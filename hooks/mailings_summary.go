@@ -5,9 +5,10 @@ import (
 	"net/http"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"postrider/internal/lifecycle"
 )
 
 // MailingSummary is one row of the mailings page: when the mailing goes out
@@ -19,11 +20,12 @@ type MailingSummary struct {
 	Status  string `db:"status" json:"status"`
 	Stopped bool   `db:"stopped" json:"stopped"`
 	// a moderator's stop, which only a moderator lifts, and its reason
-	ByModerator bool           `db:"stopped_by_moderator" json:"stopped_by_moderator"`
-	StopReason  string         `db:"stop_reason" json:"stop_reason"`
-	NextSend    types.DateTime `db:"-" json:"next_send"` // zero when no window is due again
-	Recipients  int            `db:"-" json:"recipients"`
-	LastRun     *RunSummary    `db:"-" json:"last_run"` // null before the first run
+	ByModerator bool   `db:"stopped_by_moderator" json:"stopped_by_moderator"`
+	StopReason  string `db:"stop_reason" json:"stop_reason"`
+	// zero when it may not send (lifecycle.MaySend) or no window is due again
+	NextSend   types.DateTime `db:"-" json:"next_send"`
+	Recipients int            `db:"-" json:"recipients"`
+	LastRun    *RunSummary    `db:"-" json:"last_run"` // null before the first run
 }
 
 // RunSummary is how one run went.
@@ -41,20 +43,16 @@ type RunSummary struct {
 	Skipped Skipped `db:"-" json:"skipped"`
 }
 
-func bindSummary(app core.App) {
-	// the mailings page in one request, of the caller's own mailings only (a
-	// custom route passes no API rule, so the owner condition is written
-	// here); before it, the page asked once per mailing how many it reaches
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/api/postrider/mailings/summary", func(e *core.RequestEvent) error {
-			out, err := mailingSummaries(e.Request.Context(), e.App, e.Auth.Id)
-			if err != nil {
-				return e.InternalServerError("", err)
-			}
-			return e.JSON(http.StatusOK, out)
-		}).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
+// mailingsSummary is the mailings page in one request, of the caller's own
+// mailings only (a custom route passes no API rule, so the owner condition
+// is written here); before it, the page asked once per mailing how many it
+// reaches.
+func mailingsSummary(e *core.RequestEvent) error {
+	out, err := mailingSummaries(e.Request.Context(), e.App, e.Auth.Id)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.JSON(http.StatusOK, out)
 }
 
 // mailingSummaries summarises the mailings of owner, newest first, in five
@@ -105,8 +103,9 @@ func mailingSummaries(ctx context.Context, app core.App, owner string) ([]*Maili
 		At      types.DateTime `db:"at"`
 	}
 	err = app.DB().NewQuery(`
-		SELECT s.[[mailing]], MIN(s.[[next_run_at]]) AS at FROM {{schedules}} s JOIN {{mailings}} m ON m.[[id]] = s.[[mailing]]
-		WHERE m.[[owner]] = {:owner} AND s.[[next_run_at]] != '' GROUP BY s.[[mailing]]`).Bind(scope).WithContext(ctx).All(&next)
+		SELECT s.[[mailing]], MIN(s.[[next_run_at]]) AS at
+		FROM {{schedules}} s JOIN {{mailings}} m ON m.[[id]] = s.[[mailing]] JOIN {{users}} u ON u.[[id]] = m.[[owner]]
+		WHERE m.[[owner]] = {:owner} AND s.[[next_run_at]] != '' AND ` + lifecycle.MaySend + ` GROUP BY s.[[mailing]]`).Bind(scope).WithContext(ctx).All(&next)
 	if err != nil {
 		return nil, err
 	}

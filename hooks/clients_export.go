@@ -1,0 +1,70 @@
+package hooks
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// exportClients streams the caller's clients as the clients page shows
+// them, by email whatever its capitals, with the page's search (q) and list
+// filter (list) and bouncing filter (bouncing=1).
+func exportClients(e *core.RequestEvent) error {
+	user := e.Auth
+	q := e.Request.URL.Query()
+	where := clientsWhere(user.Id, q.Get("q"), q.Get("list"), q.Get("bouncing") == "1")
+	var lists []struct {
+		ID   string `db:"id"`
+		Name string `db:"name"`
+	}
+	if err := e.App.DB().Select("id", "name").From("lists").Where(dbx.HashExp{"owner": user.Id}).WithContext(e.Request.Context()).All(&lists); err != nil {
+		return e.InternalServerError("", err)
+	}
+	name := make(map[string]string, len(lists))
+	for _, l := range lists {
+		name[l.ID] = l.Name
+	}
+
+	type row struct {
+		RowID        int64                   `db:"rowid"`
+		Key          string                  `db:"key"`
+		Email        string                  `db:"email"`
+		Name         string                  `db:"name"`
+		Comment      string                  `db:"comment"`
+		Lists        types.JSONArray[string] `db:"lists"`
+		Unsubscribed bool                    `db:"unsubscribed"`
+	}
+	out := newCSV(e, "postrider-clients.csv")
+	out.row("email", "name", "comment", "lists", "unsubscribed")
+	// the page's order (email:lower, the index on LOWER(email)), rowid
+	// last so that the cursor is exact
+	var last *row
+	for {
+		page := where
+		if last != nil {
+			page = dbx.And(where, dbx.NewExp("(LOWER([[email]]), [[rowid]]) > ({:k}, {:r})", dbx.Params{"k": last.Key, "r": last.RowID}))
+		}
+		var rows []row
+		err := e.App.DB().Select("rowid", "LOWER(email) AS key", "email", "name", "comment", "lists", "unsubscribed").
+			From("clients").Where(page).OrderBy("LOWER(email)", "rowid").Limit(exportBatch).WithContext(e.Request.Context()).All(&rows)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			var in []string
+			for _, id := range r.Lists {
+				if n, ok := name[id]; ok {
+					in = append(in, n)
+				}
+			}
+			out.row(r.Email, r.Name, r.Comment, strings.Join(in, "; "), strconv.FormatBool(r.Unsubscribed))
+		}
+		if !out.flush(e) || len(rows) < exportBatch {
+			return nil
+		}
+		last = &rows[len(rows)-1]
+	}
+}

@@ -1,0 +1,81 @@
+package hooks
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// The moderators' two pages, each in one request: every user with their
+// numbers (moderation_users.go), every mailing with its reach and last run
+// (moderation_mailings.go); never a client's address nor the delivery log:
+// a moderator reviews senders, not their recipients.
+
+// moderatedUser is one row of GET /api/postrider/moderation/users.
+type moderatedUser struct {
+	Id            string         `json:"id" db:"id"`
+	Email         string         `json:"email" db:"email"`
+	Name          string         `json:"name" db:"name"`
+	Role          string         `json:"role" db:"role"`
+	Created       types.DateTime `json:"created" db:"created"`
+	Verified      bool           `json:"verified" db:"verified"`
+	Blocked       bool           `json:"blocked" db:"blocked"`
+	BlockedReason string         `json:"blocked_reason" db:"blocked_reason"`
+	Clients       int            `json:"clients" db:"clients"`
+	Mailings      int            `json:"mailings" db:"mailings"`
+	Sent7d        int            `json:"sent_7d" db:"sent_7d"`
+	Failed7d      int            `json:"failed_7d" db:"failed_7d"`
+	FailedShare   float64        `json:"failed_share" db:"failed_share"` // failed / (sent + failed) over 7 days, 0..1
+}
+
+var userSorts = map[string]string{
+	"failed_share": "failed_share", "sent_7d": "sent_7d", "failed_7d": "failed_7d",
+	"clients": "clients", "mailings": "mailings", "created": "u.created",
+	"email": "u.email COLLATE NOCASE", "name": "u.name COLLATE NOCASE", "blocked": "u.blocked", "role": "u.role",
+}
+
+// moderationUsers lists every user with their numbers; each number is one
+// grouped query over its collection, joined to the page of users.
+func moderationUsers(e *core.RequestEvent) error {
+	pageNo, perPage, err := paging(e)
+	if err != nil {
+		return err
+	}
+	order, err := orderBy(e, userSorts, "-failed_share", "failed_7d DESC, u.email COLLATE NOCASE, u.id")
+	if err != nil {
+		return err
+	}
+	where, params := "TRUE", dbx.Params{}
+	if q := strings.TrimSpace(e.Request.URL.Query().Get("q")); q != "" {
+		where = `(u.email LIKE {:q} ESCAPE '\' OR u.name LIKE {:q} ESCAPE '\')`
+		params["q"] = likeParam(q)
+	}
+	out := page[moderatedUser]{Page: pageNo, PerPage: perPage, Items: []moderatedUser{}}
+	if err := e.App.DB().NewQuery(`SELECT COUNT(*) FROM users u WHERE ` + where).Bind(params).WithContext(e.Request.Context()).Row(&out.TotalItems); err != nil {
+		return e.InternalServerError("", err)
+	}
+	out.TotalPages = totalPages(out.TotalItems, perPage)
+	params["since"] = dbDateTime(time.Now().Add(-riskyWindow))
+	params["limit"], params["offset"] = perPage, (pageNo-1)*perPage
+	err = e.App.DB().NewQuery(`
+		SELECT u.id, u.email, u.name, u.role, u.created, u.verified, u.blocked, u.blocked_reason,
+		       COALESCE(c.n, 0) AS clients, COALESCE(m.n, 0) AS mailings,
+		       COALESCE(r.sent, 0) AS sent_7d, COALESCE(r.failed, 0) AS failed_7d,
+		       ` + failedShare("COALESCE(r.sent, 0)", "COALESCE(r.failed, 0)") + ` AS failed_share
+		FROM users u
+		LEFT JOIN (SELECT owner, COUNT(*) AS n FROM clients GROUP BY owner) c ON c.owner = u.id
+		LEFT JOIN (SELECT owner, COUNT(*) AS n FROM mailings GROUP BY owner) m ON m.owner = u.id
+		LEFT JOIN (SELECT owner, SUM(sent) AS sent, SUM(failed) AS failed FROM runs
+		           WHERE started_at >= {:since} GROUP BY owner) r ON r.owner = u.id
+		WHERE ` + where + `
+		ORDER BY ` + order + `
+		LIMIT {:limit} OFFSET {:offset}`).Bind(params).WithContext(e.Request.Context()).All(&out.Items)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.JSON(http.StatusOK, out)
+}

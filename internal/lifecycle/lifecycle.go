@@ -1,0 +1,40 @@
+// Package lifecycle holds a mailing's life as the dispatcher, the pages and
+// the stats all read it: the values of the status fields of mailings, runs
+// and deliveries, and the one rule of whether a mailing may send. It
+// imports nothing, so that every package may use it.
+package lifecycle
+
+// A mailing's status, set by the dispatcher only: created until its first
+// window opens, running, then completed once every window has ended and
+// every run is done.
+const (
+	MailingCreated   = "created"
+	MailingRunning   = "running"
+	MailingCompleted = "completed"
+)
+
+// MailingStatuses are a mailing's statuses, in their order.
+var MailingStatuses = []string{MailingCreated, MailingRunning, MailingCompleted}
+
+// A run's status: sending, done, or paused (its mailing stopped, its owner
+// blocked, or its messages refused; it sends again once resumed).
+const (
+	RunSending = "sending"
+	RunDone    = "done"
+	RunPaused  = "paused"
+)
+
+// A delivery's status: pending until its outcome is recorded.
+const (
+	DeliveryPending = "pending"
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed"
+)
+
+// MaySend is the SQL condition that a mailing may send (DESIGN.md "How a
+// mailing runs"): it is not stopped, not completed, and its owner is not
+// blocked. It reads the mailing as m and its owner's users row as u.
+// Neither a new occurrence is claimed nor a run sends while it is false.
+// (A completed mailing has no run left to send: the dispatcher completes
+// a mailing once all its runs are done.)
+const MaySend = "m.stopped = FALSE AND m.status != '" + MailingCompleted + "' AND u.blocked = FALSE"

@@ -191,8 +191,7 @@ func TestAPocketBaseBackupRestoredUnderServeHoldsItsRun(t *testing.T) {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		if n := len(srv.Messages()); n > sent {
-			srv.WaitFor(t, wakeClients*2, 5*time.Second)
-			t.Fatalf("serve sent %d messages again after the restore", len(srv.Messages())-sent)
+			t.Fatalf("serve sends again after the restore (%d messages so far)", n-sent)
 		}
 		if status, note := runAsSuperuser(s.url, root, due.Mailing); status == "paused" {
 			t.Logf("the run after the restore: %s", note)

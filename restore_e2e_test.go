@@ -67,7 +67,7 @@ func checkHeld(t *testing.T, app core.App, mailing string, pending int) {
 		t.Fatalf("runs %v, %v; want the mailing's one", runs, err)
 	}
 	note := runs[0].GetString("note")
-	if runs[0].GetString("status") != "paused" || !strings.Contains(note, "restored from a copy made about") ||
+	if runs[0].GetString("status") != "paused" || !strings.Contains(note, "restored from a copy made at") ||
 		!strings.Contains(note, fmt.Sprintf("%d messages of this run are logged pending", pending)) {
 		t.Errorf("the run is %s with the note %q; want paused, saying the restore and its %d pending messages",
 			runs[0].GetString("status"), note, pending)
@@ -116,7 +116,7 @@ func TestADatabasePutBackFromACopyHoldsItsRuns(t *testing.T) {
 		t.Fatalf("the pass on the copy sent %d messages again", n-sent)
 	}
 	if r.code != 0 || !strings.Contains(r.stdout, "sent 0") ||
-		!strings.Contains(r.stderr, fmt.Sprintf("1 unfinished runs held with %d messages logged pending", pending)) {
+		!strings.Contains(r.stderr, fmt.Sprintf("runs held: 1 (%d messages logged pending", pending)) {
 		t.Errorf("the pass on the copy does not say it held the run:\n%s", r)
 	}
 	app := openData(t, dir)
@@ -206,7 +206,7 @@ func TestAPocketBaseBackupRestoredUnderServeHoldsItsRun(t *testing.T) {
 		t.Fatalf("serve sent %d messages again after the restore", n-sent)
 	}
 	checkEachOnce(t, srv.Messages(), wakeClients)
-	if out := s.out.String(); !strings.Contains(out, "database was restored from a copy made about") {
+	if out := s.out.String(); !strings.Contains(out, "database was restored from a copy made at") {
 		t.Errorf("serve does not say the database was restored:\n%s", out)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "dispatch.generation")); err != nil {

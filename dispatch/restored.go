@@ -60,7 +60,7 @@ type heldRun struct {
 func (p *pass) hold(d dbGeneration, w int64, witness bool, now time.Time) error {
 	copied := "an earlier copy"
 	if at, err := types.ParseDateTime(d.At); err == nil && !at.IsZero() {
-		copied = "a copy made about " + at.Time().UTC().Format("2006-01-02 15:04 UTC")
+		copied = "a copy made at " + at.Time().UTC().Format("2006-01-02 15:04 UTC") + " or later"
 	}
 	var runs []heldRun
 	err := p.app.DB().NewQuery(`
@@ -132,9 +132,9 @@ func (p *pass) hold(d dbGeneration, w int64, witness bool, now time.Time) error 
 	if !witness {
 		witnessSaid = fmt.Sprintf("pb_data/%s is missing", witnessName)
 	}
-	msg := fmt.Sprintf("The database was restored from %s (its dispatch generation is %d; %s): "+
-		"%d unfinished runs held with %d messages logged pending that may have gone out after the copy, "+
-		"%d mailings stopped (%d of them for a window due); their owners, a moderator or a superuser resume them",
+	msg := fmt.Sprintf("The database was restored from %s (its dispatch generation is %d; %s); "+
+		"held until their owner, a moderator or a superuser resumes them: runs held: %d (%d messages logged pending "+
+		"that may have gone out after the copy); mailings stopped: %d (%d for a window due only)",
 		copied, d.N, witnessSaid, held, pending, len(toStop), dueOnly)
 	p.log.Error(msg, slog.Int("runs", held), slog.Int("pending", pending), slog.Int("mailings", len(toStop)))
 	fmt.Fprintf(os.Stderr, "%s postrider: %s\n", time.Now().Format(time.DateTime), msg)

@@ -101,7 +101,7 @@ func TestARestoredDatabaseHoldsWhatMayHaveGoneOut(t *testing.T) {
 	}
 	for _, r := range runs {
 		want := map[string]string{moderated.Id: "3 messages", running.Id: "2 messages"}[r.GetString("mailing")]
-		if r.GetString("status") != "paused" || !strings.Contains(r.GetString("note"), "restored from a copy made about 2027-03-01 09:00 UTC: "+want) {
+		if r.GetString("status") != "paused" || !strings.Contains(r.GetString("note"), "restored from a copy made at 2027-03-01 09:00 UTC or later: "+want) {
 			t.Errorf("run of %s: %s, %q; want paused, saying the restore and %s", r.GetString("mailing"), r.GetString("status"), r.GetString("note"), want)
 		}
 	}
@@ -112,7 +112,7 @@ func TestARestoredDatabaseHoldsWhatMayHaveGoneOut(t *testing.T) {
 		reason  string
 	}{
 		{moderated, true, mod.Id, "Spam complaints"},
-		{running, true, "", "database was restored from a copy made about 2027-03-01 09:00 UTC"},
+		{running, true, "", "database was restored from a copy made at 2027-03-01 09:00 UTC or later"},
 		{due, true, "", "database was restored"},
 		{later, false, "", ""},
 	} {

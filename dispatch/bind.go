@@ -28,6 +28,7 @@ const CronJobID = "postrider_dispatch"
 // second pass beside it (the data dir's lock); stopping the server stops the
 // pass between messages.
 func Bind(app core.App, cfg config.Config) {
+	BindBackups(app) // whoever dispatches: `postrider dispatch` may, with serve's cron off
 	if cfg.DispatchCron == config.DispatchOff {
 		return
 	}

@@ -164,6 +164,10 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 	if opts.DryRun {
 		return p.dryRun(now)
 	}
+	// a database put back from a copy holds what may have gone out (restored.go)
+	if err := p.checkRestored(now); err != nil {
+		return p.summary, err
+	}
 	p.transport = transportFor(app, opts, p.log)
 	if t, ok := p.transport.(*relaysTransport); ok { // relays.go: enough workers to fill every relay
 		p.opts.Workers, p.limiter = t.connections(), newLimiter(t.passRate())
@@ -188,6 +192,12 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 			p.log.Error("Dispatch pass stopped before sending", slog.String("error", err.Error()))
 			return p.finish(err)
 		}
+		// a copy of the database made from now on is older than the data dir (generation.go)
+		stopMarking, err := p.markSending()
+		if err != nil {
+			return p.finish(err)
+		}
+		defer stopMarking()
 		if err := p.clearUnreachable(runs); err != nil {
 			return p.finish(err)
 		}

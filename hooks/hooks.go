@@ -44,6 +44,7 @@ func Register(app core.App, cfg config.Config) {
 	bindClientsPage(app)
 	bindMail(app, cfg)
 	bindDKIM(app)
+	bindWords(app)
 	bindUnsubscribe(app)
 	bindClientUnsubscribe(app)
 	bindClientBouncing(app)

@@ -62,7 +62,7 @@ type Config struct {
 	// _KEY are set; nil leaves it to the dashboard's dkim collection
 	DKIM *mailout.DKIM
 
-	// BlogDir holds the blog's templates and words (pb_hooks/blog); not
+	// BlogDir holds the blog's templates (pb_hooks/blog); not
 	// from the environment: main sets it from --blogDir
 	BlogDir string
 }

@@ -2,12 +2,14 @@ package dispatch
 
 import (
 	"bytes"
+	"html"
 	"net/mail"
 	"regexp"
 	"strings"
 	"time"
 	"unicode"
 
+	"postrider/internal/words"
 	"postrider/mailout"
 )
 
@@ -85,14 +87,17 @@ func keepSpaces(s string) string {
 // footer is the unsubscribe link added to a body that does not place it:
 // in Russian when the mailing is written in Cyrillic, else in English
 // (users have no language of their own; the mailing's is what its
-// recipients read).
+// recipients read). Its words are internal/words' mail.*.
 func footer(text string) string {
+	lang := "en"
 	for _, r := range text {
 		if unicode.Is(unicode.Cyrillic, r) {
-			return `<p>Вы получили это письмо, потому что подписаны на рассылку. <a href="{{unsubscribe_url}}">Отписаться</a></p>`
+			lang = "ru"
+			break
 		}
 	}
-	return `<p>You get this email because you are on our list. <a href="{{unsubscribe_url}}">Unsubscribe</a></p>`
+	return `<p>` + html.EscapeString(words.T(lang, "mail.footer")) +
+		` <a href="{{unsubscribe_url}}">` + html.EscapeString(words.T(lang, "mail.unsubscribe")) + `</a></p>`
 }
 
 // recipient is one delivery's addressee.

@@ -3,7 +3,6 @@ package hooks
 import (
 	"bytes"
 	"database/sql"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -19,13 +18,15 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"golang.org/x/text/language"
+
+	"postrider/internal/words"
 )
 
 // The public blog, rendered on the server so that crawlers and link
 // previews read titles, descriptions and Open Graph tags without
-// JavaScript. The pages' templates and words are files in the blog
-// directory (pb_hooks/blog/), read at every request: an operator edits them
-// without a rebuild or a restart.
+// JavaScript. The pages' templates are files in the blog directory
+// (pb_hooks/blog/), read at every request: an operator edits them without
+// a rebuild or a restart. Their words are the service's (internal/words).
 //
 //	GET  /blog              published posts, newest first, ?page=2…
 //	GET  /blog/{slug}       one post (a draft or an unknown slug: 404)
@@ -103,38 +104,16 @@ func pageLang(e *core.RequestEvent) string {
 	return base.String()
 }
 
-// words reads the blog's words in lang (English where lang has none).
-func (b blog) words(lang string) (func(key string, vars ...any) string, error) {
-	raw, err := os.ReadFile(filepath.Join(b.dir, "words.json"))
-	if err != nil {
-		return nil, err
-	}
-	var all map[string]map[string]string
-	if err := json.Unmarshal(raw, &all); err != nil {
-		return nil, fmt.Errorf("words.json: %w", err)
-	}
-	return func(key string, vars ...any) string {
-		s, ok := all[lang][key]
-		if !ok {
-			s, ok = all["en"][key]
-		}
-		if !ok {
-			return key
-		}
-		for i := 0; i+1 < len(vars); i += 2 {
-			s = strings.ReplaceAll(s, "{"+fmt.Sprint(vars[i])+"}", fmt.Sprint(vars[i+1]))
-		}
-		return s
-	}, nil
+// wordsIn are the words in lang, for the templates' t and the pages'
+// titles (internal/words: blog.*, nav.*, lang.*, date.*).
+func wordsIn(lang string) func(key string, vars ...any) string {
+	return func(key string, vars ...any) string { return words.T(lang, key, vars...) }
 }
 
 // funcs are what the templates may call: t (words), date, iso (RFC 3339),
 // and image (a cover's absolute address).
-func (b blog) funcs(e *core.RequestEvent, lang string) (map[string]any, error) {
-	t, err := b.words(lang)
-	if err != nil {
-		return nil, err
-	}
+func (b blog) funcs(e *core.RequestEvent, lang string) map[string]any {
+	t := wordsIn(lang)
 	base := appURL(e.App)
 	return map[string]any{
 		"t":   t,
@@ -153,17 +132,14 @@ func (b blog) funcs(e *core.RequestEvent, lang string) (map[string]any, error) {
 			}
 			return ""
 		},
-	}, nil
+	}
 }
 
 // render writes the page template name (its file name.html, inside
 // layout.html) with status.
 func (b blog) render(e *core.RequestEvent, status int, name string, p blogPage) error {
-	funcs, err := b.funcs(e, p.Lang)
-	if err != nil {
-		return b.broken(e, err)
-	}
-	t := funcs["t"].(func(string, ...any) string)
+	funcs := b.funcs(e, p.Lang)
+	t := wordsIn(p.Lang)
 	base := appURL(e.App)
 	p.Site = t("app.name")
 	p.Feed = base + "/blog/feed.xml"
@@ -195,10 +171,7 @@ func (b blog) broken(e *core.RequestEvent, err error) error {
 }
 
 func (b blog) notFound(e *core.RequestEvent, lang string) error {
-	t, err := b.words(lang)
-	if err != nil {
-		return b.broken(e, err)
-	}
+	t := wordsIn(lang)
 	return b.render(e, http.StatusNotFound, "notfound", blogPage{
 		Lang: lang, Title: t("blog.notFound"), Description: t("blog.notFoundText"),
 		Canonical: appURL(e.App) + "/blog", OGType: "website",
@@ -207,12 +180,10 @@ func (b blog) notFound(e *core.RequestEvent, lang string) error {
 
 func (b blog) list(e *core.RequestEvent) error {
 	lang := pageLang(e)
-	t, err := b.words(lang)
-	if err != nil {
-		return b.broken(e, err)
-	}
+	t := wordsIn(lang)
 	n := 1
 	if v := e.Request.URL.Query().Get("page"); v != "" {
+		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < 1 {
 			return b.notFound(e, lang)
 		}
@@ -279,10 +250,7 @@ func (b blog) post(e *core.RequestEvent) error {
 // safe (the sanitizer); links are absolute.
 func (b blog) feed(e *core.RequestEvent) error {
 	lang := pageLang(e)
-	funcs, err := b.funcs(e, lang)
-	if err != nil {
-		return b.broken(e, err)
-	}
+	funcs := b.funcs(e, lang)
 	funcs["x"] = xmlEscape
 	funcs["safe"] = safeHTML
 	posts, err := newestPosts(e.App, feedSize, 0)
@@ -291,7 +259,7 @@ func (b blog) feed(e *core.RequestEvent) error {
 	}
 	base := appURL(e.App)
 	p := blogPage{Lang: lang, Posts: posts, Canonical: base + "/blog/feed.xml", Blog: base + "/blog", Feed: base + "/blog/feed.xml"}
-	p.Site = funcs["t"].(func(string, ...any) string)("app.name")
+	p.Site = words.T(lang, "app.name")
 	for _, post := range posts {
 		if post.Updated.Time().After(p.Updated) {
 			p.Updated = post.Updated.Time()

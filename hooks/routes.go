@@ -99,6 +99,9 @@ func routes(cfg config.Config) []route {
 		{method: "GET", path: "/api/postrider/moderation/users", auth: authModerator, handler: moderationUsers},
 		{method: "GET", path: "/api/postrider/moderation/mailings", auth: authModerator, handler: moderationMailings},
 
+		// the web app's words, the files the binary carries (words.go)
+		{method: "GET", path: "/i18n/{file}", auth: authAnyone, handler: serveWords},
+
 		// the unsubscribe link of every mailing message (unsubscribe.go)
 		{method: "GET", path: "/unsubscribe/preview", auth: authAnyone, handler: unsubscribeTestPage, middlewares: tooManyPage},
 		{method: "GET", path: "/unsubscribe/{token}", auth: authAnyone, handler: unsubscribeAsk, middlewares: tooManyPage},

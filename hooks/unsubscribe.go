@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"postrider/dispatch"
+	"postrider/internal/words"
 	"postrider/mailout"
 )
 
@@ -28,7 +29,7 @@ const undoWindow = 24 * time.Hour
 // (dispatch.SampleUnsubscribeURL), which names no client: it says so
 // rather than calling itself invalid.
 func unsubscribeTestPage(e *core.RequestEvent) error {
-	return unsubscribePage(e, http.StatusOK, pageState{Message: "test"})
+	return unsubscribePage(e, http.StatusOK, pageState{Message: "unsubscribe.test"})
 }
 
 // unsubscribeAsk is the page: it names the sender and the mailing, with
@@ -38,12 +39,12 @@ func unsubscribeTestPage(e *core.RequestEvent) error {
 func unsubscribeAsk(e *core.RequestEvent) error {
 	link := unsubscribeLinkOf(e)
 	if link == nil {
-		return unsubscribePage(e, http.StatusNotFound, pageState{Message: "invalid"})
+		return unsubscribePage(e, http.StatusNotFound, pageState{Message: "unsubscribe.invalid"})
 	}
 	if link.client.GetBool("unsubscribed") {
-		return unsubscribePage(e, http.StatusOK, link.state(e.App, "done", undoable(link.client)))
+		return unsubscribePage(e, http.StatusOK, link.state(e.App, "unsubscribe.done", undoable(link.client)))
 	}
-	state := link.state(e.App, "ask", false)
+	state := link.state(e.App, "unsubscribe.ask", false)
 	state.Ask = true
 	return unsubscribePage(e, http.StatusOK, state)
 }
@@ -52,12 +53,12 @@ func unsubscribeAsk(e *core.RequestEvent) error {
 func unsubscribeConfirm(e *core.RequestEvent) error {
 	link := unsubscribeLinkOf(e)
 	if link == nil {
-		return unsubscribePage(e, http.StatusNotFound, pageState{Message: "invalid"})
+		return unsubscribePage(e, http.StatusNotFound, pageState{Message: "unsubscribe.invalid"})
 	}
 	if err := unsubscribe(e.App, link.client); err != nil {
 		return err
 	}
-	return unsubscribePage(e, http.StatusOK, link.state(e.App, "done", undoable(link.client)))
+	return unsubscribePage(e, http.StatusOK, link.state(e.App, "unsubscribe.done", undoable(link.client)))
 }
 
 // unsubscribeOneClick is RFC 8058 one-click, from the mail client: no
@@ -81,20 +82,20 @@ func unsubscribeOneClick(e *core.RequestEvent) error {
 func unsubscribeUndo(e *core.RequestEvent) error {
 	link := unsubscribeLinkOf(e)
 	if link == nil {
-		return unsubscribePage(e, http.StatusNotFound, pageState{Message: "invalid"})
+		return unsubscribePage(e, http.StatusNotFound, pageState{Message: "unsubscribe.invalid"})
 	}
 	client := link.client
 	if !client.GetBool("unsubscribed") {
-		return unsubscribePage(e, http.StatusOK, link.state(e.App, "undone", false))
+		return unsubscribePage(e, http.StatusOK, link.state(e.App, "unsubscribe.undone", false))
 	}
 	if !undoable(client) {
-		return unsubscribePage(e, http.StatusForbidden, link.state(e.App, "late", false))
+		return unsubscribePage(e, http.StatusForbidden, link.state(e.App, "unsubscribe.late", false))
 	}
 	client.Set("unsubscribed", false)
 	if err := e.App.Save(client); err != nil {
 		return err
 	}
-	return unsubscribePage(e, http.StatusOK, link.state(e.App, "undone", false))
+	return unsubscribePage(e, http.StatusOK, link.state(e.App, "unsubscribe.undone", false))
 }
 
 // tooMany answers a request the rate limit refused (migration
@@ -114,7 +115,7 @@ func tooMany(page bool) *hook.Handler[*core.RequestEvent] {
 			if !page {
 				return e.String(http.StatusTooManyRequests, "Too many requests from this address: try again in a minute.\n")
 			}
-			return unsubscribePage(e, http.StatusTooManyRequests, pageState{Message: "busy"})
+			return unsubscribePage(e, http.StatusTooManyRequests, pageState{Message: "unsubscribe.busy"})
 		},
 	}
 }
@@ -196,57 +197,34 @@ func undoable(client *core.Record) bool {
 	return client.GetBool("unsubscribed") && client.GetBool("unsubscribed_by_link") && time.Since(at) <= undoWindow
 }
 
-// unsubscribeTexts are the page's words, English and Russian.
-var unsubscribeTexts = map[string]map[string]string{
-	"en": {
-		"title":    "Unsubscribe",
-		"sender":   "Sender",
-		"mailing":  "Mailing",
-		"ask":      "Unsubscribe from this sender's mailings? You will get none of them any more.",
-		"confirm":  "Unsubscribe",
-		"done":     "You are unsubscribed: you will get no more mailings from this sender.",
-		"undo":     "Undo: subscribe me again",
-		"undoHelp": "Clicked by mistake? You can undo it today.",
-		"undone":   "You are subscribed again.",
-		"late":     "This unsubscribe can no longer be undone here; ask the sender to subscribe you again.",
-		"invalid":  "This unsubscribe link is not valid. Use the link from the message you received.",
-		"test":     "This link came in a preview or a test message: it unsubscribes no one. Your recipients' messages carry a link of their own.",
-		"busy":     "Too many requests from your address: try again in a minute.",
-	},
-	"ru": {
-		"title":    "Отписка",
-		"sender":   "Отправитель",
-		"mailing":  "Рассылка",
-		"ask":      "Отписаться от рассылок этого отправителя? Больше вы не получите ни одной.",
-		"confirm":  "Отписаться",
-		"done":     "Вы отписаны: больше писем от этого отправителя не будет.",
-		"undo":     "Отменить: подписать меня снова",
-		"undoHelp": "Нажали по ошибке? Сегодня это можно отменить.",
-		"undone":   "Вы снова подписаны.",
-		"late":     "Эту отписку здесь уже не отменить; попросите отправителя подписать вас снова.",
-		"invalid":  "Эта ссылка для отписки недействительна. Откройте ссылку из полученного письма.",
-		"test":     "Эта ссылка пришла в предпросмотре или тестовом письме: она никого не отписывает. В письмах получателям будет их собственная ссылка.",
-		"busy":     "Слишком много запросов с вашего адреса: попробуйте через минуту.",
-	},
-}
+// unsubscribeTmpl is the page in each language: t is its words
+// (internal/words, unsubscribe.*).
+var unsubscribeTmpl = func() map[string]*template.Template {
+	byLang := map[string]*template.Template{}
+	for _, lang := range words.Languages {
+		t := func(key string) string { return words.T(lang, key) }
+		byLang[lang] = template.Must(template.New("page").Funcs(template.FuncMap{"t": t}).Parse(unsubscribeHTML))
+	}
+	return byLang
+}()
 
-var unsubscribeTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+const unsubscribeHTML = `<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>{{.T.title}}</title>
+<meta name="robots" content="noindex"><title>{{t "unsubscribe.title"}}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;color:#16161a;background:#f8f9fa;margin:0}
 main{max-width:32rem;margin:4rem auto;padding:2rem;background:#fff;border:1px solid #e4e9ec;border-radius:8px}
 h1{font-size:1.25rem;margin:0 0 1rem}button{font:inherit;padding:.5rem 1rem;border:1px solid #16161a;border-radius:6px;background:#fff;cursor:pointer}
 dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:0 0 1rem}dt{color:#666}dd{margin:0;overflow-wrap:anywhere}
 .help{color:#666;font-size:.9rem}</style></head>
-<body><main><h1>{{.T.title}}</h1>
-{{if or .S.Sender .S.Subject}}<dl>{{if .S.Sender}}<dt>{{.T.sender}}</dt><dd id="sender">{{.S.Sender}}</dd>{{end}}{{if .S.Subject}}<dt>{{.T.mailing}}</dt><dd id="mailing">{{.S.Subject}}</dd>{{end}}</dl>{{end}}
-<p id="message">{{index .T .S.Message}}</p>
-{{if .S.Ask}}<form method="post" action="/unsubscribe/{{.Token}}/confirm"><button type="submit">{{.T.confirm}}</button></form>{{end}}
-{{if .S.Undo}}<form method="post" action="/unsubscribe/{{.Token}}/undo"><p class="help">{{.T.undoHelp}}</p><button type="submit">{{.T.undo}}</button></form>{{end}}
-</main></body></html>`))
+<body><main><h1>{{t "unsubscribe.title"}}</h1>
+{{if or .S.Sender .S.Subject}}<dl>{{if .S.Sender}}<dt>{{t "unsubscribe.sender"}}</dt><dd id="sender">{{.S.Sender}}</dd>{{end}}{{if .S.Subject}}<dt>{{t "unsubscribe.mailing"}}</dt><dd id="mailing">{{.S.Subject}}</dd>{{end}}</dl>{{end}}
+<p id="message">{{t .S.Message}}</p>
+{{if .S.Ask}}<form method="post" action="/unsubscribe/{{.Token}}/confirm"><button type="submit">{{t "unsubscribe.confirm"}}</button></form>{{end}}
+{{if .S.Undo}}<form method="post" action="/unsubscribe/{{.Token}}/undo"><p class="help">{{t "unsubscribe.undoHelp"}}</p><button type="submit">{{t "unsubscribe.undo"}}</button></form>{{end}}
+</main></body></html>`
 
-// pageState is what the page shows: its message (a key of
-// unsubscribeTexts), the sender and the mailing where the link names
+// pageState is what the page shows: its message (a key of the words,
+// unsubscribe.*), the sender and the mailing where the link names
 // them, and which button.
 type pageState struct {
 	Message         string
@@ -260,13 +238,13 @@ func unsubscribePage(e *core.RequestEvent, status int, st pageState) error {
 	e.Response.Header().Set("Content-Type", "text/html; charset=utf-8")
 	e.Response.Header().Set("Cache-Control", "no-store")
 	e.Response.WriteHeader(status)
-	return unsubscribeTmpl.Execute(e.Response, map[string]any{
-		"Lang": lang, "T": unsubscribeTexts[lang], "S": st, "Token": e.Request.PathValue("token"),
+	return unsubscribeTmpl[lang].Execute(e.Response, map[string]any{
+		"Lang": lang, "S": st, "Token": e.Request.PathValue("token"),
 	})
 }
 
-// pageLanguage picks Russian or English, whichever Accept-Language ranks
-// higher (English when it names neither).
+// pageLanguage picks the language of the words that Accept-Language ranks
+// highest (English when it names none).
 func pageLanguage(header string) string {
 	best, bestQ := "en", -1.0
 	for _, item := range strings.Split(header, ",") {
@@ -278,7 +256,7 @@ func pageLanguage(header string) string {
 			}
 		}
 		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
-		if (base == "en" || base == "ru") && q > bestQ {
+		if words.Has(base) && q > bestQ {
 			best, bestQ = base, q
 		}
 	}

@@ -45,6 +45,26 @@ func jsString(t *testing.T, ctx context.Context, expr string) string {
 	return v
 }
 
+// mailingToAList makes a list and a mailing to it, as the user of token.
+func mailingToAList(in *instance, token, subject string) map[string]any {
+	list := in.must(200, "POST", "/api/collections/lists/records", token, map[string]any{"name": "Readers"})
+	return in.must(200, "POST", "/api/collections/mailings/records", token, map[string]any{
+		"subject": subject, "body": "<p>Hi</p>", "lists": []any{list["id"]}})
+}
+
+// sendingRun gives mailing m a daily window starting in an hour and a run
+// of it that is sending, sent of 3, as the dispatcher writes one; it returns
+// the window's start and the run's address in the API.
+func sendingRun(in *instance, token, root string, m map[string]any, sent int) (time.Time, string) {
+	start := time.Now().UTC().Add(time.Hour)
+	w := in.must(200, "POST", "/api/collections/schedules/records", token, map[string]any{
+		"mailing": m["id"], "starts_at": start.Format("2006-01-02 15:04:05.000Z"), "ends_at": start.Add(48 * time.Hour).Format("2006-01-02 15:04:05.000Z"), "period": "daily"})
+	now := time.Now().UTC().Format("2006-01-02 15:04:05.000Z")
+	run := in.must(200, "POST", "/api/collections/runs/records", root, map[string]any{
+		"owner": m["owner"], "mailing": m["id"], "schedule": w["id"], "run_at": now, "status": "sending", "total": 3, "sent": sent, "started_at": now})
+	return start, "/api/collections/runs/records/" + run["id"].(string)
+}
+
 // A new mailing whose second window is refused leaves nothing behind, keeps
 // everything typed, and says why beside that window's field; an edit that
 // changes the subject, removes a window, changes one and adds a bad one
@@ -249,13 +269,8 @@ func TestBrowserMailingSaysWhenAndHowItWent(t *testing.T) {
 		"subject": "Progress", "body": "<p>Hi</p>", "lists": []any{list["id"]}})
 	other := in.must(200, "POST", "/api/collections/mailings/records", token, map[string]any{
 		"subject": "Unscheduled", "body": "<p>Hi</p>", "lists": []any{list["id"]}})
-	start := time.Now().UTC().Add(time.Hour)
-	w := in.must(200, "POST", "/api/collections/schedules/records", token, map[string]any{
-		"mailing": m["id"], "starts_at": start.Format("2006-01-02 15:04:05.000Z"), "ends_at": start.Add(48 * time.Hour).Format("2006-01-02 15:04:05.000Z"), "period": "daily"})
+	start, runURL := sendingRun(in, token, root, m, 1)
 	now := time.Now().UTC().Format("2006-01-02 15:04:05.000Z")
-	run := in.must(200, "POST", "/api/collections/runs/records", root, map[string]any{
-		"owner": m["owner"], "mailing": m["id"], "schedule": w["id"], "run_at": now, "status": "sending", "total": 3, "sent": 1, "started_at": now})
-	runURL := "/api/collections/runs/records/" + run["id"].(string)
 
 	logInAs(t, ctx, in, "progress@example.com")
 	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailings"), waitRows("#mailings-table", 2),

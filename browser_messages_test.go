@@ -93,7 +93,7 @@ func TestBrowserUnsubscribesFromTheLinkInAMessage(t *testing.T) {
 	mustContain(t, "the client's row", row, "Unsubscribed on "+time.Now().Format("January"))
 
 	// the editor's sanitizer keeps a link to the placeholder, as the server does
-	page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`import('/js/views/mailings.js').then((m) => {
+	page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`import('/js/sanitize.js').then((m) => {
 		window.cleaned = m.cleanBody('<a href="{{unsubscribe_url}}">Leave</a><script>alert(1)</script>'); })`),
 		until(`window.cleaned !== undefined`))
 	cleaned, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.cleaned`))

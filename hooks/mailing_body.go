@@ -13,7 +13,7 @@ import (
 	"postrider/mailout"
 )
 
-// mailingBodyPolicy is the web app's bodyPolicy (pb_public/js/views/mailings.js,
+// mailingBodyPolicy is the web app's bodyPolicy (pb_public/js/sanitize.js,
 // DOMPurify) on the server: those tags, href/src/alt/title, http(s) and
 // mailto links only, so that a body saved through the REST API is as clean
 // as one saved through the form.

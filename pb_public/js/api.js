@@ -10,15 +10,6 @@ export function user() {
   return pb.authStore.isValid ? pb.authStore.record : null;
 }
 
-// browserTimeZone is the IANA zone the browser runs in, or UTC.
-export function browserTimeZone() {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  } catch {
-    return 'UTC';
-  }
-}
-
 // ---------------------------------------------------------------- a session that ends
 
 // A session the server no longer takes ends here, whatever page asked: a

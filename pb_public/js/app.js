@@ -8,7 +8,9 @@ import * as auth from './views/auth.js';
 import { lists } from './views/lists.js';
 import { clients } from './views/clients.js';
 import { clientsImport } from './views/import.js';
-import { mailings, editMailing, mailing } from './views/mailings.js';
+import { mailings } from './views/mailings.js';
+import { editMailing } from './views/mailing-form.js';
+import { mailing } from './views/mailing-page.js';
 import { logs } from './views/logs.js';
 import { home } from './views/home.js';
 import { modMailings, modMailing, modUsers, modLog } from './views/moderation.js';
@@ -43,16 +45,26 @@ export function go(path) {
   render();
 }
 
+// the view shown: its visit ends (its signal aborts) when another is drawn
+let visit = new AbortController();
+
 function render() {
+  visit.abort();
+  visit = new AbortController();
+  const { signal } = visit;
+  // a view that outlives its visit (an answer that comes late) goes nowhere
+  const leave = (path) => {
+    if (!signal.aborted) go(path);
+  };
   const route = routes[location.pathname] || { view: notFound };
   renderHeader();
   main.replaceChildren();
   if (route.needsAuth && !user()) {
     main.append(h('p', { class: 'message err', role: 'alert' }, t('auth.required')));
-    main.append(auth.login({ go }));
+    main.append(auth.login({ go: leave, signal }));
     return;
   }
-  main.append(route.view({ go }));
+  main.append(route.view({ go: leave, signal }));
   main.querySelector('h1')?.setAttribute('tabindex', '-1');
 }
 

@@ -1,8 +1,9 @@
 // The account pages: sign up, confirm, log in, forgotten password, profile.
 
-import { pb, user, browserTimeZone, sessionEnded } from '../api.js';
+import { pb, user, sessionEnded } from '../api.js';
 import { t } from '../i18n.js';
 import { h, field, message, say, fieldErrors, problem, onSubmit } from '../ui.js';
+import { browserTimeZone, userZone, zoneChoices } from '../zone.js';
 
 function page(title, ...content) {
   document.title = `${title} · ${t('app.name')}`;
@@ -129,12 +130,11 @@ export function resetPassword() {
 
 export function profile({ go }) {
   const me = user();
-  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
   const status = message('profile-status');
   const form = h('form', { id: 'profile', novalidate: true },
     field('profile', 'name', { label: t('field.name'), autocomplete: 'name', value: me.name || '' }),
-    field('profile', 'timezone', { label: t('field.timezone'), value: me.timezone || 'UTC', list: 'timezones', help: t('profile.timezoneHelp') }),
-    h('datalist', { id: 'timezones' }, zones.map((z) => h('option', { value: z }))),
+    field('profile', 'timezone', { label: t('field.timezone'), value: userZone(), list: 'timezones', help: t('profile.timezoneHelp') }),
+    zoneChoices('timezones'),
     h('button', { type: 'submit' }, t('common.save')),
   );
   onSubmit(form, status, async (data) => {

@@ -3,14 +3,16 @@
 // put many into a list or take them out at once. Adding opens a form above
 // the table; the import has its own page (import.js).
 
-import { pb, user } from '../api.js';
+import { pb } from '../api.js';
 import { t, lang } from '../i18n.js';
 import { parse } from '../time.js';
 import { h, field, message, say, clearErrors, problem, downloadExport, onSubmit, confirmThen, loadingRow } from '../ui.js';
+import { pager, showPage } from '../pager.js';
+import { userZone } from '../zone.js';
 
 const perPage = 50;
 
-export function clients({ go }) {
+export function clients({ signal }) {
   document.title = `${t('clients.title')} · ${t('app.name')}`;
   const params = new URLSearchParams(location.search);
   const state = { q: params.get('q') || '', list: params.get('list') || '', bouncing: params.get('bouncing') === '1',
@@ -57,7 +59,7 @@ export function clients({ go }) {
   // order (SQLite's LOWER changes A–Z only, so the same here)
   async function pageOf(email) {
     const lower = email.replace(/[A-Z]/g, (c) => c.toLowerCase());
-    const before = await pb.collection('clients').getList(1, 1, { filter: pb.filter('email:lower < {:e}', { e: lower }), fields: 'id' });
+    const before = await pb.collection('clients').getList(1, 1, { filter: pb.filter('email:lower < {:e}', { e: lower }), fields: 'id', signal });
     return Math.floor(before.totalItems / perPage) + 1;
   }
 
@@ -116,7 +118,7 @@ export function clients({ go }) {
   const rows = h('tbody', {}, loadingRow(6));
   const all = h('input', { type: 'checkbox', id: 'clients-all', 'aria-label': t('clients.selectAll') });
   all.addEventListener('change', () => rows.querySelectorAll('input[type=checkbox]').forEach((c) => { c.checked = all.checked; }));
-  const pager = h('nav', { class: 'pager', 'aria-label': t('clients.pages') });
+  const nav = pager();
   const empty = h('p', { class: 'empty', hidden: true }, t('clients.empty'));
 
   const bulkList = h('select', { id: 'bulk-list', 'aria-label': t('clients.bulkList') });
@@ -159,7 +161,7 @@ export function clients({ go }) {
     if (state.bouncing) q.set('bouncing', '1');
     try {
       // by email whatever its capitals (the route's order is email:lower)
-      const res = await pb.send(`/api/postrider/clients/page?${q}`, {});
+      const res = await pb.send(`/api/postrider/clients/page?${q}`, { signal });
       const names = Object.fromEntries(lists.map((l) => [l.id, l.name]));
       rows.replaceChildren(...res.items.map((c) => row(c, names)));
       empty.hidden = res.items.length > 0;
@@ -174,7 +176,7 @@ export function clients({ go }) {
   function unsubscribedText(c) {
     if (!c.unsubscribed) return '';
     if (!c.unsubscribed_at) return t('clients.unsubscribed');
-    const day = new Intl.DateTimeFormat(lang(), { dateStyle: 'long', timeZone: user()?.timezone || 'UTC' });
+    const day = new Intl.DateTimeFormat(lang(), { dateStyle: 'long', timeZone: userZone() });
     return t('clients.unsubscribedOn', { date: day.format(parse(c.unsubscribed_at)) });
   }
 
@@ -210,16 +212,12 @@ export function clients({ go }) {
 
   function pages(res) {
     const move = (p) => { state.page = p; remember(); load(); };
-    pager.replaceChildren(
-      h('button', { type: 'button', class: 'secondary', disabled: res.page <= 1, onclick: () => move(res.page - 1) }, t('clients.prev')),
-      h('span', { id: 'clients-page' }, t('clients.pageOf', { page: res.page, pages: Math.max(res.totalPages, 1), total: res.totalItems })),
-      h('button', { type: 'button', class: 'secondary', disabled: res.page >= res.totalPages, onclick: () => move(res.page + 1) }, t('clients.next')),
-    );
+    showPage(nav, res, 'clients.pageOf', move, 'clients-page');
   }
 
   async function loadLists() {
     try {
-      lists = await pb.collection('lists').getFullList({ sort: 'name' });
+      lists = await pb.collection('lists').getFullList({ sort: 'name', signal });
     } catch {
       lists = [];
     }
@@ -258,5 +256,5 @@ export function clients({ go }) {
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('clients.unsubscribed'))),
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('common.actions'))))),
       rows),
-    empty, pager);
+    empty, nav);
 }

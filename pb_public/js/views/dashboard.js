@@ -9,6 +9,7 @@ import { h, message, say, problem } from '../ui.js';
 import { show } from '../time.js';
 import { barChart } from '../chart.js';
 import { percent } from './moderation.js';
+import { userZone } from '../zone.js';
 
 // tiles are the counts as a row of labelled numbers
 function tiles(id, c, extra = []) {
@@ -33,16 +34,16 @@ function chart(id, days) {
   return figure;
 }
 
-export function signedInHome(me) {
+export function signedInHome(me, signal) {
   document.title = t('app.name');
-  const tz = me.timezone || 'UTC';
+  const tz = userZone();
   const status = message('home-status');
   const mine = h('div', { id: 'home-mine' }, h('p', {}, t('common.loading')));
   const service = h('div', { id: 'home-service' });
 
   (async () => {
     try {
-      const s = await pb.send('/api/postrider/stats', {});
+      const s = await pb.send('/api/postrider/stats', { signal });
       mine.replaceChildren(
         tiles('home-numbers', s),
         h('h2', {}, t('home.last30')), chart('home-chart', s.daily_30d),

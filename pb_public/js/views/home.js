@@ -7,13 +7,13 @@ import { t, lang } from '../i18n.js';
 import { h, problem } from '../ui.js';
 import { signedInHome } from './dashboard.js';
 
-export function home() {
+export function home({ signal }) {
   const me = user();
   document.title = t('app.name');
-  if (me) return signedInHome(me);
+  if (me) return signedInHome(me, signal);
   const posts = h('ul', { class: 'post-cards', id: 'home-posts', 'aria-busy': 'true' },
     h('li', { class: 'empty' }, t('common.loading')));
-  showPosts(posts);
+  showPosts(posts, signal);
   return h('div', {},
     h('section', { class: 'card' },
       h('h1', {}, t('app.name')),
@@ -28,9 +28,9 @@ export function home() {
       h('p', {}, h('a', { href: '/blog' }, t('home.allPosts')))));
 }
 
-async function showPosts(list) {
+async function showPosts(list, signal) {
   try {
-    const { items } = await pb.send('/api/postrider/posts/random', {});
+    const { items } = await pb.send('/api/postrider/posts/random', { signal });
     list.replaceChildren(...(items.length ? items.map(postCard) : [h('li', { class: 'empty' }, t('home.noPosts'))]));
   } catch (err) {
     list.replaceChildren(h('li', { class: 'message err', role: 'alert' }, problem(err)));

@@ -6,7 +6,7 @@ import { pb } from '../api.js';
 import { t } from '../i18n.js';
 import { h, errorText, problem, busy } from '../ui.js';
 
-export function clientsImport() {
+export function clientsImport({ signal }) {
   document.title = `${t('import.title')} · ${t('app.name')}`;
   const file = h('input', { type: 'file', id: 'import-file', accept: '.csv,text/csv', 'aria-describedby': 'import-file-error' });
   const importList = h('select', { id: 'import-list' }, h('option', { value: '' }, t('clients.noList')));
@@ -62,7 +62,7 @@ export function clientsImport() {
     report.scrollIntoView({ block: 'nearest' });
   }
 
-  pb.collection('lists').getFullList({ sort: 'name' }).then((lists) => {
+  pb.collection('lists').getFullList({ sort: 'name', signal }).then((lists) => {
     importList.append(...lists.map((l) => h('option', { value: l.id }, l.name)));
   }, () => {});
 

@@ -4,7 +4,7 @@ import { pb } from '../api.js';
 import { t } from '../i18n.js';
 import { h, field, message, say, errorText, problem, onSubmit, confirmThen, loadingRow } from '../ui.js';
 
-export function lists() {
+export function lists({ signal }) {
   document.title = `${t('lists.title')} · ${t('app.name')}`;
   const status = message('lists-status');
   const table = h('tbody', {}, loadingRow(3));
@@ -24,8 +24,8 @@ export function lists() {
   async function load() {
     table.replaceChildren(loadingRow(3));
     try {
-      const [items, counts] = await Promise.all([pb.collection('lists').getFullList({ sort: 'name' }),
-        pb.send('/api/postrider/lists/counts', {})]);
+      const [items, counts] = await Promise.all([pb.collection('lists').getFullList({ sort: 'name', signal }),
+        pb.send('/api/postrider/lists/counts', { signal })]);
       table.replaceChildren(...items.map((l) => row(l, counts[l.id] || 0)));
       empty.hidden = items.length > 0;
     } catch (err) {

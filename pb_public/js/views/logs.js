@@ -7,11 +7,12 @@ import { t } from '../i18n.js';
 import { h, message, say, problem, downloadExport, loadingRow } from '../ui.js';
 import { show } from '../time.js';
 import { barChart } from '../chart.js';
+import { pager, showPage } from '../pager.js';
+import { userZone } from '../zone.js';
 
-
-export function logs() {
+export function logs({ signal }) {
   document.title = `${t('logs.title')} · ${t('app.name')}`;
-  const tz = user()?.timezone || 'UTC';
+  const tz = userZone();
   const status = message('logs-status');
   const mailing = h('select', { id: 'logs-mailing' });
   const state = h('select', { id: 'logs-status-filter' },
@@ -25,7 +26,7 @@ export function logs() {
     h('button', { type: 'button', class: 'secondary', id: 'logs-export', onclick: exportCSV }, t('logs.export')));
   const chart = h('figure', { id: 'logs-chart', class: 'chart' }, h('figcaption', {}, t('common.loading')));
   const rows = h('tbody', {}, loadingRow(5));
-  const pager = h('nav', { class: 'pager', 'aria-label': t('clients.pages') });
+  const nav = pager();
   let subjects = {};
   let page = 1;
 
@@ -46,18 +47,15 @@ export function logs() {
     const q = params();
     q.set('page', page);
     q.set('perPage', 20);
-    const res = await pb.send(`/api/postrider/deliveries/log?${q}`, {});
+    const res = await pb.send(`/api/postrider/deliveries/log?${q}`, { signal });
     rows.replaceChildren(...res.items.map((d) => h('tr', { 'data-id': d.id },
       h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, subjects[d.mailing] || ''), h('td', {}, d.email),
       h('td', {}, t(`delivery.${d.status}`)), h('td', { class: 'reply' }, d.response))));
-    pager.replaceChildren(
-      h('button', { type: 'button', class: 'secondary', disabled: res.page <= 1, onclick: () => loadTable(res.page - 1) }, t('clients.prev')),
-      h('span', { id: 'logs-page' }, t('mailings.logPage', { page: res.page, pages: Math.max(res.totalPages, 1), total: res.totalItems })),
-      h('button', { type: 'button', class: 'secondary', disabled: res.page >= res.totalPages, onclick: () => loadTable(res.page + 1) }, t('clients.next')));
+    showPage(nav, res, 'mailings.logPage', loadTable, 'logs-page');
   }
 
   async function loadChart() {
-    const days = await pb.send(`/api/postrider/deliveries/daily?${params(false)}`, {});
+    const days = await pb.send(`/api/postrider/deliveries/daily?${params(false)}`, { signal });
     barChart(chart, days, ['sent', 'failed'].filter((s) => !state.value || state.value === s));
   }
 
@@ -84,7 +82,7 @@ export function logs() {
 
   (async () => {
     try {
-      const ms = await pb.collection('mailings').getFullList({ sort: 'subject', filter: pb.filter('owner = {:me}', { me: user().id }) });
+      const ms = await pb.collection('mailings').getFullList({ sort: 'subject', filter: pb.filter('owner = {:me}', { me: user().id }), signal });
       subjects = Object.fromEntries(ms.map((m) => [m.id, m.subject]));
       mailing.replaceChildren(h('option', { value: '' }, t('logs.allMailings')), ...ms.map((m) => h('option', { value: m.id }, m.subject)));
       await reload();
@@ -98,5 +96,5 @@ export function logs() {
       h('th', { scope: 'col' }, t('mailings.time')), h('th', { scope: 'col' }, t('logs.mailing')),
       h('th', { scope: 'col' }, t('field.email')), h('th', { scope: 'col' }, t('mailings.status')),
       h('th', { scope: 'col' }, t('mailings.reply')))), rows),
-    pager);
+    nav);
 }

@@ -7,13 +7,11 @@ import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
 import { h, message, say, problem, errorText, busy } from '../ui.js';
 import { show } from '../time.js';
-import { cleanBody } from './mailings.js';
+import { withoutImages } from '../sanitize.js';
+import { pager, showPage } from '../pager.js';
+import { userZone } from '../zone.js';
 
 const perPage = 20;
-
-function zone() {
-  return user()?.timezone || 'UTC';
-}
 
 // notForYou is what a user who is no moderator sees at these addresses
 // (the API refuses them the data anyway)
@@ -93,16 +91,8 @@ function stopOrResume(m, after) {
 }
 
 // usersMatching is the first users whose email or name contains q
-async function usersMatching(q, n) {
-  return (await pb.send(`/api/postrider/moderation/users?${new URLSearchParams({ q, perPage: n, sort: 'email' })}`, {})).items;
-}
-
-// pager is the nav under a paged table: previous, "page x of y", next
-function pager(nav, res, words, load) {
-  nav.replaceChildren(
-    h('button', { type: 'button', class: 'secondary', disabled: res.page <= 1, onclick: () => load(res.page - 1) }, t('clients.prev')),
-    h('span', { class: 'page-of' }, t(words, { page: res.page, pages: Math.max(res.totalPages, 1), total: res.totalItems })),
-    h('button', { type: 'button', class: 'secondary', disabled: res.page >= res.totalPages, onclick: () => load(res.page + 1) }, t('clients.next')));
+async function usersMatching(q, n, signal) {
+  return (await pb.send(`/api/postrider/moderation/users?${new URLSearchParams({ q, perPage: n, sort: 'email' })}`, { signal })).items;
 }
 
 function labelled(input, key) {
@@ -141,7 +131,7 @@ function stoppedBy(m) {
 
 // ---------------------------------------------------------------- mailings
 
-export function modMailings() {
+export function modMailings({ signal }) {
   const refused = notForYou();
   if (refused) return refused;
   const params = new URLSearchParams(location.search);
@@ -152,8 +142,8 @@ export function modMailings() {
     ['', 'created', 'running', 'completed', 'stopped'].map((s) => h('option', { value: s, selected: s === (params.get('status') || '') },
       s === 'stopped' ? t('mailings.stopped') : s ? t(`status.${s}`) : t('logs.anyStatus'))));
   const rows = h('tbody');
-  const nav = h('nav', { class: 'pager', 'aria-label': t('clients.pages') });
-  const tz = zone();
+  const nav = pager();
+  const tz = userZone();
 
   // the owner filter takes an email; the API takes the owner's id, looked
   // up when the filter changes (a whole email, or a part only one has)
@@ -162,7 +152,7 @@ export function modMailings() {
     const typed = owner.value.trim();
     ownerId = '';
     if (!typed) return true;
-    const found = await usersMatching(typed, 50);
+    const found = await usersMatching(typed, 50, signal);
     const one = found.find((u) => u.email.toLowerCase() === typed.toLowerCase()) || (found.length === 1 ? found[0] : null);
     if (one) {
       ownerId = one.id;
@@ -190,10 +180,10 @@ export function modMailings() {
     if (state.value === 'stopped') query.set('stopped', 'true');
     else if (state.value) query.set('status', state.value);
     try {
-      const res = await pb.send(`/api/postrider/moderation/mailings?${query}`, {});
+      const res = await pb.send(`/api/postrider/moderation/mailings?${query}`, { signal });
       rows.replaceChildren(...res.items.map((m) => row(m, () => load(res.page))));
       if (!res.items.length) rows.replaceChildren(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, t('mod.noMailings'))));
-      pager(nav, res, 'mod.mailingsPage', load);
+      showPage(nav, res, 'mod.mailingsPage', load);
     } catch (err) {
       rows.replaceChildren();
       say(status, problem(err), 'err');
@@ -226,27 +216,11 @@ export function modMailings() {
 
 // ---------------------------------------------------------------- one mailing
 
-// withoutImages is a sanitized body in which every image is a placeholder
-// naming its address and alt text. The work happens in an inert document
-// (DOMParser's runs no scripts and loads nothing), so that no <img> ever
-// reaches this page, not even for an instant: a tracking pixel must not
-// learn who reviewed the mailing.
-export function withoutImages(html) {
-  const doc = new DOMParser().parseFromString(cleanBody(html), 'text/html');
-  for (const img of doc.querySelectorAll('img')) {
-    const box = doc.createElement('span');
-    box.className = 'img-placeholder';
-    box.textContent = t('mod.imageNotLoaded', { src: img.getAttribute('src') || '', alt: img.getAttribute('alt') || '' });
-    img.replaceWith(box);
-  }
-  return doc.body.innerHTML;
-}
-
-export function modMailing() {
+export function modMailing({ signal }) {
   const refused = notForYou();
   if (refused) return refused;
   const id = new URLSearchParams(location.search).get('id');
-  const tz = zone();
+  const tz = userZone();
   const status = message('mod-mailing-status');
   const head = h('div', { id: 'mod-mailing-head' }, h('p', {}, t('common.loading')));
   const windows = h('ul', { id: 'mod-mailing-windows' });
@@ -255,9 +229,9 @@ export function modMailing() {
 
   async function load() {
     const [m, ws, rs] = await Promise.all([
-      pb.collection('mailings').getOne(id, { expand: 'owner,stopped_by' }),
-      pb.collection('schedules').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: 'starts_at' }),
-      pb.collection('runs').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: '-run_at' }),
+      pb.collection('mailings').getOne(id, { expand: 'owner,stopped_by', signal }),
+      pb.collection('schedules').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: 'starts_at', signal }),
+      pb.collection('runs').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: '-run_at', signal }),
     ]);
     document.title = `${m.subject} · ${t('app.name')}`;
     const body = h('div', { class: 'preview', id: 'mod-mailing-body' });
@@ -306,7 +280,7 @@ const userColumns = [
   ['sent_7d', 'mod.sent7', 'num'], ['failed_share', 'mod.failedShare', 'num'],
 ];
 
-export function modUsers() {
+export function modUsers({ signal }) {
   const refused = notForYou();
   if (refused) return refused;
   const params = new URLSearchParams(location.search);
@@ -315,8 +289,8 @@ export function modUsers() {
   const q = h('input', { type: 'search', id: 'mod-users-q', value: params.get('q') || '' });
   const rows = h('tbody');
   const head = h('tr');
-  const nav = h('nav', { class: 'pager', 'aria-label': t('clients.pages') });
-  const tz = zone();
+  const nav = pager();
+  const tz = userZone();
   let sort = '-failed_share'; // the riskiest senders first
   let page = 1;
 
@@ -340,10 +314,10 @@ export function modUsers() {
     loading(rows, userColumns.length + 1);
     const query = new URLSearchParams({ page, perPage, sort, q: q.value.trim() });
     try {
-      const res = await pb.send(`/api/postrider/moderation/users?${query}`, {});
+      const res = await pb.send(`/api/postrider/moderation/users?${query}`, { signal });
       rows.replaceChildren(...res.items.map(row));
       if (!res.items.length) rows.replaceChildren(h('tr', {}, h('td', { colspan: userColumns.length + 1, class: 'empty' }, t('mod.noUsers'))));
-      pager(nav, res, 'mod.usersPage', load);
+      showPage(nav, res, 'mod.usersPage', load);
     } catch (err) {
       rows.replaceChildren();
       say(status, problem(err), 'err');
@@ -395,18 +369,18 @@ export function modUsers() {
 
 const actions = ['stop', 'resume', 'block', 'unblock'];
 
-export function modLog() {
+export function modLog({ signal }) {
   const refused = notForYou();
   if (refused) return refused;
   const params = new URLSearchParams(location.search);
-  const tz = zone();
+  const tz = userZone();
   const status = message('mod-log-status');
   const moderator = h('select', { id: 'mod-log-moderator' }, h('option', { value: '' }, t('mod.anyModerator')));
   const who = h('input', { type: 'search', id: 'mod-log-user', value: params.get('user') || '' });
   const action = h('select', { id: 'mod-log-action' }, h('option', { value: '' }, t('mod.anyAction')),
     actions.map((a) => h('option', { value: a }, t(`mod.action.${a}`))));
   const rows = h('tbody');
-  const nav = h('nav', { class: 'pager', 'aria-label': t('clients.pages') });
+  const nav = pager();
   let userIds = null; // null: anyone
 
   // the user filter takes an email (the whole of one, or a part of some);
@@ -416,7 +390,7 @@ export function modLog() {
     const typed = who.value.trim();
     userIds = null;
     if (typed) {
-      const found = await usersMatching(typed, 50);
+      const found = await usersMatching(typed, 50, signal);
       const exact = found.filter((u) => u.email.toLowerCase() === typed.toLowerCase());
       userIds = (exact.length ? exact : found).map((u) => u.id);
     }
@@ -434,7 +408,7 @@ export function modLog() {
   async function load(page = 1) {
     loading(rows, 6);
     try {
-      const res = await pb.collection('moderation_log').getList(page, perPage, { filter: filter(), sort: '-created', expand: 'moderator,user,mailing' });
+      const res = await pb.collection('moderation_log').getList(page, perPage, { filter: filter(), sort: '-created', expand: 'moderator,user,mailing', signal });
       rows.replaceChildren(...res.items.map((e) => h('tr', { 'data-id': e.id },
         cell(t('mailings.time'), show(e.created, tz)),
         cell(t('mod.moderator'), e.expand?.moderator?.email || e.superuser || ''),
@@ -444,7 +418,7 @@ export function modLog() {
           ? h('a', { href: `/moderation/mailing?id=${e.mailing}`, 'data-link': true }, e.expand.mailing.subject) : ''),
         cell(t('mod.reason'), e.reason, 'reply'))));
       if (!res.items.length) rows.replaceChildren(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, t('mod.noEntries'))));
-      pager(nav, res, 'mod.logPage', load);
+      showPage(nav, res, 'mod.logPage', load);
     } catch (err) {
       rows.replaceChildren();
       say(status, problem(err), 'err');
@@ -453,7 +427,7 @@ export function modLog() {
 
   (async () => {
     try {
-      const mods = await pb.collection('users').getFullList({ filter: "role = 'moderator'", sort: 'email', fields: 'id,email' });
+      const mods = await pb.collection('users').getFullList({ filter: "role = 'moderator'", sort: 'email', fields: 'id,email', signal });
       moderator.append(...mods.map((m) => h('option', { value: m.id }, m.email)));
     } catch (err) {
       say(status, problem(err), 'err');

@@ -5,7 +5,7 @@
 
 import { t } from '../i18n.js';
 import { h, say, errorText, problem } from '../ui.js';
-import { cleanBody } from './mailings.js';
+import { cleanBody } from '../sanitize.js';
 
 // refusal says why the server refused a preview or a test, in the user's
 // words: the field error it names, the limit of a few tests a minute, or

@@ -1,0 +1,19 @@
+// The pager under a paged table: Previous, "page x of y (n …)", Next.
+
+import { t } from './i18n.js';
+import { h } from './ui.js';
+
+// pager is the pager's nav, empty until showPage fills it.
+export function pager() {
+  return h('nav', { class: 'pager', 'aria-label': t('clients.pages') });
+}
+
+// showPage fills nav for res, a page of the API ({page, totalPages,
+// totalItems}): its line says words (a key taking page, pages and total),
+// with lineId when given; Previous and Next run load(page).
+export function showPage(nav, res, words, load, lineId = null) {
+  nav.replaceChildren(
+    h('button', { type: 'button', class: 'secondary', disabled: res.page <= 1, onclick: () => load(res.page - 1) }, t('clients.prev')),
+    h('span', { class: 'page-of', id: lineId }, t(words, { page: res.page, pages: Math.max(res.totalPages, 1), total: res.totalItems })),
+    h('button', { type: 'button', class: 'secondary', disabled: res.page >= res.totalPages, onclick: () => load(res.page + 1) }, t('clients.next')));
+}

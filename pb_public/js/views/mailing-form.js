@@ -1,0 +1,144 @@
+// The mailing form: the subject, the body, the recipients and the windows,
+// saved together or not at all, with a Preview of what is typed.
+
+import { pb, user } from '../api.js';
+import { t } from '../i18n.js';
+import { h, field, message, say, clearErrors, checkForm, errorText, problem, busy } from '../ui.js';
+import { cleanBody } from '../sanitize.js';
+import { userZone } from '../zone.js';
+import { previewSection } from './preview.js';
+import { titled } from './mailing-status.js';
+import { bodyField } from './mailing-body.js';
+import { recipientsField } from './mailing-recipients.js';
+import { windowsField, windowErrors } from './mailing-windows.js';
+
+// makeId is a record id as PocketBase makes them: 15 of a-z0-9
+function makeId() {
+  const abc = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(crypto.getRandomValues(new Uint8Array(15)), (b) => abc[b % abc.length]).join('');
+}
+
+export function editMailing({ go, signal }) {
+  const id = new URLSearchParams(location.search).get('id');
+  const mailingId = id || makeId(); // a new mailing's id is made here, for its windows to name
+  const status = message('mailing-status');
+  const body = bodyField();
+  const recipients = recipientsField(signal);
+  const windows = windowsField(userZone());
+  const form = h('form', { id: 'mailing', novalidate: true },
+    field('mailing', 'subject', { label: t('field.subject'), required: true }),
+    body.element, recipients.element, windows.element);
+  const values = () => ({ subject: form.elements.subject.value, body: cleanBody(body.editor.innerHTML), lists: recipients.lists(), clients: recipients.clients() });
+  const mailingErrors = (errs) => showMailingErrors(form, errs, { body: [body.editor, 'mailing-body-error'], ...recipients.spots() });
+  form.append(
+    // what is typed, as a recipient will get it, before it is saved (the
+    // test send is the saved mailing's, on its page)
+    previewSection({
+      prefix: 'draft-preview', auto: false, hint: t(id ? 'preview.helpEdit' : 'preview.helpNew'),
+      render: (client) => pb.send('/api/postrider/mailings/preview', { method: 'POST', body: { ...values(), client }, signal }),
+      refused: (err) => mailingErrors(err?.response?.data || {}),
+    }),
+    h('button', { type: 'submit' }, t('common.save')));
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!checked(form, body.editor)) return;
+    const data = values();
+    await busy(form, async () => {
+      const { batch, parts } = saving(id, mailingId, data, windows);
+      try {
+        await batch.send();
+      } catch (err) {
+        if (!showRefusal(err, parts, mailingErrors)) say(status, problem(err), 'err');
+        return;
+      }
+      go(`/mailing?id=${mailingId}`);
+    });
+  });
+
+  load(id, { go, signal, form, body, recipients, windows }).catch((err) => say(status, problem(err), 'err'));
+  return titled(id ? 'mailings.edit' : 'mailings.new', form, status);
+}
+
+// saving is the mailing and its windows as one batch: PocketBase runs the
+// requests of a batch in one transaction, each through its collection's
+// rules and our hooks, so a refused window leaves no mailing behind and
+// nothing needs checking twice (a route of ours would repeat every check).
+// A new mailing's id is made by the form, so that its windows can name it
+// in the same batch. parts[i] tells what request i saves: 'mailing', a
+// window's row, or null (a window removed).
+function saving(id, mailingId, data, windows) {
+  const batch = pb.createBatch();
+  const parts = ['mailing'];
+  if (id) batch.collection('mailings').update(id, data);
+  else batch.collection('mailings').create({ id: mailingId, ...data });
+  windows.saveInto(batch, mailingId, parts);
+  return { batch, parts };
+}
+
+// checked shows what the browser can tell is wrong before sending (an
+// empty body too, which is no input) and tells whether the form may go.
+function checked(form, editor) {
+  clearErrors(form);
+  form.querySelector('#mailing-body-error').textContent = '';
+  let ok = checkForm(form);
+  if (!editor.textContent.trim()) {
+    form.querySelector('#mailing-body-error').textContent = t('err.validation_required');
+    ok = false;
+  }
+  return ok;
+}
+
+// showRefusal puts the errors of a refused batch (which saved nothing)
+// beside their fields, the mailing's or window N's, keeping everything
+// typed; it tells whether any was shown.
+function showRefusal(err, parts, mailingErrors) {
+  let shown = false;
+  for (const [i, e] of Object.entries(err?.response?.data?.requests || {})) {
+    const errs = e?.response?.data || {};
+    if (parts[i] === 'mailing') shown = mailingErrors(errs) || shown;
+    else if (parts[i]) shown = windowErrors(parts[i], errs) || shown;
+  }
+  return shown;
+}
+
+// showMailingErrors puts the API's errors of the mailing's own fields beside
+// them (spots names the body, the lists and the picked clients, which are
+// no plain inputs) and focuses the first; it tells whether any was shown.
+function showMailingErrors(form, errs, spots) {
+  spots.subject = [form.elements.subject, 'mailing-subject-error'];
+  let first = null;
+  for (const [name, e] of Object.entries(errs)) {
+    if (!spots[name]) continue;
+    const [input, errorId] = spots[name];
+    form.querySelector(`#${errorId}`).textContent = errorText(e, name);
+    input.setAttribute('aria-invalid', 'true');
+    first ??= input;
+  }
+  first?.focus();
+  return first != null;
+}
+
+// load fills the form: a saved mailing's subject, body, recipients and
+// windows, or a new mailing's one window.
+async function load(id, { go, signal, form, body, recipients, windows }) {
+  const lists = await pb.collection('lists').getFullList({ sort: 'name', signal });
+  if (!id) {
+    windows.add();
+    recipients.show(lists, [], []);
+    return;
+  }
+  const m = await pb.collection('mailings').getOne(id, { signal });
+  // the owner's only: a moderator reviews another user's mailing on the
+  // read-only page, which loads none of its remote images (the editor
+  // would load them all, and a tracking pixel would see the moderator)
+  if (m.owner !== user().id) return go(`/moderation/mailing?id=${id}`);
+  form.elements.subject.value = m.subject;
+  body.editor.innerHTML = cleanBody(m.body);
+  const clients = m.clients.length
+    ? await pb.collection('clients').getFullList({ filter: m.clients.map((c) => pb.filter('id = {:c}', { c })).join(' || '), signal })
+    : [];
+  const ws = await pb.collection('schedules').getFullList({ filter: pb.filter('mailing = {:m}', { m: id }), sort: 'starts_at', signal });
+  ws.forEach((w) => windows.add(w));
+  recipients.show(lists, m.lists, clients);
+}

@@ -1,0 +1,159 @@
+// A mailing's own page: when it goes out next, its Preview and test send,
+// its windows, its runs followed live, and its delivery log.
+
+import { pb, user } from '../api.js';
+import { t } from '../i18n.js';
+import { h, message, say, problem } from '../ui.js';
+import { show } from '../time.js';
+import { pager, showPage } from '../pager.js';
+import { userZone } from '../zone.js';
+import { follow, every } from '../visit.js';
+import { previewSection } from './preview.js';
+import { whenNext, lastRun, skippedText, stoppedBadge, newer, actions } from './mailing-status.js';
+
+export function mailing({ go, signal }) {
+  const id = new URLSearchParams(location.search).get('id');
+  const tz = userZone();
+  const status = message('detail-status');
+  const head = h('div', { id: 'mailing-head' });
+  // when it goes out next and how the last run went, kept up to date
+  const summary = h('dl', { id: 'mailing-summary', class: 'summary' });
+  let shown = null; // the mailing, its next send, its last run
+  let skipped = {}; // run id → how many were not sent, by why
+  function showSummary() {
+    const { m, next, last } = shown;
+    summary.replaceChildren(
+      h('dt', {}, t('mailings.next')), h('dd', { id: 'mailing-next' }, whenNext(m, next)),
+      h('dt', {}, t('mailings.lastRun')), h('dd', { id: 'mailing-last-run' }, last ? `${show(last.run_at, tz)} · ` : '', lastRun(last, skipped[last?.id])));
+  }
+  // the owner's only: a moderator who opens the page is sent to the
+  // read-only one, and an error here leaves the counts out, nothing else
+  async function loadSkipped() {
+    skipped = await pb.send(`/api/postrider/mailings/${id}/skipped`, { requestKey: null, signal }).catch(() => skipped);
+  }
+  let preview = null; // the message as a recipient gets it, made at the first load
+  const windowsList = h('ul', { id: 'mailing-windows' });
+  const runs = h('tbody');
+  const log = h('tbody');
+  const nav = pager();
+  let logPage = 1;
+
+  function runRow(r) {
+    return h('tr', { 'data-id': r.id, 'data-status': r.status },
+      h('td', {}, show(r.run_at, tz)),
+      h('td', {}, t(`run.${r.status}`)),
+      h('td', { class: 'num' }, t('run.progress', { sent: r.sent, failed: r.failed, total: r.total }), skippedText(skipped[r.id])),
+      h('td', {}, r.note));
+  }
+
+  // showRuns puts rs in the table and tells whether anything changed
+  let seen = null;
+  function showRuns(rs) {
+    const now = JSON.stringify(rs.map((r) => [r.id, r.status, r.sent, r.failed, r.note]));
+    if (now === seen) return false;
+    seen = now;
+    runs.replaceChildren(...rs.map(runRow));
+    if (shown) {
+      shown.last = rs[0] || null;
+      showSummary();
+    }
+    return true;
+  }
+
+  async function loadLog(page = logPage) {
+    logPage = page;
+    // the logs page's route, newest first (its totals from the runs' counters)
+    const res = await pb.send(`/api/postrider/deliveries/log?${new URLSearchParams({ mailing: id, page, perPage: 20 })}`, { signal });
+    log.replaceChildren(...res.items.map((d) => h('tr', { 'data-id': d.id },
+      h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, d.email), h('td', {}, t(`delivery.${d.status}`)), h('td', { class: 'relay' }, d.relay || ''),
+      h('td', { class: 'reply' }, d.response))));
+    showPage(nav, res, 'mailings.logPage', loadLog);
+  }
+
+  const runsOf = (options = {}) => pb.collection('runs').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: '-run_at', signal, ...options });
+
+  async function load() {
+    const [m, ws, rs] = await Promise.all([
+      pb.collection('mailings').getOne(id, { signal }),
+      pb.collection('schedules').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: 'starts_at', signal }),
+      runsOf(),
+      loadSkipped(),
+    ]);
+    // a moderator reviews another user's mailing on the read-only page
+    if (m.owner !== user().id && user().role === 'moderator') return go(`/moderation/mailing?id=${id}`);
+    document.title = `${m.subject} · ${t('app.name')}`;
+    // the message as a recipient gets it, and a test of it to the owner
+    preview ??= previewSection({
+      prefix: 'preview', htmlId: 'mailing-preview', hint: t('preview.helpPage'),
+      render: (client) => pb.send(`/api/postrider/mailings/${id}/preview?${new URLSearchParams({ client })}`, { signal }),
+      send: (client) => pb.send(`/api/postrider/mailings/${id}/test`, { method: 'POST', body: { client } }),
+    });
+    head.replaceChildren(
+      h('h1', {}, m.subject),
+      h('p', {}, t(`status.${m.status}`), stoppedBadge(m), ' · ',
+        h('a', { href: `/mailings/edit?id=${id}`, 'data-link': true }, t('common.edit')), ' ',
+        actions(m, status, () => load(), () => go('/mailings'))),
+      summary,
+      preview);
+    const next = ws.map((w) => w.next_run_at).filter(Boolean).sort()[0];
+    shown = { m, next, last: rs[0] || null };
+    seen = null;
+    windowsList.replaceChildren(...ws.map((w) => h('li', {},
+      t('mailings.windowLine', { start: show(w.starts_at, tz), end: show(w.ends_at, tz), period: t(`period.${w.period}`) }),
+      w.next_run_at ? ` — ${t('mailings.nextAt', { at: show(w.next_run_at, tz) })}` : '')));
+    showRuns(rs);
+    await loadLog(1);
+  }
+
+  // runs move while they send: follow them live. A redraw shows the run as
+  // its latest event left it, not as the event that asked for the redraw
+  // said: the one after the skipped count comes late, maybe after newer events
+  const latest = new Map();
+  follow(signal, 'runs', (e) => {
+    if (e.record.mailing !== id) return;
+    latest.set(e.record.id, e.record);
+    const old = runs.querySelector(`tr[data-id="${e.record.id}"]`);
+    const redraw = () => {
+      const run = latest.get(e.record.id);
+      const row = runs.querySelector(`tr[data-id="${run.id}"]`);
+      if (row) row.replaceWith(runRow(run));
+      else runs.prepend(runRow(run));
+      if (shown && newer(run, shown.last)) {
+        shown.last = run;
+        showSummary();
+      }
+    };
+    redraw();
+    // a new run, or one that starts or ends, may have skipped some: counted again
+    if (!old || old.dataset.status !== e.record.status) loadSkipped().then(redraw).catch(() => {});
+    loadLog().catch(() => {});
+  });
+
+  // realtime events come only from the process that writes: a run sent by a
+  // separate `postrider dispatch` shows up through a look every few seconds
+  every(signal, 5000, async () => {
+    if (document.hidden || seen == null) return;
+    const rs = await runsOf({ requestKey: null }).catch(() => null);
+    if (rs && showRuns(rs)) {
+      await loadSkipped().catch(() => {});
+      // an event that came meanwhile is newer than this look
+      runs.replaceChildren(...rs.map((r) => runRow(latest.get(r.id)?.updated > r.updated ? latest.get(r.id) : r)));
+      showSummary();
+      loadLog().catch(() => {});
+    }
+  });
+
+  load().catch((err) => say(status, err?.status === 404 ? t('notfound.text') : problem(err), 'err'));
+  return h('section', { class: 'card wide' }, head, status,
+    h('h2', {}, t('mailings.windows')), windowsList,
+    h('h2', {}, t('mailings.runs')),
+    h('table', { id: 'runs-table' }, h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, t('mailings.runAt')), h('th', { scope: 'col' }, t('mailings.status')),
+      h('th', { scope: 'col', class: 'num' }, t('mailings.progress')), h('th', { scope: 'col' }, t('mailings.note')))), runs),
+    h('h2', {}, t('mailings.log')),
+    h('table', { id: 'log-table' }, h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, t('mailings.time')), h('th', { scope: 'col' }, t('field.email')),
+      h('th', { scope: 'col' }, t('mailings.status')), h('th', { scope: 'col' }, t('mailings.relay')),
+      h('th', { scope: 'col' }, t('mailings.reply')))), log),
+    nav);
+}

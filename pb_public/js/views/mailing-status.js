@@ -1,0 +1,73 @@
+// How a mailing stands, as the list of mailings and a mailing's page both
+// show it: when it goes out next, how its last run went, whether it is
+// stopped (and by whom), and its Stop, Resume and Delete.
+
+import { pb } from '../api.js';
+import { t } from '../i18n.js';
+import { h, say, problem, confirmThen } from '../ui.js';
+import { show } from '../time.js';
+import { userZone } from '../zone.js';
+
+// titled is a page of the mailings: its card, its heading, the tab's title
+export function titled(key, ...content) {
+  document.title = `${t(key)} · ${t('app.name')}`;
+  return h('section', { class: 'card wide' }, h('h1', {}, t(key)), ...content);
+}
+
+// whenNext says when a mailing goes out next: a stopped or completed one
+// never, else at the earliest next run of its windows, if any
+export function whenNext(m, next) {
+  if (m.stopped) return t('mailings.nextStopped');
+  if (m.status === 'completed') return t('mailings.nextCompleted');
+  return next ? show(next, userZone()) : t('mailings.notScheduled');
+}
+
+// lastRun says how a run went: its counters, and a progress bar while it sends
+export function lastRun(r, skipped = r?.skipped) {
+  if (!r) return h('span', { class: 'last-run' }, t('mailings.neverRun'));
+  const done = r.sent + r.failed;
+  const sending = r.status === 'sending';
+  return h('span', { class: 'last-run', 'data-status': r.status },
+    `${t(`run.${r.status}`)}: `,
+    t(sending ? 'run.summarySending' : 'run.summary', { sent: r.sent, failed: r.failed, rest: Math.max(r.total - done, 0), total: r.total }),
+    sending ? h('progress', { max: Math.max(r.total, 1), value: done, 'aria-label': t('mailings.progress') }) : null,
+    skippedText(skipped));
+}
+
+// skippedText says how many of a run's failed were not sent at all, and
+// why ({bouncing: 2, unsubscribed: 1}), or nothing when none were
+export function skippedText(skipped) {
+  const parts = ['bouncing', 'unsubscribed', 'deleted', 'other'].filter((k) => skipped?.[k]).map((k) => t(`skipped.${k}`, { n: skipped[k] }));
+  return parts.length ? h('span', { class: 'skipped' }, t('run.skipped', { list: parts.join(', ') })) : null;
+}
+
+// stoppedBadge marks a stopped mailing; a moderator's stop says so, with
+// its reason, as only a moderator can lift it
+export function stoppedBadge(m) {
+  if (!m.stopped) return null;
+  const byModerator = m.stopped_by_moderator ?? Boolean(m.stopped_by);
+  return [h('span', { class: 'badge' }, t(byModerator ? 'mailings.stoppedByModerator' : 'mailings.stopped')),
+    byModerator ? h('span', { class: 'stop-reason' }, t('mailings.stopReason', { reason: m.stop_reason || '—' })) : null];
+}
+
+// newer tells whether run r is the same as or later than the last one shown
+export function newer(r, last) {
+  return !last || r.id === last.id || r.run_at >= last.run_at;
+}
+
+// actions are a mailing's Stop (asked first) or Resume, and its Delete
+// (asked first, red and apart); after() runs once either has gone through
+export function actions(m, status, after, deleted = after) {
+  const byModerator = m.stopped && (m.stopped_by_moderator ?? Boolean(m.stopped_by));
+  const toggle = byModerator ? null : m.stopped
+    ? h('button', { type: 'button', class: 'secondary resume' }, t('mailings.resume'))
+    : h('button', { type: 'button', class: 'secondary stop' }, t('mailings.stop'));
+  const setStopped = () => pb.collection('mailings').update(m.id, { stopped: !m.stopped });
+  toggle?.addEventListener('click', m.stopped
+    ? async () => { try { await setStopped(); await after(); } catch (err) { say(status, problem(err), 'err'); } }
+    : confirmThen(t('mailings.stopConfirm', { subject: m.subject }), status, setStopped, after));
+  const del = h('button', { type: 'button', class: 'danger delete' }, t('common.delete'));
+  del.addEventListener('click', confirmThen(t('mailings.deleteConfirm', { subject: m.subject }), status,
+    () => pb.collection('mailings').delete(m.id), deleted));
+  return h('span', { class: 'mailing-actions' }, toggle, del);
+}

@@ -1,0 +1,96 @@
+// The windows of the mailing form: when the mailing goes out (a start, an
+// end, and once, daily, weekly or monthly), on the user's clock.
+
+import { t } from '../i18n.js';
+import { h, errorText } from '../ui.js';
+import { fromWall, toWall, parse, forAPI, show } from '../time.js';
+
+const periods = ['once', 'daily', 'weekly', 'monthly'];
+
+// windowsField is the fieldset, in zone tz: add(w) adds a window (a saved
+// one, or with no w a new one starting in five minutes, for a week);
+// saveInto(batch, mailing, parts) puts in batch what a save sends of them,
+// telling in parts what each request saves (a window's row, or null for one
+// removed).
+export function windowsField(tz) {
+  const windows = h('div', { id: 'windows' });
+  const removed = []; // the saved windows the user removed
+
+  function add(w) {
+    const i = windows.children.length + removed.length + Math.random().toString(36).slice(2, 6);
+    const soon = new Date(Date.now() + 5 * 60000);
+    const start = h('input', { type: 'datetime-local', id: `w${i}-starts_at`, name: 'starts_at', required: true, 'aria-describedby': `w${i}-starts_at-error` });
+    const end = h('input', { type: 'datetime-local', id: `w${i}-ends_at`, name: 'ends_at', required: true, 'aria-describedby': `w${i}-ends_at-error` });
+    start.value = toWall(w ? parse(w.starts_at) : soon, tz);
+    end.value = toWall(w ? parse(w.ends_at) : new Date(soon.getTime() + 7 * 86400000), tz);
+    const period = h('select', { id: `w${i}-period`, name: 'period' }, periods.map((p) => h('option', { value: p, selected: w ? w.period === p : p === 'once' }, t(`period.${p}`))));
+    const labelled = (input, key) => h('div', { class: 'field' }, h('label', { for: input.id }, t(key)), input,
+      h('p', { class: 'field-error', id: `${input.id}-error`, 'aria-live': 'polite' }));
+    const row = h('div', { class: 'window', 'data-id': w?.id || '' },
+      labelled(start, 'mailings.start'), labelled(end, 'mailings.end'), labelled(period, 'mailings.period'),
+      w?.next_run_at ? h('p', { class: 'help' }, t('mailings.nextAt', { at: show(w.next_run_at, tz) })) : null,
+      h('button', { type: 'button', class: 'link danger', onclick: () => {
+        if (w?.id) removed.push(w.id);
+        row.remove();
+      } }, t('mailings.removeWindow')));
+    // what was loaded, so that a save sends only what the user changed (the
+    // inputs hold minutes: resending a start would drop its seconds)
+    row.dataset.was = JSON.stringify([start.value, end.value, period.value]);
+    windows.append(row);
+  }
+
+  function saveInto(batch, mailing, parts) {
+    for (const wid of removed) {
+      batch.collection('schedules').delete(wid);
+      parts.push(null);
+    }
+    for (const row of windows.querySelectorAll('.window')) {
+      const change = windowChange(row, tz);
+      if (!change) continue;
+      if (row.dataset.id) batch.collection('schedules').update(row.dataset.id, change);
+      else batch.collection('schedules').create({ mailing, ...change });
+      parts.push(row);
+    }
+  }
+
+  const element = h('fieldset', {}, h('legend', {}, t('mailings.windows')),
+    h('p', { class: 'help' }, t('mailings.windowsHelp', { tz })), windows,
+    h('button', { type: 'button', class: 'secondary', id: 'add-window', onclick: () => add() }, t('mailings.addWindow')));
+  return { element, add, saveInto };
+}
+
+// windowChange is what a save sends of a window: all of a new one, only
+// what the user changed of a saved one (the inputs hold minutes: resending
+// a start would drop its seconds), or null
+function windowChange(row, tz) {
+  const vals = [row.querySelector('[name=starts_at]').value, row.querySelector('[name=ends_at]').value, row.querySelector('[name=period]').value];
+  const was = JSON.parse(row.dataset.was);
+  const data = {};
+  if (!row.dataset.id || vals[0] !== was[0]) data.starts_at = forAPI(startAt(vals[0], tz));
+  if (!row.dataset.id || vals[1] !== was[1]) data.ends_at = forAPI(fromWall(vals[1], tz));
+  if (!row.dataset.id || vals[2] !== was[2]) data.period = vals[2];
+  return Object.keys(data).length ? data : null;
+}
+
+// a start typed as this minute (or the last, the form having been filled
+// slowly) means now: the API refuses starts over a minute in the past
+function startAt(wall, tz) {
+  const at = fromWall(wall, tz);
+  const now = new Date();
+  return at < now && now - at < 2 * 60000 ? now : at;
+}
+
+// windowErrors puts the API's errors of a window beside its fields and
+// focuses the first; it tells whether there was any
+export function windowErrors(row, errs) {
+  let any = false;
+  for (const [name, e] of Object.entries(errs)) {
+    const input = row.querySelector(`[name=${name}]`);
+    if (!input) continue;
+    row.querySelector(`#${input.id}-error`).textContent = errorText(e, name);
+    input.setAttribute('aria-invalid', 'true');
+    if (!any) input.focus();
+    any = true;
+  }
+  return any;
+}

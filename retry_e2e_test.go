@@ -123,6 +123,7 @@ func TestServeRidesOutAnHourOf421WithEveryMessageOnce(t *testing.T) {
 		t.Errorf("the storm stopped the mailing (%v)", err)
 	}
 }
+
 // mailedTo counts the messages the server kept for each recipient whose
 // address starts with prefix.
 func mailedTo(srv *smtptest.Server, prefix string) map[string]int {

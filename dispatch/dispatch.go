@@ -136,7 +136,7 @@ type pass struct {
 	saves     atomic.Uint64   // mailings and users saved in this process while it sends (stop.go)
 
 	mu      sync.Mutex
-	sending map[string]bool // runs being sent by this pass now
+	sending map[string]bool      // runs being sent by this pass now
 	began   map[string]time.Time // when this pass last started each run it sent
 }
 

@@ -24,9 +24,9 @@ type outcome struct {
 	skipped bool // not sent: the client left since the run was claimed (skip.go)
 	done    chan error
 	sender  *runSender
-	relay   string // the relay that carried it (deliveries.relay)
+	relay   string    // the relay that carried it (deliveries.relay)
 	nextTry time.Time // pending: not tried again before (retry.go)
-	last    bool   // no delivery: the sender's run is over for this pass, settle it
+	last    bool      // no delivery: the sender's run is over for this pass, settle it
 }
 
 // recordError means outcomes could not be written to the database: the

@@ -10,7 +10,7 @@ import (
 // countBounces keeps the bounce streaks (clients.bounces) of the clients
 // whose deliveries this pass of the run recorded (their updated is since or
 // later), in one transaction once the run's sending is over: a refusal of
-// the address itself (a 5xx reply to RCPT TO that refusal.go reads as a
+// the address itself (a 5xx reply to RCPT TO that smtpclient.MailboxRefusal reads as a
 // mailbox refusal, its response ending in addressRefused) adds one, and
 // three in a row mark the client bouncing; a message sent ends the streak.
 // Other failures (a refusal of the message or the sender, 4xx until the

@@ -25,6 +25,7 @@ import (
 
 	"postrider/config"
 	"postrider/internal/lifecycle"
+	"postrider/internal/smtpclient"
 	"postrider/mailout"
 )
 
@@ -136,7 +137,7 @@ type pass struct {
 	saves     atomic.Uint64   // mailings and users saved in this process while it sends (stop.go)
 
 	mu      sync.Mutex
-	sending map[string]bool // runs being sent by this pass now
+	sending map[string]bool      // runs being sent by this pass now
 	began   map[string]time.Time // when this pass last started each run it sent
 }
 
@@ -269,11 +270,11 @@ func transportFor(app core.App, opts Options, log *slog.Logger) transport {
 // variables override); false when none is configured. Unless
 // POSTRIDER_SMTP_TLS says otherwise, the dashboard's TLS switch off means
 // STARTTLS whenever the server offers it, as in PocketBase's own mailer.
-func smtpConfig(app core.App, opts Options) (SMTPConfig, bool) {
+func smtpConfig(app core.App, opts Options) (smtpclient.Config, bool) {
 	settings := app.Settings()
 	s := settings.SMTP
 	if !s.Enabled || s.Host == "" {
-		return SMTPConfig{}, false
+		return smtpclient.Config{}, false
 	}
 	mode := opts.SMTPTLS
 	if s.TLS {
@@ -281,11 +282,21 @@ func smtpConfig(app core.App, opts Options) (SMTPConfig, bool) {
 	} else if mode == "tls" || mode == "" {
 		mode = "auto"
 	}
-	return SMTPConfig{
+	return smtpclient.Config{
 		Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password,
 		TLS: mode, LocalName: localName(settings), Timeout: opts.Timeout, DataTimeout: opts.DataTimeout,
 		RootCAs: opts.RootCAs,
 	}, true
+}
+
+// localName is the name the SMTP client gives in EHLO: the dashboard's SMTP
+// local name (which POSTRIDER_HELO overrides), else the EHLO name of the
+// app URL.
+func localName(s *core.Settings) string {
+	if s.SMTP.LocalName != "" {
+		return s.SMTP.LocalName
+	}
+	return smtpclient.HeloName(s.Meta.AppURL)
 }
 
 // syncRuns parks the sending runs of mailings that may not send now

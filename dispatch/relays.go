@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"postrider/internal/smtpclient"
 )
 
 // A pass hands its messages to one or more SMTP relays: the server of the
@@ -39,7 +41,7 @@ var (
 // relay is one SMTP relay and its state in this pass.
 type relay struct {
 	name    string
-	cfg     SMTPConfig
+	cfg     smtpclient.Config
 	conns   int // sessions open at once, at most
 	weight  int
 	rate    float64  // its messages per second, 0 = no limit
@@ -97,7 +99,7 @@ func relaysFor(app core.App, opts Options, log *slog.Logger) []*relay {
 	for _, row := range rows {
 		relays = append(relays, &relay{
 			name: row.GetString("name"),
-			cfg: SMTPConfig{
+			cfg: smtpclient.Config{
 				Host: row.GetString("host"), Port: row.GetInt("port"),
 				Username: row.GetString("username"), Password: row.GetString("password"),
 				TLS: row.GetString("tls"), LocalName: localName(app.Settings()),
@@ -260,7 +262,7 @@ type relaySession struct {
 
 	// guarded by t.mu
 	r         *relay
-	conn      *smtpConn
+	conn      *smtpclient.Conn
 	lost      bool      // holds no slot: closed, or its slot went to another session
 	busy      bool      // between begin and end
 	idleSince time.Time // since its last message ended
@@ -298,13 +300,13 @@ func (s *relaySession) connect() error {
 			old := victim.conn
 			victim.conn, victim.lost = nil, true
 			delete(t.sessions, victim)
-			go old.close()
+			go old.Close()
 		} else {
 			r.open++
 		}
 		t.mu.Unlock()
 
-		conn, err := dialSMTP(s.ctx, r.cfg)
+		conn, err := smtpclient.Dial(s.ctx, r.cfg)
 		t.mu.Lock()
 		if err != nil {
 			r.open--
@@ -365,7 +367,7 @@ func (s *relaySession) start(lost bool, from, to string, data []byte) error {
 			return err
 		}
 	}
-	return s.conn.begin(from, to, data)
+	return s.conn.Begin(from, to, data)
 }
 
 // ahead begins the next message on the same connection; not with several
@@ -373,15 +375,15 @@ func (s *relaySession) start(lost bool, from, to string, data []byte) error {
 func (s *relaySession) ahead(from, to string, data []byte) bool {
 	s.t.mu.Lock()
 	defer s.t.mu.Unlock()
-	return !s.lost && s.r.limiter == nil && s.conn.ahead(from, to, data)
+	return !s.lost && s.r.limiter == nil && s.conn.Ahead(from, to, data)
 }
 
 func (s *relaySession) end() (string, error) {
-	reply, err := s.conn.end()
+	reply, err := s.conn.End()
 	s.note(err)
 	s.t.mu.Lock()
 	// busy still when a message was begun ahead: its slot is not idle
-	s.busy, s.idleSince = s.conn.inFlight(), time.Now()
+	s.busy, s.idleSince = s.conn.InFlight(), time.Now()
 	s.t.mu.Unlock()
 	return reply, err
 }
@@ -390,7 +392,7 @@ func (s *relaySession) end() (string, error) {
 // set aside, unless no other relay could take its messages (then they are
 // tried again as with one relay). Any other reply shows it works.
 func (s *relaySession) note(err error) {
-	var re *ReplyError
+	var re *smtpclient.ReplyError
 	temporary := errors.As(err, &re) && re.Code < 500
 	if err != nil && !temporary {
 		return // a refusal for good or a broken connection tells nothing of the relay's health
@@ -417,7 +419,7 @@ func (s *relaySession) note(err error) {
 func (s *relaySession) broken() bool {
 	s.t.mu.Lock()
 	defer s.t.mu.Unlock()
-	return s.lost || s.conn.broken() || !s.r.healthy(time.Now())
+	return s.lost || s.conn.Broken() || !s.r.healthy(time.Now())
 }
 
 func (s *relaySession) close() {
@@ -433,7 +435,7 @@ func (s *relaySession) close() {
 	delete(t.sessions, s)
 	t.signal()
 	t.mu.Unlock()
-	conn.close()
+	conn.Close()
 }
 
 // relay names the relay that carried the last message begun.

@@ -263,7 +263,7 @@ func transportFor(app core.App, opts Options, log *slog.Logger) transport {
 	if len(relays) == 0 {
 		return outboxTransport{dir: mailout.OutboxDir(app.DataDir())}
 	}
-	return newRelaysTransport(relays, log)
+	return newRelaysTransport(relays, relayHealthOf(app), log)
 }
 
 // smtpConfig reads the SMTP server from the settings (which the POSTRIDER_SMTP_*

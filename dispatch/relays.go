@@ -31,7 +31,7 @@ import (
 
 // How a relay is set aside, and when an idle session gives its slot to a
 // worker that has none (see pick).
-var (
+const (
 	relayRefusals = 10
 	relayPause    = 30 * time.Second
 	relayMaxPause = 10 * time.Minute
@@ -55,9 +55,16 @@ type relay struct {
 	lastErr  error // why it was last set aside
 }
 
-// health remembers, across the passes of this process, the relays set
-// aside: relayHealth by relay.key.
-var health sync.Map
+// relayHealthKey names, in the app's store, what the app's passes remember
+// of the relays set aside: a *sync.Map of relayHealth by relay.key. It
+// belongs to the app, as the prepared statements do (prepared.go), so that
+// two apps in one process (tests) never share it.
+const relayHealthKey = "postrider.dispatch.relayHealth"
+
+// relayHealthOf returns the relays app's passes set aside.
+func relayHealthOf(app core.App) *sync.Map {
+	return app.Store().GetOrSet(relayHealthKey, func() any { return &sync.Map{} }).(*sync.Map)
+}
 
 type relayHealth struct {
 	aside time.Time
@@ -75,6 +82,7 @@ func (r *relay) key() string {
 type relaysTransport struct {
 	relays []*relay
 	log    *slog.Logger
+	health *sync.Map // the app's memory of the relays set aside (relayHealthOf)
 
 	mu       sync.Mutex
 	sessions map[*relaySession]struct{} // holding a slot
@@ -112,7 +120,7 @@ func relaysFor(app core.App, opts Options, log *slog.Logger) []*relay {
 	return relays
 }
 
-func newRelaysTransport(relays []*relay, log *slog.Logger) *relaysTransport {
+func newRelaysTransport(relays []*relay, health *sync.Map, log *slog.Logger) *relaysTransport {
 	now := time.Now()
 	remembered := 0
 	for _, r := range relays {
@@ -124,7 +132,7 @@ func newRelaysTransport(relays []*relay, log *slog.Logger) *relaysTransport {
 			remembered++
 		}
 	}
-	// a relay set aside by an earlier pass of this process stays aside for
+	// a relay set aside by an earlier pass of this app stays aside for
 	// the rest of its pause (passes follow each other within seconds under
 	// serve), unless that would leave none: then every relay is tried, as
 	// with one relay
@@ -133,7 +141,7 @@ func newRelaysTransport(relays []*relay, log *slog.Logger) *relaysTransport {
 			r.aside, r.pause, r.lastErr = h.(relayHealth).aside, h.(relayHealth).pause, h.(relayHealth).err
 		}
 	}
-	return &relaysTransport{relays: relays, log: log, sessions: map[*relaySession]struct{}{}, changed: make(chan struct{})}
+	return &relaysTransport{relays: relays, log: log, health: health, sessions: map[*relaySession]struct{}{}, changed: make(chan struct{})}
 }
 
 // passRate is the rate limit of the whole pass (the limiter of work in
@@ -201,7 +209,7 @@ func (t *relaysTransport) setAside(r *relay, why error) {
 	}
 	t.log.Warn(msg, slog.String("relay", r.name), slog.String("for", r.pause.String()), slog.String("error", why.Error()))
 	r.pause = min(2*r.pause, relayMaxPause)
-	health.Store(r.key(), relayHealth{aside: r.aside, pause: r.pause, err: why})
+	t.health.Store(r.key(), relayHealth{aside: r.aside, pause: r.pause, err: why})
 	t.signal()
 }
 
@@ -403,7 +411,7 @@ func (s *relaySession) note(err error) {
 	r := s.r
 	if !temporary {
 		if r.pause != relayPause {
-			health.Delete(r.key()) // it works again
+			t.health.Delete(r.key()) // it works again
 		}
 		r.refusals, r.pause = 0, relayPause
 		return

@@ -251,7 +251,7 @@ func (p *pass) finish(err error) (Summary, error) {
 	var pending int
 	qErr := p.app.DB().NewQuery(`
 		SELECT COUNT(*) FROM deliveries d JOIN runs r ON r.id = d.run
-		WHERE r.status != 'done' AND d.status = 'pending'`).Row(&pending)
+		WHERE r.status != '` + runDone + `' AND d.status = '` + deliveryPending + `'`).Row(&pending)
 	p.summary.Pending = pending
 	return p.summary, errors.Join(err, qErr)
 }
@@ -303,7 +303,7 @@ func localName(s *core.Settings) string {
 // (stopped, or their owner blocked) and resumes the parked runs of those
 // that may again.
 func (p *pass) syncRuns() error {
-	runs, err := p.app.FindRecordsByFilter("runs", "status = 'sending' || status = 'paused'", "", 0, 0)
+	runs, err := p.app.FindRecordsByFilter("runs", "status = '"+runSending+"' || status = '"+runPaused+"'", "", 0, 0)
 	if err != nil {
 		return err
 	}
@@ -330,23 +330,28 @@ func (p *pass) syncRuns() error {
 	return nil
 }
 
-// mustStop tells whether a mailing may not send now, and why.
+// mustStop tells whether a mailing may not send now (lifecycle.MaySend:
+// the rule that claims its windows too), and why.
 func (p *pass) mustStop(mailingID string) (bool, string) {
 	var row struct {
+		MaySend bool `db:"may_send"`
 		Stopped bool `db:"stopped"`
 		Blocked bool `db:"blocked"`
 	}
-	err := p.app.DB().NewQuery(`SELECT m.stopped, u.blocked FROM mailings m JOIN users u ON u.id = m.owner WHERE m.id = {:id}`).
+	err := p.app.DB().NewQuery(`SELECT ` + lifecycle.MaySend + ` AS may_send, m.stopped, u.blocked
+		FROM mailings m JOIN users u ON u.id = m.owner WHERE m.id = {:id}`).
 		Bind(dbx.Params{"id": mailingID}).One(&row)
 	switch {
 	case err != nil:
 		return true, "The mailing is gone"
+	case row.MaySend:
+		return false, ""
 	case row.Blocked:
 		return true, "The owner is blocked"
 	case row.Stopped:
 		return true, "The mailing is stopped"
 	}
-	return false, ""
+	return true, "The mailing is completed"
 }
 
 // updateStatuses completes every mailing whose windows have all ended and
@@ -362,10 +367,10 @@ func (p *pass) updateStatuses(now time.Time) error {
 	var ended []string
 	err := p.app.DB().NewQuery(`
 		SELECT m.id FROM mailings m
-		WHERE (m.status = 'running' OR m.id IN (SELECT value FROM json_each({:touched})))
-		  AND m.status != 'completed'
+		WHERE (m.status = '` + statusRunning + `' OR m.id IN (SELECT value FROM json_each({:touched})))
+		  AND m.status != '` + statusCompleted + `'
 		  AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.mailing = m.id AND (s.ends_at > {:now} OR s.next_run_at != ''))
-		  AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.mailing = m.id AND r.status != 'done')`).
+		  AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.mailing = m.id AND r.status != '` + runDone + `')`).
 		Bind(dbx.Params{"now": dbTime(now), "touched": jsonIDs(touched)}).Column(&ended)
 	if err != nil {
 		return err

@@ -525,7 +525,7 @@ func (p *pass) save(batch []*outcome) error {
 	const update = `
 		UPDATE deliveries SET status = ?, attempts = ?, response = ?,
 		       unconfirmed = ?, cuts = ?, sent_at = ?, relay = ?, next_try_at = ?, updated = ?
-		WHERE rowid = ? AND id = ? AND status = 'pending'`
+		WHERE rowid = ? AND id = ? AND status = '` + deliveryPending + `'`
 	now := dbTime(time.Now())
 	return inTransaction(p.app, update, func(exec func(args ...any) error) error {
 		for _, o := range batch {

@@ -20,7 +20,7 @@ func unreachableNoteOf(err error) string {
 
 // noteUnreachable says so on every sending run, once their senders ended.
 func (p *pass) noteUnreachable(err error) {
-	runs, qErr := p.app.FindRecordsByFilter("runs", "status = 'sending'", "", 0, 0)
+	runs, qErr := p.app.FindRecordsByFilter("runs", "status = '"+runSending+"'", "", 0, 0)
 	if qErr != nil {
 		p.log.Error("Failed to read the runs to note an unreachable server", slog.String("error", qErr.Error()))
 		return

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"os"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -25,6 +26,30 @@ type Mailer struct {
 }
 
 var _ mailer.Mailer = (*Mailer)(nil)
+
+// bindAccountMail sends PocketBase's own mail where mailings go: through
+// the dispatcher's SMTP client (the same TLS mode), or, with no SMTP server
+// configured, to pb_data/outbox/ rather than to a sendmail that a local
+// try rarely has.
+func bindAccountMail(app core.App, opts Options) {
+	app.OnMailerSend().BindFunc(func(e *core.MailerEvent) error {
+		switch e.Mailer.(type) {
+		case *mailer.Sendmail:
+			signer, err := DKIMFor(e.App, opts)
+			if err != nil {
+				return err
+			}
+			out := &mailout.Outbox{Dir: mailout.OutboxDir(e.App.DataDir()), Logger: e.App.Logger(), DKIM: signer}
+			if !e.App.IsDev() { // in dev mode the log is printed already
+				out.Console = os.Stdout
+			}
+			e.Mailer = out
+		case *mailer.SMTPClient:
+			e.Mailer = NewMailer(e.App, opts)
+		}
+		return e.Next()
+	})
+}
 
 // NewMailer reads the SMTP server from app's settings at each message, so
 // that a change in the dashboard applies at once.

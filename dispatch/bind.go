@@ -23,12 +23,14 @@ const CronJobID = "postrider_dispatch"
 // timer, wake.go), so that an occurrence starts within a second of its time;
 // at once for what can send again (runs left unfinished when serve starts,
 // a resume, the lock of another process let go); and on the schedule of
-// POSTRIDER_DISPATCH_CRON as the safety net. A pass
+// POSTRIDER_DISPATCH_CRON as the safety net. Account mail goes the
+// dispatcher's way whether or not serve dispatches (mailer.go). A pass
 // still running when another is due claims the new windows itself, never a
 // second pass beside it (the data dir's lock); stopping the server stops the
 // pass between messages.
 func Bind(app core.App, cfg config.Config) {
 	BindBackups(app) // whoever dispatches: `postrider dispatch` may, with serve's cron off
+	bindAccountMail(app, OptionsFrom(cfg))
 	if cfg.DispatchCron == config.DispatchOff {
 		return
 	}

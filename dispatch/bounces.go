@@ -10,7 +10,7 @@ import (
 // countBounces keeps the bounce streaks (clients.bounces) of the clients
 // whose deliveries this pass of the run recorded (their updated is since or
 // later), in one transaction once the run's sending is over: a refusal of
-// the address itself (a 5xx reply to RCPT TO that refusal.go reads as a
+// the address itself (a 5xx reply to RCPT TO that smtpclient.MailboxRefusal reads as a
 // mailbox refusal, its response ending in addressRefused) adds one, and
 // three in a row mark the client bouncing; a message sent ends the streak.
 // Other failures (a refusal of the message or the sender, 4xx until the
@@ -25,7 +25,7 @@ func (s *runSender) countBounces(since string) {
 		_, err := tx.DB().NewQuery(`
 			UPDATE clients SET bounces = bounces + 1, bouncing = (bouncing OR bounces + 1 >= 3)
 			WHERE id IN (SELECT client FROM deliveries INDEXED BY idx_deliveries_refused
-			             WHERE run = {:run} AND updated >= {:since} AND status = 'failed' AND response GLOB '5[0-9][0-9]*'
+			             WHERE run = {:run} AND updated >= {:since} AND status = '` + deliveryFailed + `' AND response GLOB '5[0-9][0-9]*'
 			               AND substr(response, -length({:mark})) = {:mark})`).
 			Bind(params).Execute()
 		if err != nil {
@@ -34,7 +34,7 @@ func (s *runSender) countBounces(since string) {
 		_, err = tx.DB().NewQuery(`
 			UPDATE clients INDEXED BY idx_clients_streak SET bounces = 0
 			WHERE owner = {:owner} AND bounces > 0 AND EXISTS (
-			      SELECT 1 FROM deliveries d WHERE d.run = {:run} AND d.client = clients.id AND d.status = 'sent' AND d.updated >= {:since})`).
+			      SELECT 1 FROM deliveries d WHERE d.run = {:run} AND d.client = clients.id AND d.status = '` + deliverySent + `' AND d.updated >= {:since})`).
 			Bind(params).Execute()
 		return err
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"postrider/internal/lifecycle"
+	"postrider/internal/schedule"
 )
 
 // dueSchedule is a window whose next occurrence has come, of a mailing that
@@ -57,10 +58,10 @@ func findDue(app core.App, now time.Time) ([]dueSchedule, error) {
 // one that has come: missed ones are skipped, not sent in a burst) and when
 // the window is due next (zero when never again).
 func (d dueSchedule) occurrence(now time.Time) (runAt, next time.Time, inWindow bool) {
-	loc := Zone(d.Timezone)
+	loc := schedule.Zone(d.Timezone)
 	start, end := d.StartsAt.Time(), d.EndsAt.Time()
-	runAt, ok := LatestAtOrBefore(start, d.Period, loc, now)
-	next = NextAfter(start, d.Period, loc, now)
+	runAt, ok := schedule.LatestAtOrBefore(start, d.Period, loc, now)
+	next = schedule.NextAfter(start, d.Period, loc, now)
 	if !next.IsZero() && next.After(end) {
 		next = time.Time{}
 	}

@@ -25,6 +25,7 @@ import (
 
 	"postrider/config"
 	"postrider/internal/lifecycle"
+	"postrider/internal/smtpclient"
 	"postrider/mailout"
 )
 
@@ -250,7 +251,7 @@ func (p *pass) finish(err error) (Summary, error) {
 	var pending int
 	qErr := p.app.DB().NewQuery(`
 		SELECT COUNT(*) FROM deliveries d JOIN runs r ON r.id = d.run
-		WHERE r.status != 'done' AND d.status = 'pending'`).Row(&pending)
+		WHERE r.status != '` + runDone + `' AND d.status = '` + deliveryPending + `'`).Row(&pending)
 	p.summary.Pending = pending
 	return p.summary, errors.Join(err, qErr)
 }
@@ -262,18 +263,18 @@ func transportFor(app core.App, opts Options, log *slog.Logger) transport {
 	if len(relays) == 0 {
 		return outboxTransport{dir: mailout.OutboxDir(app.DataDir())}
 	}
-	return newRelaysTransport(relays, log)
+	return newRelaysTransport(relays, relayHealthOf(app), log)
 }
 
 // smtpConfig reads the SMTP server from the settings (which the POSTRIDER_SMTP_*
 // variables override); false when none is configured. Unless
 // POSTRIDER_SMTP_TLS says otherwise, the dashboard's TLS switch off means
 // STARTTLS whenever the server offers it, as in PocketBase's own mailer.
-func smtpConfig(app core.App, opts Options) (SMTPConfig, bool) {
+func smtpConfig(app core.App, opts Options) (smtpclient.Config, bool) {
 	settings := app.Settings()
 	s := settings.SMTP
 	if !s.Enabled || s.Host == "" {
-		return SMTPConfig{}, false
+		return smtpclient.Config{}, false
 	}
 	mode := opts.SMTPTLS
 	if s.TLS {
@@ -281,18 +282,28 @@ func smtpConfig(app core.App, opts Options) (SMTPConfig, bool) {
 	} else if mode == "tls" || mode == "" {
 		mode = "auto"
 	}
-	return SMTPConfig{
+	return smtpclient.Config{
 		Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password,
 		TLS: mode, LocalName: localName(settings), Timeout: opts.Timeout, DataTimeout: opts.DataTimeout,
 		RootCAs: opts.RootCAs,
 	}, true
 }
 
+// localName is the name the SMTP client gives in EHLO: the dashboard's SMTP
+// local name (which POSTRIDER_HELO overrides), else the EHLO name of the
+// app URL.
+func localName(s *core.Settings) string {
+	if s.SMTP.LocalName != "" {
+		return s.SMTP.LocalName
+	}
+	return smtpclient.HeloName(s.Meta.AppURL)
+}
+
 // syncRuns parks the sending runs of mailings that may not send now
 // (stopped, or their owner blocked) and resumes the parked runs of those
 // that may again.
 func (p *pass) syncRuns() error {
-	runs, err := p.app.FindRecordsByFilter("runs", "status = 'sending' || status = 'paused'", "", 0, 0)
+	runs, err := p.app.FindRecordsByFilter("runs", "status = '"+runSending+"' || status = '"+runPaused+"'", "", 0, 0)
 	if err != nil {
 		return err
 	}
@@ -319,23 +330,28 @@ func (p *pass) syncRuns() error {
 	return nil
 }
 
-// mustStop tells whether a mailing may not send now, and why.
+// mustStop tells whether a mailing may not send now (lifecycle.MaySend:
+// the rule that claims its windows too), and why.
 func (p *pass) mustStop(mailingID string) (bool, string) {
 	var row struct {
+		MaySend bool `db:"may_send"`
 		Stopped bool `db:"stopped"`
 		Blocked bool `db:"blocked"`
 	}
-	err := p.app.DB().NewQuery(`SELECT m.stopped, u.blocked FROM mailings m JOIN users u ON u.id = m.owner WHERE m.id = {:id}`).
+	err := p.app.DB().NewQuery(`SELECT ` + lifecycle.MaySend + ` AS may_send, m.stopped, u.blocked
+		FROM mailings m JOIN users u ON u.id = m.owner WHERE m.id = {:id}`).
 		Bind(dbx.Params{"id": mailingID}).One(&row)
 	switch {
 	case err != nil:
 		return true, "The mailing is gone"
+	case row.MaySend:
+		return false, ""
 	case row.Blocked:
 		return true, "The owner is blocked"
 	case row.Stopped:
 		return true, "The mailing is stopped"
 	}
-	return false, ""
+	return true, "The mailing is completed"
 }
 
 // updateStatuses completes every mailing whose windows have all ended and
@@ -351,10 +367,10 @@ func (p *pass) updateStatuses(now time.Time) error {
 	var ended []string
 	err := p.app.DB().NewQuery(`
 		SELECT m.id FROM mailings m
-		WHERE (m.status = 'running' OR m.id IN (SELECT value FROM json_each({:touched})))
-		  AND m.status != 'completed'
+		WHERE (m.status = '` + statusRunning + `' OR m.id IN (SELECT value FROM json_each({:touched})))
+		  AND m.status != '` + statusCompleted + `'
 		  AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.mailing = m.id AND (s.ends_at > {:now} OR s.next_run_at != ''))
-		  AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.mailing = m.id AND r.status != 'done')`).
+		  AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.mailing = m.id AND r.status != '` + runDone + `')`).
 		Bind(dbx.Params{"now": dbTime(now), "touched": jsonIDs(touched)}).Column(&ended)
 	if err != nil {
 		return err

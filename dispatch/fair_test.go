@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"postrider/dispatch"
+	"postrider/internal/schedule"
 )
 
 // bulkMailing makes n clients of owner in a new list, by SQL (a Save per
@@ -63,8 +64,8 @@ func TestASmallMailingIsDoneWhileABigOneOfAnotherOwnerStillSends(t *testing.T) {
 	other := w.newUser("other@example.com", "UTC")
 	small := w.bulkMailing(other, "small", 10)
 	// the big one fell due first: oldest first, it used to go out whole before the small one began
-	w.window(big, w.now.Add(-2*time.Minute), w.now.Add(time.Hour), dispatch.PeriodOnce)
-	w.window(small, w.now.Add(-time.Minute), w.now.Add(time.Hour), dispatch.PeriodOnce)
+	w.window(big, w.now.Add(-2*time.Minute), w.now.Add(time.Hour), schedule.PeriodOnce)
+	w.window(small, w.now.Add(-time.Minute), w.now.Add(time.Hour), schedule.PeriodOnce)
 
 	s := w.mustPass(dispatch.Options{Workers: 4})
 	if s.Runs != 2 || s.Sent != 50010 || s.Failed != 0 {
@@ -97,10 +98,10 @@ func TestASmallMailingIsDoneWhileABigOneOfAnotherOwnerStillSends(t *testing.T) {
 func TestAWindowDueDuringAPassGoesOutBesideTheRunningOne(t *testing.T) {
 	w := newWorld(t)
 	long := w.bulkMailing(w.user, "long", 3000)
-	w.window(long, w.now.Add(-time.Minute), w.now.Add(time.Hour), dispatch.PeriodOnce)
+	w.window(long, w.now.Add(-time.Minute), w.now.Add(time.Hour), schedule.PeriodOnce)
 	other := w.newUser("other@example.com", "UTC")
 	soon := w.bulkMailing(other, "soon", 5)
-	w.window(soon, w.now.Add(time.Minute), w.now.Add(time.Hour), dispatch.PeriodOnce)
+	w.window(soon, w.now.Add(time.Minute), w.now.Add(time.Hour), schedule.PeriodOnce)
 
 	// the clock moves past the second window once the long run has begun
 	var moved atomic.Bool

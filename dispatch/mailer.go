@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"os"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/mailer"
 
+	"postrider/internal/smtpclient"
 	"postrider/mailout"
 )
 
@@ -24,6 +26,30 @@ type Mailer struct {
 }
 
 var _ mailer.Mailer = (*Mailer)(nil)
+
+// bindAccountMail sends PocketBase's own mail where mailings go: through
+// the dispatcher's SMTP client (the same TLS mode), or, with no SMTP server
+// configured, to pb_data/outbox/ rather than to a sendmail that a local
+// try rarely has.
+func bindAccountMail(app core.App, opts Options) {
+	app.OnMailerSend().BindFunc(func(e *core.MailerEvent) error {
+		switch e.Mailer.(type) {
+		case *mailer.Sendmail:
+			signer, err := DKIMFor(e.App, opts)
+			if err != nil {
+				return err
+			}
+			out := &mailout.Outbox{Dir: mailout.OutboxDir(e.App.DataDir()), Logger: e.App.Logger(), DKIM: signer}
+			if !e.App.IsDev() { // in dev mode the log is printed already
+				out.Console = os.Stdout
+			}
+			e.Mailer = out
+		case *mailer.SMTPClient:
+			e.Mailer = NewMailer(e.App, opts)
+		}
+		return e.Next()
+	})
+}
 
 // NewMailer reads the SMTP server from app's settings at each message, so
 // that a change in the dashboard applies at once.
@@ -77,15 +103,15 @@ func (m *Mailer) sendRaw(from string, to []string, raw []byte) error {
 	data := dotStuff(raw)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
 	defer cancel()
-	c, err := dialSMTP(ctx, cfg)
+	c, err := smtpclient.Dial(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer c.close()
+	defer c.Close()
 	for _, rcpt := range to {
-		err := c.begin(from, rcpt, data)
+		err := c.Begin(from, rcpt, data)
 		if err == nil {
-			_, err = c.end()
+			_, err = c.End()
 		}
 		if err != nil {
 			return fmt.Errorf("to %s: %w", rcpt, err)
@@ -95,17 +121,17 @@ func (m *Mailer) sendRaw(from string, to []string, raw []byte) error {
 }
 
 // asciiDomains is msg with the domains of its addresses in ASCII, for its
-// headers (idn.go); the envelope is converted by the session.
+// headers (smtpclient.HeaderAddress); the envelope is converted by the session.
 func asciiDomains(msg *mailer.Message) *mailer.Message {
 	m := *msg
 	convert := func(list []mail.Address) []mail.Address {
 		out := make([]mail.Address, len(list))
 		for i, a := range list {
-			out[i] = mail.Address{Name: a.Name, Address: headerAddress(a.Address)}
+			out[i] = mail.Address{Name: a.Name, Address: smtpclient.HeaderAddress(a.Address)}
 		}
 		return out
 	}
-	m.From = mail.Address{Name: msg.From.Name, Address: headerAddress(msg.From.Address)}
+	m.From = mail.Address{Name: msg.From.Name, Address: smtpclient.HeaderAddress(msg.From.Address)}
 	m.To, m.Cc, m.Bcc = convert(msg.To), convert(msg.Cc), convert(msg.Bcc)
 	return &m
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 
+	"postrider/internal/smtpclient"
 	"postrider/internal/words"
 	"postrider/mailout"
 )
@@ -147,7 +148,7 @@ func (t *template) render(w *writer, r recipient, messageID string) []byte {
 // write makes the message with f's values, to to, in w's buffer: a run's
 // for its recipient (render), a test send's for its owner (SendTest).
 func (t *template) write(w *writer, f *mailout.Fields, to mail.Address, messageID string) []byte {
-	buf := mailout.AppendHeader(w.buf[:0], "To", mailout.Address(mail.Address{Name: to.Name, Address: headerAddress(to.Address)}))
+	buf := mailout.AppendHeader(w.buf[:0], "To", mailout.Address(mail.Address{Name: to.Name, Address: smtpclient.HeaderAddress(to.Address)}))
 	buf = mailout.AppendHeader(buf, "Message-ID", "<"+messageID+">")
 	if t.subjectHdr != "" {
 		buf = mailout.AppendHeader(buf, "Subject", t.subjectHdr)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"postrider/internal/smtpclient"
 )
 
 // A pass hands its messages to one or more SMTP relays: the server of the
@@ -29,7 +31,7 @@ import (
 
 // How a relay is set aside, and when an idle session gives its slot to a
 // worker that has none (see pick).
-var (
+const (
 	relayRefusals = 10
 	relayPause    = 30 * time.Second
 	relayMaxPause = 10 * time.Minute
@@ -39,7 +41,7 @@ var (
 // relay is one SMTP relay and its state in this pass.
 type relay struct {
 	name    string
-	cfg     SMTPConfig
+	cfg     smtpclient.Config
 	conns   int // sessions open at once, at most
 	weight  int
 	rate    float64  // its messages per second, 0 = no limit
@@ -53,9 +55,16 @@ type relay struct {
 	lastErr  error // why it was last set aside
 }
 
-// health remembers, across the passes of this process, the relays set
-// aside: relayHealth by relay.key.
-var health sync.Map
+// relayHealthKey names, in the app's store, what the app's passes remember
+// of the relays set aside: a *sync.Map of relayHealth by relay.key. It
+// belongs to the app, as the prepared statements do (prepared.go), so that
+// two apps in one process (tests) never share it.
+const relayHealthKey = "postrider.dispatch.relayHealth"
+
+// relayHealthOf returns the relays app's passes set aside.
+func relayHealthOf(app core.App) *sync.Map {
+	return app.Store().GetOrSet(relayHealthKey, func() any { return &sync.Map{} }).(*sync.Map)
+}
 
 type relayHealth struct {
 	aside time.Time
@@ -73,6 +82,7 @@ func (r *relay) key() string {
 type relaysTransport struct {
 	relays []*relay
 	log    *slog.Logger
+	health *sync.Map // the app's memory of the relays set aside (relayHealthOf)
 
 	mu       sync.Mutex
 	sessions map[*relaySession]struct{} // holding a slot
@@ -97,7 +107,7 @@ func relaysFor(app core.App, opts Options, log *slog.Logger) []*relay {
 	for _, row := range rows {
 		relays = append(relays, &relay{
 			name: row.GetString("name"),
-			cfg: SMTPConfig{
+			cfg: smtpclient.Config{
 				Host: row.GetString("host"), Port: row.GetInt("port"),
 				Username: row.GetString("username"), Password: row.GetString("password"),
 				TLS: row.GetString("tls"), LocalName: localName(app.Settings()),
@@ -110,7 +120,7 @@ func relaysFor(app core.App, opts Options, log *slog.Logger) []*relay {
 	return relays
 }
 
-func newRelaysTransport(relays []*relay, log *slog.Logger) *relaysTransport {
+func newRelaysTransport(relays []*relay, health *sync.Map, log *slog.Logger) *relaysTransport {
 	now := time.Now()
 	remembered := 0
 	for _, r := range relays {
@@ -122,7 +132,7 @@ func newRelaysTransport(relays []*relay, log *slog.Logger) *relaysTransport {
 			remembered++
 		}
 	}
-	// a relay set aside by an earlier pass of this process stays aside for
+	// a relay set aside by an earlier pass of this app stays aside for
 	// the rest of its pause (passes follow each other within seconds under
 	// serve), unless that would leave none: then every relay is tried, as
 	// with one relay
@@ -131,7 +141,7 @@ func newRelaysTransport(relays []*relay, log *slog.Logger) *relaysTransport {
 			r.aside, r.pause, r.lastErr = h.(relayHealth).aside, h.(relayHealth).pause, h.(relayHealth).err
 		}
 	}
-	return &relaysTransport{relays: relays, log: log, sessions: map[*relaySession]struct{}{}, changed: make(chan struct{})}
+	return &relaysTransport{relays: relays, log: log, health: health, sessions: map[*relaySession]struct{}{}, changed: make(chan struct{})}
 }
 
 // passRate is the rate limit of the whole pass (the limiter of work in
@@ -199,7 +209,7 @@ func (t *relaysTransport) setAside(r *relay, why error) {
 	}
 	t.log.Warn(msg, slog.String("relay", r.name), slog.String("for", r.pause.String()), slog.String("error", why.Error()))
 	r.pause = min(2*r.pause, relayMaxPause)
-	health.Store(r.key(), relayHealth{aside: r.aside, pause: r.pause, err: why})
+	t.health.Store(r.key(), relayHealth{aside: r.aside, pause: r.pause, err: why})
 	t.signal()
 }
 
@@ -260,7 +270,7 @@ type relaySession struct {
 
 	// guarded by t.mu
 	r         *relay
-	conn      *smtpConn
+	conn      *smtpclient.Conn
 	lost      bool      // holds no slot: closed, or its slot went to another session
 	busy      bool      // between begin and end
 	idleSince time.Time // since its last message ended
@@ -298,13 +308,13 @@ func (s *relaySession) connect() error {
 			old := victim.conn
 			victim.conn, victim.lost = nil, true
 			delete(t.sessions, victim)
-			go old.close()
+			go old.Close()
 		} else {
 			r.open++
 		}
 		t.mu.Unlock()
 
-		conn, err := dialSMTP(s.ctx, r.cfg)
+		conn, err := smtpclient.Dial(s.ctx, r.cfg)
 		t.mu.Lock()
 		if err != nil {
 			r.open--
@@ -365,7 +375,7 @@ func (s *relaySession) start(lost bool, from, to string, data []byte) error {
 			return err
 		}
 	}
-	return s.conn.begin(from, to, data)
+	return s.conn.Begin(from, to, data)
 }
 
 // ahead begins the next message on the same connection; not with several
@@ -373,15 +383,15 @@ func (s *relaySession) start(lost bool, from, to string, data []byte) error {
 func (s *relaySession) ahead(from, to string, data []byte) bool {
 	s.t.mu.Lock()
 	defer s.t.mu.Unlock()
-	return !s.lost && s.r.limiter == nil && s.conn.ahead(from, to, data)
+	return !s.lost && s.r.limiter == nil && s.conn.Ahead(from, to, data)
 }
 
 func (s *relaySession) end() (string, error) {
-	reply, err := s.conn.end()
+	reply, err := s.conn.End()
 	s.note(err)
 	s.t.mu.Lock()
 	// busy still when a message was begun ahead: its slot is not idle
-	s.busy, s.idleSince = s.conn.inFlight(), time.Now()
+	s.busy, s.idleSince = s.conn.InFlight(), time.Now()
 	s.t.mu.Unlock()
 	return reply, err
 }
@@ -390,7 +400,7 @@ func (s *relaySession) end() (string, error) {
 // set aside, unless no other relay could take its messages (then they are
 // tried again as with one relay). Any other reply shows it works.
 func (s *relaySession) note(err error) {
-	var re *ReplyError
+	var re *smtpclient.ReplyError
 	temporary := errors.As(err, &re) && re.Code < 500
 	if err != nil && !temporary {
 		return // a refusal for good or a broken connection tells nothing of the relay's health
@@ -401,7 +411,7 @@ func (s *relaySession) note(err error) {
 	r := s.r
 	if !temporary {
 		if r.pause != relayPause {
-			health.Delete(r.key()) // it works again
+			t.health.Delete(r.key()) // it works again
 		}
 		r.refusals, r.pause = 0, relayPause
 		return
@@ -417,7 +427,7 @@ func (s *relaySession) note(err error) {
 func (s *relaySession) broken() bool {
 	s.t.mu.Lock()
 	defer s.t.mu.Unlock()
-	return s.lost || s.conn.broken() || !s.r.healthy(time.Now())
+	return s.lost || s.conn.Broken() || !s.r.healthy(time.Now())
 }
 
 func (s *relaySession) close() {
@@ -433,7 +443,7 @@ func (s *relaySession) close() {
 	delete(t.sessions, s)
 	t.signal()
 	t.mu.Unlock()
-	conn.close()
+	conn.Close()
 }
 
 // relay names the relay that carried the last message begun.

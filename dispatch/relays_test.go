@@ -158,6 +158,20 @@ func TestARelayRefusingEverythingIsSetAside(t *testing.T) {
 	}
 	w.checkRelays(later, map[string]*smtptest.Server{w.smtp.Addr(): w.smtp, "b": b})
 
+	// another app in this process keeps its own memory of its relays: the
+	// same relay b, working again, is not aside there, and takes the
+	// messages its settings' server, which is down, cannot
+	other := newWorld(t)
+	b.SetFaults(smtptest.Faults{})
+	other.relayRow("b", b, 2, true)
+	other.smtp.Close()
+	elsewhere := other.listMailing(10)
+	other.window(elsewhere, other.now, other.now.Add(time.Hour), "once")
+	if s, err := other.pass(dispatch.Options{Workers: 2}); err != nil || s.Sent != 10 {
+		t.Fatalf("the other app's pass: %s, %v; want all 10 sent through b", s, err)
+	}
+	other.checkRelays(elsewhere, map[string]*smtptest.Server{"b": b})
+
 	// the logs reach the database in batches, a few seconds apart
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		var logged int

@@ -65,9 +65,9 @@ func (p *pass) hold(d dbGeneration, w int64, witness bool, now time.Time) error 
 	var runs []heldRun
 	err := p.app.DB().NewQuery(`
 		SELECT r.id, r.mailing, m.stopped,
-		       (SELECT COUNT(*) FROM deliveries d WHERE d.run = r.id AND d.status = 'pending') AS pending
+		       (SELECT COUNT(*) FROM deliveries d WHERE d.run = r.id AND d.status = '` + deliveryPending + `') AS pending
 		FROM runs r JOIN mailings m ON m.id = r.mailing
-		WHERE r.status IN ('sending', 'paused')`).All(&runs)
+		WHERE r.status IN ('` + runSending + `', '` + runPaused + `')`).All(&runs)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (p *pass) hold(d dbGeneration, w int64, witness bool, now time.Time) error 
 	var due []string
 	err = p.app.DB().NewQuery(`
 		SELECT DISTINCT m.id FROM schedules s JOIN mailings m ON m.id = s.mailing
-		WHERE s.next_run_at != '' AND s.next_run_at <= {:now} AND m.stopped = FALSE AND m.status != 'completed'`).
+		WHERE s.next_run_at != '' AND s.next_run_at <= {:now} AND m.stopped = FALSE AND m.status != '` + statusCompleted + `'`).
 		Bind(dbx.Params{"now": dbTime(now)}).Column(&due)
 	if err != nil {
 		return err

@@ -94,7 +94,7 @@ func spanSaid(d time.Duration) string {
 // sender; one it sent already goes again only for a try that fell due
 // since (so a pass whose clock stands still ends).
 func (p *pass) retriesDue(now time.Time) ([]*core.Record, error) {
-	runs, err := p.app.FindRecordsByFilter("runs", "status = 'sending' && (next_try_at = '' || next_try_at <= {:now})",
+	runs, err := p.app.FindRecordsByFilter("runs", "status = '"+runSending+"' && (next_try_at = '' || next_try_at <= {:now})",
 		"run_at", 0, 0, dbx.Params{"now": dbTime(now)})
 	if err != nil {
 		return nil, err

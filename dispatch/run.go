@@ -129,7 +129,7 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 			       c.id IS NOT NULL AS found, COALESCE(c.unsubscribed, FALSE) AS unsubscribed,
 			       COALESCE(c.bouncing, FALSE) AS bouncing
 			FROM deliveries d LEFT JOIN clients c ON c.id = d.client
-			WHERE d.run = {:run} AND d.client > {:after} AND d.status = 'pending'
+			WHERE d.run = {:run} AND d.client > {:after} AND d.status = '` + deliveryPending + `'
 			  AND (d.next_try_at = '' OR d.next_try_at <= {:now})
 			ORDER BY d.client LIMIT 1000`).
 			Bind(dbx.Params{"run": s.run.Id, "after": after, "now": dbTime(s.p.opts.Now())}).All(&page)
@@ -302,7 +302,7 @@ func pendingOf(app core.App, runID string) (int, string, error) {
 	}
 	err := app.DB().NewQuery(`
 		SELECT COUNT(*) AS n, COALESCE(MIN(next_try_at), '') AS next, COALESCE(MAX(next_try_at = ''), FALSE) AS now
-		FROM deliveries WHERE run = {:run} AND status = 'pending'`).
+		FROM deliveries WHERE run = {:run} AND status = '` + deliveryPending + `'`).
 		Bind(dbx.Params{"run": runID}).One(&row)
 	if row.Now {
 		row.Next = ""
@@ -322,10 +322,10 @@ func countPending(app core.App, runID string) (int, error) {
 // counters and the early check are right over passes and after a crash.
 func (s *runSender) countBase() error {
 	return s.p.app.DB().NewQuery(`
-		SELECT COALESCE(SUM(status = 'sent'), 0), COALESCE(SUM(status = 'failed'), 0),
-		       COALESCE(SUM(status = 'failed' AND response LIKE '5%'), 0)
-		FROM deliveries WHERE run = {:run} AND status != 'pending'`).
-		Bind(dbx.Params{"run": s.run.Id}).Row(&s.baseSent, &s.baseFailed, &s.baseRefused)
+		SELECT COALESCE(SUM(status = {:sent}), 0), COALESCE(SUM(status = {:failed}), 0),
+		       COALESCE(SUM(status = {:failed} AND response LIKE '5%'), 0)
+		FROM deliveries WHERE run = {:run} AND status != {:pending}`).
+		Bind(dbx.Params{"run": s.run.Id, "sent": deliverySent, "failed": deliveryFailed, "pending": deliveryPending}).Row(&s.baseSent, &s.baseFailed, &s.baseRefused)
 }
 
 // count adds one recorded outcome to the run's counters.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"postrider/internal/smtpclient"
 )
 
 // outcome is what became of one job; the worker waits on done until it is
@@ -348,8 +350,8 @@ type held struct {
 // judge sets what became of one try from the server's reply or the error,
 // and returns the back-off after which it is tried again in this pass, or
 // -1 when this pass is done with it:
-//   - a message the server cannot take (idn.go) fails at once;
-//   - a 5xx reply fails the delivery for good (refusal.go says whether it
+//   - a message the server cannot take (smtpclient.Unsendable) fails at once;
+//   - a 5xx reply fails the delivery for good (refused.go says whether it
 //     counts against the address);
 //   - no reply after the whole message went out may mean it arrived: it is
 //     not tried again in this pass. A connection cut then (closed or reset)
@@ -370,11 +372,11 @@ func (s *runSender) judge(o *outcome, reply string, err error) time.Duration {
 			o.reply += fmt.Sprintf(" (at attempt %d, %s with no reply after the whole message: an earlier copy may have arrived)",
 				o.attempts, cutsSaid(o.cuts))
 		}
-	case unsendable(err): // not for this server (idn.go): no refusal, no bounce
+	case smtpclient.Unsendable(err): // not for this server (smtpclient/idn.go): no refusal, no bounce
 		o.status, o.reply = deliveryFailed, err.Error()
-	case permanent(err):
+	case smtpclient.Permanent(err):
 		o.status, o.reply, o.refused = deliveryFailed, refusal(err), true
-	case cutOff(err):
+	case smtpclient.CutOff(err):
 		o.cuts++
 		o.unconfirmed = true
 		switch {
@@ -388,11 +390,11 @@ func (s *runSender) judge(o *outcome, reply string, err error) time.Duration {
 		default:
 			o.reply = fmt.Sprintf("%s; it may have arrived: tried again later (cut %d of at most %d times)", err, o.cuts, opts.MaxCuts)
 		}
-	case unanswered(err) && o.job.unconfirmed:
+	case smtpclient.Unanswered(err) && o.job.unconfirmed:
 		o.status = deliveryFailed
 		o.reply = fmt.Sprintf("not tried again after %d attempts: the whole message went out and no reply came, so it may have arrived (last: %s)",
 			o.attempts, err)
-	case unanswered(err):
+	case smtpclient.Unanswered(err):
 		o.unconfirmed = true
 		if !s.retryLater(o, now) {
 			o.status = deliveryFailed
@@ -523,7 +525,7 @@ func (p *pass) save(batch []*outcome) error {
 	const update = `
 		UPDATE deliveries SET status = ?, attempts = ?, response = ?,
 		       unconfirmed = ?, cuts = ?, sent_at = ?, relay = ?, next_try_at = ?, updated = ?
-		WHERE rowid = ? AND id = ? AND status = 'pending'`
+		WHERE rowid = ? AND id = ? AND status = '` + deliveryPending + `'`
 	now := dbTime(time.Now())
 	return inTransaction(p.app, update, func(exec func(args ...any) error) error {
 		for _, o := range batch {

@@ -140,3 +140,47 @@ func TestAStopSavedByAnotherProcessIsSeenWhileTheRunSends(t *testing.T) {
 		t.Fatalf("server got %d of %d; run %s (%q); %s", got, recipients, run.GetString("status"), run.GetString("note"), s)
 	}
 }
+
+// A run left unfinished by an earlier pass sends nothing more while its
+// mailing may not send (lifecycle.MaySend, the rule that claims windows):
+// stopped, completed (as the dashboard may set it) or its owner blocked.
+// The run waits, paused, saying why.
+func TestARunLeftOverWaitsWhileItsMailingMayNotSend(t *testing.T) {
+	cases := map[string]struct {
+		why   string
+		spoil func(w *world, m *core.Record) error
+	}{
+		"stopped":   {"The mailing is stopped", func(w *world, m *core.Record) error { return setField(w, m, "stopped", true) }},
+		"completed": {"The mailing is completed", func(w *world, m *core.Record) error { return setField(w, m, "status", "completed") }},
+		"blocked":   {"The owner is blocked", func(w *world, m *core.Record) error { return setField(w, w.user, "blocked", true) }},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t)
+			w.serverDown()
+			m := w.listMailing(3)
+			w.window(m, w.now, w.now.Add(time.Hour), "once")
+			if _, err := w.pass(dispatch.Options{}); err == nil {
+				t.Fatal("the first pass reached a server that is down")
+			}
+			if err := c.spoil(w, w.reload(m)); err != nil {
+				t.Fatal(err)
+			}
+			s := w.app.Settings()
+			s.SMTP.Port = w.smtp.Port
+			if err := w.app.Save(s); err != nil {
+				t.Fatal(err)
+			}
+			if sum := w.mustPass(dispatch.Options{}); sum.Sent != 0 || len(w.smtp.Messages()) != 0 {
+				t.Fatalf("sent %d (the server got %d): %s", sum.Sent, len(w.smtp.Messages()), sum)
+			}
+			run, err := w.app.FindFirstRecordByFilter("runs", "mailing = {:m}", map[string]any{"m": m.Id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if run.GetString("status") != "paused" || !strings.HasPrefix(run.GetString("note"), c.why+": 3 messages wait") {
+				t.Fatalf("run %s: %q; want paused, %q", run.GetString("status"), run.GetString("note"), c.why)
+			}
+		})
+	}
+}

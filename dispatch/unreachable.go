@@ -5,20 +5,22 @@ import (
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"postrider/internal/smtpclient"
 )
 
 // unreachableNote starts the note of a run whose pass found no mail server
-// it could use: the owner sees why nothing moves (Explain: the kind of
+// it could use: the owner sees why nothing moves (smtpclient.Explain: the kind of
 // failure, never the server's address), the server's log has the rest.
 const unreachableNote = "Not sent yet: "
 
 func unreachableNoteOf(err error) string {
-	return unreachableNote + Explain(err) + ". What is not sent yet waits for the next try."
+	return unreachableNote + smtpclient.Explain(err) + ". What is not sent yet waits for the next try."
 }
 
 // noteUnreachable says so on every sending run, once their senders ended.
 func (p *pass) noteUnreachable(err error) {
-	runs, qErr := p.app.FindRecordsByFilter("runs", "status = 'sending'", "", 0, 0)
+	runs, qErr := p.app.FindRecordsByFilter("runs", "status = '"+runSending+"'", "", 0, 0)
 	if qErr != nil {
 		p.log.Error("Failed to read the runs to note an unreachable server", slog.String("error", qErr.Error()))
 		return

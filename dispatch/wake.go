@@ -281,7 +281,7 @@ func nextDue(app core.App) (time.Time, bool, error) {
 		SELECT MIN(r.next_try_at) FROM runs r
 		JOIN mailings m ON m.id = r.mailing
 		JOIN users u ON u.id = m.owner
-		WHERE r.status = 'sending' AND r.next_try_at != '' AND m.stopped = FALSE AND u.blocked = FALSE
+		WHERE r.status = '` + runSending + `' AND r.next_try_at != '' AND ` + lifecycle.MaySend + `
 		HAVING COUNT(*) > 0`).Column(&retry)
 	if err != nil {
 		return time.Time{}, false, err

@@ -9,7 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"postrider/dispatch"
+	"postrider/internal/schedule"
 )
 
 // DayCount is one day of the logs page's chart.
@@ -26,7 +26,7 @@ type DayCount struct {
 // deliveries read a million rows for a large sender.
 func dailyDeliveries(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
-	loc := dispatch.Zone(e.Auth.GetString("timezone"))
+	loc := schedule.Zone(e.Auth.GetString("timezone"))
 	from, to, err := dayRange(e, loc)
 	if err != nil {
 		return err

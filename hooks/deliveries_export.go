@@ -8,7 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"postrider/dispatch"
+	"postrider/internal/schedule"
 )
 
 // exportDeliveries streams the caller's log as the logs page shows it,
@@ -17,7 +17,7 @@ import (
 func exportDeliveries(e *core.RequestEvent) error {
 	user := e.Auth
 	q := e.Request.URL.Query()
-	loc := dispatch.Zone(user.GetString("timezone"))
+	loc := schedule.Zone(user.GetString("timezone"))
 	from, to, err := dayRange(e, loc)
 	if err != nil {
 		return err

@@ -8,8 +8,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"postrider/dispatch"
 	"postrider/internal/lifecycle"
+	"postrider/internal/schedule"
 )
 
 // LogEntry is one row of the logs page.
@@ -44,7 +44,7 @@ func deliveriesLog(e *core.RequestEvent) error {
 	if q.Get("perPage") == "" {
 		perPage = 20
 	}
-	from, to, err := dayRange(e, dispatch.Zone(e.Auth.GetString("timezone")))
+	from, to, err := dayRange(e, schedule.Zone(e.Auth.GetString("timezone")))
 	if err != nil {
 		return err
 	}

@@ -33,11 +33,12 @@ func Register(app core.App, cfg config.Config) {
 	bindBlog(app, cfg.BlogDir)
 	bindDeliveries(app)
 	bindOptimize(app)
-	bindMail(app, cfg)
+	bindGreetings(app)
 	bindDKIM(app)
 	bindClientUnsubscribe(app)
 	bindClientBouncing(app)
 
-	// mailings go out on their own: the dispatcher's cron inside serve
+	// mailings go out on their own: the dispatcher's cron inside serve;
+	// account mail takes the dispatcher's road too
 	dispatch.Bind(app, cfg)
 }

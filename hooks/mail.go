@@ -2,42 +2,11 @@ package hooks
 
 import (
 	"html"
-	"os"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/mailer"
-
-	"postrider/config"
-	"postrider/dispatch"
-	"postrider/mailout"
 )
-
-func bindMail(app core.App, cfg config.Config) {
-	bindGreetings(app)
-
-	// account mail goes where mailings go: through the dispatcher's SMTP
-	// client (the same TLS mode), or, with no SMTP server configured, to
-	// pb_data/outbox/ rather than to a sendmail that a local try rarely has
-	opts := dispatch.OptionsFrom(cfg)
-	app.OnMailerSend().BindFunc(func(e *core.MailerEvent) error {
-		switch e.Mailer.(type) {
-		case *mailer.Sendmail:
-			signer, err := dispatch.DKIMFor(e.App, opts)
-			if err != nil {
-				return err
-			}
-			out := &mailout.Outbox{Dir: mailout.OutboxDir(e.App.DataDir()), Logger: e.App.Logger(), DKIM: signer}
-			if !e.App.IsDev() { // in dev mode the log is printed already
-				out.Console = os.Stdout
-			}
-			e.Mailer = out
-		case *mailer.SMTPClient:
-			e.Mailer = dispatch.NewMailer(e.App, opts)
-		}
-		return e.Next()
-	})
-}
 
 // greet names the user in an account mail: "Hello, Anna," in the greeting
 // every template starts with (ours and PocketBase's), and the name in To;

@@ -12,6 +12,7 @@ import (
 
 	"postrider/config"
 	"postrider/dispatch"
+	"postrider/internal/smtpclient"
 	"postrider/mailout"
 )
 
@@ -140,7 +141,7 @@ func testMailing(e *core.RequestEvent, opts dispatch.Options, limit *sendLimit) 
 		// the owner learns the kind of failure; the server's log keeps the
 		// detail (the server's address among it)
 		e.App.Logger().Error("A test message could not be sent", "mailing", m.Id, "error", err.Error())
-		return e.InternalServerError("The test message could not be sent: "+dispatch.Explain(err)+".", nil)
+		return e.InternalServerError("The test message could not be sent: "+smtpclient.Explain(err)+".", nil)
 	}
 	return e.JSON(http.StatusOK, map[string]string{"sent_to": to.Address})
 }

@@ -6,8 +6,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"postrider/dispatch"
 	"postrider/internal/lifecycle"
+	"postrider/internal/schedule"
 )
 
 // startGrace is how far in the past a window may start, for clock skew
@@ -103,7 +103,7 @@ func nextRun(app core.App, window, mailing *core.Record) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	next := dispatch.NextAfter(start, window.GetString("period"), dispatch.Zone(owner.GetString("timezone")), last.Time())
+	next := schedule.NextAfter(start, window.GetString("period"), schedule.Zone(owner.GetString("timezone")), last.Time())
 	if next.After(end) {
 		return time.Time{}, nil
 	}

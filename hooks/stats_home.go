@@ -12,8 +12,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"postrider/dispatch"
 	"postrider/internal/lifecycle"
+	"postrider/internal/schedule"
 )
 
 // homeStats is the answer of GET /api/postrider/stats: the caller's own
@@ -71,7 +71,7 @@ const (
 // homeStatsRoute is the home page's numbers in one request: the caller's
 // own, and the service's for a moderator.
 func homeStatsRoute(e *core.RequestEvent) error {
-	loc := dispatch.Zone(e.Auth.GetString("timezone"))
+	loc := schedule.Zone(e.Auth.GetString("timezone"))
 	now := time.Now()
 	var out homeStats
 	var err error

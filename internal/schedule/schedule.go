@@ -1,4 +1,10 @@
-package dispatch
+// Package schedule is the arithmetic of schedule windows: the occurrences
+// of a window that starts at a time and repeats once, daily, weekly or
+// monthly in its owner's time zone (a month's last day clamped, daylight
+// saving resolved as RFC 5545 does), the next one after an instant and
+// the latest one at or before it. It knows nothing of the database: the
+// dispatcher and the pages give it times and get times back.
+package schedule
 
 import "time"
 

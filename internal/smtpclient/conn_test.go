@@ -1,4 +1,4 @@
-package dispatch
+package smtpclient
 
 import (
 	"context"
@@ -13,16 +13,17 @@ import (
 )
 
 // sendOne opens a session as cfg says and sends one message through it.
-func sendOne(cfg SMTPConfig) (string, error) {
-	c, err := dialSMTP(context.Background(), cfg)
+func sendOne(cfg Config) (string, error) {
+	c, err := Dial(context.Background(), cfg)
 	if err != nil {
 		return "", err
 	}
-	defer c.close()
-	if err := c.begin("from@postrider.test", "to@example.org", dotStuff([]byte("Subject: hi\r\n\r\n.hello\r\n"))); err != nil {
+	defer c.Close()
+	data := []byte("Subject: hi\r\n\r\n..hello\r\n") // dot-stuffed, as Begin takes it: the line is ".hello"
+	if err := c.Begin("from@postrider.test", "to@example.org", data); err != nil {
 		return "", err
 	}
-	return c.end()
+	return c.End()
 }
 
 func TestSMTPClientSecuresAndLogsInAsConfigured(t *testing.T) {
@@ -30,7 +31,7 @@ func TestSMTPClientSecuresAndLogsInAsConfigured(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			srv, roots := smtptest.StartTLS(t, mode == "tls")
 			srv.Username, srv.Password = "postrider", "s3cret"
-			cfg := SMTPConfig{Host: srv.Host, Port: srv.Port, TLS: mode, Username: "postrider", Password: "s3cret",
+			cfg := Config{Host: srv.Host, Port: srv.Port, TLS: mode, Username: "postrider", Password: "s3cret",
 				RootCAs: roots, Timeout: 5 * time.Second}
 
 			reply, err := sendOne(cfg)
@@ -66,7 +67,7 @@ func TestSMTPClientUpgradesWhenOffered(t *testing.T) {
 		srv     *smtptest.Server
 		wantTLS bool
 	}{{secure, true}, {plain, false}} {
-		reply, err := sendOne(SMTPConfig{Host: c.srv.Host, Port: c.srv.Port, TLS: "auto", RootCAs: roots, Timeout: 5 * time.Second})
+		reply, err := sendOne(Config{Host: c.srv.Host, Port: c.srv.Port, TLS: "auto", RootCAs: roots, Timeout: 5 * time.Second})
 		if err != nil || !strings.HasPrefix(reply, "250") {
 			t.Fatalf("send: %q, %v", reply, err)
 		}
@@ -75,7 +76,7 @@ func TestSMTPClientUpgradesWhenOffered(t *testing.T) {
 		}
 	}
 	// no silent fallback to plain text when the offered certificate is bad
-	if _, err := sendOne(SMTPConfig{Host: secure.Host, Port: secure.Port, TLS: "auto", Timeout: 5 * time.Second}); err == nil ||
+	if _, err := sendOne(Config{Host: secure.Host, Port: secure.Port, TLS: "auto", Timeout: 5 * time.Second}); err == nil ||
 		!strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("an untrusted certificate was accepted: %v", err)
 	}
@@ -83,7 +84,7 @@ func TestSMTPClientUpgradesWhenOffered(t *testing.T) {
 
 func TestSMTPClientRefusesWhatIsNotOffered(t *testing.T) {
 	srv := smtptest.Start(t) // no TLS at all
-	_, err := sendOne(SMTPConfig{Host: srv.Host, Port: srv.Port, TLS: "starttls", Timeout: 5 * time.Second})
+	_, err := sendOne(Config{Host: srv.Host, Port: srv.Port, TLS: "starttls", Timeout: 5 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
 		t.Fatalf("starttls against a server without it: %v", err)
 	}
@@ -92,8 +93,8 @@ func TestSMTPClientRefusesWhatIsNotOffered(t *testing.T) {
 	}
 	// a server that wants a login refuses an anonymous sender with a 5xx
 	srv.Username, srv.Password = "u", "p"
-	_, err = sendOne(SMTPConfig{Host: srv.Host, Port: srv.Port, TLS: "none", Timeout: 5 * time.Second})
-	if !permanent(err) {
+	_, err = sendOne(Config{Host: srv.Host, Port: srv.Port, TLS: "none", Timeout: 5 * time.Second})
+	if !Permanent(err) {
 		t.Fatalf("an anonymous message to a server that wants a login: %v", err)
 	}
 }
@@ -110,24 +111,25 @@ func (c *countingConn) Write(b []byte) (int, error) {
 }
 
 // dialCounted opens a session on srv whose writes are counted.
-func dialCounted(t *testing.T, srv *smtptest.Server) (*smtpConn, *countingConn) {
+func dialCounted(t *testing.T, srv *smtptest.Server) (*Conn, *countingConn) {
 	t.Helper()
 	raw, err := net.Dial("tcp", srv.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
 	counted := &countingConn{Conn: raw}
-	c := newSMTPConn(counted, 5*time.Second)
+	c := newConn(counted, 5*time.Second)
 	c.dataTimeout = 5 * time.Second
-	if err := c.open(SMTPConfig{Host: srv.Host, Port: srv.Port, TLS: "none"}); err != nil {
+	if err := c.open(Config{Host: srv.Host, Port: srv.Port, TLS: "none"}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(c.close)
+	t.Cleanup(c.Close)
 	return c, counted
 }
 
+// note is a message to to, as Begin takes it (no line starts with a dot).
 func note(to string) []byte {
-	return dotStuff([]byte("Subject: for " + to + "\r\n\r\nHello " + to + "\r\n"))
+	return []byte("Subject: for " + to + "\r\n\r\nHello " + to + "\r\n")
 }
 
 // Begun ahead, each message after the first costs one write (its data, its
@@ -136,15 +138,15 @@ func TestSMTPClientSendsTheNextEnvelopeWithTheDot(t *testing.T) {
 	srv := smtptest.Start(t)
 	c, counted := dialCounted(t, srv)
 	to := []string{"a@example.org", "b@example.org", "c@example.org", "d@example.org"}
-	if err := c.begin("from@postrider.test", to[0], note(to[0])); err != nil {
+	if err := c.Begin("from@postrider.test", to[0], note(to[0])); err != nil {
 		t.Fatal(err)
 	}
 	before := counted.writes
 	for i := range to {
-		if i+1 < len(to) && !c.ahead("from@postrider.test", to[i+1], note(to[i+1])) {
+		if i+1 < len(to) && !c.Ahead("from@postrider.test", to[i+1], note(to[i+1])) {
 			t.Fatalf("message %d could not be begun ahead", i+1)
 		}
-		if reply, err := c.end(); err != nil || !strings.HasPrefix(reply, "250") {
+		if reply, err := c.End(); err != nil || !strings.HasPrefix(reply, "250") {
 			t.Fatalf("message %d: %q, %v", i, reply, err)
 		}
 	}
@@ -160,8 +162,8 @@ func TestSMTPClientSendsTheNextEnvelopeWithTheDot(t *testing.T) {
 			t.Errorf("message %d went to %v with %q", i, m.To, m.Data)
 		}
 	}
-	if c.inFlight() || c.broken() {
-		t.Errorf("after the last end: in flight %v, broken %v", c.inFlight(), c.broken())
+	if c.InFlight() || c.Broken() {
+		t.Errorf("after the last end: in flight %v, broken %v", c.InFlight(), c.Broken())
 	}
 }
 
@@ -188,18 +190,18 @@ func TestSMTPClientAheadSurvivesRefusals(t *testing.T) {
 		{"gone@example.org", false}, {"a@example.org", true}, {"full@example.org", false},
 		{"b@example.org", true}, {"spam@example.org", false}, {"c@example.org", true},
 	}
-	if err := c.begin("from@postrider.test", plan[0].to, note(plan[0].to)); err != nil {
+	if err := c.Begin("from@postrider.test", plan[0].to, note(plan[0].to)); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range plan {
-		if i+1 < len(plan) && !c.ahead("from@postrider.test", plan[i+1].to, note(plan[i+1].to)) {
+		if i+1 < len(plan) && !c.Ahead("from@postrider.test", plan[i+1].to, note(plan[i+1].to)) {
 			t.Fatalf("message %d could not be begun ahead", i+1)
 		}
-		reply, err := c.end()
+		reply, err := c.End()
 		if p.kept != (err == nil) {
 			t.Errorf("%s: %q, %v", p.to, reply, err)
 		}
-		if c.broken() {
+		if c.Broken() {
 			t.Fatalf("%s broke the session: %v", p.to, err)
 		}
 	}
@@ -224,16 +226,16 @@ func TestSMTPClientAheadLostWithTheConnection(t *testing.T) {
 		return nil
 	}
 	c, _ := dialCounted(t, srv)
-	if err := c.begin("from@postrider.test", "drop@example.org", note("drop@example.org")); err != nil {
+	if err := c.Begin("from@postrider.test", "drop@example.org", note("drop@example.org")); err != nil {
 		t.Fatal(err)
 	}
-	if !c.ahead("from@postrider.test", "next@example.org", note("next@example.org")) {
+	if !c.Ahead("from@postrider.test", "next@example.org", note("next@example.org")) {
 		t.Fatal("could not begin ahead")
 	}
-	if _, err := c.end(); !unanswered(err) || !c.broken() {
-		t.Fatalf("dropped after the dot: %v (broken %v), want a *NoReplyError on a broken session", err, c.broken())
+	if _, err := c.End(); !Unanswered(err) || !c.Broken() {
+		t.Fatalf("dropped after the dot: %v (broken %v), want a *NoReplyError on a broken session", err, c.Broken())
 	}
-	if c.ahead("from@postrider.test", "third@example.org", note("third@example.org")) {
+	if c.Ahead("from@postrider.test", "third@example.org", note("third@example.org")) {
 		t.Error("a broken session began a message ahead")
 	}
 	if n := len(srv.Messages()); n != 0 {

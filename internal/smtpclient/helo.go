@@ -1,4 +1,4 @@
-package dispatch
+package smtpclient
 
 import (
 	"net"
@@ -8,26 +8,16 @@ import (
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/ozzo-validation/v4/is"
-	"github.com/pocketbase/pocketbase/core"
 	"golang.org/x/net/idna"
 )
 
-// localName is the name the SMTP client gives in EHLO: the dashboard's SMTP
-// local name (which POSTRIDER_HELO overrides), else heloName of the app URL.
-func localName(s *core.Settings) string {
-	if s.SMTP.LocalName != "" {
-		return s.SMTP.LocalName
-	}
-	return heloName(s.Meta.AppURL)
-}
-
-// heloName is the EHLO name for a service at appURL: its host, the name
+// HeloName is the EHLO name for a service at appURL: its host, the name
 // receiving servers see in Received: and may check against the client's
 // address. Never "localhost" (RFC 5321 §4.1.4 wants the client's own
 // name): for a local app URL (localhost, *.localhost, an IP address) this
 // machine's name when it is a fully qualified one, else an address literal
 // of the app URL's IP, else postrider.localhost.
-func heloName(appURL string) string {
+func HeloName(appURL string) string {
 	host := ""
 	if u, err := url.Parse(appURL); err == nil {
 		host = strings.ToLower(u.Hostname())

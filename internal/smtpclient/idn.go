@@ -1,4 +1,4 @@
-package dispatch
+package smtpclient
 
 import (
 	"strings"
@@ -14,17 +14,17 @@ import (
 // such a message is not sent at all: Postfix answers its raw RCPT with
 // 501 5.1.3, which would read as a refusal of the mailbox.
 
-// unsendableError is a message that cannot go to this server as it is,
+// UnsendableError is a message that cannot go to this server as it is,
 // known before anything of it is sent: it fails at once, is not retried,
 // and is no refusal by the server (nor a bounce of the recipient); the
 // session goes on.
-type unsendableError struct{ reason string }
+type UnsendableError struct{ reason string }
 
-func (e *unsendableError) Error() string { return "not sent: " + e.reason }
+func (e *UnsendableError) Error() string { return "not sent: " + e.reason }
 
-// unsendable tells whether err is an *unsendableError.
-func unsendable(err error) bool {
-	_, ok := err.(*unsendableError)
+// Unsendable tells whether err is an *UnsendableError.
+func Unsendable(err error) bool {
+	_, ok := err.(*UnsendableError)
 	return ok
 }
 
@@ -40,14 +40,14 @@ func asciiDomain(addr string) (ascii string, utf8Local bool, err error) {
 		return addr, !isASCII(local), nil
 	}
 	if domain, err = idna.Lookup.ToASCII(domain); err != nil {
-		return addr, false, &unsendableError{reason: "the address's domain is not a valid internationalized domain name"}
+		return addr, false, &UnsendableError{reason: "the address's domain is not a valid internationalized domain name"}
 	}
 	return local + "@" + domain, !isASCII(local), nil
 }
 
-// headerAddress is addr for the To: header: its domain in ASCII where it
+// HeaderAddress is addr for the To: header: its domain in ASCII where it
 // can be (an address that cannot is not sent: the envelope fails first).
-func headerAddress(addr string) string {
+func HeaderAddress(addr string) string {
 	ascii, _, err := asciiDomain(addr)
 	if err != nil {
 		return addr

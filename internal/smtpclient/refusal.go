@@ -1,4 +1,4 @@
-package dispatch
+package smtpclient
 
 import (
 	"errors"
@@ -9,14 +9,14 @@ import (
 // The commands of an SMTP transaction a refusal may answer (ReplyError.Stage),
 // worded as mail servers' bounce reports word them.
 const (
-	stageMail = "MAIL FROM"
-	stageRcpt = "RCPT TO"
-	stageData = "DATA"
-	stageEnd  = "end of DATA" // the message itself, after its final dot
+	StageMail = "MAIL FROM"
+	StageRcpt = "RCPT TO"
+	StageData = "DATA"
+	StageEnd  = "end of DATA" // the message itself, after its final dot
 )
 
 // envelopeStages are the envelope's commands in the order they are sent.
-var envelopeStages = [...]string{stageMail, stageRcpt, stageData}
+var envelopeStages = [...]string{StageMail, StageRcpt, StageData}
 
 // at tags a refusal (a *ReplyError in err) with the command it answered,
 // and returns err.
@@ -28,29 +28,7 @@ func at(stage string, err error) error {
 	return err
 }
 
-// addressRefused ends the response of a refusal of the recipient's mailbox
-// itself: bounces.go counts those (and only those) toward the client's
-// bouncing mark. notTheAddress ends every other refusal's.
-const (
-	addressRefused = " (in reply to " + stageRcpt + ": the address was refused)"
-	notTheAddress  = ": not held against the address)"
-)
-
-// refusal is the response kept for a refusal for good: the server's reply,
-// then the command it answered and whether it counts against the address.
-func refusal(err error) string {
-	var re *ReplyError
-	if !errors.As(err, &re) || re.Stage == "" {
-		return err.Error()
-	}
-	reply := clip(re.Error(), 1500) // the end must survive save's clip
-	if mailboxRefusal(re) {
-		return reply + addressRefused
-	}
-	return reply + " (in reply to " + re.Stage + notTheAddress
-}
-
-// mailboxRefusal tells whether a refusal says that the recipient's mailbox
+// MailboxRefusal tells whether a refusal says that the recipient's mailbox
 // cannot take mail, read by its RFC 3463 enhanced code, or by the basic
 // code where there is none. Only a reply to RCPT TO can: after DATA the
 // server judged the message, and before RCPT the sender. Of the enhanced
@@ -64,8 +42,8 @@ func refusal(err error) string {
 // 5.3.4), full mailbox (5.2.2) or syntax (5.5.x) refusal. Without an
 // enhanced code: 550, 551 and 553 (mailbox unavailable, not local, name
 // not allowed); not 501 (syntax), 552 or 554.
-func mailboxRefusal(re *ReplyError) bool {
-	if re.Stage != stageRcpt || re.Code < 500 || re.Code > 599 {
+func MailboxRefusal(re *ReplyError) bool {
+	if re.Stage != StageRcpt || re.Code < 500 || re.Code > 599 {
 		return false
 	}
 	class, subject, detail, ok := enhancedCode(re.Message)

@@ -1,4 +1,11 @@
-package dispatch
+// Package smtpclient is the SMTP client that carries Postrider's mail: one
+// session kept open for many messages, pipelined when the server offers it
+// (RFC 2920), secured and logged in as configured, with internationalized
+// addresses, the refusals it gets tagged with the command they answered,
+// and what kind of failure an error is in words for users (Explain). It
+// knows nothing of PocketBase or of mailings: the dispatcher gives it a
+// Config and messages, and records what it answers.
+package smtpclient
 
 import (
 	"bufio"
@@ -15,14 +22,14 @@ import (
 	"time"
 )
 
-// SMTPConfig says how to reach the SMTP server.
-type SMTPConfig struct {
+// Config says how to reach the SMTP server.
+type Config struct {
 	Host      string
 	Port      int
 	Username  string
 	Password  string
 	TLS       string        // "none", "starttls", "tls", or "auto": STARTTLS when the server offers it
-	LocalName string        // EHLO name; heloName("") when empty (never localhost)
+	LocalName string        // EHLO name; HeloName("") when empty (never localhost)
 	Timeout   time.Duration // of each command's reply
 	// DataTimeout is how long to wait for the reply to a message's final
 	// dot: the server may have stored the message before it answers, so
@@ -36,15 +43,15 @@ type SMTPConfig struct {
 type ReplyError struct {
 	Code    int
 	Message string
-	Stage   string // the command it answered (refusal.go): stageMail, stageRcpt, stageData or stageEnd
+	Stage   string // the command it answered (refusal.go): StageMail, StageRcpt, StageData or StageEnd
 }
 
 func (e *ReplyError) Error() string { return strconv.Itoa(e.Code) + " " + e.Message }
 
-// permanent tells whether err means the message can never be delivered as
+// Permanent tells whether err means the message can never be delivered as
 // it is. Everything else (4xx, a dropped or timed-out connection) is worth
 // another try.
-func permanent(err error) bool {
+func Permanent(err error) bool {
 	var re *ReplyError
 	return errors.As(err, &re) && re.Code >= 500
 }
@@ -60,26 +67,26 @@ func (e *NoReplyError) Error() string {
 
 func (e *NoReplyError) Unwrap() error { return e.Err }
 
-// unanswered tells whether err is a *NoReplyError.
-func unanswered(err error) bool {
+// Unanswered tells whether err is a *NoReplyError.
+func Unanswered(err error) bool {
 	var nr *NoReplyError
 	return errors.As(err, &nr)
 }
 
-// cutOff tells whether err is a *NoReplyError whose connection was lost
+// CutOff tells whether err is a *NoReplyError whose connection was lost
 // (closed or reset) rather than timed out: the server or the network broke
 // before it answered. A timeout means a server that is alive and slow, and
 // has most likely kept the message.
-func cutOff(err error) bool {
+func CutOff(err error) bool {
 	var ne net.Error
-	return unanswered(err) && !(errors.As(err, &ne) && ne.Timeout())
+	return Unanswered(err) && !(errors.As(err, &ne) && ne.Timeout())
 }
 
-// smtpConn is one SMTP session, kept open for many messages. It pipelines
+// Conn is one SMTP session, kept open for many messages. It pipelines
 // MAIL, RCPT and DATA (RFC 2920) when the server offers it: one round trip
 // instead of three before the message itself, and the next message's
 // envelope rides in the same write as this one's final dot (ahead).
-type smtpConn struct {
+type Conn struct {
 	conn        net.Conn
 	text        *textproto.Reader
 	w           *bufio.Writer
@@ -94,9 +101,9 @@ type smtpConn struct {
 	failed bool
 }
 
-// dialSMTP connects, greets, secures and authenticates as cfg says; its
+// Dial connects, greets, secures and authenticates as cfg says; its
 // errors are *connectError.
-func dialSMTP(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
+func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	c, err := dial(ctx, cfg)
 	if err != nil {
 		return nil, &connectError{err}
@@ -104,7 +111,7 @@ func dialSMTP(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
 	return c, nil
 }
 
-func dial(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
+func dial(ctx context.Context, cfg Config) (*Conn, error) {
 	timeout := cfg.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -125,7 +132,7 @@ func dial(ctx context.Context, cfg SMTPConfig) (*smtpConn, error) {
 		}
 		conn = tc
 	}
-	c := newSMTPConn(conn, timeout)
+	c := newConn(conn, timeout)
 	c.dataTimeout = cfg.DataTimeout
 	if c.dataTimeout <= 0 {
 		c.dataTimeout = 10 * time.Minute
@@ -146,8 +153,8 @@ type outgoing struct {
 }
 
 // outgoing makes the message from from to to, or says why this server
-// cannot take it (an *unsendableError: idn.go).
-func (c *smtpConn) outgoing(from, to string, data []byte) (*outgoing, error) {
+// cannot take it (an *UnsendableError: idn.go).
+func (c *Conn) outgoing(from, to string, data []byte) (*outgoing, error) {
 	m := &outgoing{data: data}
 	var fromUTF8, toUTF8 bool
 	var err error
@@ -159,7 +166,7 @@ func (c *smtpConn) outgoing(from, to string, data []byte) (*outgoing, error) {
 	}
 	if m.utf8 = fromUTF8 || toUTF8; m.utf8 {
 		if _, ok := c.ext["SMTPUTF8"]; !ok {
-			return nil, &unsendableError{reason: "the address has a non-ASCII local part and the mail server does not offer SMTPUTF8"}
+			return nil, &UnsendableError{reason: "the address has a non-ASCII local part and the mail server does not offer SMTPUTF8"}
 		}
 	}
 	return m, nil
@@ -173,8 +180,8 @@ func (m *outgoing) mailFrom() string {
 	return "MAIL FROM:<" + m.from + ">"
 }
 
-func newSMTPConn(conn net.Conn, timeout time.Duration) *smtpConn {
-	return &smtpConn{
+func newConn(conn net.Conn, timeout time.Duration) *Conn {
+	return &Conn{
 		conn:    conn,
 		text:    textproto.NewReader(bufio.NewReaderSize(conn, 4096)),
 		w:       bufio.NewWriterSize(conn, 32*1024),
@@ -182,14 +189,14 @@ func newSMTPConn(conn net.Conn, timeout time.Duration) *smtpConn {
 	}
 }
 
-func (c *smtpConn) open(cfg SMTPConfig) error {
+func (c *Conn) open(cfg Config) error {
 	c.conn.SetDeadline(time.Now().Add(c.timeout))
 	if _, err := c.reply(); err != nil {
 		return fmt.Errorf("greeting: %w", err)
 	}
 	name := cfg.LocalName
 	if name == "" {
-		name = heloName("")
+		name = HeloName("")
 	}
 	if err := c.hello(name); err != nil {
 		return err
@@ -207,7 +214,7 @@ func (c *smtpConn) open(cfg SMTPConfig) error {
 			return &tlsError{fmt.Errorf("STARTTLS handshake: %w", err)}
 		}
 		dataTimeout := c.dataTimeout
-		*c = *newSMTPConn(tc, c.timeout)
+		*c = *newConn(tc, c.timeout)
 		c.dataTimeout = dataTimeout
 		c.conn.SetDeadline(time.Now().Add(c.timeout))
 		if err := c.hello(name); err != nil {
@@ -224,7 +231,7 @@ func (c *smtpConn) open(cfg SMTPConfig) error {
 }
 
 // hello sends EHLO (HELO for old servers) and notes the extensions.
-func (c *smtpConn) hello(name string) error {
+func (c *Conn) hello(name string) error {
 	msg, err := c.cmd("EHLO " + name)
 	if err != nil {
 		if _, err := c.cmd("HELO " + name); err != nil {
@@ -244,7 +251,7 @@ func (c *smtpConn) hello(name string) error {
 
 // auth logs in with PLAIN, or LOGIN when that is all the server offers.
 // Credentials travel only over TLS or to a server on this machine.
-func (c *smtpConn) auth(cfg SMTPConfig) error {
+func (c *Conn) auth(cfg Config) error {
 	_, isTLS := c.conn.(*tls.Conn)
 	if ip := net.ParseIP(cfg.Host); !isTLS && cfg.Host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return errors.New("refusing to send the SMTP password over an unencrypted connection (set POSTRIDER_SMTP_TLS to starttls or tls)")
@@ -277,7 +284,7 @@ func (c *smtpConn) auth(cfg SMTPConfig) error {
 }
 
 // cmd sends one command and reads its reply; a 4xx or 5xx reply is a *ReplyError.
-func (c *smtpConn) cmd(line string) (string, error) {
+func (c *Conn) cmd(line string) (string, error) {
 	c.w.WriteString(line + "\r\n")
 	if err := c.flush(); err != nil {
 		return "", err
@@ -285,7 +292,7 @@ func (c *smtpConn) cmd(line string) (string, error) {
 	return c.reply()
 }
 
-func (c *smtpConn) flush() error {
+func (c *Conn) flush() error {
 	err := c.w.Flush()
 	if err != nil {
 		c.failed = true
@@ -294,7 +301,7 @@ func (c *smtpConn) flush() error {
 }
 
 // reply reads one (possibly multi-line) reply: "250 ok" lines joined by \n.
-func (c *smtpConn) reply() (string, error) {
+func (c *Conn) reply() (string, error) {
 	code, msg, err := c.read()
 	if err != nil {
 		return "", err
@@ -304,14 +311,14 @@ func (c *smtpConn) reply() (string, error) {
 
 // accepted reads one reply, keeping only whether it refused (the
 // envelope's replies: their text is not kept).
-func (c *smtpConn) accepted() error {
+func (c *Conn) accepted() error {
 	_, _, err := c.read()
 	return err
 }
 
 // read reads one reply; a 4xx or 5xx reply is a *ReplyError, and an error
 // of the network breaks the session.
-func (c *smtpConn) read() (int, string, error) {
+func (c *Conn) read() (int, string, error) {
 	code, msg, err := c.text.ReadResponse(0)
 	if err != nil {
 		var te *textproto.Error
@@ -326,7 +333,7 @@ func (c *smtpConn) read() (int, string, error) {
 	return code, msg, nil
 }
 
-// begin starts one message to one recipient; nothing is delivered until
+// Begin starts one message to one recipient; nothing is delivered until
 // end. With PIPELINING the envelope (MAIL, RCPT, DATA) goes out in one
 // write and its replies are read by end: they arrive while the previous
 // outcome is being recorded, so that end finds them waiting instead of
@@ -334,8 +341,8 @@ func (c *smtpConn) read() (int, string, error) {
 // command by command. data must be dot-stuffed, end with CRLF, and stay
 // as it is until end. After a refusal the session is reset and stays
 // usable; after a network error it is broken. A message this server
-// cannot take is an *unsendableError, before anything is sent.
-func (c *smtpConn) begin(from, to string, data []byte) error {
+// cannot take is an *UnsendableError, before anything is sent.
+func (c *Conn) Begin(from, to string, data []byte) error {
 	if c.cur != nil {
 		return errors.New("smtp: a message is already begun") // the caller's bug: end it first, or begin the next ahead
 	}
@@ -361,14 +368,14 @@ func (c *smtpConn) begin(from, to string, data []byte) error {
 	return nil
 }
 
-// ahead begins the next message while the current one is not ended yet:
+// Ahead begins the next message while the current one is not ended yet:
 // its envelope goes out in the same write as the current message's final
 // dot, and end returns the current one's reply; the next end is the next
 // message's. Nothing of the next message but its envelope goes out before
 // that end. It tells false, and begins nothing, when the session cannot
 // (no PIPELINING, nothing in flight, one begun ahead already, broken, a
 // message this server cannot take: begin says why).
-func (c *smtpConn) ahead(from, to string, data []byte) bool {
+func (c *Conn) Ahead(from, to string, data []byte) bool {
 	if !c.pipelining || c.failed || c.cur == nil || c.next != nil {
 		return false
 	}
@@ -381,7 +388,7 @@ func (c *smtpConn) ahead(from, to string, data []byte) bool {
 }
 
 // writeEnvelope buffers a pipelined envelope and returns its length.
-func (c *smtpConn) writeEnvelope(m *outgoing) int {
+func (c *Conn) writeEnvelope(m *outgoing) int {
 	n := 0
 	utf8 := ""
 	if m.utf8 {
@@ -394,14 +401,14 @@ func (c *smtpConn) writeEnvelope(m *outgoing) int {
 	return n
 }
 
-// end reads the envelope's replies when begin left them (a refusal or a
+// End reads the envelope's replies when begin left them (a refusal or a
 // dropped connection there sends nothing more of the message), then sends
 // the message with its terminating dot, and the envelope of the message
 // begun ahead, in one write, and returns the server's final reply,
 // waiting for it as long as DataTimeout says. When the dot went out and no
 // reply came, the error is a *NoReplyError and the session is broken. The
 // message begun ahead, if any, is the one begun from then on.
-func (c *smtpConn) end() (string, error) {
+func (c *Conn) End() (string, error) {
 	m := c.cur
 	if m == nil {
 		return "", errors.New("smtp: no message begun")
@@ -416,9 +423,9 @@ func (c *smtpConn) end() (string, error) {
 				return "", err
 			}
 		}
-		mailErr := at(stageMail, c.accepted())
-		rcptErr := at(stageRcpt, c.accepted())
-		dataErr := at(stageData, c.accepted())
+		mailErr := at(StageMail, c.accepted())
+		rcptErr := at(StageRcpt, c.accepted())
+		dataErr := at(StageData, c.accepted())
 		if err := firstErr(mailErr, rcptErr, dataErr); err != nil {
 			if dataErr == nil {
 				// DATA was accepted anyway: end an empty message before resetting
@@ -445,7 +452,7 @@ func (c *smtpConn) end() (string, error) {
 		return "", &NoReplyError{Err: err}
 	}
 	final, err := c.reply()
-	err = at(stageEnd, err)
+	err = at(StageEnd, err)
 	if c.failed {
 		return "", &NoReplyError{Err: err}
 	}
@@ -460,22 +467,24 @@ func (c *smtpConn) end() (string, error) {
 	return final, nil
 }
 
-// inFlight tells whether a message is begun and not ended.
-func (c *smtpConn) inFlight() bool { return c.cur != nil }
+// InFlight tells whether a message is begun and not ended.
+func (c *Conn) InFlight() bool { return c.cur != nil }
 
 // reset answers a refused transaction with RSET so that the session can go
 // on (if RSET fails too, the session is marked broken); it returns the
 // original refusal.
-func (c *smtpConn) reset(refusal error) error {
+func (c *Conn) reset(refusal error) error {
 	if !c.failed {
 		c.cmd("RSET")
 	}
 	return refusal
 }
 
-func (c *smtpConn) broken() bool { return c.failed }
+// Broken tells that the session cannot carry another message.
+func (c *Conn) Broken() bool { return c.failed }
 
-func (c *smtpConn) close() {
+// Close ends the session with QUIT and closes the connection.
+func (c *Conn) Close() {
 	c.conn.SetDeadline(time.Now().Add(2 * time.Second))
 	c.cmd("QUIT")
 	c.conn.Close()

@@ -116,7 +116,7 @@ func DKIMName(selector, domain string) string { return selector + "._domainkey."
 func DMARCName(domain string) string { return "_dmarc." + domain }
 
 func (r Resolver) checkDKIM(ctx context.Context, w Want) Result {
-	txts, err := r.txt(ctx, DKIMName(w.Selector, w.Domain))
+	txts, err := r.TXT(ctx, DKIMName(w.Selector, w.Domain))
 	res := Result{Kind: DKIM, Found: found(txts, err)}
 	if err != nil {
 		res.Reason = LookupFailed
@@ -146,7 +146,7 @@ func (r Resolver) checkDKIM(ctx context.Context, w Want) Result {
 }
 
 func (r Resolver) checkSPF(ctx context.Context, w Want) Result {
-	txts, err := r.txt(ctx, w.Domain)
+	txts, err := r.TXT(ctx, w.Domain)
 	res := Result{Kind: SPF}
 	if err != nil {
 		res.Reason, res.Found = LookupFailed, err.Error()
@@ -186,7 +186,7 @@ func hasInclude(record, domain string) bool {
 }
 
 func (r Resolver) checkDMARC(ctx context.Context, w Want) Result {
-	txts, err := r.txt(ctx, DMARCName(w.Domain))
+	txts, err := r.TXT(ctx, DMARCName(w.Domain))
 	res := Result{Kind: DMARC}
 	if err != nil {
 		res.Reason, res.Found = LookupFailed, err.Error()
@@ -239,9 +239,9 @@ func (r Resolver) checkReturnPath(ctx context.Context, w Want) Result {
 	return res
 }
 
-// txt is the TXT records at name, each one's strings joined (RFC 7208
+// TXT is the TXT records at name, each one's strings joined (RFC 7208
 // §3.3, RFC 6376 §3.6.2.2); none when the name does not exist.
-func (r Resolver) txt(ctx context.Context, name string) ([]string, error) {
+func (r Resolver) TXT(ctx context.Context, name string) ([]string, error) {
 	answer, err := r.query(ctx, name, dns.TypeTXT)
 	if err != nil {
 		return nil, err

@@ -117,3 +117,38 @@ func TestAResolverNeedsHostAndPort(t *testing.T) {
 		t.Errorf("%+v %v", r, err)
 	}
 }
+
+func TestDomainName(t *testing.T) {
+	for in, want := range map[string]string{
+		"Example.COM":    "example.com",
+		" shop.example.": "shop.example",
+		"пример.рф":      "xn--e1afmkfd.xn--p1ai",
+		"Mail.Bücher.de": "mail.xn--bcher-kva.de",
+	} {
+		if got, err := dnscheck.DomainName(in); err != nil || got != want {
+			t.Errorf("%q: %q %v, want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "localhost", "1.2.3.4", "::1", "exa mple.com", "-x.com", "a..com", "x.123", "under_score.com", "x@y.com", strings.Repeat("a", 64) + ".com"} {
+		if got, err := dnscheck.DomainName(in); err == nil {
+			t.Errorf("%q taken as %q", in, got)
+		}
+	}
+}
+
+// The records to publish are what Check looks for: published as they
+// are, every one holds.
+func TestTheRecordsToPublishHold(t *testing.T) {
+	s := dnstest.Start(t)
+	for _, r := range want.Records() {
+		if r.Type == "CNAME" {
+			s.CNAME(r.Name, r.Value)
+		} else {
+			s.TXT(r.Name, r.Value)
+		}
+	}
+	check(t, s, want, map[string]string{"dkim": "ok", "spf": "ok", "dmarc": "ok", "return_path": "ok"})
+	if got := dnscheck.DKIMKeyOf(want.Records()[0].Value); got != want.DKIMKey {
+		t.Errorf("the key of the DKIM record: %q", got)
+	}
+}

@@ -3,7 +3,10 @@ package hooks
 import (
 	"crypto"
 	"crypto/rand"
+	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -21,22 +24,45 @@ const domainsCollection = dispatch.DomainsCollection
 // privateKeyField holds the PEM of a domain's key (hidden).
 const privateKeyField = "dkim_private"
 
+// Making a key costs the server about 0.3 s of a core (BenchmarkNewDKIMKey),
+// so an account keeps at most maxDomainsPerOwner domains and adds at most
+// createsPerWindow in createWindow.
+const (
+	maxDomainsPerOwner = 20
+	createsPerWindow   = 10
+	createWindow       = time.Minute
+)
+
 // immutableDomainFields never change after create: a new key or name
 // would void the records the user published. Delete and add again.
 var immutableDomainFields = []string{"owner", "domain", "selector", "dkim_public", privateKeyField}
 
 func bindDomains(app core.App, cfg config.Config) {
+	creates := &perUserLimit{max: createsPerWindow, window: createWindow, seen: map[string][]time.Time{}}
 	// the server makes the key and the selector, whatever a request sends
 	// (a superuser's too); Go code (tests, a seed) may bring its own key
 	app.OnRecordCreateRequest(domainsCollection).BindFunc(func(e *core.RecordRequestEvent) error {
+		if e.Auth != nil && !e.HasSuperuserAuth() {
+			if wait := creates.take(e.Auth.Id, time.Now()); wait > 0 {
+				e.Response.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+				return e.TooManyRequestsError("You have added many domains in a minute: try again in a moment.", nil)
+			}
+		}
 		e.Record.Set(privateKeyField, "")
 		e.Record.Set("selector", "")
 		return e.Next()
 	})
 
-	// every create: the name as DNS knows it, a key, a selector, the
-	// record to publish, and nothing checked yet
+	// every create: the name as DNS knows it, checked before a key is
+	// made for it, then a key, a selector, the record to publish, and
+	// nothing checked yet
 	app.OnRecordCreate(domainsCollection).BindFunc(func(e *core.RecordEvent) error {
+		if name, err := dnscheck.DomainName(e.Record.GetString("domain")); err == nil {
+			e.Record.Set("domain", name)
+		}
+		if err := validateNewDomain(e.App, e.Record); err != nil {
+			return err
+		}
 		if err := prepareDomain(e.Record); err != nil {
 			return err
 		}
@@ -44,7 +70,7 @@ func bindDomains(app core.App, cfg config.Config) {
 	})
 
 	app.OnRecordValidate(domainsCollection).BindFunc(func(e *core.RecordEvent) error {
-		if err := validateDomain(e.App, e.Record); err != nil {
+		if err := validateChangedDomain(e.Record); err != nil {
 			return err
 		}
 		return e.Next()
@@ -86,13 +112,9 @@ func namesPrivateKey(s string) bool {
 	return strings.Contains(strings.ToLower(s), privateKeyField)
 }
 
-// prepareDomain readies a new domain record: its name in ASCII, a key
-// when none was brought, a selector, the public key to publish, and no
-// check yet.
+// prepareDomain readies a new domain record: a key when none was
+// brought, a selector, the public key to publish, and no check yet.
 func prepareDomain(r *core.Record) error {
-	if name, err := dnscheck.DomainName(r.GetString("domain")); err == nil {
-		r.Set("domain", name)
-	}
 	pem := r.GetString(privateKeyField)
 	var key crypto.Signer
 	if pem == "" {
@@ -128,31 +150,45 @@ func newSelector() string {
 	return "postrider-" + strings.ToLower(rand.Text()[:6])
 }
 
-// validateDomain refuses a name that is no sending domain, a second one
-// of the owner's, and any change of what the published records name.
-func validateDomain(app core.App, r *core.Record) error {
-	if !r.IsNew() {
-		for _, f := range immutableDomainFields {
-			if fieldChanged(r, f) {
-				return fieldError(f, "validation_domain_immutable", "A domain's name and key cannot change: delete the domain and add it again.")
-			}
-		}
+// validateChangedDomain refuses any change of what the published
+// records name.
+func validateChangedDomain(r *core.Record) error {
+	if r.IsNew() {
 		return nil
 	}
+	for _, f := range immutableDomainFields {
+		if fieldChanged(r, f) {
+			return fieldError(f, "validation_domain_immutable", "A domain's name and key cannot change: delete the domain and add it again.")
+		}
+	}
+	return nil
+}
+
+// validateNewDomain refuses a name that is no sending domain, a second
+// one of the owner's, and one past the most an owner keeps.
+func validateNewDomain(app core.App, r *core.Record) error {
 	name, err := dnscheck.DomainName(r.GetString("domain"))
 	if err != nil || name != r.GetString("domain") {
 		return fieldError("domain", "validation_invalid_domain", "Enter the domain you send from, such as example.com: not an email address, nor an IP address.")
 	}
-	var clash int
-	err = app.DB().Select("COUNT(*)").From(domainsCollection).
-		Where(dbx.HashExp{"owner": r.GetString("owner"), "domain": name}).
+	var count struct {
+		Total int `db:"total"`
+		Clash int `db:"clash"`
+	}
+	err = app.DB().Select("COUNT(*) AS total", "COALESCE(SUM([[domain]] = {:domain}), 0) AS clash").From(domainsCollection).
+		Where(dbx.HashExp{"owner": r.GetString("owner")}).
 		AndWhere(dbx.Not(dbx.HashExp{"id": r.Id})).
-		Row(&clash)
+		Bind(dbx.Params{"domain": name}).
+		One(&count)
 	if err != nil {
 		return err
 	}
-	if clash > 0 {
+	if count.Clash > 0 {
 		return fieldError("domain", "validation_not_unique", "You have added this domain already.")
+	}
+	if count.Total >= maxDomainsPerOwner {
+		return fieldError("domain", "validation_too_many_domains",
+			fmt.Sprintf("You have %d domains, the most one account keeps: delete one you no longer send from.", count.Total))
 	}
 	return nil
 }

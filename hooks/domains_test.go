@@ -384,3 +384,59 @@ func TestCheckingIsRateLimitedPerUser(t *testing.T) {
 	}
 	scenario.Test(t)
 }
+
+// Each domain costs a key of the server's making, so an account keeps at
+// most 20 and adds at most ten a minute: the next answers 400 naming the
+// field, or 429, and nothing is created.
+func TestDomainsAreBounded(t *testing.T) {
+	t.Parallel()
+	create := func(name string) *http.Request {
+		req := httptest.NewRequest(http.MethodPost, recordsURL("domains"), strings.NewReader(`{"domain":"`+name+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", tokens["alice"])
+		return req
+	}
+	scenarios := []tests.ApiScenario{
+		{
+			Name:            "alice's 21st domain",
+			ExpectedStatus:  400,
+			ExpectedContent: []string{`"data":{"domain":{"code":"validation_too_many_domains","message":"You have 20 domains`},
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+				col, _ := app.FindCollectionByNameOrId("domains")
+				for i := range 19 {
+					r := core.NewRecord(col)
+					r.Load(map[string]any{"owner": aliceID, "domain": fmt.Sprintf("d%d.alice.example", i), "dkim_private": string(domainKeys()[0])})
+					if err := app.Save(r); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) { countIs("domains", 21)(t, app, nil) },
+		},
+		{
+			Name:            "alice's eleventh try in a minute",
+			ExpectedStatus:  429,
+			ExpectedContent: []string{`"status":429`, "try again"},
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+				mux, err := e.Router.BuildMux()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for range 10 {
+					rec := httptest.NewRecorder()
+					mux.ServeHTTP(rec, create("not a domain"))
+					if rec.Code != 400 {
+						t.Fatalf("a bad name: %d %s", rec.Code, rec.Body)
+					}
+				}
+			},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) { countIs("domains", 2)(t, app, nil) },
+		},
+	}
+	for _, s := range scenarios {
+		s.Method, s.URL, s.Body = http.MethodPost, recordsURL("domains"), strings.NewReader(`{"domain":"fresh.example"}`)
+		s.Headers = map[string]string{"Authorization": tokens["alice"], "Content-Type": "application/json"}
+		s.TestAppFactory = domainsApp("127.0.0.1:1")
+		s.Test(t)
+	}
+}

@@ -21,6 +21,10 @@ export function domains({ signal }) {
     form.reset();
     say(status, t('common.saved'));
     await load();
+  }, (err) => {
+    if (err?.status !== 429) return false;
+    say(status, t('domains.tooManyAdds'), 'err');
+    return true;
   });
 
   async function load() {

@@ -62,6 +62,11 @@ type Config struct {
 	// _KEY are set; nil leaves it to the dashboard's dkim collection
 	DKIM *mailout.DKIM
 
+	// users' sending domains (config/domains.go): the resolver their check
+	// asks (empty: the system's), the service's bounce domain and the
+	// domain their SPF includes (empty: derived from the app URL)
+	DNSServer, BounceDomain, SPFInclude string
+
 	// BlogDir holds the blog's templates (pb_hooks/blog); not
 	// from the environment: main sets it from --blogDir
 	BlogDir string
@@ -198,6 +203,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.RetryFor = d
 	}
 	c.DKIM = dkimFromEnv(get, bad)
+	domainsFromEnv(&c, get, bad)
 	return c, errors.Join(errs...)
 }
 

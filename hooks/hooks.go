@@ -37,6 +37,7 @@ func Register(app core.App, cfg config.Config) {
 	bindDKIM(app)
 	bindClientUnsubscribe(app)
 	bindClientBouncing(app)
+	bindDomains(app, cfg)
 
 	// mailings go out on their own: the dispatcher's cron inside serve;
 	// account mail takes the dispatcher's road too

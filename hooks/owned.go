@@ -9,7 +9,7 @@ import (
 )
 
 // ownedCollections hold one user's data each, in an owner field.
-var ownedCollections = []string{"lists", "clients", "mailings"}
+var ownedCollections = []string{"lists", "clients", "mailings", "domains"}
 
 // relationMessages name, for each relation to owned records, what the
 // caller is told when one of the ids is not theirs.

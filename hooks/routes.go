@@ -95,6 +95,9 @@ func routes(cfg config.Config) []route {
 		{method: "GET", path: "/api/postrider/deliveries/export", auth: authUser, handler: exportDeliveries},
 		{method: "GET", path: "/api/postrider/deliveries/daily", auth: authUser, handler: dailyDeliveries},
 
+		// sending domains (domains_check.go)
+		{method: "POST", path: "/api/postrider/domains/{id}/check", auth: authUser, handler: checkDomainRoute(cfg)},
+
 		// moderation
 		{method: "GET", path: "/api/postrider/moderation/users", auth: authModerator, handler: moderationUsers},
 		{method: "GET", path: "/api/postrider/moderation/mailings", auth: authModerator, handler: moderationMailings},

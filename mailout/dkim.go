@@ -3,6 +3,7 @@ package mailout
 import (
 	"crypto"
 	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
@@ -122,4 +123,23 @@ func ParseDKIMKey(data []byte) (crypto.Signer, error) {
 	default:
 		return nil, fmt.Errorf("a %T key; DKIM signs with RSA or Ed25519", key)
 	}
+}
+
+// DKIMKeyBits is the size of the RSA keys the server makes for users'
+// domains: 2048, what RFC 8301 asks signers for, and what every DNS
+// provider takes in one TXT record (as several strings).
+const DKIMKeyBits = 2048
+
+// NewDKIMKey makes an RSA key for DKIM, with its PEM (PKCS #8, as
+// ParseDKIMKey reads it).
+func NewDKIMKey() (crypto.Signer, []byte, error) {
+	key, err := rsa.GenerateKey(rand.Reader, DKIMKeyBits)
+	if err != nil {
+		return nil, nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }

@@ -134,3 +134,13 @@ func rsaKeyOf(t *testing.T) *rsa.PrivateKey {
 	k, _ := dkimtest.Key(t, "rsa")
 	return k.(*rsa.PrivateKey)
 }
+
+// BenchmarkNewDKIMKey: what a new domain costs the server (an RSA-2048
+// key, made on create).
+func BenchmarkNewDKIMKey(b *testing.B) {
+	for b.Loop() {
+		if _, _, err := mailout.NewDKIMKey(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import { mailings } from './views/mailings.js';
 import { editMailing } from './views/mailing-form.js';
 import { mailing } from './views/mailing-page.js';
 import { logs } from './views/logs.js';
+import { domains } from './views/domains.js';
 import { home } from './views/home.js';
 import { modMailings, modMailing, modUsers, modLog } from './views/moderation.js';
 
@@ -31,6 +32,7 @@ const routes = {
   '/mailings/edit': { view: editMailing, needsAuth: true },
   '/mailing': { view: mailing, needsAuth: true },
   '/logs': { view: logs, needsAuth: true },
+  '/domains': { view: domains, needsAuth: true },
   '/moderation/mailings': { view: modMailings, needsAuth: true },
   '/moderation/mailing': { view: modMailing, needsAuth: true },
   '/moderation/users': { view: modUsers, needsAuth: true },
@@ -95,7 +97,7 @@ function renderHeader() {
     h('nav', { id: 'nav', 'aria-label': t('nav.main') },
       link('/', t('nav.home')),
       h('a', { href: '/blog' }, t('nav.blog')),
-      me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/logs', t('nav.logs')),
+      me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/logs', t('nav.logs')), link('/domains', t('nav.domains')),
         me.role === 'moderator' ? link('/moderation/mailings', t('nav.moderation'), '/moderation/') : null,
         link('/profile', t('nav.profile')), logout]
         : [link('/login', t('nav.login')), link('/signup', t('nav.signup'))],

@@ -52,17 +52,10 @@ func FuzzAddress(f *testing.F) {
 		if err != nil || len(list) != 1 {
 			t.Fatalf("%q <%s> is written %q, which reads as %v (%v)", name, address, header, list, err)
 		}
-		if list[0].Address != address || list[0].Name != readName(name) {
+		if list[0].Address != address || list[0].Name != OneLine(name) {
 			t.Fatalf("%q <%s> is written %q, which reads %q <%s>", name, address, header, list[0].Name, list[0].Address)
 		}
 	})
-}
-
-// readName is the name a reader gets back from a From header: the one a
-// user typed, on one line, and without the spaces around it or doubled in
-// it where it is not quoted.
-func readName(name string) string {
-	return OneLine(name)
 }
 
 // checkFolded checks header, one header field with its CRLF, as the

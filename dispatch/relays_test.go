@@ -173,16 +173,11 @@ func TestARelayRefusingEverythingIsSetAside(t *testing.T) {
 	other.checkRelays(elsewhere, map[string]*smtptest.Server{"b": b})
 
 	// the logs reach the database in batches, a few seconds apart
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	eventually(t, 10*time.Second, "the logs do not say that relay b was set aside", func() bool {
 		var logged int
 		w.app.AuxDB().NewQuery(`SELECT COUNT(*) FROM _logs WHERE message LIKE 'Relay set aside%' AND json_extract(data, '$.relay') = 'b'`).Row(&logged)
-		if logged > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the logs do not say that relay b was set aside")
-		}
-	}
+		return logged > 0
+	})
 }
 
 // With one relay refusing everything there is nowhere else to go: it is not
@@ -222,20 +217,15 @@ func TestALoneRelayUnreachableSaysSendingWaitsForIt(t *testing.T) {
 		t.Fatalf("err %v; want cannot reach", err)
 	}
 	// the logs reach the database in batches, a few seconds apart
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		var said []string
+	var said []string
+	eventually(t, 10*time.Second, "the logs do not say that the relay was set aside", func() bool {
 		if err := w.app.AuxDB().NewQuery(`SELECT message FROM _logs WHERE message LIKE 'Relay set aside%'`).Column(&said); err != nil {
 			t.Fatal(err)
 		}
-		if len(said) > 0 {
-			if !strings.Contains(said[0], "sending waits for it") || strings.Contains(said[0], "other relays") {
-				t.Fatalf("the log says %q", said[0])
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the logs do not say that the relay was set aside")
-		}
+		return len(said) > 0
+	})
+	if !strings.Contains(said[0], "sending waits for it") || strings.Contains(said[0], "other relays") {
+		t.Fatalf("the log says %q", said[0])
 	}
 }
 

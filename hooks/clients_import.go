@@ -16,6 +16,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"postrider/internal/clientcsv"
 )
 
 // ImportReport says what an import of clients did (or would do, dry).
@@ -100,13 +102,6 @@ func importClientsRoute() func(*core.RequestEvent) error {
 	}
 }
 
-// importRow is one row of the file that will be saved (or recognised as
-// a client already there).
-type importRow struct {
-	line                 int
-	email, name, comment string
-}
-
 func importClients(e *core.RequestEvent) error {
 	owner, ctx := e.Auth.Id, e.Request.Context()
 	form, err := readImportForm(e)
@@ -124,13 +119,13 @@ func importClients(e *core.RequestEvent) error {
 
 	// the whole file is read and checked before anything is written: a
 	// file that cannot be read to its end is refused whole
-	encoding, err := form.file.text.encoding()
+	encoding, err := form.file.encoding()
 	if err != nil {
 		return err
 	}
 	report := ImportReport{DryRun: form.dry, Problems: []Problem{}, Sample: []Sample{}, Encoding: encoding, Separator: ","}
 	valid := 0
-	if err := form.file.rows(encoding, &report, func(importRow) error { valid++; return nil }); err != nil {
+	if err := form.file.rows(encoding, &report, func(clientcsv.Row) error { valid++; return nil }); err != nil {
 		return err
 	}
 
@@ -146,7 +141,7 @@ func importClients(e *core.RequestEvent) error {
 	if form.dry {
 		seen = make(map[uint64]bool, valid)
 	}
-	chunk := make([]importRow, 0, importChunkRows)
+	chunk := make([]clientcsv.Row, 0, importChunkRows)
 	done := 0 // rows sent to the database
 	save := func() error {
 		added, err := importChunk(ctx, e.App, owner, form.list, chunk, ids, done, form.dry)
@@ -162,9 +157,9 @@ func importClients(e *core.RequestEvent) error {
 		return nil
 	}
 	var failed error
-	err = form.file.rows(encoding, &ImportReport{}, func(row importRow) error {
+	err = form.file.rows(encoding, &ImportReport{}, func(row clientcsv.Row) error {
 		if seen != nil {
-			key := maphash.String(seed, foldASCII(row.email))
+			key := maphash.String(seed, foldASCII(row.Email))
 			if seen[key] {
 				return nil
 			}
@@ -186,7 +181,7 @@ func importClients(e *core.RequestEvent) error {
 	case err != nil && form.dry:
 		return e.InternalServerError("The file could not be checked against your clients; try again.", err)
 	case err != nil:
-		return importIncomplete(e, report, chunk[0].line, err)
+		return importIncomplete(e, report, chunk[0].Line, err)
 	}
 	report.Duplicates = valid - report.Added
 	if report.Added >= optimizeAfterRows {
@@ -202,10 +197,10 @@ const optimizeAfterRows = 10000
 // importChunk saves one chunk of rows in one transaction and returns how
 // many of them were new clients; the others already were, and go into
 // the list too. A dry run only counts.
-func importChunk(ctx context.Context, app core.App, owner, list string, chunk []importRow, ids importIDs, first int, dry bool) (int, error) {
+func importChunk(ctx context.Context, app core.App, owner, list string, chunk []clientcsv.Row, ids importIDs, first int, dry bool) (int, error) {
 	emails := make([]string, len(chunk))
 	for i, row := range chunk {
-		emails[i] = row.email
+		emails[i] = row.Email
 	}
 	emailsJSON, err := json.Marshal(emails)
 	if err != nil {
@@ -223,7 +218,7 @@ func importChunk(ctx context.Context, app core.App, owner, list string, chunk []
 	// the write lock for the writing only
 	values := make([][4]string, len(chunk))
 	for i, row := range chunk {
-		values[i] = [4]string{ids.id(first + i), row.email, row.name, row.comment}
+		values[i] = [4]string{ids.id(first + i), row.Email, row.Name, row.Comment}
 	}
 	rowsJSON, err := json.Marshal(values)
 	if err != nil {

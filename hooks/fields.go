@@ -66,14 +66,3 @@ func bindNames(app core.App) {
 		return e.Next()
 	})
 }
-
-// oneLine makes a name one line, as the names check wants it: each run of
-// control characters, with the spaces around it, becomes one space (a
-// spreadsheet cell with a line break in it, "Ivanov⏎Ivan", becomes
-// "Ivanov Ivan"). A name without control characters is left as it is.
-func oneLine(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }), " ")
-}

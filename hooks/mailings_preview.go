@@ -72,6 +72,7 @@ func previewDraft(e *core.RequestEvent) error {
 		Lists   []string `json:"lists"`
 		Clients []string `json:"clients"`
 		Client  string   `json:"client"`
+		Sender  string   `json:"sender"`
 	}
 	if err := e.BindBody(&in); err != nil {
 		msg := "Send the subject and body as text, lists and clients as arrays of ids."
@@ -103,6 +104,9 @@ func previewDraft(e *core.RequestEvent) error {
 	draft.Set("subject", in.Subject)
 	draft.Set("body", body)
 	draft.Set("owner", e.Auth.Id)
+	// From as it would go out: only the caller's own verified sender
+	// counts (dispatch/from.go), any other id goes out as the caller
+	draft.Set("sender", in.Sender)
 	msg, err := dispatch.Preview(e.App, draft, c)
 	if err != nil {
 		return e.InternalServerError("", err)

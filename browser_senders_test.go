@@ -48,7 +48,7 @@ func TestBrowserSenderFromAddingToTheDeliveredMessage(t *testing.T) {
 	if wide := eval[bool](t, ctx, `document.documentElement.scrollWidth > innerWidth`); wide {
 		t.Error("the Senders page is wider than a phone")
 	}
-	if label := eval[string](t, ctx, `getComputedStyle(document.querySelector('#senders-table tbody tr').cells[1], '::before').content`); label != `"Email"` {
+	if label := eval[string](t, ctx, `getComputedStyle(document.querySelector('#senders-table tbody tr').cells[1], '::before').content`); label != `"Эл. почта"` {
 		t.Errorf("a sender's card on a phone labels its address %s", label)
 	}
 	screenshot(t, ctx, "phone-senders.png")

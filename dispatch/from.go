@@ -37,6 +37,13 @@ func ServiceName(s *core.Settings) string {
 	return strings.TrimSpace(s.Meta.AppName)
 }
 
+// FromName is the name a mailing's messages carry in From, for the
+// unsubscribe page to name the sender as its recipient saw it.
+func FromName(app core.App, mailing *core.Record) (string, error) {
+	line, err := fromOf(app, mailing)
+	return line.from.Name, err
+}
+
 // fromOf reads a mailing's From and Reply-To: once per run, not per message.
 func fromOf(app core.App, mailing *core.Record) (fromLine, error) {
 	settings := app.Settings()

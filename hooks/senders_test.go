@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"postrider/dispatch"
+	"postrider/mailout"
 )
 
 // TestSenderAccess: a user sees and changes only their own senders, and
@@ -191,6 +192,13 @@ func TestMailingOfAnUnverifiedSender(t *testing.T) {
 	if msg.From != "alice desk via Postrider <noreply@postrider.example>" || msg.ReplyTo != "desk@alice.example" {
 		t.Fatalf("with its verified sender: From %q, Reply-To %q", msg.From, msg.ReplyTo)
 	}
+	// the unsubscribe page names the sender as the message did
+	secret, err := mailout.UnsubscribeSecret(app.DataDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	newAPI(t, app).expect("the unsubscribe page", 200, "GET", "/unsubscribe/"+mailout.UnsubscribeToken(secret, aliceClient, aliceMailing), "", "",
+		`<dd id="sender">alice desk via Postrider</dd>`)
 
 	sender, err := app.FindRecordById("senders", aliceSender)
 	if err != nil {

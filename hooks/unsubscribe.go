@@ -161,10 +161,11 @@ func unsubscribeLinkOf(e *core.RequestEvent) *unsubscribeLink {
 }
 
 // state is the page for the link with message, naming the sender and the
-// mailing as the recipient saw them: the owner's name via the service's
-// sender name (DESIGN.md "Senders and bounces"), and the subject with the
-// client's own values in its placeholders, as their message had it (never
-// the raw {{...}} of the template).
+// mailing as the recipient saw them: the name of the message's From (the
+// mailing's sender or its owner, via the service: DESIGN.md "Senders and
+// bounces"; the owner's for a link that names no mailing), and the
+// subject with the client's own values in its placeholders, as their
+// message had it (never the raw {{...}} of the template).
 func (l *unsubscribeLink) state(app core.App, message string, undo bool) pageState {
 	st := pageState{Message: message, Undo: undo, Sender: app.Settings().Meta.SenderName}
 	if owner, err := app.FindRecordById("users", l.client.GetString("owner")); err == nil {
@@ -175,6 +176,9 @@ func (l *unsubscribeLink) state(app core.App, message string, undo bool) pageSta
 		}
 	}
 	if l.mailing != nil {
+		if name, err := dispatch.FromName(app, l.mailing); err == nil && name != "" {
+			st.Sender = name
+		}
 		c := l.client
 		msg, err := dispatch.Preview(app, l.mailing, dispatch.Client{ID: c.Id, Email: c.GetString("email"), Name: c.GetString("name"), Comment: c.GetString("comment")})
 		if err == nil {

@@ -17,7 +17,7 @@ export function senders({ signal }) {
 
   const form = h('form', { id: 'new-sender', class: 'panel', novalidate: true },
     field('new-sender', 'name', { label: t('senders.name'), required: true }),
-    field('new-sender', 'email', { label: t('senders.email'), type: 'email', required: true }),
+    field('new-sender', 'email', { label: t('field.email'), type: 'email', required: true }),
     field('new-sender', 'reply_to', { label: t('senders.replyTo'), type: 'email' }),
     h('button', { type: 'submit' }, t('senders.add')),
   );
@@ -81,7 +81,7 @@ export function senders({ signal }) {
     form, status,
     h('table', { id: 'senders-table' },
       h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, t('senders.name')), h('th', { scope: 'col' }, t('senders.email')),
+        h('th', { scope: 'col' }, t('senders.name')), h('th', { scope: 'col' }, t('field.email')),
         h('th', { scope: 'col' }, t('senders.replyToShort')), h('th', { scope: 'col' }, t('senders.state')),
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('common.actions'))))),
       table),

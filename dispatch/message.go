@@ -30,11 +30,13 @@ type template struct {
 	appURL     string
 	secret     []byte // signs the unsubscribe links
 	mailingID  string // named by the unsubscribe links, for their page
+	// From and Reply-To, already in static; kept for a preview to show
+	from, replyTo mail.Address
 }
 
 // mailingInfo is what a run's template is made from.
 type mailingInfo struct {
-	from             mail.Address
+	from, replyTo    mail.Address // replyTo's Address "" for none
 	subject, body    string
 	runID, mailingID string
 	ownerID, appURL  string
@@ -64,12 +66,16 @@ func newTemplate(m mailingInfo) (*template, error) {
 		return nil, err
 	}
 	t := &template{subject: subject, html: body, text: text, boundary: mailout.NewBoundary(),
-		domain: domainOf(m.from.Address), appURL: m.appURL, secret: m.secret, mailingID: m.mailingID}
+		domain: domainOf(m.from.Address), appURL: m.appURL, secret: m.secret, mailingID: m.mailingID,
+		from: m.from, replyTo: m.replyTo}
 	if subject.Static() {
 		t.subjectHdr = mailout.Subject(m.subject)
 	}
 	var h []byte
 	h = mailout.AppendHeader(h, "From", mailout.Address(m.from))
+	if m.replyTo.Address != "" {
+		h = mailout.AppendHeader(h, "Reply-To", mailout.Address(mail.Address{Name: m.replyTo.Name, Address: smtpclient.HeaderAddress(m.replyTo.Address)}))
+	}
 	h = mailout.AppendHeader(h, "List-Id", "<"+m.mailingID+".mailings."+t.domain+">")
 	h = mailout.AppendHeader(h, "Feedback-ID", m.runID+":"+m.mailingID+":"+m.ownerID+":postrider")
 	h = mailout.AppendHeader(h, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")

@@ -12,6 +12,8 @@ import (
 // Message is one mailing's message as one client gets it: what the
 // mailing's preview shows and its test send carries.
 type Message struct {
+	From    string `json:"from"`     // as a mail client shows it: Name <address>
+	ReplyTo string `json:"reply_to"` // "" for none
 	Subject string `json:"subject"`
 	HTML    string `json:"html"`
 	Text    string `json:"text"`
@@ -42,10 +44,23 @@ func Preview(app core.App, mailing *core.Record, c Client) (Message, error) {
 		return Message{}, err
 	}
 	return Message{
+		From: shown(tmpl.from), ReplyTo: shown(tmpl.replyTo),
 		Subject: tmpl.subject.String(&f),
 		HTML:    string(tmpl.html.AppendTo(nil, &f, true)),
 		Text:    string(tmpl.text.AppendTo(nil, &f, false)),
 	}, nil
+}
+
+// shown is an address as a mail client shows it, decoded: "Anna via
+// Postrider <noreply@example.com>", "" for none.
+func shown(a mail.Address) string {
+	switch {
+	case a.Address == "":
+		return ""
+	case a.Name == "":
+		return a.Address
+	}
+	return a.Name + " <" + a.Address + ">"
 }
 
 // previewRun names the run of a preview and a test send in their
@@ -56,8 +71,12 @@ const previewRun = "test"
 // for it with the inert unsubscribe link.
 func previewOf(app core.App, mailing *core.Record, c Client) (*template, mailout.Fields, error) {
 	settings := app.Settings()
+	from, err := fromOf(app, mailing)
+	if err != nil {
+		return nil, mailout.Fields{}, err
+	}
 	tmpl, err := newTemplate(mailingInfo{
-		from:    mail.Address{Name: settings.Meta.SenderName, Address: settings.Meta.SenderAddress},
+		from: from.from, replyTo: from.replyTo,
 		subject: mailing.GetString("subject"), body: mailing.GetString("body"), runID: previewRun,
 		mailingID: mailing.Id, ownerID: mailing.GetString("owner"), appURL: settings.Meta.AppURL,
 	})

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -62,13 +61,16 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 		return nil, err
 	}
 	settings := p.app.Settings()
-	from := mail.Address{Name: settings.Meta.SenderName, Address: settings.Meta.SenderAddress}
+	from, err := fromOf(p.app, mailing)
+	if err != nil {
+		return nil, err
+	}
 	secret, err := mailout.UnsubscribeSecret(p.app.DataDir())
 	if err != nil {
 		return nil, err
 	}
 	tmpl, err := newTemplate(mailingInfo{
-		from: from, subject: mailing.GetString("subject"), body: mailing.GetString("body"),
+		from: from.from, replyTo: from.replyTo, subject: mailing.GetString("subject"), body: mailing.GetString("body"),
 		runID: run.Id, mailingID: mailing.Id, ownerID: mailing.GetString("owner"),
 		appURL: settings.Meta.AppURL, secret: secret,
 	})
@@ -79,7 +81,7 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 	if err != nil {
 		return nil, err
 	}
-	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, dkim: signer, from: from.Address,
+	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, dkim: signer, from: settings.Meta.SenderAddress,
 		checked: run.GetBool("checked"), since: dbTime(time.Now()), produced: make(chan struct{}), lastSave: time.Now()}
 	if err := s.countBase(); err != nil {
 		return nil, err

@@ -65,7 +65,7 @@ var callers = []string{anonymous, "alice", "bob", "mod", "bellaOld", "superuser"
 // how many records of each collection the fixture holds
 var fixtureCount = map[string]int{
 	"users": 6, "lists": 2, "clients": 4, "mailings": 3, "moderation_log": 0,
-	"schedules": 2, "runs": 2, "deliveries": 2, "posts": 2,
+	"schedules": 2, "runs": 2, "deliveries": 2, "posts": 2, "senders": 3,
 }
 
 // ---------------------------------------------------------------- users

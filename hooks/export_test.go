@@ -18,7 +18,7 @@ func SetImportIdleTimeout(d time.Duration) (restore func()) {
 // with who may call it: "anyone", "users" or "moderators".
 func RouteAccess() map[string]string {
 	out := map[string]string{}
-	for _, r := range routes(config.Config{}) {
+	for _, r := range routes(config.Config{}, nil) {
 		out[r.method+" "+r.path] = [...]string{authAnyone: "anyone", authUser: "users", authModerator: "moderators"}[r.auth]
 	}
 	return out

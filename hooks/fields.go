@@ -58,7 +58,7 @@ func bindNames(app core.App) {
 	// would split the header. Only a new or changed name is checked, so
 	// that an older record saved for another reason (blocking, a bounce,
 	// an unsubscribe) still saves.
-	app.OnRecordValidate("users", "clients").BindFunc(func(e *core.RecordEvent) error {
+	app.OnRecordValidate("users", "clients", "senders").BindFunc(func(e *core.RecordEvent) error {
 		if fieldChanged(e.Record, "name") && strings.IndexFunc(e.Record.GetString("name"), unicode.IsControl) >= 0 {
 			return fieldError("name", "validation_invalid_name",
 				"A name is one line of text: no line breaks, tabs or other control characters.")

@@ -22,6 +22,7 @@ import (
 //	bella        a user blocked after a token was issued to her (bellaOldToken)
 //	uma          a user who never confirmed her email
 //	posts        one published, one draft
+//	senders      alice's verified desk and unverified new one, bob's verified one
 const (
 	aliceID = "aliceuser000001"
 	bobID   = "bobuser00000001"
@@ -45,6 +46,9 @@ const (
 	bobRun          = "bobrun000000001"
 	bobDelivery     = "bobdelivery0001"
 	bellaMailing    = "bellamailing001"
+	aliceSender     = "alicesender0001"
+	aliceSenderNew  = "alicesender0002"
+	bobSender       = "bobsender000001"
 	publishedPost   = "postpublished01"
 	draftPost       = "postdraft000001"
 	fixturePassword = "correct horse 1"
@@ -208,6 +212,18 @@ func seed(app core.App) error {
 	old.Load(map[string]any{"owner": bellaID, "subject": "bella news", "body": "<p>Hi</p>", "status": "created"})
 	if err := app.SaveNoValidate(old); err != nil {
 		return err
+	}
+	for _, s := range []struct {
+		id   string
+		data map[string]any
+	}{
+		{aliceSender, map[string]any{"owner": aliceID, "name": "alice desk", "email": "desk@alice.example", "verified": true, "verified_at": types.NowDateTime()}},
+		{aliceSenderNew, map[string]any{"owner": aliceID, "name": "alice new", "email": "new@alice.example"}},
+		{bobSender, map[string]any{"owner": bobID, "name": "bob desk", "email": "desk@bob.example", "verified": true, "verified_at": types.NowDateTime()}},
+	} {
+		if err := save("senders", s.id, s.data); err != nil {
+			return err
+		}
 	}
 	bella.Set("blocked", true)
 	if err := app.Save(bella); err != nil {

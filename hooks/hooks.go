@@ -19,13 +19,17 @@ func Register(app core.App, cfg config.Config) {
 	// never in the database (config/overlay.go)
 	cfg.Layer(app)
 
+	// the confirmation mail of senders, within its limits (senders_verify.go)
+	senderMails := newSenderMails(app)
+
 	// every custom route and the middlewares of every request (routes.go)
-	bindRoutes(app, cfg)
+	bindRoutes(app, cfg, senderMails)
 
 	bindUsers(app)
 	bindNames(app)
 	bindOwned(app)
 	bindMailings(app)
+	bindSenders(app, senderMails)
 	bindMailingBody(app)
 	bindModeration(app)
 	bindSchedules(app)

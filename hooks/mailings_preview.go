@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
-	"sync"
 	"time"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -27,7 +26,7 @@ const testSendsPerMinute = 3
 
 // testMailingRoute sends tests of the caller's mailings, a few a minute.
 func testMailingRoute(cfg config.Config) func(*core.RequestEvent) error {
-	limit := &sendLimit{last: map[string][]time.Time{}}
+	limit := newSendLimit(testSendsPerMinute, time.Minute)
 	opts := dispatch.OptionsFrom(cfg)
 	return func(e *core.RequestEvent) error {
 		return testMailing(e, opts, limit)
@@ -74,6 +73,7 @@ func previewDraft(e *core.RequestEvent) error {
 		Lists   []string `json:"lists"`
 		Clients []string `json:"clients"`
 		Client  string   `json:"client"`
+		Sender  string   `json:"sender"`
 	}
 	if err := e.BindBody(&in); err != nil {
 		msg := "Send the subject and body as text, lists and clients as arrays of ids."
@@ -105,6 +105,9 @@ func previewDraft(e *core.RequestEvent) error {
 	draft.Set("subject", in.Subject)
 	draft.Set("body", body)
 	draft.Set("owner", e.Auth.Id)
+	// From as it would go out: only the caller's own verified sender
+	// counts (dispatch/from.go), any other id goes out as the caller
+	draft.Set("sender", in.Sender)
 	msg, err := dispatch.Preview(e.App, draft, c)
 	if err != nil {
 		return e.InternalServerError("", err)
@@ -170,28 +173,4 @@ func previewClientOf(e *core.RequestEvent, clientID string) (dispatch.Client, er
 		return dispatch.Client{}, e.BadRequestError(msg, fieldError("client", "validation_not_owner", msg))
 	}
 	return dispatch.Client{ID: c.Id, Email: c.GetString("email"), Name: c.GetString("name"), Comment: c.GetString("comment")}, nil
-}
-
-// sendLimit counts each user's test sends of the last minute (in this
-// process: enough to keep a slip of the finger from becoming a flood).
-type sendLimit struct {
-	mu   sync.Mutex
-	last map[string][]time.Time
-}
-
-func (l *sendLimit) take(user string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	recent := l.last[user][:0]
-	for _, at := range l.last[user] {
-		if now.Sub(at) < time.Minute {
-			recent = append(recent, at)
-		}
-	}
-	if len(recent) >= testSendsPerMinute {
-		l.last[user] = recent
-		return false
-	}
-	l.last[user] = append(recent, now)
-	return true
 }

@@ -22,6 +22,11 @@ type MailingSummary struct {
 	// a moderator's stop, which only a moderator lifts, and its reason
 	ByModerator bool   `db:"stopped_by_moderator" json:"stopped_by_moderator"`
 	StopReason  string `db:"stop_reason" json:"stop_reason"`
+	// the sender it names ("" for none); not verified now, it goes out as
+	// its owner (dispatch/from.go)
+	SenderName     string `db:"sender_name" json:"sender_name"`
+	SenderEmail    string `db:"sender_email" json:"sender_email"`
+	SenderVerified bool   `db:"sender_verified" json:"sender_verified"`
 	// zero when it may not send (lifecycle.MaySend) or no window is due again
 	NextSend   types.DateTime `db:"-" json:"next_send"`
 	Recipients int            `db:"-" json:"recipients"`
@@ -72,10 +77,13 @@ func mailingSummaries(ctx context.Context, app core.App, owner string) ([]*Maili
 	err := app.DB().NewQuery(`
 		SELECT m.[[id]], m.[[owner]], m.[[subject]], m.[[status]], m.[[stopped]], m.[[lists]],
 			m.[[stopped_by]] != '' AS stopped_by_moderator, m.[[stop_reason]],
+			COALESCE(s.[[name]], '') AS sender_name, COALESCE(s.[[email]], '') AS sender_email,
+			COALESCE(s.[[verified]], FALSE) AS sender_verified,
 			(SELECT COUNT(DISTINCT c.[[id]]) FROM json_each(m.[[clients]]) p CROSS JOIN {{clients}} c ON c.[[id]] = p.value
 				WHERE c.[[owner]] = m.[[owner]] AND c.[[unsubscribed]] = FALSE AND c.[[bouncing]] = FALSE
 				AND NOT EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a, json_each(m.[[lists]]) b WHERE a.value = b.value)) AS picked
-		FROM {{mailings}} m WHERE m.[[owner]] = {:owner} ORDER BY m.[[created]] DESC, m.[[id]]`).
+		FROM {{mailings}} m LEFT JOIN {{senders}} s ON s.[[id]] = m.[[sender]] AND s.[[owner]] = m.[[owner]]
+		WHERE m.[[owner]] = {:owner} ORDER BY m.[[created]] DESC, m.[[id]]`).
 		Bind(scope).WithContext(ctx).All(&mailings)
 	if err != nil {
 		return nil, err

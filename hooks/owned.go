@@ -9,7 +9,7 @@ import (
 )
 
 // ownedCollections hold one user's data each, in an owner field.
-var ownedCollections = []string{"lists", "clients", "mailings", "domains"}
+var ownedCollections = []string{"lists", "clients", "mailings", "senders", "domains"}
 
 // relationMessages name, for each relation to owned records, what the
 // caller is told when one of the ids is not theirs.
@@ -36,10 +36,16 @@ func bindOwned(app core.App) {
 	})
 
 	// relations are not ownership-checked by PocketBase: a client's lists and
-	// a mailing's lists and clients must all be the owner's own, on every save
+	// a mailing's lists, clients and sender must all be the owner's own, on
+	// every save (a mailing's sender verified too: senders.go)
 	app.OnRecordValidate("clients", "mailings").BindFunc(func(e *core.RecordEvent) error {
 		if err := checkRelationOwners(e.App, e.Record); err != nil {
 			return err
+		}
+		if e.Record.Collection().Name == "mailings" {
+			if err := checkMailingSender(e.App, e.Record); err != nil {
+				return err
+			}
 		}
 		return e.Next()
 	})

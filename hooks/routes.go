@@ -57,12 +57,13 @@ func moderatorsOnly(e *core.RequestEvent) error {
 // routes is every custom route of the service. The web app's own paths
 // are main's (static.go): its GET /{path...} is registered last, so that
 // every route here wins over it.
-func routes(cfg config.Config) []route {
+func routes(cfg config.Config, mails *senderMails) []route {
 	b := blog{dir: cfg.BlogDir}
 	// a refusal of the rate limit answers with Retry-After, and as a page
 	// on the routes a person opens (unsubscribe.go)
-	tooManyPage := []*hook.Handler[*core.RequestEvent]{tooMany(true)}
-	tooManyText := []*hook.Handler[*core.RequestEvent]{tooMany(false)}
+	tooManyPage := []*hook.Handler[*core.RequestEvent]{tooMany(unsubscribeBusy)}
+	tooManyText := []*hook.Handler[*core.RequestEvent]{tooMany(nil)}
+	tooManySenderPage := []*hook.Handler[*core.RequestEvent]{tooMany(senderConfirmBusy)}
 	return []route{
 		// the home page
 		{method: "GET", path: "/api/postrider/stats", auth: authUser, handler: homeStatsRoute},
@@ -90,6 +91,12 @@ func routes(cfg config.Config) []route {
 		{method: "POST", path: "/api/postrider/mailings/{id}/test", auth: authUser, handler: testMailingRoute(cfg)},
 		{method: "GET", path: "/api/postrider/mailings/{id}/skipped", auth: authUser, handler: mailingSkipped},
 
+		// senders: "send again" of the confirmation link (senders_verify.go),
+		// and the link's page and button (senders_confirm.go)
+		{method: "POST", path: "/api/postrider/senders/{id}/verify", auth: authUser, handler: mails.resendSenderLink},
+		{method: "GET", path: "/senders/confirm/{token}", auth: authAnyone, handler: senderConfirmAsk, middlewares: tooManySenderPage},
+		{method: "POST", path: "/senders/confirm/{token}", auth: authAnyone, handler: senderConfirm, middlewares: tooManySenderPage},
+
 		// deliveries
 		{method: "GET", path: "/api/postrider/deliveries/log", auth: authUser, handler: deliveriesLog},
 		{method: "GET", path: "/api/postrider/deliveries/export", auth: authUser, handler: exportDeliveries},
@@ -116,8 +123,8 @@ func routes(cfg config.Config) []route {
 
 // bindRoutes is the one binding of the service's HTTP side: the
 // middlewares of every request, then every route of the table.
-func bindRoutes(app core.App, cfg config.Config) {
-	table := routes(cfg)
+func bindRoutes(app core.App, cfg config.Config, mails *senderMails) {
+	table := routes(cfg, mails)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.Bind(refuseBlockedTokens()) // sessions.go
 		se.Router.Bind(diskFullAnswer())      // disk_full.go

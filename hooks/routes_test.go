@@ -31,10 +31,10 @@ func TestEveryRouteRefusesWhomItsAccessLeavesOut(t *testing.T) {
 	for _, key := range slices.Sorted(maps.Keys(access)) {
 		method, path, _ := strings.Cut(key, " ")
 		if access[key] == "anyone" {
-			// only the blog, the home page's posts, the web app's words
-			// and the unsubscribe link are public (their own tests call
-			// them as visitors)
-			if !strings.HasPrefix(path, "/blog") && !strings.HasPrefix(path, "/unsubscribe/") &&
+			// only the blog, the home page's posts, the web app's words,
+			// the unsubscribe link and a sender's confirmation link are
+			// public (their own tests call them as visitors)
+			if !strings.HasPrefix(path, "/blog") && !strings.HasPrefix(path, "/unsubscribe/") && !strings.HasPrefix(path, "/senders/confirm/") &&
 				path != "/api/postrider/posts/random" && path != "/i18n/{file}" {
 				t.Errorf("%s is open to anyone", key)
 			}

@@ -98,11 +98,12 @@ func unsubscribeUndo(e *core.RequestEvent) error {
 	return unsubscribePage(e, http.StatusOK, link.state(e.App, "unsubscribe.undone", false))
 }
 
-// tooMany answers a request the rate limit refused (migration
-// 1795660012) with Retry-After, so that a mail provider's one-click POST
-// comes back when it may, and, for a person, with the page in their
-// language rather than PocketBase's JSON. It runs just before the limiter.
-func tooMany(page bool) *hook.Handler[*core.RequestEvent] {
+// tooMany answers a request the rate limit refused (migrations
+// 1795660012, 1795660025) with Retry-After, so that a mail provider's
+// one-click POST comes back when it may, and, for a person, with page (in
+// their language rather than PocketBase's JSON; nil: a line of text). It
+// runs just before the limiter.
+func tooMany(page func(*core.RequestEvent) error) *hook.Handler[*core.RequestEvent] {
 	return &hook.Handler[*core.RequestEvent]{
 		Priority: apis.DefaultRateLimitMiddlewarePriority - 1,
 		Func: func(e *core.RequestEvent) error {
@@ -112,12 +113,17 @@ func tooMany(page bool) *hook.Handler[*core.RequestEvent] {
 				return err
 			}
 			e.Response.Header().Set("Retry-After", "60")
-			if !page {
+			if page == nil {
 				return e.String(http.StatusTooManyRequests, "Too many requests from this address: try again in a minute.\n")
 			}
-			return unsubscribePage(e, http.StatusTooManyRequests, pageState{Message: "unsubscribe.busy"})
+			return page(e)
 		},
 	}
+}
+
+// unsubscribeBusy is the page of a request the rate limit refused.
+func unsubscribeBusy(e *core.RequestEvent) error {
+	return unsubscribePage(e, http.StatusTooManyRequests, pageState{Message: "unsubscribe.busy"})
 }
 
 // unsubscribeLink is what a link's token names: a client and, in the
@@ -155,10 +161,11 @@ func unsubscribeLinkOf(e *core.RequestEvent) *unsubscribeLink {
 }
 
 // state is the page for the link with message, naming the sender and the
-// mailing as the recipient saw them: the owner's name via the service's
-// sender name (DESIGN.md "Senders and bounces"), and the subject with the
-// client's own values in its placeholders, as their message had it (never
-// the raw {{...}} of the template).
+// mailing as the recipient saw them: the name of the message's From (the
+// mailing's sender or its owner, via the service: DESIGN.md "Senders and
+// bounces"; the owner's for a link that names no mailing), and the
+// subject with the client's own values in its placeholders, as their
+// message had it (never the raw {{...}} of the template).
 func (l *unsubscribeLink) state(app core.App, message string, undo bool) pageState {
 	st := pageState{Message: message, Undo: undo, Sender: app.Settings().Meta.SenderName}
 	if owner, err := app.FindRecordById("users", l.client.GetString("owner")); err == nil {
@@ -169,6 +176,9 @@ func (l *unsubscribeLink) state(app core.App, message string, undo bool) pageSta
 		}
 	}
 	if l.mailing != nil {
+		if name, err := dispatch.FromName(app, l.mailing); err == nil && name != "" {
+			st.Sender = name
+		}
 		c := l.client
 		msg, err := dispatch.Preview(app, l.mailing, dispatch.Client{ID: c.Id, Email: c.GetString("email"), Name: c.GetString("name"), Comment: c.GetString("comment")})
 		if err == nil {
@@ -211,17 +221,21 @@ var unsubscribeTmpl = func() map[string]*template.Template {
 const unsubscribeHTML = `<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>{{t "unsubscribe.title"}}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;color:#16161a;background:#f8f9fa;margin:0}
-main{max-width:32rem;margin:4rem auto;padding:2rem;background:#fff;border:1px solid #e4e9ec;border-radius:8px}
-h1{font-size:1.25rem;margin:0 0 1rem}button{font:inherit;padding:.5rem 1rem;border:1px solid #16161a;border-radius:6px;background:#fff;cursor:pointer}
-dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:0 0 1rem}dt{color:#666}dd{margin:0;overflow-wrap:anywhere}
-.help{color:#666;font-size:.9rem}</style></head>
+<style>` + pageStyle + `</style></head>
 <body><main><h1>{{t "unsubscribe.title"}}</h1>
 {{if or .S.Sender .S.Subject}}<dl>{{if .S.Sender}}<dt>{{t "unsubscribe.sender"}}</dt><dd id="sender">{{.S.Sender}}</dd>{{end}}{{if .S.Subject}}<dt>{{t "unsubscribe.mailing"}}</dt><dd id="mailing">{{.S.Subject}}</dd>{{end}}</dl>{{end}}
 <p id="message">{{t .S.Message}}</p>
 {{if .S.Ask}}<form method="post" action="/unsubscribe/{{.Token}}/confirm"><button type="submit">{{t "unsubscribe.confirm"}}</button></form>{{end}}
 {{if .S.Undo}}<form method="post" action="/unsubscribe/{{.Token}}/undo"><p class="help">{{t "unsubscribe.undoHelp"}}</p><button type="submit">{{t "unsubscribe.undo"}}</button></form>{{end}}
 </main></body></html>`
+
+// pageStyle is the look of the pages the server renders for people who
+// follow a link from a mail: the unsubscribe page, a sender's confirmation.
+const pageStyle = `body{font:16px/1.5 system-ui,sans-serif;color:#16161a;background:#f8f9fa;margin:0}
+main{max-width:32rem;margin:4rem auto;padding:2rem;background:#fff;border:1px solid #e4e9ec;border-radius:8px}
+h1{font-size:1.25rem;margin:0 0 1rem}button{font:inherit;padding:.5rem 1rem;border:1px solid #16161a;border-radius:6px;background:#fff;cursor:pointer}
+dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:0 0 1rem}dt{color:#666}dd{margin:0;overflow-wrap:anywhere}
+.help{color:#666;font-size:.9rem}`
 
 // pageState is what the page shows: its message (a key of the words,
 // unsubscribe.*), the sender and the mailing where the link names

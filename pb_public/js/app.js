@@ -6,6 +6,7 @@ import { t, lang, setLang, languages } from './i18n.js';
 import { h, labelCells } from './ui.js';
 import * as auth from './views/auth.js';
 import { lists } from './views/lists.js';
+import { senders } from './views/senders.js';
 import { clients } from './views/clients.js';
 import { clientsImport } from './views/import.js';
 import { mailings } from './views/mailings.js';
@@ -28,6 +29,7 @@ const routes = {
   '/clients': { view: clients, needsAuth: true },
   '/clients/import': { view: clientsImport, needsAuth: true },
   '/lists': { view: lists, needsAuth: true },
+  '/senders': { view: senders, needsAuth: true },
   '/mailings': { view: mailings, needsAuth: true },
   '/mailings/edit': { view: editMailing, needsAuth: true },
   '/mailing': { view: mailing, needsAuth: true },
@@ -97,7 +99,8 @@ function renderHeader() {
     h('nav', { id: 'nav', 'aria-label': t('nav.main') },
       link('/', t('nav.home')),
       h('a', { href: '/blog' }, t('nav.blog')),
-      me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')), link('/logs', t('nav.logs')), link('/domains', t('nav.domains')),
+      me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')),
+        link('/senders', t('nav.senders')), link('/domains', t('nav.domains')), link('/logs', t('nav.logs')),
         me.role === 'moderator' ? link('/moderation/mailings', t('nav.moderation'), '/moderation/') : null,
         link('/profile', t('nav.profile')), logout]
         : [link('/login', t('nav.login')), link('/signup', t('nav.signup'))],

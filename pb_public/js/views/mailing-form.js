@@ -25,11 +25,14 @@ export function editMailing({ go, signal }) {
   const body = bodyField();
   const recipients = recipientsField(signal);
   const windows = windowsField(userZone());
+  const sender = senderField();
   const form = h('form', { id: 'mailing', novalidate: true },
     field('mailing', 'subject', { label: t('field.subject'), required: true }),
-    body.element, recipients.element, windows.element);
-  const values = () => ({ subject: form.elements.subject.value, body: cleanBody(body.editor.innerHTML), lists: recipients.lists(), clients: recipients.clients() });
-  const mailingErrors = (errs) => showMailingErrors(form, errs, { body: [body.editor, 'mailing-body-error'], ...recipients.spots() });
+    sender.element, body.element, recipients.element, windows.element);
+  const values = () => ({ subject: form.elements.subject.value, sender: sender.select.value, body: cleanBody(body.editor.innerHTML),
+    lists: recipients.lists(), clients: recipients.clients() });
+  const mailingErrors = (errs) => showMailingErrors(form, errs, {
+    body: [body.editor, 'mailing-body-error'], sender: [sender.select, 'mailing-sender-error'], ...recipients.spots() });
   form.append(
     // what is typed, as a recipient will get it, before it is saved (the
     // test send is the saved mailing's, on its page)
@@ -56,7 +59,7 @@ export function editMailing({ go, signal }) {
     });
   });
 
-  load(id, { go, signal, form, body, recipients, windows }).catch((err) => say(status, problem(err), 'err'));
+  load(id, { go, signal, form, body, recipients, windows, sender }).catch((err) => say(status, problem(err), 'err'));
   return titled(id ? 'mailings.edit' : 'mailings.new', form, status);
 }
 
@@ -74,6 +77,26 @@ function saving(id, mailingId, data, windows) {
   else batch.collection('mailings').create({ id: mailingId, ...data });
   windows.saveInto(batch, mailingId, parts);
   return { batch, parts };
+}
+
+// senderField is the picker of the mailing's sender: the owner themself, or
+// one of their verified senders; a sender the mailing names that is not
+// verified now stays shown as it is (the mailing goes out as its owner
+// meanwhile), so that saving another change keeps it.
+function senderField() {
+  const select = h('select', { id: 'mailing-sender', name: 'sender', 'aria-describedby': 'mailing-sender-help mailing-sender-error' });
+  const element = h('div', { class: 'field' },
+    h('label', { for: select.id }, t('senders.pick')), select,
+    h('p', { class: 'help', id: 'mailing-sender-help' }, t('senders.pickHelp'), ' ',
+      h('a', { href: '/senders', 'data-link': true }, t('senders.manage'))),
+    h('p', { class: 'field-error', id: 'mailing-sender-error', 'aria-live': 'polite' }));
+  function show(senders, chosen) {
+    const label = (s) => `${s.name} <${s.email}>`;
+    select.replaceChildren(h('option', { value: '' }, t('senders.none')),
+      ...senders.filter((s) => s.verified || s.id === chosen).map((s) => h('option', { value: s.id, selected: s.id === chosen },
+        s.verified ? label(s) : `${label(s)} — ${t('senders.unverified')}`)));
+  }
+  return { element, select, show };
 }
 
 // checked shows what the browser can tell is wrong before sending (an
@@ -121,11 +144,13 @@ function showMailingErrors(form, errs, spots) {
 
 // load fills the form: a saved mailing's subject, body, recipients and
 // windows, or a new mailing's one window.
-async function load(id, { go, signal, form, body, recipients, windows }) {
-  const lists = await pb.collection('lists').getFullList({ sort: 'name', signal });
+async function load(id, { go, signal, form, body, recipients, windows, sender }) {
+  const [lists, senders] = await Promise.all([pb.collection('lists').getFullList({ sort: 'name', signal }),
+    pb.collection('senders').getFullList({ sort: 'name,email', signal })]);
   if (!id) {
     windows.add();
     recipients.show(lists, [], []);
+    sender.show(senders, '');
     return;
   }
   const m = await pb.collection('mailings').getOne(id, { signal });
@@ -134,6 +159,7 @@ async function load(id, { go, signal, form, body, recipients, windows }) {
   // would load them all, and a tracking pixel would see the moderator)
   if (m.owner !== user().id) return go(`/moderation/mailing?id=${id}`);
   form.elements.subject.value = m.subject;
+  sender.show(senders, m.sender);
   body.editor.innerHTML = cleanBody(m.body);
   const clients = m.clients.length
     ? await pb.collection('clients').getFullList({ filter: m.clients.map((c) => pb.filter('id = {:c}', { c })).join(' || '), signal })

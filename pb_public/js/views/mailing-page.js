@@ -11,6 +11,15 @@ import { follow, every } from '../visit.js';
 import { previewSection } from './preview.js';
 import { whenNext, lastRun, skippedText, stoppedBadge, newer, actions } from './mailing-status.js';
 
+// senderText is the mailing's sender as its page shows it: one not verified
+// now says that the mailing goes out as its owner meanwhile.
+function senderText(s) {
+  if (!s) return t('senders.none');
+  const who = `${s.name} <${s.email}>`;
+  if (s.verified) return who;
+  return [who, h('p', { class: 'message err', id: 'mailing-sender-unverified' }, t('senders.notVerifiedNow', { email: s.email }))];
+}
+
 export function mailing({ go, signal }) {
   const id = new URLSearchParams(location.search).get('id');
   const tz = userZone();
@@ -23,6 +32,7 @@ export function mailing({ go, signal }) {
   function showSummary() {
     const { m, next, last } = shown;
     summary.replaceChildren(
+      h('dt', {}, t('senders.pick')), h('dd', { id: 'mailing-sent-as' }, senderText(m.expand?.sender)),
       h('dt', {}, t('mailings.next')), h('dd', { id: 'mailing-next' }, whenNext(m, next)),
       h('dt', {}, t('mailings.lastRun')), h('dd', { id: 'mailing-last-run' }, last ? `${show(last.run_at, tz)} · ` : '', lastRun(last, skipped[last?.id])));
   }
@@ -74,7 +84,7 @@ export function mailing({ go, signal }) {
 
   async function load() {
     const [m, ws, rs] = await Promise.all([
-      pb.collection('mailings').getOne(id, { signal }),
+      pb.collection('mailings').getOne(id, { expand: 'sender', signal }),
       pb.collection('schedules').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: 'starts_at', signal }),
       runsOf(),
       loadSkipped(),

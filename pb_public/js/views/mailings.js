@@ -17,7 +17,7 @@ export function mailings({ signal }) {
   // one request for the whole table: the server counts every mailing's
   // reach, next send and last run at once
   async function load() {
-    rows.replaceChildren(h('tr', {}, h('td', { colspan: 6 }, t('common.loading'))));
+    rows.replaceChildren(h('tr', {}, h('td', { colspan: 7 }, t('common.loading'))));
     try {
       const items = await pb.send('/api/postrider/mailings/summary', { requestKey: 'mailings-summary', signal });
       shown.clear();
@@ -33,6 +33,9 @@ export function mailings({ signal }) {
   function row(m) {
     return h('tr', { 'data-id': m.id },
       h('td', {}, h('a', { href: `/mailing?id=${m.id}`, 'data-link': true }, m.subject)),
+      h('td', { class: 'sender' }, m.sender_email
+        ? [m.sender_name, m.sender_verified ? null : h('span', { class: 'badge waiting' }, t('senders.unverified'))]
+        : t('senders.none')),
       h('td', {}, t(`status.${m.status}`), stoppedBadge(m)),
       h('td', { class: 'next' }, whenNext(m, m.next_send)),
       h('td', { class: 'num' }, String(m.recipients)),
@@ -56,7 +59,7 @@ export function mailings({ signal }) {
     status,
     h('table', { id: 'mailings-table' },
       h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, t('field.subject')), h('th', { scope: 'col' }, t('mailings.status')),
+        h('th', { scope: 'col' }, t('field.subject')), h('th', { scope: 'col' }, t('senders.pick')), h('th', { scope: 'col' }, t('mailings.status')),
         h('th', { scope: 'col' }, t('mailings.next')), h('th', { scope: 'col', class: 'num' }, t('mailings.recipients')),
         h('th', { scope: 'col' }, t('mailings.lastRun')),
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('common.actions'))))),

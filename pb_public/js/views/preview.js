@@ -33,6 +33,9 @@ export function previewSection({ prefix, render, send = null, hint, htmlId = `${
   const pickerField = h('div', { class: 'field', hidden: true }, h('label', { for: picker.id }, t('preview.recipient')), picker);
   const status = h('p', { id: `${prefix}-status`, class: 'message', role: 'status', 'aria-live': 'polite' });
   const subject = h('strong', { id: `${prefix}-subject` });
+  const from = h('strong', { id: `${prefix}-from` });
+  const replyTo = h('strong', { id: `${prefix}-reply-to` });
+  const replyLine = h('p', { class: 'mail-subject' }, h('span', {}, t('senders.replyToShown')), ' ', replyTo);
   const html = h('div', { class: 'preview', id: htmlId, role: 'tabpanel', 'aria-labelledby': `${prefix}-tab-html`, hidden: true });
   const text = h('pre', { class: 'mail-text', id: `${prefix}-text`, role: 'tabpanel', 'aria-labelledby': `${prefix}-tab-text`, hidden: true });
   const tab = (name, panel) => h('button', { type: 'button', role: 'tab', id: `${prefix}-tab-${name}`, 'aria-controls': panel.id,
@@ -44,6 +47,7 @@ export function previewSection({ prefix, render, send = null, hint, htmlId = `${
     tabs.querySelector('[aria-selected=true]').focus();
   } }, tab('html', html), tab('text', text));
   const view = h('div', { id: `${prefix}-view`, hidden: true },
+    h('p', { class: 'mail-subject' }, h('span', {}, t('senders.from')), ' ', from), replyLine,
     h('p', { class: 'mail-subject' }, h('span', {}, t('preview.subject')), ' ', subject), tabs, html, text);
   const showButton = auto ? null : h('button', { type: 'button', class: 'secondary', id: `${prefix}-show`, onclick: () => refresh() }, t('preview.show'));
 
@@ -106,6 +110,9 @@ export function previewSection({ prefix, render, send = null, hint, htmlId = `${
         ? res.clients.map((c) => h('option', { value: c.id, selected: c.id === chosen }, clientLabel(c)))
         : [h('option', { value: '' }, t('preview.sample'))]));
       pickerField.hidden = false;
+      from.textContent = res.from;
+      replyTo.textContent = res.reply_to;
+      replyLine.hidden = !res.reply_to;
       subject.textContent = res.subject;
       html.innerHTML = cleanBody(res.html); // user HTML: sanitized, as the body is everywhere
       text.textContent = res.text;

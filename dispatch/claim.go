@@ -184,7 +184,11 @@ func writeDeliveries(tx core.App, mailing, run *core.Record, now time.Time) (int
 	where, params := recipients(mailing)
 	params["mailing"], params["run"], params["schedule"] = mailing.Id, run.Id, run.GetString("schedule")
 	params["runAt"], params["now"] = run.GetDateTime("run_at").String(), dbTime(now)
-	params["prefix"], params["domain"] = run.Id[:8], domainOf(tx.Settings().Meta.SenderAddress)
+	from, err := fromOf(tx, mailing) // the Message-ID's domain is the From's (from.go)
+	if err != nil {
+		return 0, err
+	}
+	params["prefix"], params["domain"] = run.Id[:8], domainOf(from.from.Address)
 	params["bounced"] = SkippedBouncing
 	res, err := tx.DB().NewQuery(`
 		INSERT INTO deliveries (id, owner, mailing, run, schedule, client, email, run_at, status, attempts, response, message_id, sent_at, created, updated)

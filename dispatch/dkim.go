@@ -42,11 +42,42 @@ func DKIMFromRecord(row *core.Record) (*mailout.DKIM, error) {
 	return mailout.NewDKIM(row.GetString("domain"), row.GetString("selector"), key)
 }
 
-// sign puts the DKIM signature on a rendered message; with no key it
-// returns the message as it is, at no cost.
-func sign(d *mailout.DKIM, msg []byte) ([]byte, error) {
-	if d == nil {
+// signers sign a message, each with a DKIM-Signature of its own: a
+// sender's verified domain (d= its From domain, which DMARC aligns) and the
+// service's key where one is set. None: the message goes as it is, at no cost.
+type signers []*mailout.DKIM
+
+// signersOf is the signers in order, without the nil ones.
+func signersOf(ds ...*mailout.DKIM) signers {
+	var ss signers
+	for _, d := range ds {
+		if d != nil {
+			ss = append(ss, d)
+		}
+	}
+	return ss
+}
+
+// sign puts the signatures on a rendered message: each signs the message
+// as rendered, not the other's signature.
+func (ss signers) sign(msg []byte) ([]byte, error) {
+	if len(ss) == 0 {
 		return msg, nil
 	}
-	return d.Sign(msg)
+	var sigs [][]byte
+	for _, d := range ss {
+		signed, err := d.Sign(msg)
+		if err != nil {
+			return nil, err
+		}
+		sigs = append(sigs, signed[:len(signed)-len(msg)])
+	}
+	if len(sigs) == 1 {
+		return append(sigs[0], msg...), nil
+	}
+	out := make([]byte, 0, len(msg)+len(sigs)*512)
+	for _, sig := range sigs {
+		out = append(out, sig...)
+	}
+	return append(out, msg...), nil
 }

@@ -33,7 +33,7 @@ func BenchmarkRenderAndSign(b *testing.B) {
 			var err error
 			b.ReportAllocs()
 			for b.Loop() {
-				if buf, err = sign(d, tmpl.render(w, r, "0000001@acme.example")); err != nil {
+				if buf, err = signersOf(d).sign(tmpl.render(w, r, "0000001@acme.example")); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -13,19 +13,24 @@ import (
 )
 
 // From: who a mailing's messages are from, and where replies go (DESIGN.md
-// "Senders and bounces"). Every message goes out from the service's own
-// address, whose domain signs it (DKIM) and names its Message-ID; the
-// person behind it is in the display name and in Reply-To:
-//   - a mailing with a verified sender: "Sender's name via Service"
+// "Senders and bounces"):
+//   - a mailing with a verified sender on a verified domain of its owner
+//     (domains.go): the sender itself, signed with d= its domain (and the
+//     service's key too where set), its Message-ID on its domain, Reply-To
+//     the sender's reply_to where it has one;
+//   - a mailing with another verified sender: "Sender's name via Service"
 //     <service address>, Reply-To the sender's reply_to, or its address;
 //   - any other (no sender, or one deleted or unverified since): "Owner's
 //     name via Service" <service address>, Reply-To the owner's confirmed
 //     email.
+// Mail via the service goes from its own address, whose domain signs it
+// (DKIM) and names its Message-ID.
 
 // fromLine is a mailing's From and Reply-To (Reply-To's Address "" for
 // none).
 type fromLine struct {
 	from, replyTo mail.Address
+	signer        *mailout.DKIM // the From domain's own key; nil via the service
 }
 
 // ServiceName is the name the service signs with: the settings' sender
@@ -62,9 +67,13 @@ func fromOf(app core.App, mailing *core.Record) (fromLine, error) {
 		}
 	}
 	if sender.ID != "" {
-		if sendsAsItself(app, sender.Email) {
-			return fromLine{from: mail.Address{Name: sender.Name, Address: sender.Email},
-				replyTo: replyAddress(sender.ReplyTo, "")}, nil
+		key, own, err := VerifiedDomainKey(app, mailing.GetString("owner"), domainOf(sender.Email))
+		if err != nil {
+			return fromLine{}, err
+		}
+		if own {
+			return fromLine{from: mail.Address{Name: mailout.OneLine(strings.TrimSpace(sender.Name)), Address: sender.Email},
+				replyTo: replyAddress(sender.ReplyTo, ""), signer: key}, nil
 		}
 		return fromLine{from: via(sender.Name, service), replyTo: replyAddress(sender.ReplyTo, sender.Email)}, nil
 	}
@@ -83,14 +92,6 @@ func fromOf(app core.App, mailing *core.Record) (fromLine, error) {
 		line.replyTo = mail.Address{Address: owner.Email}
 	}
 	return line, nil
-}
-
-// sendsAsItself tells whether a verified sender's address may be the From
-// itself: one on a verified domain of its owner, signed with d= that
-// domain. Not yet: the domains work (DESIGN.md "domains") fills it in,
-// and until then every sender goes out via the service.
-func sendsAsItself(app core.App, email string) bool {
-	return false
 }
 
 // via is the display name "Name via Service" at the service's address:

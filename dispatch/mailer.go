@@ -73,21 +73,22 @@ func (m *Mailer) Send(msg *mailer.Message) error {
 			to = append(to, a.Address)
 		}
 	}
-	if err := m.sendRaw(msg.From.Address, to, raw); err != nil {
+	if err := m.sendRaw(msg.From.Address, to, raw, nil); err != nil {
 		return fmt.Errorf("dispatch: mail %q: %w", msg.Subject, err)
 	}
 	return nil
 }
 
-// sendRaw signs raw, a whole message, and delivers it to each of to, one
+// sendRaw signs raw, a whole message, with domain (a sender's verified
+// domain, or nil) and the service's key, and delivers it to each of to, one
 // SMTP transaction each, over one connection; with no SMTP server
 // configured, it keeps it in the outbox (once).
-func (m *Mailer) sendRaw(from string, to []string, raw []byte) error {
+func (m *Mailer) sendRaw(from string, to []string, raw []byte, domain *mailout.DKIM) error {
 	signer, err := DKIMFor(m.app, m.opts)
 	if err != nil {
 		return err
 	}
-	if raw, err = sign(signer, raw); err != nil {
+	if raw, err = signersOf(domain, signer).sign(raw); err != nil {
 		return err
 	}
 	cfg, ok := smtpConfig(m.app, m.opts)

@@ -9,6 +9,9 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
 	"postrider/internal/smtpclient"
 	"postrider/internal/words"
 	"postrider/mailout"
@@ -32,6 +35,9 @@ type template struct {
 	mailingID  string // named by the unsubscribe links, for their page
 	// From and Reply-To, already in static; kept for a preview to show
 	from, replyTo mail.Address
+	// the key of the From's own verified domain (from.go), nil for mail
+	// via the service: a test send signs with it as a run does
+	domainKey *mailout.DKIM
 }
 
 // mailingInfo is what a run's template is made from.
@@ -41,6 +47,7 @@ type mailingInfo struct {
 	runID, mailingID string
 	ownerID, appURL  string
 	secret           []byte
+	domainKey        *mailout.DKIM
 }
 
 func newTemplate(m mailingInfo) (*template, error) {
@@ -67,7 +74,7 @@ func newTemplate(m mailingInfo) (*template, error) {
 	}
 	t := &template{subject: subject, html: body, text: text, boundary: mailout.NewBoundary(),
 		domain: domainOf(m.from.Address), appURL: m.appURL, secret: m.secret, mailingID: m.mailingID,
-		from: m.from, replyTo: m.replyTo}
+		from: m.from, replyTo: m.replyTo, domainKey: m.domainKey}
 	if subject.Static() {
 		t.subjectHdr = mailout.Subject(m.subject)
 	}
@@ -183,6 +190,24 @@ func (w *writer) date(now time.Time) string {
 		w.dateUnix, w.dateText = sec, now.Format(time.RFC1123Z)
 	}
 	return w.dateText
+}
+
+// useStoredDomain takes the domain of the Message-IDs the claim stored for
+// a run's deliveries (writeDeliveries), so that each message carries the
+// one its delivery names, though the From changed since.
+func (t *template) useStoredDomain(app core.App, runID string) error {
+	var ids []string
+	err := app.DB().NewQuery(`SELECT message_id FROM deliveries WHERE run = {:run} LIMIT 1`).
+		Bind(dbx.Params{"run": runID}).Column(&ids)
+	if err != nil {
+		return err
+	}
+	if len(ids) > 0 {
+		if d := domainOf(strings.Trim(ids[0], "<>")); d != "" {
+			t.domain = d
+		}
+	}
+	return nil
 }
 
 // messageID makes the Message-ID (without angle brackets) of one delivery:

@@ -76,7 +76,7 @@ func previewOf(app core.App, mailing *core.Record, c Client) (*template, mailout
 		return nil, mailout.Fields{}, err
 	}
 	tmpl, err := newTemplate(mailingInfo{
-		from: from.from, replyTo: from.replyTo,
+		from: from.from, replyTo: from.replyTo, domainKey: from.signer,
 		subject: mailing.GetString("subject"), body: mailing.GetString("body"), runID: previewRun,
 		mailingID: mailing.Id, ownerID: mailing.GetString("owner"), appURL: settings.Meta.AppURL,
 	})

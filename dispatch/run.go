@@ -22,7 +22,7 @@ type runSender struct {
 	run        *core.Record
 	mailing    *core.Record
 	tmpl       *template
-	dkim       *mailout.DKIM // nil: unsigned
+	signers    signers // DKIM: the sender's domain, the service's (dkim.go)
 	from       string
 	queue      *queue
 	ctx        context.Context // ends when the run must stop sending (paused, stopped) or the pass does
@@ -70,7 +70,7 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 		return nil, err
 	}
 	tmpl, err := newTemplate(mailingInfo{
-		from: from.from, replyTo: from.replyTo, subject: mailing.GetString("subject"), body: mailing.GetString("body"),
+		from: from.from, replyTo: from.replyTo, domainKey: from.signer, subject: mailing.GetString("subject"), body: mailing.GetString("body"),
 		runID: run.Id, mailingID: mailing.Id, ownerID: mailing.GetString("owner"),
 		appURL: settings.Meta.AppURL, secret: secret,
 	})
@@ -81,7 +81,12 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 	if err != nil {
 		return nil, err
 	}
-	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, dkim: signer, from: settings.Meta.SenderAddress,
+	// the Message-ID the claim stored for each delivery, whatever the From
+	// has become since (a domain verified after the claim)
+	if err := tmpl.useStoredDomain(p.app, run.Id); err != nil {
+		return nil, err
+	}
+	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, signers: signersOf(from.signer, signer), from: settings.Meta.SenderAddress,
 		checked: run.GetBool("checked"), since: dbTime(time.Now()), produced: make(chan struct{}), lastSave: time.Now()}
 	if err := s.countBase(); err != nil {
 		return nil, err

@@ -214,7 +214,7 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 			writers[slot] = w
 		}
 		buf := h.s.tmpl.render(w, h.j.recipient, h.s.tmpl.messageID(h.j.id))
-		return sign(h.s.dkim, buf) // dkim.go; a failure is temporary: nothing was begun
+		return h.s.signers.sign(buf) // dkim.go; a failure is temporary: nothing was begun
 	}
 	done := make(chan error, 1)
 	recording := false // an outcome of ours is on its way to the database

@@ -1,14 +1,19 @@
 package dispatch_test
 
 import (
+	"bytes"
+	"fmt"
 	"net/mail"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-msgauth/dkim"
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/dispatch"
+	"postrider/internal/dkimtest"
+	"postrider/mailout"
 )
 
 // A mailing's messages are from its verified sender's name "via" the
@@ -105,4 +110,107 @@ func checkFrom(t *testing.T, which string, h mail.Header, name, replyTo string) 
 	if err != nil || len(reply) != 1 || reply[0].Address != replyTo {
 		t.Errorf("%s: Reply-To %q reads as %v (%v), want %s", which, h.Get("Reply-To"), reply, err, replyTo)
 	}
+}
+
+// A sender on a verified domain of its owner sends as itself: From its own
+// address, a DKIM signature with d= its domain (aligned with From, as
+// DMARC wants) beside the service's, a Message-ID on its domain, the same
+// one the log keeps; the test send is signed the same way. A sender on a
+// domain not verified, or another user's, still goes via the service.
+func TestASenderOnAVerifiedDomainSendsAsItself(t *testing.T) {
+	w := newWorld(t)
+	serviceKey, _ := dkimtest.Key(t, "rsa")
+	service, err := mailout.NewDKIM("postrider.test", "svc", serviceKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	domain := w.reload(w.save("domains", map[string]any{"owner": w.user.Id, "domain": "Shop.Example"}))
+	domain.Set("verified", true)
+	domain.Set("dkim_ok", true)
+	if err := w.app.Save(domain); err != nil {
+		t.Fatal(err)
+	}
+	other := w.newUser("other@example.com", "UTC")
+	w.save("domains", map[string]any{"owner": other.Id, "domain": "elsewhere.example"}) // not verified, not the owner's
+	own := w.save("senders", map[string]any{"owner": w.user.Id, "name": "Shop News", "email": "news@shop.example", "verified": true})
+	foreign := w.save("senders", map[string]any{"owner": w.user.Id, "name": "Elsewhere", "email": "desk@elsewhere.example", "verified": true})
+	mailingTo := func(email string, sender *core.Record) *core.Record {
+		c := w.save("clients", map[string]any{"owner": w.user.Id, "email": email})
+		m := w.save("mailings", map[string]any{"owner": w.user.Id, "subject": "News", "body": "<p>Hello</p>",
+			"clients": []string{c.Id}, "sender": sender.Id})
+		w.window(m, w.now, w.now.Add(time.Hour), "once")
+		return m
+	}
+	shop := mailingTo("a@example.org", own)
+	mailingTo("b@example.org", foreign)
+	if s := w.mustPass(dispatch.Options{DKIM: service}); s.Sent != 2 {
+		t.Fatalf("summary %s", s)
+	}
+	key, ok, err := dispatch.VerifiedDomainKey(w.app, w.user.Id, "shop.example")
+	if err != nil || !ok {
+		t.Fatalf("the shop's key: %v %v", ok, err)
+	}
+	var raw = map[string][]byte{}
+	for _, m := range w.smtp.Messages() {
+		raw[m.To[0]] = m.Data
+	}
+	got := w.sent()
+	a := got["a@example.org"]
+	from, err := a.Header.AddressList("From")
+	if err != nil || len(from) != 1 || from[0].Address != "news@shop.example" || from[0].Name != "Shop News" {
+		t.Errorf("From %q (%v), want Shop News <news@shop.example>", a.Header.Get("From"), err)
+	}
+	if r := a.Header.Get("Reply-To"); r != "" {
+		t.Errorf("Reply-To %q, want none: replies go to the From", r)
+	}
+	if err := verifyBoth(raw["a@example.org"], key, service); err != nil {
+		t.Errorf("the shop's message: %v", err)
+	}
+	id := a.Header.Get("Message-ID")
+	if !strings.HasSuffix(id, "@shop.example>") {
+		t.Errorf("Message-ID %q is not on the From's domain", id)
+	}
+	if d := w.deliveries(shop)[0]; d.GetString("message_id") != id {
+		t.Errorf("the log keeps Message-ID %q, the message carries %q", d.GetString("message_id"), id)
+	}
+	checkFrom(t, "a sender on a domain not verified", got["b@example.org"].Header, "Elsewhere via Postrider News", "desk@elsewhere.example")
+
+	if err := dispatch.SendTest(w.app, dispatch.Options{DKIM: service}, shop, dispatch.SampleClient, mail.Address{Address: "owner@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range w.smtp.Messages() {
+		if m.To[0] == "owner@example.com" {
+			if err := verifyBoth(m.Data, key, service); err != nil {
+				t.Errorf("the test send: %v", err)
+			}
+		}
+	}
+}
+
+// verifyBoth checks that raw carries two DKIM signatures that pass: d= the
+// sender's domain with its key, and the service's.
+func verifyBoth(raw []byte, domain, service *mailout.DKIM) error {
+	keys := map[string]string{domain.TXTName(): domain.TXTRecord(), service.TXTName(): service.TXTRecord()}
+	vs, err := dkim.VerifyWithOptions(bytes.NewReader(raw), &dkim.VerifyOptions{
+		LookupTXT: func(name string) ([]string, error) {
+			if txt, ok := keys[name]; ok {
+				return []string{txt}, nil
+			}
+			return nil, fmt.Errorf("no TXT record at %s", name)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, v := range vs {
+		if v.Err != nil {
+			return fmt.Errorf("d=%s: %w", v.Domain, v.Err)
+		}
+		seen[v.Domain] = true
+	}
+	if len(vs) != 2 || !seen[domain.Domain] || !seen[service.Domain] {
+		return fmt.Errorf("%d signatures passed (%v), want d=%s and d=%s", len(vs), seen, domain.Domain, service.Domain)
+	}
+	return nil
 }

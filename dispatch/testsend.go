@@ -20,5 +20,5 @@ func SendTest(app core.App, opts Options, mailing *core.Record, c Client, to mai
 	}
 	w := tmpl.newWriter()
 	raw := tmpl.write(w, &f, to, tmpl.messageID(previewRun+"."+security.PseudorandomString(20)))
-	return NewMailer(app, opts).sendRaw(app.Settings().Meta.SenderAddress, []string{to.Address}, raw)
+	return NewMailer(app, opts).sendRaw(app.Settings().Meta.SenderAddress, []string{to.Address}, raw, tmpl.domainKey)
 }

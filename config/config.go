@@ -62,6 +62,9 @@ type Config struct {
 	// _KEY are set; nil leaves it to the dashboard's dkim collection
 	DKIM *mailout.DKIM
 
+	// Inbound: the bounce domain, the listener and the route's secret (inbound.go)
+	Inbound Inbound
+
 	// BlogDir holds the blog's templates (pb_hooks/blog); not
 	// from the environment: main sets it from --blogDir
 	BlogDir string
@@ -198,6 +201,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.RetryFor = d
 	}
 	c.DKIM = dkimFromEnv(get, bad)
+	c.Inbound = inboundFromEnv(get, bad)
 	return c, errors.Join(errs...)
 }
 

@@ -1,11 +1,13 @@
 package hooks_test
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
@@ -243,5 +245,53 @@ func TestForeignOrForgedReportsChangeNothing(t *testing.T) {
 	// a report found by its Message-ID when the relay put its own envelope sender
 	if got := post(t, a, dsn("relay@relay.example", "bob-client@example.com", "5.1.1", bobDelivery+"@postrider.localhost"), 200); !strings.Contains(got, `"applied":1`) {
 		t.Errorf("by Message-ID: %s", got)
+	}
+}
+
+// Five soft bounces of a client's last five messages mark it bouncing; a
+// later message with no bounce keeps the streak open.
+func TestFiveSoftBouncesInARowMarkTheClient(t *testing.T) {
+	app := newInboundApp(t)
+	defer app.Cleanup()
+	a := newAPI(t, app)
+	first := record(t, app, "deliveries", aliceDelivery).GetDateTime("run_at")
+	ids := []string{aliceDelivery}
+	for i := 1; i <= 5; i++ {
+		runID, deliveryID := fmt.Sprintf("alicerunsoft%03d", i), fmt.Sprintf("alicedsoft00%03d", i)
+		at := first.Add(time.Duration(i) * 24 * time.Hour)
+		save(t, app, "runs", runID, map[string]any{"owner": aliceID, "mailing": aliceMailing, "schedule": aliceSchedule, "run_at": at, "status": "done", "total": 1, "sent": 1})
+		save(t, app, "deliveries", deliveryID, map[string]any{"owner": aliceID, "mailing": aliceMailing, "run": runID, "schedule": aliceSchedule,
+			"client": aliceClient, "email": "alice-client@example.com", "run_at": at, "status": "sent", "attempts": 1, "sent_at": at})
+		ids = append(ids, deliveryID)
+	}
+	softBounce := func(id string) {
+		t.Helper()
+		if got := post(t, a, dsn(verp(id), "alice-client@example.com", "5.2.2", id+"@postrider.localhost"), 200); !strings.Contains(got, `"applied":1`) {
+			t.Fatalf("soft bounce of %s: %s", id, got)
+		}
+	}
+	for _, id := range ids[:5] { // the newest message has not bounced (yet)
+		softBounce(id)
+	}
+	if record(t, app, "clients", aliceClient).GetBool("bouncing") {
+		t.Fatal("marked bouncing while its newest message did not bounce")
+	}
+	softBounce(ids[5])
+	if !record(t, app, "clients", aliceClient).GetBool("bouncing") {
+		t.Fatal("five soft bounces in a row did not mark the client")
+	}
+}
+
+func save(t *testing.T, app core.App, collection, id string, data map[string]any) {
+	t.Helper()
+	col, err := app.FindCollectionByNameOrId(collection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := core.NewRecord(col)
+	r.Id = id
+	r.Load(data)
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -181,6 +181,14 @@ func TestABounceMarksTheClientOnceAndShowsInTheLog(t *testing.T) {
 	}
 	// the owner sees it beside the message in the log
 	a.expect("the log", 200, http.MethodGet, "/api/postrider/deliveries/log", tokens["alice"], "", `"bounce":"hard"`, `the remote server's words`)
+	// and counted on the home page, the mailing's page and the moderators' users list
+	a.expect("the home page", 200, http.MethodGet, "/api/postrider/stats", tokens["alice"], "", `"bounced_30d":1`, `"complaints_30d":0`)
+	a.expect("the mailing's page", 200, http.MethodGet, "/api/postrider/mailings/"+aliceMailing+"/bounces", tokens["alice"], "", `"bounced":1`, `"hard":1`, `"soft":0`)
+	a.expect("another user's mailing", 404, http.MethodGet, "/api/postrider/mailings/"+aliceMailing+"/bounces", tokens["bob"], "")
+	out := a.expect("the moderators' list", 200, http.MethodGet, "/api/postrider/moderation/users?perPage=50", tokens["mod"], "", `"bounced_7d":1`)
+	if strings.Count(out, `"bounced_7d":1`) != 1 {
+		t.Errorf("more than alice has a bounce: %s", out)
+	}
 }
 
 func TestAComplaintUnsubscribesTheClient(t *testing.T) {

@@ -94,6 +94,7 @@ func routes(cfg config.Config) []route {
 		{method: "GET", path: "/api/postrider/mailings/{id}/preview", auth: authUser, handler: previewMailing},
 		{method: "POST", path: "/api/postrider/mailings/{id}/test", auth: authUser, handler: testMailingRoute(cfg)},
 		{method: "GET", path: "/api/postrider/mailings/{id}/skipped", auth: authUser, handler: mailingSkipped},
+		{method: "GET", path: "/api/postrider/mailings/{id}/bounces", auth: authUser, handler: mailingBouncesRoute},
 
 		// deliveries
 		{method: "GET", path: "/api/postrider/deliveries/log", auth: authUser, handler: deliveriesLog},

@@ -45,8 +45,7 @@ func Bind(app core.App, cfg config.Config) {
 			l.Close()
 			return te.Next()
 		}})
-		go l.Serve()
-		fmt.Printf("Bounces and complaints are taken by SMTP at %s for @%s\n", l.Addr(), l.domain())
+		go l.Serve() // serve's first lines say where (startup.go)
 		return e.Next()
 	})
 }
@@ -102,10 +101,16 @@ func (l *Listener) Serve() {
 func (l *Listener) Close() error { return l.srv.Close() }
 
 func (l *Listener) domain() string {
-	if l.bounceDomain != "" {
-		return l.bounceDomain
+	return BounceDomain(l.app, l.bounceDomain)
+}
+
+// BounceDomain is the domain of the VERP addresses: configured, else the
+// app URL's host (config.BounceDomainFor).
+func BounceDomain(app core.App, configured string) string {
+	if configured != "" {
+		return configured
 	}
-	return config.BounceDomainFor(l.app.Settings().Meta.AppURL)
+	return config.BounceDomainFor(app.Settings().Meta.AppURL)
 }
 
 var (

@@ -73,7 +73,7 @@ func (w *walker) walk(header textproto.MIMEHeader, body io.Reader, depth int) er
 	if err != nil {
 		mediaType = "text/plain" // RFC 2045: the default, also for a type that cannot be read
 	}
-	body = decoded(header, body)
+	body = &noSpin{r: decoded(header, &noSpin{r: body})}
 	switch {
 	case strings.HasPrefix(mediaType, "multipart/"):
 		boundary := params["boundary"]
@@ -136,10 +136,30 @@ func (s *skipSpace) Read(p []byte) (int, error) {
 				k++
 			}
 		}
-		if k > 0 || err != nil {
+		if k > 0 || n == 0 || err != nil {
 			return k, err
 		}
 	}
+}
+
+// noSpin ends a reader that makes no progress (0 bytes and no error, again
+// and again) with io.ErrNoProgress: the fuzz target found a part whose
+// reading spun forever, which io.ReadAll would have followed.
+type noSpin struct {
+	r     io.Reader
+	stuck int
+}
+
+func (s *noSpin) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if n > 0 || err != nil || len(p) == 0 {
+		s.stuck = 0
+		return n, err
+	}
+	if s.stuck++; s.stuck > 100 {
+		return 0, io.ErrNoProgress
+	}
+	return 0, nil
 }
 
 // readDSN reads a message/delivery-status body (RFC 3464 section 2): the

@@ -181,6 +181,7 @@ func TestABounceMarksTheClientOnceAndShowsInTheLog(t *testing.T) {
 	}
 	// the owner sees it beside the message in the log
 	a.expect("the log", 200, http.MethodGet, "/api/postrider/deliveries/log", tokens["alice"], "", `"bounce":"hard"`, `the remote server's words`)
+	a.expect("the log's export", 200, http.MethodGet, "/api/postrider/deliveries/export", tokens["alice"], "", `"hard","550 5.1.1 the remote server's words"`)
 	// and counted on the home page, the mailing's page and the moderators' users list
 	a.expect("the home page", 200, http.MethodGet, "/api/postrider/stats", tokens["alice"], "", `"bounced_30d":1`, `"complaints_30d":0`)
 	a.expect("the mailing's page", 200, http.MethodGet, "/api/postrider/mailings/"+aliceMailing+"/bounces", tokens["alice"], "", `"bounced":1`, `"hard":1`, `"soft":0`)

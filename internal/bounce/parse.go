@@ -73,7 +73,7 @@ func (w *walker) walk(header textproto.MIMEHeader, body io.Reader, depth int) er
 	if err != nil {
 		mediaType = "text/plain" // RFC 2045: the default, also for a type that cannot be read
 	}
-	body = &noSpin{r: decoded(header, &noSpin{r: body})}
+	body = decoded(header, body)
 	switch {
 	case strings.HasPrefix(mediaType, "multipart/"):
 		boundary := params["boundary"]
@@ -136,30 +136,10 @@ func (s *skipSpace) Read(p []byte) (int, error) {
 				k++
 			}
 		}
-		if k > 0 || n == 0 || err != nil {
+		if k > 0 || n == 0 || err != nil { // n == 0: hand the caller's reader its (0, nil) back
 			return k, err
 		}
 	}
-}
-
-// noSpin ends a reader that makes no progress (0 bytes and no error, again
-// and again) with io.ErrNoProgress: the fuzz target found a part whose
-// reading spun forever, which io.ReadAll would have followed.
-type noSpin struct {
-	r     io.Reader
-	stuck int
-}
-
-func (s *noSpin) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	if n > 0 || err != nil || len(p) == 0 {
-		s.stuck = 0
-		return n, err
-	}
-	if s.stuck++; s.stuck > 100 {
-		return 0, io.ErrNoProgress
-	}
-	return 0, nil
 }
 
 // readDSN reads a message/delivery-status body (RFC 3464 section 2): the

@@ -17,6 +17,7 @@ import (
 	"postrider/config"
 	"postrider/dispatch"
 	"postrider/hooks"
+	"postrider/inbound"
 )
 
 func main() {
@@ -64,6 +65,7 @@ func main() {
 
 	hooks.Register(app, cfg)
 	bindStartup(app, cfg)
+	inbound.Bind(app, cfg) // the SMTP listener for bounces, with POSTRIDER_INBOUND_ADDR
 	app.RootCmd.AddCommand(dispatch.NewCommand(app, cfg))
 
 	// the web app, served last so that every API route wins over it

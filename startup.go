@@ -13,6 +13,7 @@ import (
 
 	"postrider/config"
 	"postrider/dispatch"
+	"postrider/inbound"
 	"postrider/mailout"
 )
 
@@ -52,6 +53,9 @@ func bindStartup(app *pocketbase.PocketBase, cfg config.Config) {
 					net.JoinHostPort(s.SMTP.Host, fmt.Sprint(s.SMTP.Port)), s.Meta.SenderAddress)
 			} else {
 				fmt.Printf("No SMTP server: mail is written to %s as .eml files\n", mailout.OutboxDir(e.App.DataDir()))
+			}
+			if cfg.Inbound.Addr != "" {
+				fmt.Printf("Bounces and complaints are taken by SMTP at %s, for @%s\n", cfg.Inbound.Addr, inbound.BounceDomain(e.App, cfg.BounceDomain))
 			}
 			if d, err := dispatch.DKIMFor(e.App, dispatch.OptionsFrom(cfg)); err != nil {
 				fmt.Printf("DKIM: %v\n", err)

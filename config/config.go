@@ -67,6 +67,9 @@ type Config struct {
 	// domain their SPF includes (empty: derived from the app URL)
 	DNSServer, BounceDomain, SPFInclude string
 
+	// Inbound: the listener and the route's secret (inbound.go)
+	Inbound Inbound
+
 	// BlogDir holds the blog's templates (pb_hooks/blog); not
 	// from the environment: main sets it from --blogDir
 	BlogDir string
@@ -204,6 +207,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	c.DKIM = dkimFromEnv(get, bad)
 	domainsFromEnv(&c, get, bad)
+	c.Inbound = inboundFromEnv(get, bad)
 	return c, errors.Join(errs...)
 }
 

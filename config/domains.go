@@ -2,7 +2,6 @@ package config
 
 import (
 	"net"
-	"net/url"
 	"strings"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -29,17 +28,14 @@ func domainsFromEnv(c *Config, get func(string) string, bad func(name, format st
 	}
 }
 
-// BounceDomainFor is the domain of the service's return path (MAIL FROM):
-// POSTRIDER_BOUNCE_DOMAIN, else the host of appURL, the service's own name.
+// BounceDomainFor is the domain of the service's return path (the VERP
+// MAIL FROM of every mailing message, dispatch/verp.go):
+// POSTRIDER_BOUNCE_DOMAIN, else the app URL's (BounceDomainFor).
 func (c Config) BounceDomainFor(appURL string) string {
 	if c.BounceDomain != "" {
 		return c.BounceDomain
 	}
-	u, err := url.Parse(appURL)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Hostname())
+	return BounceDomainFor(appURL)
 }
 
 // SPFIncludeFor is the domain users' SPF records include:

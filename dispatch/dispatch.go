@@ -58,6 +58,9 @@ type Options struct {
 	SMTPTLS     string          // "none", "starttls" or "tls" (config: POSTRIDER_SMTP_TLS); "" follows the settings
 	RootCAs     *x509.CertPool  // the roots a server's certificate must chain to (config: POSTRIDER_SMTP_CA); nil = the system's
 	DKIM        *mailout.DKIM   // signs every message (config: POSTRIDER_DKIM_*); nil = the dashboard's dkim row, if any
+	// BounceDomain is the domain of the VERP envelope senders (config:
+	// POSTRIDER_BOUNCE_DOMAIN); empty: the app URL's host (verp.go)
+	BounceDomain string
 	// Wake tells a pass that a window may have fallen due (serve's timer,
 	// bind.go): a pass claims such windows while it sends, at once on Wake,
 	// and every second anyway
@@ -70,6 +73,7 @@ func OptionsFrom(cfg config.Config) Options {
 	return Options{
 		Workers: cfg.DispatchWorkers, Rate: cfg.DispatchRate, SMTPTLS: cfg.SMTPTLS, DataTimeout: cfg.SMTPDataTimeout,
 		DKIM: cfg.DKIM, RootCAs: cfg.SMTPRootCAs, RetryDelays: cfg.RetryDelays, RetryFor: cfg.RetryFor,
+		BounceDomain: cfg.BounceDomain,
 	}.withDefaults()
 }
 

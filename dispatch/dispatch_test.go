@@ -19,7 +19,9 @@ import (
 	"postrider/config"
 	"postrider/dispatch"
 	"postrider/hooks"
+	"postrider/internal/bounce"
 	"postrider/internal/smtptest"
+	"postrider/mailout"
 )
 
 // world is a test app with one user, a real SMTP server on loopback that
@@ -212,9 +214,21 @@ func TestAMailingGoesToEachRecipientOnceWithItsOwnMessage(t *testing.T) {
 	if got := w.recipients(); !slices.Equal(got, want) {
 		t.Fatalf("the server got mail for %v, want each of %v once", got, want)
 	}
+	secret, err := mailout.UnsubscribeSecret(w.app.DataDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, msg := range w.smtp.Messages() {
-		if len(msg.To) != 1 || msg.From != "news@postrider.test" {
+		if len(msg.To) != 1 {
 			t.Fatalf("envelope from %s to %v: want one recipient per message", msg.From, msg.To)
+		}
+		// the envelope sender is a VERP address naming the recipient's own delivery
+		id, ok := mailout.CheckVERPToken(secret, bounce.TokenOf(msg.From))
+		if !ok || !strings.HasSuffix(msg.From, "@postrider.localhost") {
+			t.Fatalf("envelope from %q: want b-{signed token}@postrider.localhost", msg.From)
+		}
+		if d, err := w.app.FindRecordById("deliveries", id); err != nil || d.GetString("email") != msg.To[0] {
+			t.Fatalf("envelope from %q names delivery %q (%v), not the one to %s", msg.From, id, err, msg.To[0])
 		}
 		mail := smtptest.ReadMail(t, msg.Data)
 		if to := mail.Header.Get("To"); to != "<"+msg.To[0]+">" {

@@ -23,7 +23,6 @@ type runSender struct {
 	mailing    *core.Record
 	tmpl       *template
 	signers    signers // DKIM: the sender's domain, the service's (dkim.go)
-	from       string
 	queue      *queue
 	ctx        context.Context // ends when the run must stop sending (paused, stopped) or the pass does
 	cancel     context.CancelCauseFunc
@@ -44,6 +43,10 @@ type runSender struct {
 	// the run's counts before this pass, and whether its early check is over
 	baseSent, baseFailed, baseRefused int
 	checked                           bool
+
+	// the envelope sender's parts (verp.go)
+	secret       []byte
+	bounceDomain string
 }
 
 // Why a run's sending stops before its end: paused when most of its first
@@ -86,7 +89,7 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 	if err := tmpl.useStoredDomain(p.app, run.Id); err != nil {
 		return nil, err
 	}
-	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, signers: signersOf(from.signer, signer), from: settings.Meta.SenderAddress,
+	s := &runSender{p: p, run: run, mailing: mailing, tmpl: tmpl, signers: signersOf(from.signer, signer), secret: secret, bounceDomain: p.bounceDomain(),
 		checked: run.GetBool("checked"), since: dbTime(time.Now()), produced: make(chan struct{}), lastSave: time.Now()}
 	if err := s.countBase(); err != nil {
 		return nil, err

@@ -295,7 +295,7 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 				h.buf, err = render(h, slot)
 			}
 			if err == nil {
-				err = sess.begin(h.s.from, h.j.email, h.buf)
+				err = sess.begin(h.s.envelopeFrom(h.j.id), h.j.email, h.buf)
 			}
 		}
 		if err == nil && p.limiter.interval == 0 {
@@ -306,7 +306,7 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 				if skip, err := p.skip(j); skip == "" && err == nil {
 					if buf, err := render(next, 1-slot); err == nil {
 						next.buf = buf
-						next.ahead = sess.ahead(s.from, j.email, buf)
+						next.ahead = sess.ahead(s.envelopeFrom(j.id), j.email, buf)
 					}
 				}
 			}

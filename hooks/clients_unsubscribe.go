@@ -27,6 +27,7 @@ func bindClientUnsubscribe(app core.App) {
 		}
 		if !e.HasSuperuserAuth() {
 			e.Record.Set("unsubscribed_by_link", e.Record.Original().GetBool("unsubscribed_by_link"))
+			e.Record.Set("unsubscribed_reason", e.Record.Original().GetString("unsubscribed_reason"))
 		}
 		return e.Next()
 	})
@@ -34,18 +35,25 @@ func bindClientUnsubscribe(app core.App) {
 		if !e.HasSuperuserAuth() {
 			e.Record.Set("unsubscribed_at", "")
 			e.Record.Set("unsubscribed_by_link", false)
+			e.Record.Set("unsubscribed_reason", "")
 		}
 		return e.Next()
 	})
 }
 
 // stampUnsubscribe sets unsubscribed_at to now for an unsubscribed client
-// (unless the link's route set it already) and clears it otherwise.
+// (unless the link's route set it already) and clears it otherwise; and
+// unsubscribed_reason, which the path that unsubscribes sets (the link,
+// one-click, a complaint) and is the owner's otherwise.
 func stampUnsubscribe(r *core.Record) {
 	if !r.GetBool("unsubscribed") {
 		r.Set("unsubscribed_at", "")
 		r.Set("unsubscribed_by_link", false)
+		r.Set("unsubscribed_reason", "")
 		return
+	}
+	if r.GetString("unsubscribed_reason") == "" {
+		r.Set("unsubscribed_reason", "owner")
 	}
 	if !r.GetBool("unsubscribed_by_link") || r.GetDateTime("unsubscribed_at").IsZero() {
 		r.Set("unsubscribed_at", time.Now().UTC())

@@ -58,9 +58,12 @@ func exportDeliveries(e *core.RequestEvent) error {
 		MessageID string         `db:"message_id"`
 		SentAt    string         `db:"sent_at"`
 		Updated   types.DateTime `db:"updated"`
+		// what came back later (the inbound package)
+		Bounce      string `db:"bounce"`
+		BounceReply string `db:"bounce_reply"`
 	}
 	out := newCSV(e, "postrider-log.csv")
-	out.row("time ("+loc.String()+")", "mailing", "email", "status", "attempts", "response", "message_id")
+	out.row("time ("+loc.String()+")", "mailing", "email", "status", "attempts", "response", "message_id", "bounce", "bounce_reply")
 	// the page's order (-sent_at,-updated), rowid last so that the cursor
 	// is exact; both orders are indexes read backwards
 	var last *row
@@ -82,7 +85,7 @@ func exportDeliveries(e *core.RequestEvent) error {
 				at, _ = types.ParseDateTime(r.SentAt)
 			}
 			out.row(at.Time().In(loc).Format(time.DateTime), subject[r.Mailing], r.Email, r.Status,
-				strconv.Itoa(r.Attempts), r.Response, r.MessageID)
+				strconv.Itoa(r.Attempts), r.Response, r.MessageID, r.Bounce, r.BounceReply)
 		}
 		if !out.flush(e) || len(rows) < exportBatch {
 			return nil

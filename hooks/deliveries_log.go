@@ -24,10 +24,15 @@ type LogEntry struct {
 	MessageID string `db:"message_id" json:"message_id"`
 	SentAt    string `db:"sent_at" json:"sent_at"`
 	Updated   string `db:"updated" json:"updated"`
+	// what came back after the relay took it (the inbound package): hard,
+	// soft or complaint, when, and the remote server's words
+	Bounce      string `db:"bounce" json:"bounce"`
+	BouncedAt   string `db:"bounced_at" json:"bounced_at"`
+	BounceReply string `db:"bounce_reply" json:"bounce_reply"`
 }
 
 // logColumns are what a page and the export read of a delivery.
-var logColumns = []string{"rowid", "id", "mailing", "email", "status", "attempts", "response", "relay", "message_id", "sent_at", "updated"}
+var logColumns = []string{"rowid", "id", "mailing", "email", "status", "attempts", "response", "relay", "message_id", "sent_at", "updated", "bounce", "bounced_at", "bounce_reply"}
 
 // deliveriesLog is the logs page's table, of the caller's own deliveries
 // only (a custom route passes no API rule, so the owner condition is

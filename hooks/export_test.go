@@ -15,11 +15,11 @@ func SetImportIdleTimeout(d time.Duration) (restore func()) {
 }
 
 // RouteAccess is every route of the table ("GET /api/postrider/stats")
-// with who may call it: "anyone", "users" or "moderators".
+// with who may call it: "anyone", "users", "moderators" or "inbound".
 func RouteAccess() map[string]string {
 	out := map[string]string{}
 	for _, r := range routes(config.Config{}, nil) {
-		out[r.method+" "+r.path] = [...]string{authAnyone: "anyone", authUser: "users", authModerator: "moderators"}[r.auth]
+		out[r.method+" "+r.path] = [...]string{authAnyone: "anyone", authUser: "users", authModerator: "moderators", authInbound: "inbound"}[r.auth]
 	}
 	return out
 }

@@ -30,10 +30,16 @@ type moderatedUser struct {
 	Sent7d        int            `json:"sent_7d" db:"sent_7d"`
 	Failed7d      int            `json:"failed_7d" db:"failed_7d"`
 	FailedShare   float64        `json:"failed_share" db:"failed_share"` // failed / (sent + failed) over 7 days, 0..1
+	// reports heard back over 7 days (bounce_rates.go), and their share of sent_7d, 0..1
+	Bounced7d     int     `json:"bounced_7d" db:"bounced_7d"`
+	Complaints7d  int     `json:"complaints_7d" db:"complaints_7d"`
+	BounceRate    float64 `json:"bounce_rate" db:"bounce_rate"`
+	ComplaintRate float64 `json:"complaint_rate" db:"complaint_rate"`
 }
 
 var userSorts = map[string]string{
 	"failed_share": "failed_share", "sent_7d": "sent_7d", "failed_7d": "failed_7d",
+	"bounce_rate": "bounce_rate", "complaint_rate": "complaint_rate",
 	"clients": "clients", "mailings": "mailings", "created": "u.created",
 	"email": "u.email COLLATE NOCASE", "name": "u.name COLLATE NOCASE", "blocked": "u.blocked", "role": "u.role",
 }
@@ -65,12 +71,16 @@ func moderationUsers(e *core.RequestEvent) error {
 		SELECT u.id, u.email, u.name, u.role, u.created, u.verified, u.blocked, u.blocked_reason,
 		       COALESCE(c.n, 0) AS clients, COALESCE(m.n, 0) AS mailings,
 		       COALESCE(r.sent, 0) AS sent_7d, COALESCE(r.failed, 0) AS failed_7d,
-		       ` + failedShare("COALESCE(r.sent, 0)", "COALESCE(r.failed, 0)") + ` AS failed_share
+		       ` + failedShare("COALESCE(r.sent, 0)", "COALESCE(r.failed, 0)") + ` AS failed_share,
+		       COALESCE(b.bounced, 0) AS bounced_7d, COALESCE(b.complaints, 0) AS complaints_7d,
+		       ` + rateOf("b.bounced", "r.sent") + ` AS bounce_rate, ` + rateOf("b.complaints", "r.sent") + ` AS complaint_rate
 		FROM users u
 		LEFT JOIN (SELECT owner, COUNT(*) AS n FROM clients GROUP BY owner) c ON c.owner = u.id
 		LEFT JOIN (SELECT owner, COUNT(*) AS n FROM mailings GROUP BY owner) m ON m.owner = u.id
 		LEFT JOIN (SELECT owner, SUM(sent) AS sent, SUM(failed) AS failed FROM runs
 		           WHERE started_at >= {:since} GROUP BY owner) r ON r.owner = u.id
+		LEFT JOIN (SELECT d.owner, ` + bounceSums + ` FROM deliveries d INDEXED BY idx_deliveries_bounced_owner
+		           WHERE d.bounce != '' AND d.bounced_at >= {:since} GROUP BY d.owner) b ON b.owner = u.id
 		WHERE ` + where + `
 		ORDER BY ` + order + `
 		LIMIT {:limit} OFFSET {:offset}`).Bind(params).WithContext(e.Request.Context()).All(&out.Items)

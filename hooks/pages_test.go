@@ -249,7 +249,7 @@ func TestDeliveriesExport(t *testing.T) {
 					t.Errorf("Content-Type %q", ct)
 				}
 				rows := csvOf(t, res)
-				if len(rows) != 20002 || strings.Join(rows[0], ",") != "time (UTC),mailing,email,status,attempts,response,message_id" ||
+				if len(rows) != 20002 || strings.Join(rows[0], ",") != "time (UTC),mailing,email,status,attempts,response,message_id,bounce,bounce_reply" ||
 					rows[1][2] != "alice-client@example.com" || rows[1][1] != "alice news" {
 					t.Fatalf("%d rows, the first: %q %q", len(rows), rows[0], rows[1])
 				}

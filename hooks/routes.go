@@ -35,14 +35,19 @@ const (
 	authUser
 	// a moderator, or a superuser
 	authModerator
+	// a superuser, or a script with the bearer POSTRIDER_INBOUND_SECRET
+	// (bounces_receive.go)
+	authInbound
 )
 
-func (a access) middlewares() []*hook.Handler[*core.RequestEvent] {
+func (a access) middlewares(cfg config.Config) []*hook.Handler[*core.RequestEvent] {
 	switch a {
 	case authUser:
 		return []*hook.Handler[*core.RequestEvent]{apis.RequireAuth("users")}
 	case authModerator:
 		return []*hook.Handler[*core.RequestEvent]{apis.RequireAuth(), {Func: moderatorsOnly}}
+	case authInbound:
+		return []*hook.Handler[*core.RequestEvent]{{Func: inboundOnly(cfg.Inbound.Secret)}}
 	}
 	return nil
 }
@@ -90,6 +95,7 @@ func routes(cfg config.Config, mails *senderMails) []route {
 		{method: "GET", path: "/api/postrider/mailings/{id}/preview", auth: authUser, handler: previewMailing},
 		{method: "POST", path: "/api/postrider/mailings/{id}/test", auth: authUser, handler: testMailingRoute(cfg)},
 		{method: "GET", path: "/api/postrider/mailings/{id}/skipped", auth: authUser, handler: mailingSkipped},
+		{method: "GET", path: "/api/postrider/mailings/{id}/bounces", auth: authUser, handler: mailingBouncesRoute},
 
 		// senders: "send again" of the confirmation link (senders_verify.go),
 		// and the link's page and button (senders_confirm.go)
@@ -108,6 +114,10 @@ func routes(cfg config.Config, mails *senderMails) []route {
 		// moderation
 		{method: "GET", path: "/api/postrider/moderation/users", auth: authModerator, handler: moderationUsers},
 		{method: "GET", path: "/api/postrider/moderation/mailings", auth: authModerator, handler: moderationMailings},
+
+		// reports of bounces and complaints, piped in from a mailbox
+		// (bounces_receive.go; serve's SMTP listener takes them too)
+		{method: "POST", path: "/api/postrider/bounces", auth: authInbound, handler: receiveBounces},
 
 		// the web app's words, the files the binary carries (words.go)
 		{method: "GET", path: "/i18n/{file}", auth: authAnyone, handler: serveWords},
@@ -130,7 +140,7 @@ func bindRoutes(app core.App, cfg config.Config, mails *senderMails) {
 		se.Router.Bind(diskFullAnswer())      // disk_full.go
 		for _, r := range table {
 			se.Router.Route(r.method, r.path, r.handler).
-				Bind(r.auth.middlewares()...).
+				Bind(r.auth.middlewares(cfg)...).
 				Bind(r.middlewares...).
 				Unbind(r.unbind...)
 		}

@@ -24,6 +24,7 @@ func TestEveryRouteRefusesWhomItsAccessLeavesOut(t *testing.T) {
 	}{
 		"users":      {{anonymous, 401}, {"superuser", 403}},
 		"moderators": {{anonymous, 401}, {"alice", 403}},
+		"inbound":    {{anonymous, 401}, {"alice", 403}, {"mod", 403}},
 	}
 	access := hooks.RouteAccess()
 	params := strings.NewReplacer("{id}", aliceMailing, "{token}", "x", "{slug}", "x")

@@ -36,6 +36,10 @@ type counts struct {
 	// the 30 days ending today (in the caller's time zone), oldest first,
 	// sent_30d and failed_30d being their sums
 	Daily30d []DayCount `json:"daily_30d"`
+
+	// reports heard back in the last 30 days (bounce_rates.go)
+	Bounced30d    int `json:"bounced_30d"`
+	Complaints30d int `json:"complaints_30d"`
 }
 
 type serviceStats struct {
@@ -129,6 +133,11 @@ func countsOf(ctx context.Context, app core.App, owner string, now time.Time, lo
 		c.Sent30d += d.Sent
 		c.Failed30d += d.Failed
 	}
+	b, err := bouncesSince(ctx, app, owner, now.AddDate(0, 0, -statsDays))
+	if err != nil {
+		return c, err
+	}
+	c.Bounced30d, c.Complaints30d = b.Bounced, b.Complaints
 	c.NextSend, c.NextMailing, err = nextSend(ctx, app, owner)
 	return c, err
 }

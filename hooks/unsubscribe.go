@@ -55,7 +55,7 @@ func unsubscribeConfirm(e *core.RequestEvent) error {
 	if link == nil {
 		return unsubscribePage(e, http.StatusNotFound, pageState{Message: "unsubscribe.invalid"})
 	}
-	if err := unsubscribe(e.App, link.client); err != nil {
+	if err := unsubscribe(e.App, link.client, "link"); err != nil {
 		return err
 	}
 	return unsubscribePage(e, http.StatusOK, link.state(e.App, "unsubscribe.done", undoable(link.client)))
@@ -71,7 +71,7 @@ func unsubscribeOneClick(e *core.RequestEvent) error {
 	if e.Request.FormValue("List-Unsubscribe") != "One-Click" {
 		return e.String(http.StatusBadRequest, "Expected List-Unsubscribe=One-Click.\n")
 	}
-	if err := unsubscribe(e.App, link.client); err != nil {
+	if err := unsubscribe(e.App, link.client, "one_click"); err != nil {
 		return err
 	}
 	return e.String(http.StatusOK, "Unsubscribed.\n")
@@ -188,14 +188,16 @@ func (l *unsubscribeLink) state(app core.App, message string, undo bool) pageSta
 	return st
 }
 
-// unsubscribe marks the client unsubscribed by its link (once: a second
-// click keeps the first date).
-func unsubscribe(app core.App, client *core.Record) error {
+// unsubscribe marks the client unsubscribed by its link, for reason link
+// (the page's button) or one_click (once: a second click keeps the first
+// date and reason).
+func unsubscribe(app core.App, client *core.Record, reason string) error {
 	if client.GetBool("unsubscribed") {
 		return nil
 	}
 	client.Set("unsubscribed", true)
 	client.Set("unsubscribed_by_link", true)
+	client.Set("unsubscribed_reason", reason)
 	client.Set("unsubscribed_at", time.Now().UTC())
 	return app.Save(client)
 }

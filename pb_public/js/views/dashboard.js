@@ -17,7 +17,9 @@ function tiles(id, c, extra = []) {
   return h('dl', { class: 'tiles', id },
     ...extra.map(([key, n]) => tile(key, n)),
     tile('home.clients', c.clients), tile('home.mailings', c.mailings), tile('home.active', c.active_mailings),
-    tile('home.sent', c.sent_30d), tile('home.failed', c.failed_30d));
+    tile('home.sent', c.sent_30d), tile('home.failed', c.failed_30d),
+    tile('home.bounced', `${c.bounced_30d} (${percent(c.sent_30d ? Math.min(1, c.bounced_30d / c.sent_30d) : 0)})`),
+    tile('home.complaints', `${c.complaints_30d} (${percent(c.sent_30d ? Math.min(1, c.complaints_30d / c.sent_30d) : 0)})`));
 }
 
 // next says which mailing goes out next and when, with a link to its page

@@ -9,6 +9,7 @@ import { show } from '../time.js';
 import { barChart } from '../chart.js';
 import { pager, showPage } from '../pager.js';
 import { userZone } from '../zone.js';
+import { bounceBadge } from '../bounce.js';
 
 export function logs({ signal }) {
   document.title = `${t('logs.title')} · ${t('app.name')}`;
@@ -50,7 +51,7 @@ export function logs({ signal }) {
     const res = await pb.send(`/api/postrider/deliveries/log?${q}`, { signal });
     rows.replaceChildren(...res.items.map((d) => h('tr', { 'data-id': d.id },
       h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, subjects[d.mailing] || ''), h('td', {}, d.email),
-      h('td', {}, t(`delivery.${d.status}`)), h('td', { class: 'reply' }, d.response))));
+      h('td', {}, t(`delivery.${d.status}`), ' ', bounceBadge(d, tz)), h('td', { class: 'reply' }, d.response))));
     showPage(nav, res, 'mailings.logPage', loadTable, 'logs-page');
   }
 

@@ -9,6 +9,8 @@ import { pager, showPage } from '../pager.js';
 import { userZone } from '../zone.js';
 import { follow, every } from '../visit.js';
 import { previewSection } from './preview.js';
+import { percent } from './moderation.js';
+import { bounceBadge, bounceRates } from '../bounce.js';
 import { whenNext, lastRun, skippedText, stoppedBadge, newer, actions } from './mailing-status.js';
 
 // senderText is the mailing's sender as its page shows it: one not verified
@@ -29,12 +31,18 @@ export function mailing({ go, signal }) {
   const summary = h('dl', { id: 'mailing-summary', class: 'summary' });
   let shown = null; // the mailing, its next send, its last run
   let skipped = {}; // run id → how many were not sent, by why
+  let bounces = null; // what came back about its messages (bounces, complaints)
   function showSummary() {
     const { m, next, last } = shown;
     summary.replaceChildren(
       h('dt', {}, t('senders.pick')), h('dd', { id: 'mailing-sent-as' }, senderText(m.expand?.sender)),
       h('dt', {}, t('mailings.next')), h('dd', { id: 'mailing-next' }, whenNext(m, next)),
-      h('dt', {}, t('mailings.lastRun')), h('dd', { id: 'mailing-last-run' }, last ? `${show(last.run_at, tz)} · ` : '', lastRun(last, skipped[last?.id])));
+      h('dt', {}, t('mailings.lastRun')), h('dd', { id: 'mailing-last-run' }, last ? `${show(last.run_at, tz)} · ` : '', lastRun(last, skipped[last?.id])),
+      ...(bounces ? [h('dt', {}, t('mailings.heardBack')),
+        h('dd', { id: 'mailing-bounces' }, bounceRates(bounces.sent, bounces.bounced, bounces.complaints, percent))] : []));
+  }
+  async function loadBounces() {
+    bounces = await pb.send(`/api/postrider/mailings/${id}/bounces`, { requestKey: null, signal }).catch(() => bounces);
   }
   // the owner's only: a moderator who opens the page is sent to the
   // read-only one, and an error here leaves the counts out, nothing else
@@ -75,7 +83,7 @@ export function mailing({ go, signal }) {
     // the logs page's route, newest first (its totals from the runs' counters)
     const res = await pb.send(`/api/postrider/deliveries/log?${new URLSearchParams({ mailing: id, page, perPage: 20 })}`, { signal });
     log.replaceChildren(...res.items.map((d) => h('tr', { 'data-id': d.id },
-      h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, d.email), h('td', {}, t(`delivery.${d.status}`)), h('td', { class: 'relay' }, d.relay || ''),
+      h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, d.email), h('td', {}, t(`delivery.${d.status}`), ' ', bounceBadge(d, tz)), h('td', { class: 'relay' }, d.relay || ''),
       h('td', { class: 'reply' }, d.response))));
     showPage(nav, res, 'mailings.logPage', loadLog);
   }
@@ -88,6 +96,7 @@ export function mailing({ go, signal }) {
       pb.collection('schedules').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: 'starts_at', signal }),
       runsOf(),
       loadSkipped(),
+      loadBounces(),
     ]);
     // a moderator reviews another user's mailing on the read-only page
     if (m.owner !== user().id && user().role === 'moderator') return go(`/moderation/mailing?id=${id}`);

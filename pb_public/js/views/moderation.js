@@ -278,6 +278,7 @@ const userColumns = [
   ['email', 'field.email'], ['name', 'field.name'], ['created', 'mod.joined'], [null, 'mod.confirmed'],
   ['blocked', 'mod.blocked'], ['clients', 'nav.clients', 'num'], ['mailings', 'nav.mailings', 'num'],
   ['sent_7d', 'mod.sent7', 'num'], ['failed_share', 'mod.failedShare', 'num'],
+  ['bounce_rate', 'mod.bounceRate', 'num'], ['complaint_rate', 'mod.complaintRate', 'num'],
 ];
 
 export function modUsers({ signal }) {
@@ -340,6 +341,8 @@ export function modUsers({ signal }) {
       cell(t('nav.mailings'), u.mailings ? h('a', { href: `/moderation/mailings?owner=${encodeURIComponent(u.email)}`, 'data-link': true }, String(u.mailings)) : '0', 'num'),
       cell(t('mod.sent7'), String(u.sent_7d + u.failed_7d), 'num'),
       cell(t('mod.failedShare'), percent(u.failed_share), 'num'),
+      cell(t('mod.bounceRate'), `${percent(u.bounce_rate)} (${u.bounced_7d})`, 'num'),
+      cell(t('mod.complaintRate'), `${percent(u.complaint_rate)} (${u.complaints_7d})`, 'num'),
       h('td', { class: 'actions' }, toggle, ' ', h('a', { href: `/moderation/log?user=${encodeURIComponent(u.email)}`, 'data-link': true }, t('mod.logLink'))));
   }
 

@@ -1,10 +1,11 @@
-package main
+package dispatch
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 
+	"postrider/internal/e2e"
 	"postrider/internal/smtptest"
 )
 
@@ -17,16 +18,16 @@ func TestOnePercentCutOver20000MessagesLosesNone(t *testing.T) {
 	const clients = 20000
 	srv := smtptest.Start(t)
 	srv.SetFaults(smtptest.Faults{DropEvery: 100})
-	dir, due := seeded(t, clients)
-	got := dispatchPasses(t, smtpEnv(srv.Port, 0), dir, 3)
+	dir, due := e2e.Seeded(t, clients)
+	got := e2e.DispatchPasses(t, e2e.SMTPEnv(srv.Port, 0), dir, 3)
 	for i, want := range []string{"sent 19800, failed 0, pending 200", "sent 198, failed 0, pending 2", "sent 2, failed 0, pending 0"} {
 		if !strings.Contains(got[i], want) {
 			t.Errorf("pass %d said %q; want %q", i+1, got[i], want)
 		}
 	}
-	checkEachOnce(t, srv.Messages(), clients)
-	app := openData(t, dir)
-	if c := countDeliveries(t, app); c.Sent != clients {
+	e2e.CheckEachOnce(t, srv.Messages(), clients)
+	app := e2e.OpenData(t, dir)
+	if c := e2e.CountDeliveries(t, app); c.Sent != clients {
 		t.Errorf("deliveries: %+v; want all %d sent", c, clients)
 	}
 	var twice []struct {
@@ -46,5 +47,5 @@ func TestOnePercentCutOver20000MessagesLosesNone(t *testing.T) {
 			t.Errorf("a twice-cut delivery: %d attempts, %d cuts, %q", d.Attempts, d.Cuts, d.Response)
 		}
 	}
-	checkNotStopped(t, dir, due.Mailing)
+	e2e.CheckNotStopped(t, dir, due.Mailing)
 }

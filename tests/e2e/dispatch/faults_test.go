@@ -1,4 +1,4 @@
-package main
+package dispatch
 
 // End-to-end tests of the dispatcher against a misbehaving mail server and
 // a full disk: the real binary, `postrider dispatch`, run pass after pass,
@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"postrider/internal/e2e"
 	"postrider/internal/seed"
 	"postrider/internal/smtptest"
 )
@@ -107,9 +107,9 @@ func fillDisk(t *testing.T, dir string, room int64) string {
 // and says why on stderr; with room again everyone gets one message.
 func TestAFullDiskSendsNothingUntilThereIsRoom(t *testing.T) {
 	const clients = 300
-	dir, _ := seeded(t, clients)
+	dir, _ := e2e.Seeded(t, clients)
 	// the run is claimed with the server down: every message is pending
-	if r := runDispatch(t, smtpEnv(freePort(t), 0), dir); r.code == 0 || !strings.Contains(r.stdout, fmt.Sprintf("pending %d", clients)) {
+	if r := e2e.RunDispatch(t, e2e.SMTPEnv(e2e.FreePort(t), 0), dir); r.Code == 0 || !strings.Contains(r.Stdout, fmt.Sprintf("pending %d", clients)) {
 		t.Fatalf("claiming with the server down:\n%s", r)
 	}
 
@@ -119,11 +119,11 @@ func TestAFullDiskSendsNothingUntilThereIsRoom(t *testing.T) {
 	filler := fillDisk(t, disk, 128<<10)
 
 	srv := smtptest.Start(t)
-	env := smtpEnv(srv.Port, 4)
+	env := e2e.SMTPEnv(srv.Port, 4)
 	for pass := 1; pass <= 3; pass++ {
-		r := runDispatch(t, env, data)
+		r := e2e.RunDispatch(t, env, data)
 		t.Logf("pass %d on a full disk:\n%s", pass, r)
-		if r.code == 0 || !strings.Contains(r.stderr, "database cannot be written") || strings.Contains(r.stderr, "cannot reach") {
+		if r.Code == 0 || !strings.Contains(r.Stderr, "database cannot be written") || strings.Contains(r.Stderr, "cannot reach") {
 			t.Fatalf("pass %d on a full disk does not fail saying the database cannot be written:\n%s", pass, r)
 		}
 		if n := len(srv.Messages()); n != 0 {
@@ -133,10 +133,10 @@ func TestAFullDiskSendsNothingUntilThereIsRoom(t *testing.T) {
 
 	// the REST API on the same full disk answers a write with 507 saying
 	// so, not a 400 that blames the request; with room again it saves
-	serveEnv := smtpEnv(srv.Port, 4)
+	serveEnv := e2e.SMTPEnv(srv.Port, 4)
 	serveEnv["POSTRIDER_DISPATCH_CRON"] = "off" // only the command sends
-	in := serveAt(t, serveEnv, data)
-	auth := in.must(200, "POST", "/api/collections/users/auth-with-password", "",
+	in := e2e.ServeAt(t, serveEnv, data)
+	auth := in.Must(200, "POST", "/api/collections/users/auth-with-password", "",
 		map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword})
 	token, _ := auth["token"].(string)
 	last := fillUp(t, disk) // the room left is for the dispatcher's probe, more than a small write takes
@@ -144,13 +144,13 @@ func TestAFullDiskSendsNothingUntilThereIsRoom(t *testing.T) {
 	// have left over from earlier writes, which take a small write
 	owner := auth["record"].(map[string]any)["id"]
 	var lists struct{ Items []struct{ ID string } }
-	if in.call("GET", "/api/collections/lists/records", token, nil, &lists); len(lists.Items) == 0 {
+	if in.Call("GET", "/api/collections/lists/records", token, nil, &lists); len(lists.Items) == 0 {
 		t.Fatal("the seeded owner has no list")
 	}
 	mailing := map[string]any{"owner": owner, "subject": "Big news", "lists": []string{lists.Items[0].ID},
 		"body": "<p>" + strings.Repeat("news ", 180000) + "</p>"}
 	var answer struct{ Message string }
-	if code := in.call("POST", "/api/collections/mailings/records", token, mailing, &answer); code != 507 ||
+	if code := in.Call("POST", "/api/collections/mailings/records", token, mailing, &answer); code != 507 ||
 		!strings.Contains(answer.Message, "disk is full") {
 		t.Fatalf("a REST write on a full disk answered %d %q; want 507 saying the disk is full", code, answer.Message)
 	}
@@ -160,13 +160,13 @@ func TestAFullDiskSendsNothingUntilThereIsRoom(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	in.must(200, "POST", "/api/collections/mailings/records", token, mailing)
-	r := runDispatch(t, env, data)
-	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("sent %d", clients)) {
+	in.Must(200, "POST", "/api/collections/mailings/records", token, mailing)
+	r := e2e.RunDispatch(t, env, data)
+	if r.Code != 0 || !strings.Contains(r.Stdout, fmt.Sprintf("sent %d", clients)) {
 		t.Fatalf("with room again:\n%s", r)
 	}
-	checkEachOnce(t, srv.Messages(), clients)
-	if c := countDeliveries(t, openData(t, data)); c.Sent != clients || c.Pending != 0 {
+	e2e.CheckEachOnce(t, srv.Messages(), clients)
+	if c := e2e.CountDeliveries(t, e2e.OpenData(t, data)); c.Sent != clients || c.Pending != 0 {
 		t.Errorf("deliveries: %+v; want all %d sent", c, clients)
 	}
 }
@@ -188,51 +188,6 @@ func fillUp(t *testing.T, dir string) string {
 				t.Fatalf("filling the disk: %v", err)
 			}
 			return path
-		}
-	}
-}
-
-// dispatchPasses runs `postrider dispatch` n times on dir, each to a clean
-// exit, and returns their summaries. Unless env says otherwise, the
-// back-off of a temporary failure is a millisecond: each pass tries again
-// what the one before left.
-func dispatchPasses(t *testing.T, env map[string]string, dir string, n int) []string {
-	t.Helper()
-	if _, ok := env["POSTRIDER_RETRY_DELAYS"]; !ok {
-		env = maps.Clone(env)
-		env["POSTRIDER_RETRY_DELAYS"] = "1ms"
-	}
-	var out []string
-	for i := 1; i <= n; i++ {
-		r := runDispatch(t, env, dir)
-		t.Logf("pass %d:\n%s", i, r)
-		if r.code != 0 {
-			t.Fatalf("pass %d failed:\n%s", i, r)
-		}
-		out = append(out, strings.TrimSpace(r.stdout))
-	}
-	return out
-}
-
-// checkNotStopped fails if a temporary cause stopped the seeded mailing or
-// left a run unfinished.
-func checkNotStopped(t *testing.T, dir, mailing string) {
-	t.Helper()
-	app := openData(t, dir)
-	m, err := app.FindRecordById("mailings", mailing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.GetBool("stopped") {
-		t.Errorf("the mailing was stopped for a temporary cause")
-	}
-	runs, err := app.FindAllRecords("runs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range runs {
-		if r.GetString("status") != "done" {
-			t.Errorf("run %s is %s: %s", r.Id, r.GetString("status"), r.GetString("note"))
 		}
 	}
 }
@@ -264,34 +219,34 @@ func TestASlowReplyAfterTheMessageSendsNoStorm(t *testing.T) {
 	srv.SetFaults(smtptest.Faults{ReplyAfter: 2 * time.Second})
 
 	t.Run("patient", func(t *testing.T) {
-		dir, due := seeded(t, clients)
-		dispatchPasses(t, smtpEnv(srv.Port, clients), dir, 1)
-		checkEachOnce(t, srv.Messages(), clients)
-		checkNotStopped(t, dir, due.Mailing)
+		dir, due := e2e.Seeded(t, clients)
+		e2e.DispatchPasses(t, e2e.SMTPEnv(srv.Port, clients), dir, 1)
+		e2e.CheckEachOnce(t, srv.Messages(), clients)
+		e2e.CheckNotStopped(t, dir, due.Mailing)
 	})
 
 	t.Run("impatient", func(t *testing.T) {
 		before := len(srv.Messages())
-		dir, due := seeded(t, clients)
-		env := smtpEnv(srv.Port, clients)
+		dir, due := e2e.Seeded(t, clients)
+		env := e2e.SMTPEnv(srv.Port, clients)
 		env["POSTRIDER_SMTP_DATA_TIMEOUT"] = "1s"
-		got := dispatchPasses(t, env, dir, 3)
+		got := e2e.DispatchPasses(t, env, dir, 3)
 		if !strings.Contains(got[0], "pending 4") || !strings.Contains(got[1], "failed 4") || !strings.Contains(got[2], "sent 0, failed 0") {
 			t.Errorf("passes said %q; want 4 pending, then 4 failed, then nothing", got)
 		}
-		copies := perRecipient(t, srv.Messages()[before:])
+		copies := e2e.PerRecipient(t, srv.Messages()[before:])
 		for i := 1; i <= clients; i++ {
 			if addr := fmt.Sprintf("client%d@example.test", i); copies[addr] != 2 {
 				t.Errorf("%s got %d copies, want 2 (one per timeout)", addr, copies[addr])
 			}
 		}
-		app := openData(t, dir)
-		c := countDeliveries(t, app)
+		app := e2e.OpenData(t, dir)
+		c := e2e.CountDeliveries(t, app)
 		if c.Failed != clients {
 			t.Errorf("deliveries: %+v; want all %d failed", c, clients)
 		}
 		checkClient1(t, app, 2, "no reply came", "may have arrived")
-		checkNotStopped(t, dir, due.Mailing)
+		e2e.CheckNotStopped(t, dir, due.Mailing)
 	})
 }
 
@@ -302,26 +257,26 @@ func TestASlowReplyAfterTheMessageSendsNoStorm(t *testing.T) {
 func TestAnOutageStopsNothing(t *testing.T) {
 	const clients = 200
 	srv := smtptest.Start(t)
-	dir, due := seeded(t, clients)
-	env := smtpEnv(srv.Port, 0)
+	dir, due := e2e.Seeded(t, clients)
+	env := e2e.SMTPEnv(srv.Port, 0)
 	srv.SetFaults(smtptest.Faults{Refuse421Until: time.Now().Add(time.Hour)})
-	got := dispatchPasses(t, env, dir, 1)
+	got := e2e.DispatchPasses(t, env, dir, 1)
 	if !strings.Contains(got[0], fmt.Sprintf("sent 0, failed 0, pending %d", clients)) {
 		t.Errorf("the pass during the outage said %q", got[0])
 	}
-	app := openData(t, dir)
+	app := e2e.OpenData(t, dir)
 	if m, _ := app.FindRecordById("mailings", due.Mailing); m == nil || m.GetBool("stopped") {
 		t.Fatalf("the outage stopped the mailing")
 	}
 	app.ResetBootstrapState()
 
 	srv.SetFaults(smtptest.Faults{})
-	got = dispatchPasses(t, env, dir, 1)
+	got = e2e.DispatchPasses(t, env, dir, 1)
 	if !strings.Contains(got[0], fmt.Sprintf("sent %d, failed 0, pending 0", clients)) {
 		t.Errorf("the pass after the outage said %q", got[0])
 	}
-	checkEachOnce(t, srv.Messages(), clients)
-	checkNotStopped(t, dir, due.Mailing)
+	e2e.CheckEachOnce(t, srv.Messages(), clients)
+	e2e.CheckNotStopped(t, dir, due.Mailing)
 }
 
 // 20 recipients over quota (451) among 40: they stay pending, tried again
@@ -337,10 +292,10 @@ func TestOverQuotaRecipientsWaitWithoutStoppingTheMailing(t *testing.T) {
 		refuse[fmt.Sprintf("client%d@example.test", i)] = 451
 	}
 	srv.SetFaults(smtptest.Faults{Refuse: refuse})
-	dir, due := seeded(t, clients)
-	got := dispatchPasses(t, smtpEnv(srv.Port, 0), dir, 3)
+	dir, due := e2e.Seeded(t, clients)
+	got := e2e.DispatchPasses(t, e2e.SMTPEnv(srv.Port, 0), dir, 3)
 	srv.SetFaults(smtptest.Faults{})
-	got = append(got, dispatchPasses(t, smtpEnv(srv.Port, 0), dir, 1)...)
+	got = append(got, e2e.DispatchPasses(t, e2e.SMTPEnv(srv.Port, 0), dir, 1)...)
 	want := []string{"sent 20, failed 0, pending 20", "sent 0, failed 0, pending 20", "sent 0, failed 0, pending 20",
 		"sent 20, failed 0, pending 0"}
 	for i := range want {
@@ -348,14 +303,14 @@ func TestOverQuotaRecipientsWaitWithoutStoppingTheMailing(t *testing.T) {
 			t.Errorf("pass %d said %q, want %q", i+1, got[i], want[i])
 		}
 	}
-	checkEachOnce(t, srv.Messages(), clients)
+	e2e.CheckEachOnce(t, srv.Messages(), clients)
 	tries := srv.Tries()
 	for addr := range refuse {
 		if tries[addr] < 4 {
 			t.Errorf("%s was tried %d times, want at least once a pass", addr, tries[addr])
 		}
 	}
-	app := openData(t, dir)
+	app := e2e.OpenData(t, dir)
 	var logged []struct {
 		Email    string `db:"email"`
 		Attempts int    `db:"attempts"`
@@ -368,7 +323,7 @@ func TestOverQuotaRecipientsWaitWithoutStoppingTheMailing(t *testing.T) {
 			t.Errorf("%s: the log says %d attempts, the server had %d", d.Email, d.Attempts, tries[d.Email])
 		}
 	}
-	checkNotStopped(t, dir, due.Mailing)
+	e2e.CheckNotStopped(t, dir, due.Mailing)
 }
 
 // A server that cuts 1 in 50 connections in the middle of a message: the
@@ -378,14 +333,14 @@ func TestConnectionsCutMidMessageLoseNothingAndRepeatNothing(t *testing.T) {
 	const clients = 1000
 	srv := smtptest.Start(t)
 	srv.SetFaults(smtptest.Faults{DropEvery: 50})
-	dir, due := seeded(t, clients)
-	got := dispatchPasses(t, smtpEnv(srv.Port, 0), dir, 2)
+	dir, due := e2e.Seeded(t, clients)
+	got := e2e.DispatchPasses(t, e2e.SMTPEnv(srv.Port, 0), dir, 2)
 	if !strings.Contains(got[0], fmt.Sprintf("sent %d, failed 0, pending %d", clients-clients/50, clients/50)) {
 		t.Errorf("the first pass said %q; want %d sent and %d pending", got[0], clients-clients/50, clients/50)
 	}
-	checkEachOnce(t, srv.Messages(), clients)
-	app := openData(t, dir)
-	if c := countDeliveries(t, app); c.Sent != clients {
+	e2e.CheckEachOnce(t, srv.Messages(), clients)
+	app := e2e.OpenData(t, dir)
+	if c := e2e.CountDeliveries(t, app); c.Sent != clients {
 		t.Errorf("deliveries: %+v; want all %d sent", c, clients)
 	}
 	// a cut costs the message it cut and no other: the one begun ahead on
@@ -397,7 +352,7 @@ func TestConnectionsCutMidMessageLoseNothingAndRepeatNothing(t *testing.T) {
 	if retried != clients/50 {
 		t.Errorf("%d deliveries took more than one attempt, want the %d cut", retried, clients/50)
 	}
-	checkNotStopped(t, dir, due.Mailing)
+	e2e.CheckNotStopped(t, dir, due.Mailing)
 }
 
 // BenchmarkDispatchUnderFaults measures one `postrider dispatch` pass of
@@ -410,20 +365,20 @@ func TestConnectionsCutMidMessageLoseNothingAndRepeatNothing(t *testing.T) {
 func BenchmarkDispatchUnderFaults(b *testing.B) {
 	const clients = 20000
 	srv := smtptest.Start(b)
-	env := smtpEnv(srv.Port, 0)
+	env := e2e.SMTPEnv(srv.Port, 0)
 	greylisted := map[string]int{}
 	for i := 1; i <= clients; i += 20 {
 		greylisted[fmt.Sprintf("client%d@example.test", i)] = 451
 	}
 	rate := func(f smtptest.Faults) float64 {
-		dir, _ := seeded(b, clients)
+		dir, _ := e2e.Seeded(b, clients)
 		srv.SetFaults(f)
 		before := len(srv.Messages())
-		r := runDispatch(b, env, dir)
-		if r.code != 0 {
+		r := e2e.RunDispatch(b, env, dir)
+		if r.Code != 0 {
 			b.Fatalf("dispatch:\n%s", r)
 		}
-		return float64(len(srv.Messages())-before) / r.took.Seconds()
+		return float64(len(srv.Messages())-before) / r.Took.Seconds()
 	}
 	var drops, greys, clean float64
 	for range b.N {

@@ -1,4 +1,4 @@
-package main
+package dispatch
 
 // End-to-end test of a big client import beside the dispatcher: the real
 // binary (`postrider serve` taking the import, `postrider dispatch` sending
@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"postrider/internal/e2e"
 	"postrider/internal/seed"
 	"postrider/internal/smtptest"
 )
@@ -31,7 +33,7 @@ func TestImportBesideDispatch(t *testing.T) {
 		clients  = 3000   // the seeded mailing's, sent by the dispatcher
 		imported = 200000 // the import's, new clients in no list
 	)
-	dir, _ := seeded(t, clients)
+	dir, _ := e2e.Seeded(t, clients)
 	srv := smtptest.Start(t)
 	var importDone atomic.Bool
 	var firstMessage sync.Once
@@ -46,11 +48,11 @@ func TestImportBesideDispatch(t *testing.T) {
 		time.Sleep(time.Millisecond) // a slow server: the run lasts through the import
 		return nil
 	}
-	env := smtpEnv(srv.Port, 0)
-	serveEnv := smtpEnv(srv.Port, 0)
+	env := e2e.SMTPEnv(srv.Port, 0)
+	serveEnv := e2e.SMTPEnv(srv.Port, 0)
 	serveEnv["POSTRIDER_DISPATCH_CRON"] = "off" // only the command sends
-	in := serve(t, serveEnv, dataDirFiles(t, dir, "pb_data"))
-	auth := in.must(200, "POST", "/api/collections/users/auth-with-password", "",
+	in := e2e.Serve(t, serveEnv, e2e.DataDirFiles(t, dir, "pb_data"))
+	auth := in.Must(200, "POST", "/api/collections/users/auth-with-password", "",
 		map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword})
 	token, _ := auth["token"].(string)
 
@@ -71,7 +73,7 @@ func TestImportBesideDispatch(t *testing.T) {
 	}
 	answered := make(chan answer, 1)
 	go func() {
-		req, _ := http.NewRequest("POST", in.url+"/api/postrider/clients/import", body)
+		req, _ := http.NewRequest("POST", in.URL+"/api/postrider/clients/import", body)
 		req.Header.Set("Content-Type", form.FormDataContentType())
 		req.Header.Set("Authorization", token)
 		res, err := http.DefaultClient.Do(req)
@@ -88,28 +90,24 @@ func TestImportBesideDispatch(t *testing.T) {
 
 	// the first chunk's clients show up while the rest is still going in
 	visible := "/api/collections/clients/records?perPage=1&filter=" + url.QueryEscape("email ~ '@import.test'")
-	deadline := time.Now().Add(time.Minute)
-	for {
+	e2e.Eventually(t, time.Minute, func() error {
 		var page struct{ TotalItems int }
-		in.call("GET", visible, token, nil, &page)
+		in.Call("GET", visible, token, nil, &page)
 		if page.TotalItems == imported {
 			t.Fatalf("the import's %d clients showed up all at once: it is one transaction, not chunks", imported)
 		}
 		if page.TotalItems > 0 {
 			t.Logf("%d of the import's clients visible while it runs", page.TotalItems)
-			break
+			return nil
 		}
 		if importDone.Load() {
 			a := <-answered
 			t.Fatalf("the import answered before any of its clients showed up: %d %s", a.status, a.body)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("none of the import's clients showed up within a minute")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return errors.New("none of the import's clients showed up")
+	})
 
-	dispatched := runDispatch(t, env, in.dataDir)
+	dispatched := e2e.RunDispatch(t, env, in.DataDir)
 	t.Logf("dispatch beside the import:\n%s", dispatched)
 	var a answer
 	select {
@@ -122,15 +120,15 @@ func TestImportBesideDispatch(t *testing.T) {
 	if !importRanAtFirstMessage.Load() {
 		t.Fatal("the import had ended before the dispatcher sent its first message: the test proves nothing (make the file bigger)")
 	}
-	if dispatched.code != 0 || !strings.Contains(dispatched.stdout, fmt.Sprintf("sent %d", clients)) {
+	if dispatched.Code != 0 || !strings.Contains(dispatched.Stdout, fmt.Sprintf("sent %d", clients)) {
 		t.Errorf("the dispatch beside the import did not send its run:\n%s", dispatched)
 	}
-	checkEachOnce(t, msgs, clients)
+	e2e.CheckEachOnce(t, msgs, clients)
 	if a.status != 200 || !strings.Contains(a.body, fmt.Sprintf(`"added":%d`, imported)) {
 		t.Fatalf("the import answered %d: %.500s", a.status, a.body)
 	}
 	var page struct{ TotalItems int }
-	in.call("GET", visible, token, nil, &page)
+	in.Call("GET", visible, token, nil, &page)
 	if page.TotalItems != imported {
 		t.Fatalf("%d imported clients in the data dir, want %d", page.TotalItems, imported)
 	}

@@ -1,4 +1,4 @@
-package main
+package dispatch
 
 // End-to-end test of several relays: the real binary, `postrider dispatch`,
 // with the SMTP server of the settings (POSTRIDER_SMTP_*) and a second relay
@@ -15,13 +15,14 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"postrider/internal/e2e"
 	"postrider/internal/smtptest"
 )
 
 // addRelay puts an enabled relay to the test SMTP server srv in the data dir.
 func addRelay(t *testing.T, dir, name string, srv *smtptest.Server, connections int) {
 	t.Helper()
-	app := openData(t, dir)
+	app := e2e.OpenData(t, dir)
 	defer app.ResetBootstrapState()
 	col, err := app.FindCollectionByNameOrId("relays")
 	if err != nil {
@@ -48,7 +49,7 @@ func TestARelayKilledMidRunTheOtherCarriesTheRest(t *testing.T) {
 		connsB  = 4
 		killAt  = 500 // messages kept by A before it dies
 	)
-	dir, _ := seeded(t, clients)
+	dir, _ := e2e.Seeded(t, clients)
 	a, b := smtptest.Start(t), smtptest.Start(t)
 	slow := func(smtptest.Message) error {
 		time.Sleep(time.Millisecond) // a run of seconds, so that A dies in its middle
@@ -67,16 +68,16 @@ func TestARelayKilledMidRunTheOtherCarriesTheRest(t *testing.T) {
 	}
 	addRelay(t, dir, "relay-b", b, connsB)
 	nameA := "127.0.0.1:" + strconv.Itoa(a.Port) // the settings' relay is named by its address
-	env := smtpEnv(a.Port, connsA)
+	env := e2e.SMTPEnv(a.Port, connsA)
 
-	cmd, stdout, stderr := dispatchCmd(t, env, dir)
+	cmd, stdout, stderr := e2e.DispatchCmd(t, env, dir)
 	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan struct{})
-	var first result
-	go func() { first = finish(cmd, stdout, stderr, started); close(exited) }()
+	var first e2e.Result
+	go func() { first = e2e.Finish(cmd, stdout, stderr, started); close(exited) }()
 	var onBAtKill int
 	select {
 	case <-reached:
@@ -98,12 +99,12 @@ func TestARelayKilledMidRunTheOtherCarriesTheRest(t *testing.T) {
 	}
 	onAAtKill := len(a.Messages())
 	t.Logf("first pass: %s; A kept %d messages, B had %d when A died and %d at the end",
-		strings.TrimSpace(first.stdout), onAAtKill, onBAtKill, len(b.Messages()))
+		strings.TrimSpace(first.Stdout), onAAtKill, onBAtKill, len(b.Messages()))
 	if onBAtKill == 0 {
 		t.Errorf("relay B had no message when A died: the messages are not spread over both\n%s", first)
 	}
 	{ // the logs (the dashboard's Logs, PocketBase's _logs table) name the relay set aside
-		app := openData(t, dir)
+		app := e2e.OpenData(t, dir)
 		var aside []string
 		err := app.AuxDB().NewQuery(`SELECT json_extract(data, '$.relay') FROM _logs WHERE message LIKE 'Relay set aside%'`).Column(&aside)
 		if err != nil {
@@ -114,23 +115,23 @@ func TestARelayKilledMidRunTheOtherCarriesTheRest(t *testing.T) {
 		}
 		app.ResetBootstrapState()
 	}
-	if first.code != 0 {
+	if first.Code != 0 {
 		t.Errorf("the pass failed although relay B was up:\n%s", first)
 	}
 
 	// messages whose whole body went to A unanswered get their one more
 	// try in a later pass: run passes until nothing is pending
 	for pass := 2; ; pass++ {
-		c := countDeliveries(t, openData(t, dir))
+		c := e2e.CountDeliveries(t, e2e.OpenData(t, dir))
 		if c.Pending == 0 {
 			break
 		}
 		if pass > 5 {
 			t.Fatalf("%d deliveries still pending after 4 more passes", c.Pending)
 		}
-		r := runDispatch(t, env, dir)
-		t.Logf("pass %d (%d pending before): %s", pass, c.Pending, strings.TrimSpace(r.stdout))
-		if r.code != 0 {
+		r := e2e.RunDispatch(t, env, dir)
+		t.Logf("pass %d (%d pending before): %s", pass, c.Pending, strings.TrimSpace(r.Stdout))
+		if r.Code != 0 {
 			t.Fatalf("pass %d failed although relay B was up:\n%s", pass, r)
 		}
 	}
@@ -152,19 +153,19 @@ func TestARelayKilledMidRunTheOtherCarriesTheRest(t *testing.T) {
 			extra += n - 1
 		}
 	}
-	t.Logf("%d messages on A, %d on B, for %d clients; repeated: %s", len(a.Messages()), len(b.Messages()), clients, head(repeats))
+	t.Logf("%d messages on A, %d on B, for %d clients; repeated: %s", len(a.Messages()), len(b.Messages()), clients, e2e.Head(repeats))
 	if len(missing) > 0 {
-		t.Errorf("%d clients never got the message: %s", len(missing), head(missing))
+		t.Errorf("%d clients never got the message: %s", len(missing), e2e.Head(missing))
 	}
 	if total := len(a.Messages()) + len(b.Messages()); total-extra != clients {
 		t.Errorf("%d messages, %d of them repeats, for %d clients: messages to strangers", total, extra, clients)
 	}
 	if extra > connsA {
-		t.Errorf("%d messages sent twice (%s); at most %d (one in flight per connection of the dead relay) may be", extra, head(repeats), connsA)
+		t.Errorf("%d messages sent twice (%s); at most %d (one in flight per connection of the dead relay) may be", extra, e2e.Head(repeats), connsA)
 	}
 
 	// the data dir's side: all sent, each naming a relay that has it
-	app := openData(t, dir)
+	app := e2e.OpenData(t, dir)
 	var rows []struct {
 		Email  string `db:"email"`
 		Status string `db:"status"`
@@ -185,7 +186,7 @@ func TestARelayKilledMidRunTheOtherCarriesTheRest(t *testing.T) {
 	t.Logf("deliveries by relay: %v", byRelay)
 	if len(rows) != clients || len(wrong) > 0 {
 		t.Errorf("%d deliveries for %d clients; %d not sent or naming a relay that does not hold the message: %s",
-			len(rows), clients, len(wrong), head(wrong))
+			len(rows), clients, len(wrong), e2e.Head(wrong))
 	}
 	if byRelay[nameA] == 0 || byRelay["relay-b"] == 0 {
 		t.Errorf("deliveries by relay %v: want both relays named", byRelay)

@@ -1,4 +1,4 @@
-package main
+package serve
 
 import (
 	"database/sql"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"postrider/internal/e2e"
 	"postrider/internal/smtptest"
 )
 
@@ -44,7 +45,7 @@ func storedSMTP(t *testing.T, dataDir string) (appURL string, smtp map[string]an
 func TestSMTPVariablesAreNeverStored(t *testing.T) {
 	srv := smtptest.Start(t)
 	srv.Username, srv.Password = "env-user", "env-password"
-	in := serve(t, map[string]string{
+	in := e2e.Serve(t, map[string]string{
 		"POSTRIDER_SMTP_HOST":     srv.Host,
 		"POSTRIDER_SMTP_PORT":     strconv.Itoa(srv.Port),
 		"POSTRIDER_SMTP_TLS":      "none",
@@ -54,35 +55,35 @@ func TestSMTPVariablesAreNeverStored(t *testing.T) {
 	})
 	notStored := func(when string) {
 		t.Helper()
-		appURL, smtp := storedSMTP(t, in.dataDir)
-		if appURL == in.url || smtp["host"] == srv.Host || smtp["username"] == "env-user" || smtp["password"] == "env-password" ||
+		appURL, smtp := storedSMTP(t, in.DataDir)
+		if appURL == in.URL || smtp["host"] == srv.Host || smtp["username"] == "env-user" || smtp["password"] == "env-password" ||
 			smtp["localName"] == "mta.postrider.example" || smtp["enabled"] == true {
 			t.Fatalf("%s: the database holds the variables: app URL %q, smtp %v", when, appURL, smtp)
 		}
 	}
 	signUp := func(email string, n int) {
 		t.Helper()
-		in.must(200, "POST", "/api/collections/users/records", "", map[string]any{
+		in.Must(200, "POST", "/api/collections/users/records", "", map[string]any{
 			"email": email, "password": "a long password", "passwordConfirm": "a long password",
 		})
 		m := srv.WaitFor(t, n, 30*time.Second)[n-1]
 		if m.To[0] != email || m.User != "env-user" || m.Helo != "mta.postrider.example" {
 			t.Fatalf("the mail to %s went to %v as user %q after EHLO %q", email, m.To, m.User, m.Helo)
 		}
-		if link := linkIn(t, m.Data); !strings.HasPrefix(link, in.url+"/confirm?token=") {
+		if link := e2e.LinkIn(t, m.Data); !strings.HasPrefix(link, in.URL+"/confirm?token=") {
 			t.Fatalf("link %q", link)
 		}
 	}
 	notStored("after the start")
 	signUp("first@example.com", 1)
 
-	su := superuserToken(t, in)
-	in.must(200, "PATCH", "/api/settings", su, map[string]any{"meta": map[string]any{"appName": "Renamed"}})
+	su := e2e.SuperuserToken(t, in)
+	in.Must(200, "PATCH", "/api/settings", su, map[string]any{"meta": map[string]any{"appName": "Renamed"}})
 	var shown struct {
 		Meta struct{ AppName string }
 		SMTP struct{ Host string } `json:"smtp"`
 	}
-	in.call("GET", "/api/settings", su, nil, &shown)
+	in.Call("GET", "/api/settings", su, nil, &shown)
 	if shown.Meta.AppName != "Renamed" || shown.SMTP.Host != srv.Host {
 		t.Fatalf("the dashboard shows app name %q and SMTP host %q, want the saved name and the host in force", shown.Meta.AppName, shown.SMTP.Host)
 	}

@@ -1,4 +1,4 @@
-package main
+package wake
 
 // A data dir whose database is put back from a copy made mid-run holds
 // what may have gone out after the copy, instead of sending it again:
@@ -21,6 +21,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"postrider/internal/e2e"
 	"postrider/internal/seed"
 )
 
@@ -29,13 +30,13 @@ import (
 // deliveries are pending.
 func copyDatabase(t *testing.T, dir string) (path string, pending int) {
 	t.Helper()
-	app := openData(t, dir)
+	app := e2e.OpenData(t, dir)
 	defer app.ResetBootstrapState()
 	path = filepath.Join(t.TempDir(), "copy.db")
 	if _, err := app.DB().NewQuery("VACUUM INTO {:path}").Bind(dbx.Params{"path": path}).Execute(); err != nil {
 		t.Fatal(err)
 	}
-	pending = countDeliveries(t, app).Pending
+	pending = e2e.CountDeliveries(t, app).Pending
 	return path, pending
 }
 
@@ -85,11 +86,11 @@ func checkHeld(t *testing.T, app core.App, mailing string, pending int) {
 // ownerResumes logs the seeded owner in and resumes the mailing.
 func ownerResumes(t *testing.T, url, mailing string) {
 	t.Helper()
-	in := &instance{t: t, url: url}
-	auth := in.must(200, "POST", "/api/collections/users/auth-with-password", "",
+	in := &e2e.Instance{T: t, URL: url}
+	auth := in.Must(200, "POST", "/api/collections/users/auth-with-password", "",
 		map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword})
 	token, _ := auth["token"].(string)
-	in.must(200, "PATCH", "/api/collections/mailings/records/"+mailing, token, map[string]any{"stopped": false})
+	in.Must(200, "PATCH", "/api/collections/mailings/records/"+mailing, token, map[string]any{"stopped": false})
 }
 
 // data.db copied while a run was unfinished, the run finished, the copy
@@ -105,26 +106,26 @@ func TestADatabasePutBackFromACopyHoldsItsRuns(t *testing.T) {
 		t.Fatal("the copy has nothing pending: the test proves nothing")
 	}
 
-	dispatchPasses(t, env, dir, 1)
+	e2e.DispatchPasses(t, env, dir, 1)
 	allOnce(t, srv)
 	sent := len(srv.Messages())
 
 	putBack(t, dir, copied)
-	r := runDispatch(t, env, dir)
+	r := e2e.RunDispatch(t, env, dir)
 	t.Logf("the pass on the copy:\n%s", r)
 	if n := len(srv.Messages()); n != sent {
 		t.Fatalf("the pass on the copy sent %d messages again", n-sent)
 	}
-	if r.code != 0 || !strings.Contains(r.stdout, "sent 0") ||
-		!strings.Contains(r.stderr, fmt.Sprintf("runs held: 1 (%d messages logged pending", pending)) {
+	if r.Code != 0 || !strings.Contains(r.Stdout, "sent 0") ||
+		!strings.Contains(r.Stderr, fmt.Sprintf("runs held: 1 (%d messages logged pending", pending)) {
 		t.Errorf("the pass on the copy does not say it held the run:\n%s", r)
 	}
-	app := openData(t, dir)
+	app := e2e.OpenData(t, dir)
 	checkHeld(t, app, due.Mailing, pending)
 	app.ResetBootstrapState()
 
 	// a pass again holds nothing more and sends nothing
-	if got := dispatchPasses(t, env, dir, 1); !strings.Contains(got[0], "sent 0") {
+	if got := e2e.DispatchPasses(t, env, dir, 1); !strings.Contains(got[0], "sent 0") {
 		t.Errorf("the pass after the hold said %q", got[0])
 	}
 
@@ -141,24 +142,20 @@ func TestADatabasePutBackFromACopyHoldsItsRuns(t *testing.T) {
 // run done.
 func waitRunDone(t *testing.T, url, mailing string) {
 	t.Helper()
-	in := &instance{t: t, url: url}
-	auth := in.must(200, "POST", "/api/collections/users/auth-with-password", "",
+	in := &e2e.Instance{T: t, URL: url}
+	auth := in.Must(200, "POST", "/api/collections/users/auth-with-password", "",
 		map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword})
 	token, _ := auth["token"].(string)
-	deadline := time.Now().Add(time.Minute)
-	for {
+	e2e.Eventually(t, time.Minute, func() error {
 		var runs struct {
 			Items []struct{ Status, Note string }
 		}
-		in.call("GET", "/api/collections/runs/records?filter="+urlQuery("mailing='"+mailing+"'"), token, nil, &runs)
+		in.Call("GET", "/api/collections/runs/records?filter="+urlQuery("mailing='"+mailing+"'"), token, nil, &runs)
 		if len(runs.Items) == 1 && runs.Items[0].Status == "done" {
-			return
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the run is not done after a minute: %+v", runs.Items)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return fmt.Errorf("the run is not done: %+v", runs.Items)
+	})
 }
 
 func urlQuery(s string) string {
@@ -171,13 +168,13 @@ func urlQuery(s string) string {
 func TestAPocketBaseBackupRestoredUnderServeHoldsItsRun(t *testing.T) {
 	srv := slowServer(t)
 	env := wakeEnv(srv.Port)
-	dir, due := seeded(t, wakeClients)
+	dir, due := e2e.Seeded(t, wakeClients)
 	s := serveOn(t, env, dir)
-	in := &instance{t: t, url: s.url, dataDir: dir}
-	root := superuserToken(t, in)
+	in := &e2e.Instance{T: t, URL: s.url, DataDir: dir}
+	root := e2e.SuperuserToken(t, in)
 
 	srv.WaitFor(t, 50, time.Minute)
-	in.must(204, "POST", "/api/backups", root, map[string]any{"name": "mid_run.zip"})
+	in.Must(204, "POST", "/api/backups", root, map[string]any{"name": "mid_run.zip"})
 	if n := len(srv.Messages()); n >= wakeClients {
 		t.Fatalf("all %d messages went out before the backup: the test proves nothing", n)
 	}
@@ -185,27 +182,24 @@ func TestAPocketBaseBackupRestoredUnderServeHoldsItsRun(t *testing.T) {
 	waitRunDone(t, s.url, due.Mailing)
 	sent := len(srv.Messages())
 
-	in.must(204, "POST", "/api/backups/mid_run.zip/restore", root, nil)
+	in.Must(204, "POST", "/api/backups/mid_run.zip/restore", root, nil)
 	// serve restarts itself on the backup's data (an exec): wait until the
 	// run it finds there is held, or until it sends again
-	deadline := time.Now().Add(time.Minute)
-	for {
+	e2e.Eventually(t, time.Minute, func() error {
 		if n := len(srv.Messages()); n > sent {
 			t.Fatalf("serve sends again after the restore (%d messages so far)", n-sent)
 		}
-		if status, note := runAsSuperuser(s.url, root, due.Mailing); status == "paused" {
+		status, note := runAsSuperuser(s.url, root, due.Mailing)
+		if status == "paused" {
 			t.Logf("the run after the restore: %s", note)
-			break
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the run was not held within a minute of the restore:\n%s", s.out)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return fmt.Errorf("the run was not held after the restore (%s: %s):\n%s", status, note, s.out)
+	})
 	if n := len(srv.Messages()); n != sent {
 		t.Fatalf("serve sent %d messages again after the restore", n-sent)
 	}
-	checkEachOnce(t, srv.Messages(), wakeClients)
+	e2e.CheckEachOnce(t, srv.Messages(), wakeClients)
 	if out := s.out.String(); !strings.Contains(out, "database was restored from a copy made at") {
 		t.Errorf("serve does not say the database was restored:\n%s", out)
 	}
@@ -219,7 +213,7 @@ func TestAPocketBaseBackupRestoredUnderServeHoldsItsRun(t *testing.T) {
 		StoppedBy  string `json:"stopped_by"`
 		StopReason string `json:"stop_reason"`
 	}
-	in.call("GET", "/api/collections/mailings/records/"+due.Mailing, root, nil, &m)
+	in.Call("GET", "/api/collections/mailings/records/"+due.Mailing, root, nil, &m)
 	if !m.Stopped || m.StoppedBy != "" || !strings.Contains(m.StopReason, "database was restored") {
 		t.Errorf("the mailing after the restore: %+v; want stopped by the server saying the restore", m)
 	}
@@ -266,7 +260,7 @@ func TestAFreshDataDirOrADatabaseAheadOfItsWitnessHoldsNothing(t *testing.T) {
 		return n
 	}
 	w := witness()
-	app := openData(t, dir)
+	app := e2e.OpenData(t, dir)
 	var d int64
 	if err := app.DB().NewQuery("SELECT generation FROM _postrider_generation").Row(&d); err != nil {
 		t.Fatal(err)
@@ -280,12 +274,12 @@ func TestAFreshDataDirOrADatabaseAheadOfItsWitnessHoldsNothing(t *testing.T) {
 	}
 	app.ResetBootstrapState()
 
-	r := runDispatch(t, env, dir)
-	if r.code != 0 || strings.Contains(r.stderr, "restored") {
+	r := e2e.RunDispatch(t, env, dir)
+	if r.Code != 0 || strings.Contains(r.Stderr, "restored") {
 		t.Errorf("the pass on a database ahead of its witness:\n%s", r)
 	}
 	allOnce(t, srv)
-	checkNotStopped(t, dir, due.Mailing)
+	e2e.CheckNotStopped(t, dir, due.Mailing)
 	if got := witness(); got <= w+1 {
 		t.Errorf("the witness says %d after a pass that sent; want more than %d", got, w+1)
 	}

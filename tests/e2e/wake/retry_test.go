@@ -1,6 +1,7 @@
-package main
+package wake
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/pocketbase/pocketbase/core"
 
+	"postrider/internal/e2e"
 	"postrider/internal/smtptest"
 )
 
@@ -42,10 +44,10 @@ func TestServeRidesOutAnHourOf421WithEveryMessageOnce(t *testing.T) {
 		}
 		return nil
 	}
-	dir, due := seeded(t, clients)
+	dir, due := e2e.Seeded(t, clients)
 	other := otherSenderWindows(t, dir, 28, 250*time.Millisecond)
 
-	env := smtpEnv(srv.Port, 4)
+	env := e2e.SMTPEnv(srv.Port, 4)
 	env["POSTRIDER_DISPATCH_CRON"] = "0 0 31 2 *" // never: only the windows and the retries wake a pass
 	var list []string
 	for _, d := range delays {
@@ -54,13 +56,12 @@ func TestServeRidesOutAnHourOf421WithEveryMessageOnce(t *testing.T) {
 	env["POSTRIDER_RETRY_DELAYS"] = strings.Join(list, ",")
 	serveOn(t, env, dir)
 
-	deadline := time.Now().Add(2 * time.Minute)
-	for len(mailedTo(srv, "client")) < clients {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d clients got their message 2 minutes after the storm began", len(mailedTo(srv, "client")), clients)
+	e2e.Eventually(t, 2*time.Minute, func() error {
+		if n := len(mailedTo(srv, "client")); n < clients {
+			return fmt.Errorf("%d of %d clients got their message since the storm began", n, clients)
 		}
-		srv.WaitFor(t, len(srv.Messages())+1, time.Until(deadline))
-	}
+		return nil
+	})
 	for to, n := range mailedTo(srv, "client") {
 		if n != 1 {
 			t.Errorf("%s got %d messages", to, n)
@@ -84,7 +85,7 @@ func TestServeRidesOutAnHourOf421WithEveryMessageOnce(t *testing.T) {
 	if got := mailedTo(srv, other)[other]; got > 28 {
 		t.Errorf("the other sender's 28 windows sent %d messages", got)
 	}
-	app := openData(t, dir)
+	app := e2e.OpenData(t, dir)
 	var logged []struct {
 		Email    string `db:"email"`
 		Attempts int    `db:"attempts"`
@@ -99,7 +100,7 @@ func TestServeRidesOutAnHourOf421WithEveryMessageOnce(t *testing.T) {
 			t.Errorf("%s: logged %s after %d attempts; the server saw %d tries", d.Email, d.Status, d.Attempts, len(tries[d.Email]))
 		}
 	}
-	checkNotStopped(t, dir, due.Mailing)
+	e2e.CheckNotStopped(t, dir, due.Mailing)
 }
 
 // mailedTo counts the messages the server kept for each recipient whose
@@ -119,7 +120,7 @@ func mailedTo(srv *smtptest.Server, prefix string) map[string]int {
 // returns the client's address.
 func otherSenderWindows(t *testing.T, dir string, n int, every time.Duration) string {
 	t.Helper()
-	app := openData(t, dir)
+	app := e2e.OpenData(t, dir)
 	save := func(collection string, data map[string]any) *core.Record {
 		col, err := app.FindCollectionByNameOrId(collection)
 		if err != nil {

@@ -1,4 +1,4 @@
-package main
+package wake
 
 // What can send again sends at once, not at the cron's next tick (every
 // five minutes): a run left unfinished by a `serve` killed mid-run, when
@@ -9,13 +9,14 @@ package main
 // asserted: a slow machine makes it later, never wrong.
 
 import (
-	"net/http"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
 	"testing"
 	"time"
 
+	"postrider/internal/e2e"
 	"postrider/internal/seed"
 	"postrider/internal/smtptest"
 )
@@ -38,7 +39,7 @@ func slowServer(t *testing.T) *smtptest.Server {
 type serving struct {
 	cmd    *exec.Cmd
 	url    string
-	out    *syncBuffer
+	out    *e2e.SyncBuffer
 	exited chan struct{}
 }
 
@@ -46,9 +47,9 @@ type serving struct {
 // test ends it with SIGINT, or kill -9 on its own.
 func serveOn(t *testing.T, env map[string]string, dir string) *serving {
 	t.Helper()
-	port := freePort(t)
-	s := &serving{url: "http://127.0.0.1:" + strconv.Itoa(port), out: new(syncBuffer)}
-	s.cmd = run(t, env, "serve", "--dev=false", "--http", "127.0.0.1:"+strconv.Itoa(port), "--dir", dir)
+	port := e2e.FreePort(t)
+	s := &serving{url: "http://127.0.0.1:" + strconv.Itoa(port), out: new(e2e.SyncBuffer)}
+	s.cmd = e2e.Run(t, env, "serve", "--dev=false", "--http", "127.0.0.1:"+strconv.Itoa(port), "--dir", dir)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -68,19 +69,8 @@ func serveOn(t *testing.T, env map[string]string, dir string) *serving {
 			t.Logf("output of the serve on %s:\n%s", s.url, s.out)
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if res, err := http.Get(s.url + "/api/health"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not answer on %s within 30 s:\n%s", s.url, s.out)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	e2e.WaitHealthy(t, s.url, s.out)
+	return s
 }
 
 // kill ends the server with SIGKILL and waits until it is gone.
@@ -96,7 +86,7 @@ func (s *serving) kill(t *testing.T) {
 // and kills it with SIGKILL once 50 of its messages arrived.
 func killedMidRun(t *testing.T, srv *smtptest.Server, env map[string]string) (string, seed.Due) {
 	t.Helper()
-	dir, due := seeded(t, wakeClients)
+	dir, due := e2e.Seeded(t, wakeClients)
 	first := serveOn(t, env, dir)
 	srv.WaitFor(t, 50, time.Minute)
 	first.kill(t)
@@ -109,7 +99,7 @@ func killedMidRun(t *testing.T, srv *smtptest.Server, env map[string]string) (st
 // wakeEnv is the environment of the tests' serve: the SMTP server, one
 // connection, and a dispatcher cron that never fires (February 31st).
 func wakeEnv(port int) map[string]string {
-	env := smtpEnv(port, 1)
+	env := e2e.SMTPEnv(port, 1)
 	env["POSTRIDER_DISPATCH_CRON"] = "0 0 31 2 *"
 	return env
 }
@@ -118,38 +108,32 @@ func wakeEnv(port int) map[string]string {
 // and says how long after since it came.
 func firstAfter(t *testing.T, srv *smtptest.Server, since time.Time, what string) time.Duration {
 	t.Helper()
-	deadline := since.Add(time.Minute)
-	for {
+	var late time.Duration
+	e2e.Eventually(t, time.Until(since.Add(time.Minute)), func() error {
 		for _, m := range srv.Messages() {
 			if m.Received.After(since) {
-				return m.Received.Sub(since)
+				late = m.Received.Sub(since)
+				return nil
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no message within a minute %s (%d before)", what, len(srv.Messages()))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return fmt.Errorf("no message %s (%d before)", what, len(srv.Messages()))
+	})
+	return late
 }
 
 // allOnce waits for every client's message and checks that nobody was
 // left out and that only the message in flight at the kill was repeated.
 func allOnce(t *testing.T, srv *smtptest.Server) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		counts := perRecipient(t, srv.Messages())
-		if len(counts) == wakeClients {
-			msgs := srv.Messages()
-			if extra := len(msgs) - wakeClients; extra > 2 {
-				t.Errorf("%d messages for %d clients: %d repeated, at most the one in flight at each kill may be", len(msgs), wakeClients, extra)
-			}
-			return
+	e2e.Eventually(t, time.Minute, func() error {
+		if n := len(e2e.PerRecipient(t, srv.Messages())); n < wakeClients {
+			return fmt.Errorf("%d of %d clients got the message", n, wakeClients)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d clients got the message after a minute", len(counts), wakeClients)
-		}
-		srv.WaitFor(t, len(srv.Messages())+1, time.Until(deadline))
+		return nil
+	})
+	msgs := srv.Messages()
+	if extra := len(msgs) - wakeClients; extra > 2 {
+		t.Errorf("%d messages for %d clients: %d repeated, at most the one in flight at each kill may be", len(msgs), wakeClients, extra)
 	}
 }
 
@@ -174,7 +158,7 @@ func TestServeKilledMidRunResumesAtOnceOnRestart(t *testing.T) {
 func TestASecondServeTakesOverWhenTheFirstDies(t *testing.T) {
 	srv := slowServer(t)
 	env := wakeEnv(srv.Port)
-	dir, _ := seeded(t, wakeClients)
+	dir, _ := e2e.Seeded(t, wakeClients)
 	first := serveOn(t, env, dir)
 	srv.WaitFor(t, 50, time.Minute)
 	serveOn(t, env, dir)
@@ -196,7 +180,7 @@ func TestAResumedMailingSendsAtOnce(t *testing.T) {
 	env := wakeEnv(srv.Port)
 	dir, due := killedMidRun(t, srv, env)
 	{ // the owner had stopped it: the run is parked, as a pass parks it
-		app := openData(t, dir)
+		app := e2e.OpenData(t, dir)
 		m, err := app.FindRecordById("mailings", due.Mailing)
 		if err != nil {
 			t.Fatal(err)
@@ -217,11 +201,11 @@ func TestAResumedMailingSendsAtOnce(t *testing.T) {
 	}
 
 	s := serveOn(t, env, dir)
-	in := &instance{t: t, url: s.url}
-	auth := in.must(200, "POST", "/api/collections/users/auth-with-password", "",
+	in := &e2e.Instance{T: t, URL: s.url}
+	auth := in.Must(200, "POST", "/api/collections/users/auth-with-password", "",
 		map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword})
 	token, _ := auth["token"].(string)
-	in.must(200, "PATCH", "/api/collections/mailings/records/"+due.Mailing, token, map[string]any{"stopped": false})
+	in.Must(200, "PATCH", "/api/collections/mailings/records/"+due.Mailing, token, map[string]any{"stopped": false})
 	resumed := time.Now()
 	late := firstAfter(t, srv, resumed, "after the resume")
 	t.Logf("the first message %s after the owner resumed the mailing", late.Round(time.Millisecond))

@@ -1,4 +1,4 @@
-package main
+package accounts
 
 import (
 	"strconv"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"postrider/internal/e2e"
 	"postrider/internal/smtptest"
 )
 
@@ -16,7 +17,7 @@ import (
 // says so, the clients page shows the mark and filters by it, and the
 // owner's click clears it.
 func TestBrowserShowsABouncingClientAndTheOwnerClearsIt(t *testing.T) {
-	ctx := browser(t)
+	ctx := e2e.Browser(t)
 	smtp := smtptest.Start(t)
 	smtp.SetFaults(smtptest.Faults{Refuse: map[string]int{"bad@example.org": 550}})
 	env := map[string]string{
@@ -25,25 +26,25 @@ func TestBrowserShowsABouncingClientAndTheOwnerClearsIt(t *testing.T) {
 		// the test sends with `postrider dispatch` when it chooses
 		"POSTRIDER_DISPATCH_CRON": "off",
 	}
-	in := serve(t, env)
-	in.smtp = smtp
-	token := confirmedUser(t, in, "owner@example.com")
-	list := in.must(200, "POST", "/api/collections/lists/records", token, map[string]any{"name": "Readers"})
+	in := e2e.Serve(t, env)
+	in.SMTP = smtp
+	token := e2e.ConfirmedUser(t, in, "owner@example.com")
+	list := in.Must(200, "POST", "/api/collections/lists/records", token, map[string]any{"name": "Readers"})
 	for _, email := range []string{"good@example.org", "bad@example.org"} {
-		in.must(200, "POST", "/api/collections/clients/records", token, map[string]any{"email": email, "lists": []any{list["id"]}})
+		in.Must(200, "POST", "/api/collections/clients/records", token, map[string]any{"email": email, "lists": []any{list["id"]}})
 	}
 	mailing := func(subject string) string {
-		m := in.must(200, "POST", "/api/collections/mailings/records", token, map[string]any{
+		m := in.Must(200, "POST", "/api/collections/mailings/records", token, map[string]any{
 			"subject": subject, "body": "<p>Hello</p>", "lists": []any{list["id"]}})
 		start := time.Now().UTC()
-		in.must(200, "POST", "/api/collections/schedules/records", token, map[string]any{
+		in.Must(200, "POST", "/api/collections/schedules/records", token, map[string]any{
 			"mailing": m["id"], "starts_at": start.Format("2006-01-02 15:04:05.000Z"),
 			"ends_at": start.Add(time.Hour).Format("2006-01-02 15:04:05.000Z"), "period": "once"})
 		return m["id"].(string)
 	}
 	dispatch := func(want string) {
 		t.Helper()
-		out, err := run(t, env, "dispatch", "--dev=false", "--dir", in.dataDir).CombinedOutput()
+		out, err := e2e.Run(t, env, "dispatch", "--dev=false", "--dir", in.DataDir).CombinedOutput()
 		if err != nil || !strings.Contains(string(out), want) {
 			t.Fatalf("postrider dispatch: %v, want %q in\n%s", err, want, out)
 		}
@@ -58,30 +59,30 @@ func TestBrowserShowsABouncingClientAndTheOwnerClearsIt(t *testing.T) {
 		t.Fatalf("the server was asked to take bad@ %d times, want 3: the fourth mailing skips it", got)
 	}
 
-	logInAs(t, ctx, in, "owner@example.com")
+	e2e.LogInAs(t, ctx, in, "owner@example.com")
 	// the fourth mailing's page says why one was not sent
-	run := page(t, ctx, "#runs-table", chromedp.Navigate(in.url+"/mailing?id="+fourth), waitRows("#runs-table", 1),
-		until(`document.querySelector('#runs-table .skipped') != null`))
-	mustContain(t, "the run's row", run, "not sent: 1 to bouncing addresses")
-	mustContain(t, "the last run", page(t, ctx, "#mailing-last-run"), "not sent: 1 to bouncing addresses")
+	run := e2e.Page(t, ctx, "#runs-table", chromedp.Navigate(in.URL+"/mailing?id="+fourth), e2e.WaitRows("#runs-table", 1),
+		e2e.Until(`document.querySelector('#runs-table .skipped') != null`))
+	e2e.MustContain(t, "the run's row", run, "not sent: 1 to bouncing addresses")
+	e2e.MustContain(t, "the last run", e2e.Page(t, ctx, "#mailing-last-run"), "not sent: 1 to bouncing addresses")
 
 	// the clients page marks bad@, and the filter shows it alone
-	page(t, ctx, "#clients-table", chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 2),
-		until(`document.querySelector('#clients-table tr[data-email="bad@example.org"] .badge.bouncing') != null`))
-	if rows := rowsOf(t, ctx, "#clients-table"); len(rows) != 2 || !strings.Contains(rows[0], "Bouncing") || strings.Contains(rows[1], "Bouncing") {
+	e2e.Page(t, ctx, "#clients-table", chromedp.Navigate(in.URL+"/clients"), e2e.WaitRows("#clients-table", 2),
+		e2e.Until(`document.querySelector('#clients-table tr[data-email="bad@example.org"] .badge.bouncing') != null`))
+	if rows := e2e.RowsOf(t, ctx, "#clients-table"); len(rows) != 2 || !strings.Contains(rows[0], "Bouncing") || strings.Contains(rows[1], "Bouncing") {
 		t.Fatalf("the clients table: %q, want bad@ marked bouncing and good@ not", rows)
 	}
-	page(t, ctx, "#clients-table", chromedp.Click("#clients-bouncing"), waitRows("#clients-table", 1))
-	if rows := rowsOf(t, ctx, "#clients-table"); len(rows) != 1 || !strings.Contains(rows[0], "bad@example.org") {
+	e2e.Page(t, ctx, "#clients-table", chromedp.Click("#clients-bouncing"), e2e.WaitRows("#clients-table", 1))
+	if rows := e2e.RowsOf(t, ctx, "#clients-table"); len(rows) != 1 || !strings.Contains(rows[0], "bad@example.org") {
 		t.Fatalf("bouncing only: %q", rows)
 	}
 
 	// the owner clears the mark: the row says so, and the next mailing sends to bad@
-	page(t, ctx, "#clients-status", chromedp.Click(`#clients-table tr[data-email="bad@example.org"] .clear-bounce`),
-		until(`document.querySelector('#clients-status').innerText.includes('gets mailings again')`),
-		waitRows("#clients-table", 0))
-	page(t, ctx, "#clients-table", chromedp.Click("#clients-bouncing"), waitRows("#clients-table", 2))
-	if rows := rowsOf(t, ctx, "#clients-table"); strings.Contains(strings.Join(rows, "\n"), "Bouncing") {
+	e2e.Page(t, ctx, "#clients-status", chromedp.Click(`#clients-table tr[data-email="bad@example.org"] .clear-bounce`),
+		e2e.Until(`document.querySelector('#clients-status').innerText.includes('gets mailings again')`),
+		e2e.WaitRows("#clients-table", 0))
+	e2e.Page(t, ctx, "#clients-table", chromedp.Click("#clients-bouncing"), e2e.WaitRows("#clients-table", 2))
+	if rows := e2e.RowsOf(t, ctx, "#clients-table"); strings.Contains(strings.Join(rows, "\n"), "Bouncing") {
 		t.Fatalf("after clearing: %q", rows)
 	}
 	smtp.SetFaults(smtptest.Faults{})

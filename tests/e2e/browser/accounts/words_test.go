@@ -1,4 +1,4 @@
-package main
+package accounts
 
 import (
 	"context"
@@ -7,14 +7,16 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"postrider/internal/e2e"
 )
 
 // The web app's words come from the server (GET /i18n/{lang}.json) before
 // its first page shows: no key such as "nav.home" is ever on the screen,
 // not even for a moment, in either language.
 func TestBrowserNeverShowsAKey(t *testing.T) {
-	ctx := browser(t)
-	in := serve(t, nil)
+	ctx := e2e.Browser(t)
+	in := e2e.Serve(t, nil)
 	// from the start of every document, each piece of text put on the
 	// page is kept, however briefly it stays
 	const keepTexts = `window.shown = [];
@@ -40,10 +42,10 @@ new MutationObserver((changes) => {
 		{"ru", "/", "#app h1", "Postrider"},
 		{"en", "/signup", "#signup-email", "Create your account"},
 	} {
-		title := page(t, ctx, "h1", chromedp.Navigate(in.url+"/blog"),
+		title := e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/blog"),
 			chromedp.Evaluate[chromedp.Void](`localStorage.setItem('postrider.lang', '`+c.lang+`')`),
-			chromedp.Navigate(in.url+c.path), chromedp.WaitVisible(c.ready))
-		mustContain(t, c.path+" in "+c.lang, title, c.want)
+			chromedp.Navigate(in.URL+c.path), chromedp.WaitVisible(c.ready))
+		e2e.MustContain(t, c.path+" in "+c.lang, title, c.want)
 		keys, err := chromedp.Run(ctx, chromedp.Evaluate[string](keysShown, chromedp.EvalAwaitPromise))
 		if err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package main
+package pages
 
 // The web app's layout as a newcomer meets it, on a desktop (1280 pixels
 // wide) and a phone (390×844), in English and Russian: the header, the
@@ -12,18 +12,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"postrider/internal/e2e"
 	"postrider/internal/seed"
-)
-
-type screen struct {
-	name  string
-	size  chromedp.Action[chromedp.Void]
-	phone bool
-}
-
-var (
-	desktop = screen{"desktop", chromedp.EmulateViewport(1280, 900), false}
-	phone   = screen{"phone", chromedp.EmulateViewport(390, 844), true}
 )
 
 // layoutInstance is a service with the seeded owner (n clients in the list
@@ -31,17 +21,17 @@ var (
 // mailing in two runs: on 2027-03-01 three sent and one failed, on
 // 2027-03-03 two sent;
 // the browser is logged in as the owner.
-func layoutInstance(t *testing.T, n int) (*instance, context.Context) {
+func layoutInstance(t *testing.T, n int) (*e2e.Instance, context.Context) {
 	t.Helper()
-	dir, due := seeded(t, n)
+	dir, due := e2e.Seeded(t, n)
 	// the seeded mailing stays unsent: the pages show the runs below only
-	in := serve(t, map[string]string{"POSTRIDER_DISPATCH_CRON": "off"}, dataDirFiles(t, dir, "pb_data"))
-	root := superuserToken(t, in)
+	in := e2e.Serve(t, map[string]string{"POSTRIDER_DISPATCH_CRON": "off"}, e2e.DataDirFiles(t, dir, "pb_data"))
+	root := e2e.SuperuserToken(t, in)
 	// two runs, done, with the counters the dispatcher leaves (the page's
 	// chart and totals read them)
 	runs := map[string]map[string]any{}
 	for day, r := range map[string][2]int{"2027-03-01": {3, 1}, "2027-03-03": {2, 0}} {
-		runs[day] = in.must(200, "POST", "/api/collections/runs/records", root, map[string]any{
+		runs[day] = in.Must(200, "POST", "/api/collections/runs/records", root, map[string]any{
 			"owner": due.User, "mailing": due.Mailing, "schedule": due.Schedule, "run_at": day + " 09:00:00.000Z", "status": "done",
 			"total": r[0] + r[1], "sent": r[0], "failed": r[1], "started_at": day + " 09:00:00.000Z", "finished_at": day + " 10:00:01.000Z",
 		})
@@ -50,14 +40,14 @@ func layoutInstance(t *testing.T, n int) (*instance, context.Context) {
 		{"2027-03-01 09:00:01.000Z", "sent"}, {"2027-03-01 09:00:02.000Z", "sent"}, {"2027-03-01 09:00:03.000Z", "sent"},
 		{"2027-03-01 09:00:04.000Z", "failed"}, {"2027-03-03 10:00:00.000Z", "sent"}, {"2027-03-03 10:00:01.000Z", "sent"},
 	} {
-		in.must(200, "POST", "/api/collections/deliveries/records", root, map[string]any{
+		in.Must(200, "POST", "/api/collections/deliveries/records", root, map[string]any{
 			"owner": due.User, "mailing": due.Mailing, "run": runs[d.at[:10]]["id"], "schedule": due.Schedule, "client": fmt.Sprintf("seed%011d", i+1),
 			"email": fmt.Sprintf("client%d@example.test", i+1), "run_at": d.at[:10] + " 09:00:00.000Z",
 			"status": d.status, "attempts": 1, "sent_at": d.at,
 		})
 	}
-	ctx := browser(t)
-	page(t, ctx, "h1", logIn(in, seed.OwnerEmail, seed.OwnerPassword)...)
+	ctx := e2e.Browser(t)
+	e2e.Page(t, ctx, "h1", e2e.LogIn(in, seed.OwnerEmail, seed.OwnerPassword)...)
 	return in, ctx
 }
 
@@ -78,7 +68,7 @@ func speak(lang string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const s = document.querySelector('#lang'); s.value = %q;
 			s.dispatchEvent(new Event('change')); })()`, lang)),
-		until(fmt.Sprintf(`document.querySelector('#menu')?.textContent === %q`, menu)),
+		e2e.Until(fmt.Sprintf(`document.querySelector('#menu')?.textContent === %q`, menu)),
 	)
 }
 
@@ -86,11 +76,6 @@ func speak(lang string) chromedp.Action[chromedp.Void] {
 func inView(sel string) string {
 	return fmt.Sprintf(`((e) => { const r = e.getBoundingClientRect();
 		return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; })(document.querySelector(%q))`, sel)
-}
-
-// visible is whether sel is shown.
-func visible(sel string) string {
-	return fmt.Sprintf(`!!document.querySelector(%q)?.checkVisibility()`, sel)
 }
 
 // On a phone the header is one line (name, language, Menu) and its links
@@ -105,34 +90,34 @@ func TestBrowserLayoutHeaderIsAMenuOnAPhone(t *testing.T) {
 		return items.length > 1 && items.every(e => Math.abs(mid(e) - mid(items[0])) < 8); })()`
 	const link = `#nav a[href="/clients"]`
 	for _, lang := range []string{"en", "ru"} {
-		for _, s := range []screen{desktop, phone} {
-			t.Run(lang+" "+s.name, func(t *testing.T) {
-				page(t, ctx, "h1", s.size, chromedp.Navigate(in.url+"/"), until(`document.querySelector('#logout') != null`), speak(lang))
+		for _, s := range []e2e.Screen{e2e.Desktop, e2e.Phone} {
+			t.Run(lang+" "+s.Name, func(t *testing.T) {
+				e2e.Page(t, ctx, "h1", s.Size, chromedp.Navigate(in.URL+"/"), e2e.Until(`document.querySelector('#logout') != null`), speak(lang))
 				if !eval[bool](t, ctx, oneLine) {
 					t.Fatalf("the header is not one line: %v pixels high", eval[float64](t, ctx, `document.querySelector('#header').offsetHeight`))
 				}
-				if !s.phone {
-					if eval[bool](t, ctx, visible("#menu")) || !eval[bool](t, ctx, visible(link)) {
+				if !s.Phone {
+					if eval[bool](t, ctx, e2e.Visible("#menu")) || !eval[bool](t, ctx, e2e.Visible(link)) {
 						t.Fatal("the desktop header shows a Menu button, or hides its links")
 					}
 					return
 				}
-				if !eval[bool](t, ctx, visible("#menu")) || eval[bool](t, ctx, visible(link)) || !eval[bool](t, ctx, visible("#lang")) {
+				if !eval[bool](t, ctx, e2e.Visible("#menu")) || eval[bool](t, ctx, e2e.Visible(link)) || !eval[bool](t, ctx, e2e.Visible("#lang")) {
 					t.Fatal("the phone's header: want Menu and the language switch shown, the links folded")
 				}
 				if got := eval[string](t, ctx, `document.querySelector('#menu').getAttribute('aria-expanded')`); got != "false" {
 					t.Fatalf("the folded menu says aria-expanded=%q", got)
 				}
-				page(t, ctx, "h1", chromedp.Click("#menu"),
-					until(`document.querySelector('#menu').getAttribute('aria-expanded') === 'true'`), until(visible(link)))
-				if !eval[bool](t, ctx, visible(`#nav #logout`)) {
+				e2e.Page(t, ctx, "h1", chromedp.Click("#menu"),
+					e2e.Until(`document.querySelector('#menu').getAttribute('aria-expanded') === 'true'`), e2e.Until(e2e.Visible(link)))
+				if !eval[bool](t, ctx, e2e.Visible(`#nav #logout`)) {
 					t.Fatal("the open menu does not show Log out")
 				}
 				if lang == "ru" {
-					screenshot(t, ctx, "phone-menu.png")
+					e2e.Screenshot(t, ctx, "phone-menu.png")
 				}
-				page(t, ctx, "h1", chromedp.Click(link), until(`location.pathname === '/clients'`),
-					until(`document.querySelector('#menu').getAttribute('aria-expanded') === 'false' && !`+visible(link)))
+				e2e.Page(t, ctx, "h1", chromedp.Click(link), e2e.Until(`location.pathname === '/clients'`),
+					e2e.Until(`document.querySelector('#menu').getAttribute('aria-expanded') === 'false' && !`+e2e.Visible(link)))
 			})
 		}
 	}
@@ -157,10 +142,10 @@ func TestBrowserLayoutTablesAreLabelledCardsOnAPhone(t *testing.T) {
 		{"/logs", "#logs-table", 6, 2, "Email", "Эл. почта"},
 	}
 	for _, lang := range []string{"en", "ru"} {
-		page(t, ctx, "h1", phone.size, chromedp.Navigate(in.url+"/"), chromedp.WaitVisible("#menu"), speak(lang))
+		e2e.Page(t, ctx, "h1", e2e.Phone.Size, chromedp.Navigate(in.URL+"/"), chromedp.WaitVisible("#menu"), speak(lang))
 		for _, tb := range tables {
 			want := map[string]string{"en": tb.en, "ru": tb.ru}[lang]
-			page(t, ctx, "h1", chromedp.Navigate(in.url+tb.path), waitRows(tb.table, tb.rows))
+			e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+tb.path), e2e.WaitRows(tb.table, tb.rows))
 			if got := label(tb.table, tb.cell); got != fmt.Sprintf("%q", want) {
 				t.Errorf("%s on a phone in %s: the cell is labelled %s, want %q", tb.path, lang, got, want)
 			}
@@ -168,17 +153,17 @@ func TestBrowserLayoutTablesAreLabelledCardsOnAPhone(t *testing.T) {
 				t.Errorf("%s on a phone: a row is displayed %q, not as a card", tb.path, d)
 			}
 			if lang == "en" && tb.path == "/clients" {
-				screenshot(t, ctx, "phone-clients.png")
+				e2e.Screenshot(t, ctx, "phone-clients.png")
 			}
 		}
 	}
 	// the clients' checkbox column has no words to show
-	page(t, ctx, "h1", chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 2))
+	e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/clients"), e2e.WaitRows("#clients-table", 2))
 	if got := label("#clients-table", 0); got != "none" {
 		t.Errorf("the checkbox cell is labelled %s", got)
 	}
-	page(t, ctx, "h1", desktop.size, chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 2))
-	if got := label("#clients-table", 1); got != "none" || !eval[bool](t, ctx, visible("#clients-table thead th")) {
+	e2e.Page(t, ctx, "h1", e2e.Desktop.Size, chromedp.Navigate(in.URL+"/clients"), e2e.WaitRows("#clients-table", 2))
+	if got := label("#clients-table", 1); got != "none" || !eval[bool](t, ctx, e2e.Visible("#clients-table thead th")) {
 		t.Errorf("on a desktop the email cell is labelled %s, or the header row is hidden", got)
 	}
 }
@@ -191,14 +176,14 @@ func TestBrowserLayoutTablesAreLabelledCardsOnAPhone(t *testing.T) {
 func TestBrowserLayoutClientsTableFirstSavedInView(t *testing.T) {
 	in, ctx := layoutInstance(t, 60)
 	add := func(email string) {
-		page(t, ctx, "h1", chromedp.Click("#clients-new"), until(`document.activeElement?.id === 'client-email'`),
+		e2e.Page(t, ctx, "h1", chromedp.Click("#clients-new"), e2e.Until(`document.activeElement?.id === 'client-email'`),
 			chromedp.SendKeys("#client-email", email), chromedp.Click("#client button[type=submit]"),
-			until(fmt.Sprintf(`!!document.querySelector('#clients-table tr.fresh[data-email=%q]')`, email)))
+			e2e.Until(fmt.Sprintf(`!!document.querySelector('#clients-table tr.fresh[data-email=%q]')`, email)))
 	}
 
-	page(t, ctx, "h1", desktop.size, chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 50))
+	e2e.Page(t, ctx, "h1", e2e.Desktop.Size, chromedp.Navigate(in.URL+"/clients"), e2e.WaitRows("#clients-table", 50))
 	if !eval[bool](t, ctx, `document.querySelector('#clients-table tbody tr').getBoundingClientRect().top < innerHeight`) ||
-		eval[bool](t, ctx, visible("#client")) || eval[bool](t, ctx, `document.querySelector('#import-file') != null`) {
+		eval[bool](t, ctx, e2e.Visible("#client")) || eval[bool](t, ctx, `document.querySelector('#import-file') != null`) {
 		t.Fatal("the clients page does not open on its table (the form open, or the import on the page)")
 	}
 	if href := eval[string](t, ctx, `document.querySelector('#clients-import').getAttribute('href')`); href != "/clients/import" {
@@ -206,29 +191,29 @@ func TestBrowserLayoutClientsTableFirstSavedInView(t *testing.T) {
 	}
 	// "Dora@…" comes after every "client…" whatever its capital: page 2
 	add("Dora@example.org")
-	mustContain(t, "the pager", page(t, ctx, "#clients-page"), "Page 2 of 2 (61 clients)")
-	mustContain(t, "the status", page(t, ctx, "#clients-status"), "Saved: Dora@example.org.")
-	if !eval[bool](t, ctx, inView("#clients-status")) || eval[bool](t, ctx, visible("#client")) {
+	e2e.MustContain(t, "the pager", e2e.Page(t, ctx, "#clients-page"), "Page 2 of 2 (61 clients)")
+	e2e.MustContain(t, "the status", e2e.Page(t, ctx, "#clients-status"), "Saved: Dora@example.org.")
+	if !eval[bool](t, ctx, inView("#clients-status")) || eval[bool](t, ctx, e2e.Visible("#client")) {
 		t.Fatal(`after the save, "Saved." is out of view or the form still open`)
 	}
-	rows := rowsOf(t, ctx, "#clients-table")
+	rows := e2e.RowsOf(t, ctx, "#clients-table")
 	if !strings.Contains(rows[len(rows)-1], "Dora@example.org") || !strings.Contains(rows[len(rows)-2], "client9@example.test") {
 		t.Fatalf("page 2 of the clients, in order: %q", rows)
 	}
 
 	// a phone, in Russian: "Bob@…" first on page 1; then an edit from the bottom
-	page(t, ctx, "h1", phone.size, chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 50), speak("ru"), waitRows("#clients-table", 50))
+	e2e.Page(t, ctx, "h1", e2e.Phone.Size, chromedp.Navigate(in.URL+"/clients"), e2e.WaitRows("#clients-table", 50), speak("ru"), e2e.WaitRows("#clients-table", 50))
 	add("Bob@example.org")
-	if rows := rowsOf(t, ctx, "#clients-table"); !strings.Contains(rows[0], "Bob@example.org") {
+	if rows := e2e.RowsOf(t, ctx, "#clients-table"); !strings.Contains(rows[0], "Bob@example.org") {
 		t.Fatalf("the first row after adding Bob: %q", rows[0])
 	}
-	page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`scrollTo(0, document.body.scrollHeight)`),
+	e2e.Page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`scrollTo(0, document.body.scrollHeight)`),
 		chromedp.Click(`#clients-table tbody tr:last-child td.actions button.link:not(.danger)`),
-		until(`document.activeElement?.id === 'client-email'`),
+		e2e.Until(`document.activeElement?.id === 'client-email'`),
 		chromedp.SendKeys("#client-name", "Из самого низа"),
 		chromedp.Click("#client button[type=submit]"),
-		until(`[...document.querySelectorAll('#clients-table tr.fresh')].some((r) => r.innerText.includes('Из самого низа'))`))
-	mustContain(t, "the status after the edit", page(t, ctx, "#clients-status"), "Сохранено: ")
+		e2e.Until(`[...document.querySelectorAll('#clients-table tr.fresh')].some((r) => r.innerText.includes('Из самого низа'))`))
+	e2e.MustContain(t, "the status after the edit", e2e.Page(t, ctx, "#clients-status"), "Сохранено: ")
 	if !eval[bool](t, ctx, inView("#clients-status")) {
 		t.Fatal(`on a phone "Сохранено" is out of view after an edit`)
 	}
@@ -240,17 +225,17 @@ func TestBrowserLayoutClientsTableFirstSavedInView(t *testing.T) {
 func TestBrowserLayoutFieldErrorsGoWhenFixed(t *testing.T) {
 	in, ctx := layoutInstance(t, 1)
 	gone := func(id string) chromedp.Action[chromedp.Void] {
-		return until(fmt.Sprintf(`document.querySelector('#%s-error').textContent === '' && !%s
-			&& !document.querySelector('#%s').hasAttribute('aria-invalid')`, id, visible("#"+id+"-error"), id))
+		return e2e.Until(fmt.Sprintf(`document.querySelector('#%s-error').textContent === '' && !%s
+			&& !document.querySelector('#%s').hasAttribute('aria-invalid')`, id, e2e.Visible("#"+id+"-error"), id))
 	}
 	refused := func(id, says string) chromedp.Action[chromedp.Void] {
-		return until(fmt.Sprintf(`document.querySelector('#%s-error').innerText.includes(%q)`, id, says))
+		return e2e.Until(fmt.Sprintf(`document.querySelector('#%s-error').innerText.includes(%q)`, id, says))
 	}
-	page(t, ctx, "h1", desktop.size, chromedp.Navigate(in.url+"/lists"), waitRows("#lists-table", 1),
+	e2e.Page(t, ctx, "h1", e2e.Desktop.Size, chromedp.Navigate(in.URL+"/lists"), e2e.WaitRows("#lists-table", 1),
 		chromedp.Click("#new-list button[type=submit]"), refused("new-list-name", "Fill this in."),
 		chromedp.SendKeys("#new-list-name", "N"), gone("new-list-name"))
 
-	page(t, ctx, "h1", chromedp.Navigate(in.url+"/clients"), waitRows("#clients-table", 1), speak("ru"),
+	e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/clients"), e2e.WaitRows("#clients-table", 1), speak("ru"),
 		chromedp.Click("#clients-new"), chromedp.Click("#client button[type=submit]"),
 		refused("client-email", "Заполните это поле."),
 		chromedp.SendKeys("#client-email", "client1@example.test"), gone("client-email"),
@@ -266,7 +251,7 @@ func TestBrowserLayoutSaysLoading(t *testing.T) {
 	const hold = `(() => { const f = window.fetch; const held = [];
 		window.fetch = (...a) => new Promise((ok, no) => held.push(() => f(...a).then(ok, no)));
 		window.release = () => { window.fetch = f; held.splice(0).forEach((go) => go()); }; })()`
-	page(t, ctx, "h1", desktop.size, chromedp.Navigate(in.url+"/"), chromedp.WaitVisible("#logout"))
+	e2e.Page(t, ctx, "h1", e2e.Desktop.Size, chromedp.Navigate(in.URL+"/"), chromedp.WaitVisible("#logout"))
 	for _, c := range []struct {
 		lang, path, table, loading string
 		rows                       int
@@ -276,16 +261,16 @@ func TestBrowserLayoutSaysLoading(t *testing.T) {
 		{"ru", "/lists", "#lists-table", "Загрузка…", 1},
 		{"ru", "/logs", "#logs-table", "Загрузка…", 6},
 	} {
-		page(t, ctx, "h1", speak(c.lang), chromedp.Evaluate[chromedp.Void](hold),
+		e2e.Page(t, ctx, "h1", speak(c.lang), chromedp.Evaluate[chromedp.Void](hold),
 			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector('#nav a[href=%q]').click()`, c.path)),
-			until(fmt.Sprintf(`location.pathname === %q`, c.path)))
-		if got := page(t, ctx, c.table+" tbody"); got != c.loading {
+			e2e.Until(fmt.Sprintf(`location.pathname === %q`, c.path)))
+		if got := e2e.Page(t, ctx, c.table+" tbody"); got != c.loading {
 			t.Errorf("%s in %s while loading shows %q", c.path, c.lang, got)
 		}
 		if c.path == "/logs" {
-			mustContain(t, "the chart while loading", page(t, ctx, "#logs-chart"), c.loading)
+			e2e.MustContain(t, "the chart while loading", e2e.Page(t, ctx, "#logs-chart"), c.loading)
 		}
-		page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`window.release()`), waitRows(c.table, c.rows))
+		e2e.Page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`window.release()`), e2e.WaitRows(c.table, c.rows))
 	}
 }
 
@@ -299,14 +284,14 @@ func TestBrowserLayoutLogsChartHasAxesAndALegend(t *testing.T) {
 		return strings.Join(eval[[]string](t, ctx, fmt.Sprintf(`[...document.querySelectorAll('#logs-chart %s')].map(e => e.textContent)`, sel)), " | ")
 	}
 	for _, c := range []struct {
-		s                               screen
+		s                               e2e.Screen
 		lang, days, legend, axes, total string
 	}{
-		{desktop, "en", "Mar 1 | Mar 2 | Mar 3", "Sent | Failed", "Messages | Day", "(6 messages)"},
-		{phone, "ru", "1 мар. | 2 мар. | 3 мар.", "Отправлено | Ошибки", "Писем | День", "(писем: 6)"},
+		{e2e.Desktop, "en", "Mar 1 | Mar 2 | Mar 3", "Sent | Failed", "Messages | Day", "(6 messages)"},
+		{e2e.Phone, "ru", "1 мар. | 2 мар. | 3 мар.", "Отправлено | Ошибки", "Писем | День", "(писем: 6)"},
 	} {
-		page(t, ctx, "h1", c.s.size, chromedp.Navigate(in.url+"/"), chromedp.WaitVisible("#lang"), speak(c.lang),
-			chromedp.Navigate(in.url+"/logs"), waitRows("#logs-table", 6), chromedp.WaitVisible("#logs-chart svg"))
+		e2e.Page(t, ctx, "h1", c.s.Size, chromedp.Navigate(in.URL+"/"), chromedp.WaitVisible("#lang"), speak(c.lang),
+			chromedp.Navigate(in.URL+"/logs"), e2e.WaitRows("#logs-table", 6), chromedp.WaitVisible("#logs-chart svg"))
 		for what, got := range map[string][2]string{
 			"count ticks": {texts("text.tick.y"), "0 | 1 | 2 | 3 | 4"},
 			"day ticks":   {texts("text.tick.x"), c.days},
@@ -314,22 +299,22 @@ func TestBrowserLayoutLogsChartHasAxesAndALegend(t *testing.T) {
 			"axis titles": {texts("text.axis-title"), c.axes},
 		} {
 			if got[0] != got[1] {
-				t.Errorf("%s %s: the chart's %s are %q, want %q", c.lang, c.s.name, what, got[0], got[1])
+				t.Errorf("%s %s: the chart's %s are %q, want %q", c.lang, c.s.Name, what, got[0], got[1])
 			}
 		}
-		mustContain(t, "the table's pager", page(t, ctx, "#logs-page"), c.total)
+		e2e.MustContain(t, "the table's pager", e2e.Page(t, ctx, "#logs-page"), c.total)
 		if h := eval[float64](t, ctx, `document.querySelector('#logs-chart text.tick.y').getBoundingClientRect().height`); h < 10 {
-			t.Errorf("%s: the ticks are %.1f pixels high", c.s.name, h)
+			t.Errorf("%s: the ticks are %.1f pixels high", c.s.Name, h)
 		}
 	}
 	data := texts(".chart-data li")
-	mustContain(t, "the chart's text alternative", data, "2027-03-01: отправлено 3, ошибок 1 | 2027-03-03: отправлено 2, ошибок 0")
+	e2e.MustContain(t, "the chart's text alternative", data, "2027-03-01: отправлено 3, ошибок 1 | 2027-03-03: отправлено 2, ошибок 0")
 
 	// the failed ones only: the table's one row, the chart's one red bar
-	page(t, ctx, "h1", desktop.size, speak("en"),
+	e2e.Page(t, ctx, "h1", e2e.Desktop.Size, speak("en"),
 		chromedp.Evaluate[chromedp.Void](`(() => { document.querySelector('#logs-status-filter').value = 'failed';
 			document.querySelector('#logs-filters').requestSubmit(); })()`),
-		waitRows("#logs-table", 1), until(`document.querySelectorAll('#logs-chart .legend li').length === 1`))
+		e2e.WaitRows("#logs-table", 1), e2e.Until(`document.querySelectorAll('#logs-chart .legend li').length === 1`))
 	if legend, bars := texts(".legend li"), eval[int](t, ctx, `document.querySelectorAll('#logs-chart rect').length`); legend != "Failed" || bars != 1 {
 		t.Errorf("the failed ones: legend %q, %d bars", legend, bars)
 	}

@@ -1,4 +1,4 @@
-package main
+package pages
 
 // The moderators' pages and the signed-in home page in Chromium, against
 // the real binary: stopping a mailing with a reason (and it staying
@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,68 +18,36 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"postrider/internal/e2e"
 	"postrider/internal/smtptest"
 )
 
-// serveWithSMTP starts the server with its mail going to a real SMTP
-// server; env is for the dispatch command too.
-func serveWithSMTP(t *testing.T) (*instance, map[string]string, *smtptest.Server) {
-	t.Helper()
-	smtp := smtptest.Start(t)
-	env := smtpServeEnv(smtp)
-	// the tests send with `postrider dispatch` when they choose (dispatchOnce):
-	// serve itself would send each window at its time
-	env["POSTRIDER_DISPATCH_CRON"] = "off"
-	in := serve(t, env)
-	in.smtp = smtp
-	return in, env, smtp
-}
-
-// smtpServeEnv points `serve` at the test SMTP server.
-func smtpServeEnv(smtp *smtptest.Server) map[string]string {
-	return map[string]string{
-		"POSTRIDER_SMTP_HOST": smtp.Host, "POSTRIDER_SMTP_PORT": strconv.Itoa(smtp.Port), "POSTRIDER_SMTP_TLS": "none",
-		"POSTRIDER_SENDER_ADDRESS": "news@postrider.test",
-	}
-}
-
-// userID is the id of the account that token logs in.
-func userID(t *testing.T, in *instance, token string) string {
-	t.Helper()
-	var me struct{ Items []struct{ ID string } }
-	in.call("GET", "/api/collections/users/records", token, nil, &me)
-	if len(me.Items) != 1 {
-		t.Fatalf("the account's own record: %+v", me)
-	}
-	return me.Items[0].ID
-}
-
 // moderatorAccount is a confirmed account that a superuser made a
 // moderator; it returns its token and id.
-func moderatorAccount(t *testing.T, in *instance, su, email string) (string, string) {
+func moderatorAccount(t *testing.T, in *e2e.Instance, su, email string) (string, string) {
 	t.Helper()
-	token := confirmedUser(t, in, email)
-	id := userID(t, in, token)
-	in.must(200, "PATCH", "/api/collections/users/records/"+id, su, map[string]any{"role": "moderator"})
+	token := e2e.ConfirmedUser(t, in, email)
+	id := e2e.UserID(t, in, token)
+	in.Must(200, "PATCH", "/api/collections/users/records/"+id, su, map[string]any{"role": "moderator"})
 	return token, id
 }
 
 // mailingNow makes a mailing to new clients with these emails, whose one
 // window opens now; it returns the mailing's id.
-func mailingNow(t *testing.T, in *instance, token, subject, body string, emails ...string) string {
+func mailingNow(t *testing.T, in *e2e.Instance, token, subject, body string, emails ...string) string {
 	t.Helper()
 	return mailingAt(t, in, token, subject, body, time.Now().UTC(), emails...)
 }
 
 // mailingAt is mailingNow with a window that opens at start.
-func mailingAt(t *testing.T, in *instance, token, subject, body string, start time.Time, emails ...string) string {
+func mailingAt(t *testing.T, in *e2e.Instance, token, subject, body string, start time.Time, emails ...string) string {
 	t.Helper()
 	var clients []any
 	for _, e := range emails {
-		clients = append(clients, in.must(200, "POST", "/api/collections/clients/records", token, map[string]any{"email": e})["id"])
+		clients = append(clients, in.Must(200, "POST", "/api/collections/clients/records", token, map[string]any{"email": e})["id"])
 	}
-	m := in.must(200, "POST", "/api/collections/mailings/records", token, map[string]any{"subject": subject, "body": body, "clients": clients})
-	in.must(200, "POST", "/api/collections/schedules/records", token, map[string]any{
+	m := in.Must(200, "POST", "/api/collections/mailings/records", token, map[string]any{"subject": subject, "body": body, "clients": clients})
+	in.Must(200, "POST", "/api/collections/schedules/records", token, map[string]any{
 		"mailing": m["id"], "period": "once",
 		"starts_at": start.Format("2006-01-02 15:04:05.000Z"), "ends_at": start.Add(24 * time.Hour).Format("2006-01-02 15:04:05.000Z"),
 	})
@@ -88,9 +55,9 @@ func mailingAt(t *testing.T, in *instance, token, subject, body string, start ti
 }
 
 // dispatchOnce runs `postrider dispatch` and returns what it printed.
-func dispatchOnce(t *testing.T, in *instance, env map[string]string) string {
+func dispatchOnce(t *testing.T, in *e2e.Instance, env map[string]string) string {
 	t.Helper()
-	out, err := run(t, env, "dispatch", "--dev=false", "--dir", in.dataDir).CombinedOutput()
+	out, err := e2e.Run(t, env, "dispatch", "--dev=false", "--dir", in.DataDir).CombinedOutput()
 	if err != nil {
 		t.Fatalf("postrider dispatch: %v\n%s", err, out)
 	}
@@ -117,8 +84,8 @@ func setValue(id, value string) chromedp.Action[chromedp.Void] {
 // giveReason fills the reason dialog that a click opened and sends it,
 // until the dialog has closed.
 func giveReason(reason string) []chromedp.Action[chromedp.Void] {
-	return steps(chromedp.WaitVisible("#reason"), chromedp.SendKeys("#reason", reason),
-		chromedp.Click("#reason-form button[type=submit]"), until(`document.querySelector('#reason-dialog') === null`))
+	return e2e.Steps(chromedp.WaitVisible("#reason"), chromedp.SendKeys("#reason", reason),
+		chromedp.Click("#reason-form button[type=submit]"), e2e.Until(`document.querySelector('#reason-dialog') === null`))
 }
 
 // A moderator stops a user's mailing with a reason from the mailings to
@@ -126,74 +93,74 @@ func giveReason(reason string) []chromedp.Action[chromedp.Void] {
 // is refused, and `postrider dispatch` sends nothing for it until the
 // moderator resumes it. The moderation log lists both actions.
 func TestBrowserModeratorStopsAMailingThatStaysStopped(t *testing.T) {
-	ctx := browser(t)
-	in, env, smtp := serveWithSMTP(t)
-	su := superuserToken(t, in)
-	owner := confirmedUser(t, in, "owner@example.com")
+	ctx := e2e.Browser(t)
+	in, env, smtp := e2e.ServeWithSMTP(t)
+	su := e2e.SuperuserToken(t, in)
+	owner := e2e.ConfirmedUser(t, in, "owner@example.com")
 	_, modID := moderatorAccount(t, in, su, "mod@example.com")
-	mailingNow(t, in, confirmedUser(t, in, "other@example.com"), "Club news", "<p>On Friday.</p>", "c2@example.org")
+	mailingNow(t, in, e2e.ConfirmedUser(t, in, "other@example.com"), "Club news", "<p>On Friday.</p>", "c2@example.org")
 	id := mailingNow(t, in, owner, "Summer sale", "<p>Everything must go.</p>", "c1@example.org")
 
-	logInAs(t, ctx, in, "mod@example.com")
-	nav := page(t, ctx, "#header nav", chromedp.WaitVisible(`#header a[href="/moderation/mailings"]`))
+	e2e.LogInAs(t, ctx, in, "mod@example.com")
+	nav := e2e.Page(t, ctx, "#header nav", chromedp.WaitVisible(`#header a[href="/moderation/mailings"]`))
 	for _, want := range []string{"Moderation", "Mailings", "Clients"} {
-		mustContain(t, "a moderator's menu", nav, want)
+		e2e.MustContain(t, "a moderator's menu", nav, want)
 	}
-	page(t, ctx, "h1", chromedp.Click(`#header a[href="/moderation/mailings"]`), waitRows("#mod-mailings-table", 2))
-	tabs := page(t, ctx, "#mod-tabs")
+	e2e.Page(t, ctx, "h1", chromedp.Click(`#header a[href="/moderation/mailings"]`), e2e.WaitRows("#mod-mailings-table", 2))
+	tabs := e2e.Page(t, ctx, "#mod-tabs")
 	for _, want := range []string{"Mailings to review", "Users", "Moderation log"} {
-		mustContain(t, "the moderators' tabs", tabs, want)
+		e2e.MustContain(t, "the moderators' tabs", tabs, want)
 	}
-	mustContain(t, "every user's mailings, newest first", rowsOf(t, ctx, "#mod-mailings-table")[0], "owner@example.com | Summer sale | created")
+	e2e.MustContain(t, "every user's mailings, newest first", e2e.RowsOf(t, ctx, "#mod-mailings-table")[0], "owner@example.com | Summer sale | created")
 	filter := func(field, value string, rows int) {
 		t.Helper()
-		page(t, ctx, "h1", setValue(field, value), chromedp.Click("#mod-mailings-filters button[type=submit]"), waitRows("#mod-mailings-table", rows))
+		e2e.Page(t, ctx, "h1", setValue(field, value), chromedp.Click("#mod-mailings-filters button[type=submit]"), e2e.WaitRows("#mod-mailings-table", rows))
 	}
 	filter("mod-mailings-q", "club", 1)
-	mustContain(t, "the subject search", rowsOf(t, ctx, "#mod-mailings-table")[0], "Club news")
+	e2e.MustContain(t, "the subject search", e2e.RowsOf(t, ctx, "#mod-mailings-table")[0], "Club news")
 	filter("mod-mailings-q", "", 2)
 	filter("mod-mailings-owner", "owner@example.com", 1)
-	row := rowsOf(t, ctx, "#mod-mailings-table")[0]
+	row := e2e.RowsOf(t, ctx, "#mod-mailings-table")[0]
 	for _, want := range []string{"owner@example.com", "Summer sale", "| 1 |", "Stop"} {
-		mustContain(t, "the mailing's row", row, want)
+		e2e.MustContain(t, "the mailing's row", row, want)
 	}
 
 	// no reason, no stop
 	stop := fmt.Sprintf(`#mod-mailings-table tr[data-id=%q] td.actions button`, id)
-	page(t, ctx, "h1", chromedp.Click(stop), chromedp.WaitVisible("#reason"), chromedp.Click("#reason-form button[type=submit]"),
-		until(`document.querySelector('#reason-error').innerText !== ''`))
-	mustContain(t, "a stop without a reason", page(t, ctx, "#reason-error"), "Fill this in")
-	page(t, ctx, "h1", steps(giveReason("Looks like phishing"), until(`document.querySelector('#mod-mailings-table').innerText.includes('by mod@example.com')`))...)
-	mustContain(t, "the stopped mailing's row", rowsOf(t, ctx, "#mod-mailings-table")[0], "stopped by mod@example.com — Looks like phishing")
+	e2e.Page(t, ctx, "h1", chromedp.Click(stop), chromedp.WaitVisible("#reason"), chromedp.Click("#reason-form button[type=submit]"),
+		e2e.Until(`document.querySelector('#reason-error').innerText !== ''`))
+	e2e.MustContain(t, "a stop without a reason", e2e.Page(t, ctx, "#reason-error"), "Fill this in")
+	e2e.Page(t, ctx, "h1", e2e.Steps(giveReason("Looks like phishing"), e2e.Until(`document.querySelector('#mod-mailings-table').innerText.includes('by mod@example.com')`))...)
+	e2e.MustContain(t, "the stopped mailing's row", e2e.RowsOf(t, ctx, "#mod-mailings-table")[0], "stopped by mod@example.com — Looks like phishing")
 	filter("mod-mailings-owner", "", 2)
 	filter("mod-mailings-state", "stopped", 1)
-	mustContain(t, "the stopped ones", rowsOf(t, ctx, "#mod-mailings-table")[0], "Summer sale")
+	e2e.MustContain(t, "the stopped ones", e2e.RowsOf(t, ctx, "#mod-mailings-table")[0], "Summer sale")
 	filter("mod-mailings-state", "", 2)
 
 	// the owner sees who stopped it and why, and cannot resume it
-	m := in.must(200, "GET", "/api/collections/mailings/records/"+id, owner, nil)
+	m := in.Must(200, "GET", "/api/collections/mailings/records/"+id, owner, nil)
 	if m["stopped"] != true || m["stop_reason"] != "Looks like phishing" || m["stopped_by"] != modID {
 		t.Fatalf("the owner's mailing after the stop: %v", m)
 	}
-	refused := in.must(403, "PATCH", "/api/collections/mailings/records/"+id, owner, map[string]any{"stopped": false})
+	refused := in.Must(403, "PATCH", "/api/collections/mailings/records/"+id, owner, map[string]any{"stopped": false})
 	if data, _ := refused["data"].(map[string]any); data["stopped"] == nil {
 		t.Fatalf("the owner's resume is refused without naming stopped: %v", refused)
 	}
 	// ... and so does the web app: the reason in the list and on the page, and no Resume
-	octx := browser(t)
-	logInAs(t, octx, in, "owner@example.com")
-	page(t, octx, "h1", chromedp.Navigate(in.url+"/mailings"), waitRows("#mailings-table", 1))
-	ownerRow := rowsOf(t, octx, "#mailings-table")[0]
-	mustContain(t, "the owner's list", ownerRow, "stopped by a moderator")
-	mustContain(t, "the owner's list", ownerRow, "The reason: Looks like phishing. Only a moderator can resume it.")
+	octx := e2e.Browser(t)
+	e2e.LogInAs(t, octx, in, "owner@example.com")
+	e2e.Page(t, octx, "h1", chromedp.Navigate(in.URL+"/mailings"), e2e.WaitRows("#mailings-table", 1))
+	ownerRow := e2e.RowsOf(t, octx, "#mailings-table")[0]
+	e2e.MustContain(t, "the owner's list", ownerRow, "stopped by a moderator")
+	e2e.MustContain(t, "the owner's list", ownerRow, "The reason: Looks like phishing. Only a moderator can resume it.")
 	noResume := `!document.querySelector('#app button.resume')`
-	page(t, octx, "h1", until(noResume))
-	page(t, octx, "h1", chromedp.Click(`#mailings-table a[href^="/mailing?id="]`), chromedp.WaitVisible("#mailing-summary dd"))
-	mustContain(t, "the owner's mailing page", page(t, octx, "#mailing-head"), "The reason: Looks like phishing.")
-	page(t, octx, "h1", until(noResume))
+	e2e.Page(t, octx, "h1", e2e.Until(noResume))
+	e2e.Page(t, octx, "h1", chromedp.Click(`#mailings-table a[href^="/mailing?id="]`), chromedp.WaitVisible("#mailing-summary dd"))
+	e2e.MustContain(t, "the owner's mailing page", e2e.Page(t, octx, "#mailing-head"), "The reason: Looks like phishing.")
+	e2e.Page(t, octx, "h1", e2e.Until(noResume))
 	// a moderator who opens the owner's page gets the read-only one
-	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailing?id="+id), until(`location.pathname === '/moderation/mailing'`), chromedp.WaitVisible("#mod-mailing-body"))
-	page(t, ctx, "h1", until(`!document.querySelector('#app a[href^="/mailings/edit"]')`), chromedp.Navigate(in.url+"/moderation/mailings"), waitRows("#mod-mailings-table", 2))
+	e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/mailing?id="+id), e2e.Until(`location.pathname === '/moderation/mailing'`), chromedp.WaitVisible("#mod-mailing-body"))
+	e2e.Page(t, ctx, "h1", e2e.Until(`!document.querySelector('#app a[href^="/mailings/edit"]')`), chromedp.Navigate(in.URL+"/moderation/mailings"), e2e.WaitRows("#mod-mailings-table", 2))
 
 	// (the other user's mailing goes out meanwhile: the pass did send)
 	if out := dispatchOnce(t, in, env); !strings.Contains(out, "sent 1") || messagesAbout(t, smtp, "Summer sale") != 0 || messagesAbout(t, smtp, "Club news") != 1 {
@@ -201,24 +168,24 @@ func TestBrowserModeratorStopsAMailingThatStaysStopped(t *testing.T) {
 	}
 
 	// the moderator resumes it; now it goes out
-	page(t, ctx, "h1", steps(chromedp.Click(stop), giveReason("The owner explained it"),
-		until(`!document.querySelector('#mod-mailings-table').innerText.includes('stopped')`), waitRows("#mod-mailings-table", 2))...)
+	e2e.Page(t, ctx, "h1", e2e.Steps(chromedp.Click(stop), giveReason("The owner explained it"),
+		e2e.Until(`!document.querySelector('#mod-mailings-table').innerText.includes('stopped')`), e2e.WaitRows("#mod-mailings-table", 2))...)
 	if out := dispatchOnce(t, in, env); !strings.Contains(out, "sent 1") || messagesAbout(t, smtp, "Summer sale") != 1 {
 		t.Fatalf("the resumed mailing: %s, %d messages", out, messagesAbout(t, smtp, "Summer sale"))
 	}
-	screenshot(t, ctx, "moderation-mailings.png")
+	e2e.Screenshot(t, ctx, "moderation-mailings.png")
 
 	// the log: both actions, newest first, and filtered by action
-	page(t, ctx, "h1", chromedp.Click(`#mod-tabs a[href="/moderation/log"]`), waitRows("#mod-log-table", 2))
-	log := rowsOf(t, ctx, "#mod-log-table")
-	mustContain(t, "the newest entry", log[0], "mod@example.com | resumed a mailing | owner@example.com | Summer sale | The owner explained it")
-	mustContain(t, "the first entry", log[1], "mod@example.com | stopped a mailing | owner@example.com | Summer sale | Looks like phishing")
-	page(t, ctx, "h1", setValue("mod-log-action", "stop"), chromedp.Click("#mod-log-filters button[type=submit]"),
-		waitRows("#mod-log-table", 1))
-	mustContain(t, "the stops", rowsOf(t, ctx, "#mod-log-table")[0], "Looks like phishing")
-	page(t, ctx, "h1", setValue("mod-log-action", ""), chromedp.SendKeys("#mod-log-user", "nobody@"),
-		chromedp.Click("#mod-log-filters button[type=submit]"), waitRows("#mod-log-table", 0), chromedp.WaitVisible("#mod-log-table td.empty"))
-	screenshot(t, ctx, "moderation-log.png")
+	e2e.Page(t, ctx, "h1", chromedp.Click(`#mod-tabs a[href="/moderation/log"]`), e2e.WaitRows("#mod-log-table", 2))
+	log := e2e.RowsOf(t, ctx, "#mod-log-table")
+	e2e.MustContain(t, "the newest entry", log[0], "mod@example.com | resumed a mailing | owner@example.com | Summer sale | The owner explained it")
+	e2e.MustContain(t, "the first entry", log[1], "mod@example.com | stopped a mailing | owner@example.com | Summer sale | Looks like phishing")
+	e2e.Page(t, ctx, "h1", setValue("mod-log-action", "stop"), chromedp.Click("#mod-log-filters button[type=submit]"),
+		e2e.WaitRows("#mod-log-table", 1))
+	e2e.MustContain(t, "the stops", e2e.RowsOf(t, ctx, "#mod-log-table")[0], "Looks like phishing")
+	e2e.Page(t, ctx, "h1", setValue("mod-log-action", ""), chromedp.SendKeys("#mod-log-user", "nobody@"),
+		chromedp.Click("#mod-log-filters button[type=submit]"), e2e.WaitRows("#mod-log-table", 0), chromedp.WaitVisible("#mod-log-table td.empty"))
+	e2e.Screenshot(t, ctx, "moderation-log.png")
 }
 
 // A moderator's page of a mailing shows its body without loading its
@@ -235,31 +202,31 @@ func TestBrowserModeratorsViewOfAMailingLoadsNoImage(t *testing.T) {
 	t.Cleanup(pixel.Close)
 	src := pixel.URL + "/pixel.gif"
 
-	in, env, _ := serveWithSMTP(t)
-	su := superuserToken(t, in)
-	owner := confirmedUser(t, in, "owner@example.com")
+	in, env, _ := e2e.ServeWithSMTP(t)
+	su := e2e.SuperuserToken(t, in)
+	owner := e2e.ConfirmedUser(t, in, "owner@example.com")
 	moderatorAccount(t, in, su, "mod@example.com")
 	id := mailingNow(t, in, owner, "Open me", `<p>Dear reader,</p><p><img src="`+src+`" alt="tracker"></p><p>Bye.</p>`, "c1@example.org")
 	dispatchOnce(t, in, env) // a run to show
 
 	// the control: the owner's page loads the image
-	ownerTab := browser(t)
-	logInAs(t, ownerTab, in, "owner@example.com")
-	page(t, ownerTab, "h1", chromedp.Navigate(in.url+"/mailing?id="+id), chromedp.WaitVisible("#mailing-preview"),
-		until(`[...document.images].some(i => i.complete && i.naturalWidth === 1)`))
+	ownerTab := e2e.Browser(t)
+	e2e.LogInAs(t, ownerTab, in, "owner@example.com")
+	e2e.Page(t, ownerTab, "h1", chromedp.Navigate(in.URL+"/mailing?id="+id), chromedp.WaitVisible("#mailing-preview"),
+		e2e.Until(`[...document.images].some(i => i.complete && i.naturalWidth === 1)`))
 	before := hits.Load()
 	if before == 0 {
 		t.Fatal("the counting server saw no request for the owner's page: the test proves nothing")
 	}
 
-	ctx := browser(t)
-	logInAs(t, ctx, in, "mod@example.com")
-	body := page(t, ctx, "#mod-mailing-body", chromedp.Navigate(in.url+"/moderation/mailing?id="+id),
-		chromedp.WaitVisible("#mod-mailing-body .img-placeholder"), waitRows("#mod-runs-table", 1))
-	mustContain(t, "the body", body, "Dear reader,")
-	mustContain(t, "the image's placeholder", body, "image not loaded: "+src+" “tracker”")
-	mustContain(t, "the runs", rowsOf(t, ctx, "#mod-runs-table")[0], "1 sent, 0 failed of 1")
-	mustContain(t, "the numbers", page(t, ctx, "#mod-mailing-totals"), "Runs: 1; 1 sent, 0 failed.")
+	ctx := e2e.Browser(t)
+	e2e.LogInAs(t, ctx, in, "mod@example.com")
+	body := e2e.Page(t, ctx, "#mod-mailing-body", chromedp.Navigate(in.URL+"/moderation/mailing?id="+id),
+		chromedp.WaitVisible("#mod-mailing-body .img-placeholder"), e2e.WaitRows("#mod-runs-table", 1))
+	e2e.MustContain(t, "the body", body, "Dear reader,")
+	e2e.MustContain(t, "the image's placeholder", body, "image not loaded: "+src+" “tracker”")
+	e2e.MustContain(t, "the runs", e2e.RowsOf(t, ctx, "#mod-runs-table")[0], "1 sent, 0 failed of 1")
+	e2e.MustContain(t, "the numbers", e2e.Page(t, ctx, "#mod-mailing-totals"), "Runs: 1; 1 sent, 0 failed.")
 	type seenT struct {
 		Images, Edit, Log int
 		Fetched           bool
@@ -278,12 +245,12 @@ func TestBrowserModeratorsViewOfAMailingLoadsNoImage(t *testing.T) {
 	if after := hits.Load(); after != before {
 		t.Fatalf("the moderator's page made %d requests to the image's host", after-before)
 	}
-	screenshot(t, ctx, "moderation-mailing.png")
+	e2e.Screenshot(t, ctx, "moderation-mailing.png")
 
 	// the owner's edit page, opened by its address, would put the body in
 	// its editor, images and all: the moderator lands on the read-only page
-	page(t, ctx, "h1", chromedp.Navigate(in.url+"/mailings/edit?id="+id),
-		until(`document.querySelector('#mod-mailing-body .img-placeholder') !== null || document.images.length > 0`))
+	e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/mailings/edit?id="+id),
+		e2e.Until(`document.querySelector('#mod-mailing-body .img-placeholder') !== null || document.images.length > 0`))
 	if seen, err = chromedp.Run(ctx, chromedp.Evaluate[seenT](check)); err != nil {
 		t.Fatal(err)
 	}
@@ -299,13 +266,13 @@ func TestBrowserModeratorsViewOfAMailingLoadsNoImage(t *testing.T) {
 // recipients, and sends one mailing of risky's and one of safe's: risky
 // failed 2 of 3 messages, safe none of 2. A moderator (and a second one)
 // exist; it returns the instance and risky's token.
-func riskySenders(t *testing.T) (*instance, string) {
+func riskySenders(t *testing.T) (*e2e.Instance, string) {
 	t.Helper()
-	in, env, smtp := serveWithSMTP(t)
+	in, env, smtp := e2e.ServeWithSMTP(t)
 	smtp.SetFaults(smtptest.Faults{Refuse: map[string]int{"bad1@example.org": 550, "bad2@example.org": 550}})
-	su := superuserToken(t, in)
-	risky := confirmedUser(t, in, "risky@example.com")
-	safe := confirmedUser(t, in, "safe@example.com")
+	su := e2e.SuperuserToken(t, in)
+	risky := e2e.ConfirmedUser(t, in, "risky@example.com")
+	safe := e2e.ConfirmedUser(t, in, "safe@example.com")
 	moderatorAccount(t, in, su, "mod@example.com")
 	moderatorAccount(t, in, su, "another-mod@example.com")
 	mailingNow(t, in, risky, "Cheap pills", "<p>Buy now.</p>", "bad1@example.org", "bad2@example.org", "good@example.org")
@@ -325,26 +292,26 @@ func TestBrowserModeratorBlocksASenderWhosePageStopsWorking(t *testing.T) {
 	in, risky := riskySenders(t)
 
 	// the sender is at work
-	sender := browser(t)
-	logInAs(t, sender, in, "risky@example.com")
-	page(t, sender, "h1", chromedp.Click(`#header a[href="/clients"]`), waitRows("#clients-table", 3))
+	sender := e2e.Browser(t)
+	e2e.LogInAs(t, sender, in, "risky@example.com")
+	e2e.Page(t, sender, "h1", chromedp.Click(`#header a[href="/clients"]`), e2e.WaitRows("#clients-table", 3))
 
-	ctx := browser(t)
-	logInAs(t, ctx, in, "mod@example.com")
-	page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`localStorage.setItem('postrider.lang', 'ru')`),
-		chromedp.Navigate(in.url+"/moderation/users"), waitRows("#mod-users-table", 4))
-	mustContain(t, "the users page in Russian", page(t, ctx, "h1"), "Пользователи")
-	rows := rowsOf(t, ctx, "#mod-users-table")
-	mustContain(t, "the riskiest sender first", rows[0], "risky@example.com")
-	mustContain(t, "risky's share of failures", rows[0], "67%")
-	mustContain(t, "risky's messages", rows[0], "| 3 |")
-	sorted := page(t, ctx, `#mod-users-table th[aria-sort=descending]`)
-	mustContain(t, "the sorted column", sorted, "Ошибок за 7 дней")
+	ctx := e2e.Browser(t)
+	e2e.LogInAs(t, ctx, in, "mod@example.com")
+	e2e.Page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`localStorage.setItem('postrider.lang', 'ru')`),
+		chromedp.Navigate(in.URL+"/moderation/users"), e2e.WaitRows("#mod-users-table", 4))
+	e2e.MustContain(t, "the users page in Russian", e2e.Page(t, ctx, "h1"), "Пользователи")
+	rows := e2e.RowsOf(t, ctx, "#mod-users-table")
+	e2e.MustContain(t, "the riskiest sender first", rows[0], "risky@example.com")
+	e2e.MustContain(t, "risky's share of failures", rows[0], "67%")
+	e2e.MustContain(t, "risky's messages", rows[0], "| 3 |")
+	sorted := e2e.Page(t, ctx, `#mod-users-table th[aria-sort=descending]`)
+	e2e.MustContain(t, "the sorted column", sorted, "Ошибок за 7 дней")
 
 	// a click on the email header sorts by email
-	page(t, ctx, "h1", chromedp.Click(`#mod-users-table button[data-sort=email]`),
-		until(`document.querySelector('#mod-users-table tbody tr[data-id] td')?.innerText === 'another-mod@example.com'`))
-	byEmail := rowsOf(t, ctx, "#mod-users-table")
+	e2e.Page(t, ctx, "h1", chromedp.Click(`#mod-users-table button[data-sort=email]`),
+		e2e.Until(`document.querySelector('#mod-users-table tbody tr[data-id] td')?.innerText === 'another-mod@example.com'`))
+	byEmail := e2e.RowsOf(t, ctx, "#mod-users-table")
 	for i, want := range []string{"another-mod@", "mod@", "risky@", "safe@"} {
 		if !strings.HasPrefix(byEmail[i], want) {
 			t.Fatalf("sorted by email, row %d is %q, want %s…", i, byEmail[i], want)
@@ -360,38 +327,38 @@ func TestBrowserModeratorBlocksASenderWhosePageStopsWorking(t *testing.T) {
 	}
 
 	// blocked, with a reason
-	page(t, ctx, "h1", steps(chromedp.Click(`#mod-users-table tr[data-id]:nth-child(3) td.actions button`), giveReason("Рассылает спам"),
-		until(`document.querySelector('#mod-users-table tbody tr:nth-child(3)').innerText.includes('заблокирован')`))...)
-	mustContain(t, "the blocked row", rowsOf(t, ctx, "#mod-users-table")[2], "заблокирован Рассылает спам")
-	screenshot(t, ctx, "moderation-users.png")
+	e2e.Page(t, ctx, "h1", e2e.Steps(chromedp.Click(`#mod-users-table tr[data-id]:nth-child(3) td.actions button`), giveReason("Рассылает спам"),
+		e2e.Until(`document.querySelector('#mod-users-table tbody tr:nth-child(3)').innerText.includes('заблокирован')`))...)
+	e2e.MustContain(t, "the blocked row", e2e.RowsOf(t, ctx, "#mod-users-table")[2], "заблокирован Рассылает спам")
+	e2e.Screenshot(t, ctx, "moderation-users.png")
 	// on a phone the table folds: each cell on its own line, named
-	page(t, ctx, "h1", chromedp.EmulateViewport(390, 844),
-		until(`getComputedStyle(document.querySelector('#mod-users-table td[data-label]'), '::before').content.includes('Эл. почта')`))
-	screenshot(t, ctx, "moderation-users-phone.png")
-	if code := in.call("GET", "/api/postrider/stats", risky, nil, nil); code != 403 {
+	e2e.Page(t, ctx, "h1", chromedp.EmulateViewport(390, 844),
+		e2e.Until(`getComputedStyle(document.querySelector('#mod-users-table td[data-label]'), '::before').content.includes('Эл. почта')`))
+	e2e.Screenshot(t, ctx, "moderation-users-phone.png")
+	if code := in.Call("GET", "/api/postrider/stats", risky, nil, nil); code != 403 {
 		t.Fatalf("the blocked sender's token still answers %d", code)
 	}
 
 	// the sender's next step ends on the login page, which says the account
 	// is blocked (the server refuses its token: 403 account_blocked), and
 	// the reason once the password is given
-	status := page(t, sender, "#login-status", chromedp.Click(`#header a[href="/mailings"]`), chromedp.WaitVisible("#login-status.err"))
-	mustContain(t, "the ended session", status, "A moderator blocked this account, so your session has ended")
+	status := e2e.Page(t, sender, "#login-status", chromedp.Click(`#header a[href="/mailings"]`), chromedp.WaitVisible("#login-status.err"))
+	e2e.MustContain(t, "the ended session", status, "A moderator blocked this account, so your session has ended")
 	if loc, err := chromedp.Run(sender, chromedp.Location()); err != nil || !strings.HasSuffix(loc, "/login") {
 		t.Fatalf("the ended session is at %s (%v), want the login page", loc, err)
 	}
 	if email, err := chromedp.Run(sender, chromedp.Value("#login-identity")); err != nil || email != "risky@example.com" {
 		t.Fatalf("the login form after the session ended has the email %q (%v)", email, err)
 	}
-	status = page(t, sender, "#login-status", steps(
-		fill(map[string]string{"login-password": "a long password"}),
+	status = e2e.Page(t, sender, "#login-status", e2e.Steps(
+		e2e.Fill(map[string]string{"login-password": "a long password"}),
 		chromedp.Click("#login button[type=submit]"),
-		until(`document.querySelector('#login-status').innerText.includes('blocked:')`))...)
-	mustContain(t, "the blocked login", status, "This account is blocked: Рассылает спам")
+		e2e.Until(`document.querySelector('#login-status').innerText.includes('blocked:')`))...)
+	e2e.MustContain(t, "the blocked login", status, "This account is blocked: Рассылает спам")
 
 	// the sender's own moderation log, from their row
-	page(t, ctx, "h1", chromedp.Click(`#mod-users-table tr[data-id]:nth-child(3) td.actions a`), waitRows("#mod-log-table", 1))
-	mustContain(t, "the sender's log", rowsOf(t, ctx, "#mod-log-table")[0], "mod@example.com | заблокировал | risky@example.com |  | Рассылает спам")
+	e2e.Page(t, ctx, "h1", chromedp.Click(`#mod-users-table tr[data-id]:nth-child(3) td.actions a`), e2e.WaitRows("#mod-log-table", 1))
+	e2e.MustContain(t, "the sender's log", e2e.RowsOf(t, ctx, "#mod-log-table")[0], "mod@example.com | заблокировал | risky@example.com |  | Рассылает спам")
 }
 
 // The home page after login: a sender's numbers of the last 30 days with a
@@ -402,39 +369,39 @@ func TestBrowserHomePageShowsTheNumbers(t *testing.T) {
 	in, risky := riskySenders(t)
 	mailingAt(t, in, risky, "Next week", "<p>Soon.</p>", time.Now().UTC().Add(72*time.Hour), "soon@example.org")
 
-	ctx := browser(t)
-	logInAs(t, ctx, in, "risky@example.com")
-	page(t, ctx, "h1", chromedp.WaitVisible("#home-numbers"), chromedp.WaitVisible("#home-chart rect.failed"))
-	numbers := page(t, ctx, "#home-numbers")
+	ctx := e2e.Browser(t)
+	e2e.LogInAs(t, ctx, in, "risky@example.com")
+	e2e.Page(t, ctx, "h1", chromedp.WaitVisible("#home-numbers"), chromedp.WaitVisible("#home-chart rect.failed"))
+	numbers := e2e.Page(t, ctx, "#home-numbers")
 	for _, want := range []string{"Clients\n4", "Mailings\n2", "Sent, 30 days\n1", "Failed, 30 days\n2"} {
-		mustContain(t, "the sender's numbers", numbers, want)
+		e2e.MustContain(t, "the sender's numbers", numbers, want)
 	}
-	mustContain(t, "the chart's key", page(t, ctx, "#home-chart figcaption"), "1 sent, 2 failed")
-	mustContain(t, "the next mailing", page(t, ctx, "#home-next"), "Next week")
+	e2e.MustContain(t, "the chart's key", e2e.Page(t, ctx, "#home-chart figcaption"), "1 sent, 2 failed")
+	e2e.MustContain(t, "the next mailing", e2e.Page(t, ctx, "#home-next"), "Next week")
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector('#home-service').children.length + document.querySelectorAll('#home-riskiest').length`)); err != nil || n != 0 {
 		t.Fatalf("a sender sees the service's numbers (%d, %v)", n, err)
 	}
-	screenshot(t, ctx, "home.png")
+	e2e.Screenshot(t, ctx, "home.png")
 	// a sender has no moderators' menu, and their pages say so
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#header a[href^="/moderation/"]').length`)); err != nil || n != 0 {
 		t.Fatalf("a sender's menu has %d moderators' links (%v)", n, err)
 	}
-	mustContain(t, "a sender at the users page", page(t, ctx, "main", chromedp.Navigate(in.url+"/moderation/users"), chromedp.WaitVisible("main h1")),
+	e2e.MustContain(t, "a sender at the users page", e2e.Page(t, ctx, "main", chromedp.Navigate(in.URL+"/moderation/users"), chromedp.WaitVisible("main h1")),
 		"Only moderators see this page.")
 
-	mctx := browser(t)
-	logInAs(t, mctx, in, "mod@example.com")
-	page(t, mctx, "h1", chromedp.WaitVisible("#home-service-numbers"), chromedp.WaitVisible("#home-riskiest"))
-	mustContain(t, "the moderator's own numbers", page(t, mctx, "#home-numbers"), "Clients\n0")
-	service := page(t, mctx, "#home-service-numbers")
+	mctx := e2e.Browser(t)
+	e2e.LogInAs(t, mctx, in, "mod@example.com")
+	e2e.Page(t, mctx, "h1", chromedp.WaitVisible("#home-service-numbers"), chromedp.WaitVisible("#home-riskiest"))
+	e2e.MustContain(t, "the moderator's own numbers", e2e.Page(t, mctx, "#home-numbers"), "Clients\n0")
+	service := e2e.Page(t, mctx, "#home-service-numbers")
 	for _, want := range []string{"Users\n4", "Clients\n6", "Mailings\n3", "Sent, 30 days\n3", "Failed, 30 days\n2"} {
-		mustContain(t, "the service's numbers", service, want)
+		e2e.MustContain(t, "the service's numbers", service, want)
 	}
-	risk := rowsOf(t, mctx, "#home-riskiest")
+	risk := e2e.RowsOf(t, mctx, "#home-riskiest")
 	if len(risk) != 1 || !strings.Contains(risk[0], "risky@example.com") || !strings.Contains(risk[0], "67%") {
 		t.Fatalf("the riskiest senders: %q", risk)
 	}
-	screenshot(t, mctx, "home-moderator.png")
-	page(t, mctx, "h1", chromedp.Click(`#home-riskiest a`), waitRows("#mod-users-table", 1))
-	mustContain(t, "the users page from the home page", rowsOf(t, mctx, "#mod-users-table")[0], "risky@example.com")
+	e2e.Screenshot(t, mctx, "home-moderator.png")
+	e2e.Page(t, mctx, "h1", chromedp.Click(`#home-riskiest a`), e2e.WaitRows("#mod-users-table", 1))
+	e2e.MustContain(t, "the users page from the home page", e2e.RowsOf(t, mctx, "#mod-users-table")[0], "risky@example.com")
 }

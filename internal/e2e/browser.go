@@ -224,3 +224,13 @@ func CaughtCSV(t *testing.T, ctx context.Context) string {
 
 // AcceptDialogs makes the page's confirm() dialogs say yes.
 var AcceptDialogs = chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`)
+
+// Eval is the value of a JavaScript expression in the tab.
+func Eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}

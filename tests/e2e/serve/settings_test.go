@@ -14,10 +14,12 @@ import (
 )
 
 // storedSMTP reads the settings the data dir holds, as a start without the
-// variables would load them.
+// variables would load them. "sqlite" is PocketBase's pure-Go driver, which
+// internal/e2e brings in (the binary's cgo one is registered in package
+// main only).
 func storedSMTP(t *testing.T, dataDir string) (appURL string, smtp map[string]any) {
 	t.Helper()
-	db, err := sql.Open("pb_sqlite3", "file:"+filepath.Join(dataDir, "data.db")+"?mode=ro")
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dataDir, "data.db")+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ package mailings
 // destroy asking first.
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -35,16 +34,6 @@ func records(in *e2e.Instance, token, collection, query string) []map[string]any
 	var out struct{ Items []map[string]any }
 	in.Call("GET", "/api/collections/"+collection+"/records?perPage=200"+query, token, nil, &out)
 	return out.Items
-}
-
-// jsString evaluates a JavaScript expression to a string.
-func jsString(t *testing.T, ctx context.Context, expr string) string {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-	if err != nil {
-		t.Fatalf("%s: %v", expr, err)
-	}
-	return v
 }
 
 // mailingToAList makes a list and a mailing to it, as the user of token.
@@ -94,13 +83,13 @@ func TestBrowserMailingSavesWithItsWindowsOrNothing(t *testing.T) {
 		chromedp.WaitVisible(windowField(2, "starts_at")+"[aria-invalid=true]"),
 	)...)
 	e2e.MustContain(t, "window 2's start in the past", e2e.Page(t, ctx, windowField(2, "starts_at")+" ~ .field-error"), "The window cannot start in the past.")
-	if bad := jsString(t, ctx, `document.querySelector('`+windowField(1, "starts_at")+`').getAttribute('aria-invalid') || ''`); bad != "" {
+	if bad := e2e.Eval[string](t, ctx, `document.querySelector('`+windowField(1, "starts_at")+`').getAttribute('aria-invalid') || ''`); bad != "" {
 		t.Errorf("window 1, which was right, is marked wrong")
 	}
 	if ms, ws := records(in, token, "mailings", ""), records(in, token, "schedules", ""); len(ms) != 0 || len(ws) != 0 {
 		t.Fatalf("a refused window left %d mailings and %d windows behind", len(ms), len(ws))
 	}
-	kept := jsString(t, ctx, `[document.querySelector('#mailing-subject').value, document.querySelector('#mailing-body').innerText,
+	kept := e2e.Eval[string](t, ctx, `[document.querySelector('#mailing-subject').value, document.querySelector('#mailing-body').innerText,
 		document.querySelector('#mailing-lists input').checked].join('|')`)
 	if kept != "Two windows|Hello, readers.|true" {
 		t.Fatalf("the form lost what was typed: %q", kept)
@@ -183,7 +172,7 @@ func TestBrowserMailingRecipientsAndActionsInRussian(t *testing.T) {
 	// Stop asks; a No leaves it running
 	e2e.Page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`window.confirm = (q) => { window.asked = q; return false; }`),
 		chromedp.Click("#mailings-table button.stop"), e2e.Until(`typeof window.asked === 'string'`))
-	e2e.MustContain(t, "the question before stopping", jsString(t, ctx, `window.asked`), "Остановить «Новости»?")
+	e2e.MustContain(t, "the question before stopping", e2e.Eval[string](t, ctx, `window.asked`), "Остановить «Новости»?")
 	if m := records(in, token, "mailings", ""); m[0]["stopped"] != false {
 		t.Fatal("a No still stopped the mailing")
 	}
@@ -195,12 +184,12 @@ func TestBrowserMailingRecipientsAndActionsInRussian(t *testing.T) {
 	}
 	e2e.Page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`delete window.asked`),
 		chromedp.Click("#mailings-table button.resume"), chromedp.WaitVisible("#mailings-table button.stop"))
-	if asked := jsString(t, ctx, `String(window.asked)`); asked != "undefined" {
+	if asked := e2e.Eval[string](t, ctx, `String(window.asked)`); asked != "undefined" {
 		t.Errorf("resuming asked %q", asked)
 	}
 
 	// Delete: red, not the colour of Stop, set apart from it, and asks
-	look := jsString(t, ctx, `(() => { const s = document.querySelector('#mailings-table button.stop'), d = document.querySelector('#mailings-table button.delete');
+	look := e2e.Eval[string](t, ctx, `(() => { const s = document.querySelector('#mailings-table button.stop'), d = document.querySelector('#mailings-table button.delete');
 		return [getComputedStyle(s).backgroundColor, getComputedStyle(d).backgroundColor, d.getBoundingClientRect().left - s.getBoundingClientRect().right].join('|'); })()`)
 	parts := strings.Split(look, "|")
 	if parts[1] != "rgb(164, 22, 26)" || parts[0] == parts[1] {
@@ -210,7 +199,7 @@ func TestBrowserMailingRecipientsAndActionsInRussian(t *testing.T) {
 		t.Errorf("Delete is %vpx from Stop: it should stand apart", gap)
 	}
 	e2e.Page(t, ctx, "h1", chromedp.Click("#mailings-table button.delete"), e2e.WaitRows("#mailings-table", 0))
-	e2e.MustContain(t, "the question before deleting", jsString(t, ctx, `window.asked`), "Удалить рассылку «Новости»")
+	e2e.MustContain(t, "the question before deleting", e2e.Eval[string](t, ctx, `window.asked`), "Удалить рассылку «Новости»")
 }
 
 // The Link button with nothing selected puts the address in as the link's
@@ -281,7 +270,7 @@ func TestBrowserMailingSaysWhenAndHowItWent(t *testing.T) {
 	for _, want := range []string{"Progress | created | ", "| 3 | sending: 1 sent, 0 failed, 2 to go of 3", "Unscheduled | created | not scheduled | 3 | not sent yet"} {
 		e2e.MustContain(t, "the list of mailings", rows, want)
 	}
-	requests := jsString(t, ctx, `performance.getEntriesByType('resource').map(e => new URL(e.name).pathname).filter(p => p.startsWith('/api/')).join(' ')`)
+	requests := e2e.Eval[string](t, ctx, `performance.getEntriesByType('resource').map(e => new URL(e.name).pathname).filter(p => p.startsWith('/api/')).join(' ')`)
 	if strings.Count(requests, "/api/postrider/mailings/summary") != 1 || strings.Contains(requests, "/api/collections/clients") ||
 		strings.Contains(requests, "/api/collections/mailings") {
 		t.Errorf("the list asked: %s", requests)
@@ -301,7 +290,7 @@ func TestBrowserMailingSaysWhenAndHowItWent(t *testing.T) {
 	e2e.MustContain(t, "the next send", e2e.Page(t, ctx, "#mailing-next"), fmt.Sprint(start.Year()))
 	in.Must(200, "PATCH", runURL, root, map[string]any{"sent": 2, "failed": 1, "status": "done", "finished_at": now})
 	e2e.Page(t, ctx, "h1", e2e.Until(`document.querySelector('#mailing-last-run').innerText.includes('done: 2 sent, 1 failed, 0 skipped of 3')`))
-	if n := jsString(t, ctx, `String(document.querySelectorAll('#mailing-last-run progress').length)`); n != "0" {
+	if n := e2e.Eval[string](t, ctx, `String(document.querySelectorAll('#mailing-last-run progress').length)`); n != "0" {
 		t.Errorf("a finished run still shows %s progress bars", n)
 	}
 }

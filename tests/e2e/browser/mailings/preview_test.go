@@ -54,14 +54,14 @@ func TestBrowserPreviewShowsTheChosenRecipient(t *testing.T) {
 	e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/mailing?id="+id), previewed("preview", "Hello Анна"))
 	e2e.MustContain(t, "the heading", e2e.Page(t, ctx, "#preview-heading"), "Preview")
 	e2e.Screenshot(t, ctx, "mailing-preview.png")
-	e2e.MustContain(t, "the recipient picked first", jsString(t, ctx, `document.querySelector('#preview-client').selectedOptions[0].text`), "Анна Петрова <a@example.org>")
+	e2e.MustContain(t, "the recipient picked first", e2e.Eval[string](t, ctx, `document.querySelector('#preview-client').selectedOptions[0].text`), "Анна Петрова <a@example.org>")
 	e2e.MustContain(t, "the HTML", e2e.Page(t, ctx, "#mailing-preview"), "Dear Анна Петрова, news.")
-	if html := jsString(t, ctx, `document.querySelector('#mailing-preview').innerHTML`); !strings.Contains(html, "<b>news</b>") || !strings.Contains(html, "/unsubscribe/preview") {
+	if html := e2e.Eval[string](t, ctx, `document.querySelector('#mailing-preview').innerHTML`); !strings.Contains(html, "<b>news</b>") || !strings.Contains(html, "/unsubscribe/preview") {
 		t.Errorf("the HTML lost its formatting or its inert unsubscribe link: %s", html)
 	}
 	text := e2e.Page(t, ctx, "#preview-text", chromedp.Click("#preview-tab-text"), chromedp.WaitVisible("#preview-text"), chromedp.WaitNotVisible("#mailing-preview"))
 	e2e.MustContain(t, "the plain text", text, "Dear Анна Петрова, news.")
-	if sel := jsString(t, ctx, `document.querySelector('#preview-tab-text').getAttribute('aria-selected')`); sel != "true" {
+	if sel := e2e.Eval[string](t, ctx, `document.querySelector('#preview-tab-text').getAttribute('aria-selected')`); sel != "true" {
 		t.Errorf("the plain-text tab is not marked selected (%s)", sel)
 	}
 
@@ -193,7 +193,7 @@ func TestBrowserPreviewFoldsOnAPhone(t *testing.T) {
 
 	fits := func(what string) {
 		t.Helper()
-		wide := jsString(t, ctx, `(() => { const w = document.documentElement.clientWidth;
+		wide := e2e.Eval[string](t, ctx, `(() => { const w = document.documentElement.clientWidth;
 			const out = [...document.querySelectorAll('.mail-preview, .mail-preview *')].filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > w + 0.5)
 				.map((e) => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
 			if (document.documentElement.scrollWidth > w) out.unshift('the page is ' + document.documentElement.scrollWidth + 'px wide');

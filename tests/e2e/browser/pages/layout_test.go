@@ -51,16 +51,6 @@ func layoutInstance(t *testing.T, n int) (*e2e.Instance, context.Context) {
 	return in, ctx
 }
 
-// eval is the value of a JavaScript expression in the tab.
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("%s: %v", expr, err)
-	}
-	return v
-}
-
 // speak switches the web app's language with the header's switch, until
 // the header speaks it.
 func speak(lang string) chromedp.Action[chromedp.Void] {
@@ -93,24 +83,24 @@ func TestBrowserLayoutHeaderIsAMenuOnAPhone(t *testing.T) {
 		for _, s := range []e2e.Screen{e2e.Desktop, e2e.Phone} {
 			t.Run(lang+" "+s.Name, func(t *testing.T) {
 				e2e.Page(t, ctx, "h1", s.Size, chromedp.Navigate(in.URL+"/"), e2e.Until(`document.querySelector('#logout') != null`), speak(lang))
-				if !eval[bool](t, ctx, oneLine) {
-					t.Fatalf("the header is not one line: %v pixels high", eval[float64](t, ctx, `document.querySelector('#header').offsetHeight`))
+				if !e2e.Eval[bool](t, ctx, oneLine) {
+					t.Fatalf("the header is not one line: %v pixels high", e2e.Eval[float64](t, ctx, `document.querySelector('#header').offsetHeight`))
 				}
 				if !s.Phone {
-					if eval[bool](t, ctx, e2e.Visible("#menu")) || !eval[bool](t, ctx, e2e.Visible(link)) {
+					if e2e.Eval[bool](t, ctx, e2e.Visible("#menu")) || !e2e.Eval[bool](t, ctx, e2e.Visible(link)) {
 						t.Fatal("the desktop header shows a Menu button, or hides its links")
 					}
 					return
 				}
-				if !eval[bool](t, ctx, e2e.Visible("#menu")) || eval[bool](t, ctx, e2e.Visible(link)) || !eval[bool](t, ctx, e2e.Visible("#lang")) {
+				if !e2e.Eval[bool](t, ctx, e2e.Visible("#menu")) || e2e.Eval[bool](t, ctx, e2e.Visible(link)) || !e2e.Eval[bool](t, ctx, e2e.Visible("#lang")) {
 					t.Fatal("the phone's header: want Menu and the language switch shown, the links folded")
 				}
-				if got := eval[string](t, ctx, `document.querySelector('#menu').getAttribute('aria-expanded')`); got != "false" {
+				if got := e2e.Eval[string](t, ctx, `document.querySelector('#menu').getAttribute('aria-expanded')`); got != "false" {
 					t.Fatalf("the folded menu says aria-expanded=%q", got)
 				}
 				e2e.Page(t, ctx, "h1", chromedp.Click("#menu"),
 					e2e.Until(`document.querySelector('#menu').getAttribute('aria-expanded') === 'true'`), e2e.Until(e2e.Visible(link)))
-				if !eval[bool](t, ctx, e2e.Visible(`#nav #logout`)) {
+				if !e2e.Eval[bool](t, ctx, e2e.Visible(`#nav #logout`)) {
 					t.Fatal("the open menu does not show Log out")
 				}
 				if lang == "ru" {
@@ -129,7 +119,7 @@ func TestBrowserLayoutHeaderIsAMenuOnAPhone(t *testing.T) {
 func TestBrowserLayoutTablesAreLabelledCardsOnAPhone(t *testing.T) {
 	in, ctx := layoutInstance(t, 2)
 	label := func(table string, cell int) string {
-		return eval[string](t, ctx, fmt.Sprintf(`getComputedStyle(document.querySelector('%s tbody tr').cells[%d], '::before').content`, table, cell))
+		return e2e.Eval[string](t, ctx, fmt.Sprintf(`getComputedStyle(document.querySelector('%s tbody tr').cells[%d], '::before').content`, table, cell))
 	}
 	tables := []struct {
 		path, table string
@@ -149,7 +139,7 @@ func TestBrowserLayoutTablesAreLabelledCardsOnAPhone(t *testing.T) {
 			if got := label(tb.table, tb.cell); got != fmt.Sprintf("%q", want) {
 				t.Errorf("%s on a phone in %s: the cell is labelled %s, want %q", tb.path, lang, got, want)
 			}
-			if d := eval[string](t, ctx, fmt.Sprintf(`getComputedStyle(document.querySelector('%s tbody tr')).display`, tb.table)); d != "block" {
+			if d := e2e.Eval[string](t, ctx, fmt.Sprintf(`getComputedStyle(document.querySelector('%s tbody tr')).display`, tb.table)); d != "block" {
 				t.Errorf("%s on a phone: a row is displayed %q, not as a card", tb.path, d)
 			}
 			if lang == "en" && tb.path == "/clients" {
@@ -163,7 +153,7 @@ func TestBrowserLayoutTablesAreLabelledCardsOnAPhone(t *testing.T) {
 		t.Errorf("the checkbox cell is labelled %s", got)
 	}
 	e2e.Page(t, ctx, "h1", e2e.Desktop.Size, chromedp.Navigate(in.URL+"/clients"), e2e.WaitRows("#clients-table", 2))
-	if got := label("#clients-table", 1); got != "none" || !eval[bool](t, ctx, e2e.Visible("#clients-table thead th")) {
+	if got := label("#clients-table", 1); got != "none" || !e2e.Eval[bool](t, ctx, e2e.Visible("#clients-table thead th")) {
 		t.Errorf("on a desktop the email cell is labelled %s, or the header row is hidden", got)
 	}
 }
@@ -182,18 +172,18 @@ func TestBrowserLayoutClientsTableFirstSavedInView(t *testing.T) {
 	}
 
 	e2e.Page(t, ctx, "h1", e2e.Desktop.Size, chromedp.Navigate(in.URL+"/clients"), e2e.WaitRows("#clients-table", 50))
-	if !eval[bool](t, ctx, `document.querySelector('#clients-table tbody tr').getBoundingClientRect().top < innerHeight`) ||
-		eval[bool](t, ctx, e2e.Visible("#client")) || eval[bool](t, ctx, `document.querySelector('#import-file') != null`) {
+	if !e2e.Eval[bool](t, ctx, `document.querySelector('#clients-table tbody tr').getBoundingClientRect().top < innerHeight`) ||
+		e2e.Eval[bool](t, ctx, e2e.Visible("#client")) || e2e.Eval[bool](t, ctx, `document.querySelector('#import-file') != null`) {
 		t.Fatal("the clients page does not open on its table (the form open, or the import on the page)")
 	}
-	if href := eval[string](t, ctx, `document.querySelector('#clients-import').getAttribute('href')`); href != "/clients/import" {
+	if href := e2e.Eval[string](t, ctx, `document.querySelector('#clients-import').getAttribute('href')`); href != "/clients/import" {
 		t.Fatalf("the import is at %q", href)
 	}
 	// "Dora@…" comes after every "client…" whatever its capital: page 2
 	add("Dora@example.org")
 	e2e.MustContain(t, "the pager", e2e.Page(t, ctx, "#clients-page"), "Page 2 of 2 (61 clients)")
 	e2e.MustContain(t, "the status", e2e.Page(t, ctx, "#clients-status"), "Saved: Dora@example.org.")
-	if !eval[bool](t, ctx, inView("#clients-status")) || eval[bool](t, ctx, e2e.Visible("#client")) {
+	if !e2e.Eval[bool](t, ctx, inView("#clients-status")) || e2e.Eval[bool](t, ctx, e2e.Visible("#client")) {
 		t.Fatal(`after the save, "Saved." is out of view or the form still open`)
 	}
 	rows := e2e.RowsOf(t, ctx, "#clients-table")
@@ -214,7 +204,7 @@ func TestBrowserLayoutClientsTableFirstSavedInView(t *testing.T) {
 		chromedp.Click("#client button[type=submit]"),
 		e2e.Until(`[...document.querySelectorAll('#clients-table tr.fresh')].some((r) => r.innerText.includes('Из самого низа'))`))
 	e2e.MustContain(t, "the status after the edit", e2e.Page(t, ctx, "#clients-status"), "Сохранено: ")
-	if !eval[bool](t, ctx, inView("#clients-status")) {
+	if !e2e.Eval[bool](t, ctx, inView("#clients-status")) {
 		t.Fatal(`on a phone "Сохранено" is out of view after an edit`)
 	}
 }
@@ -281,7 +271,7 @@ func TestBrowserLayoutSaysLoading(t *testing.T) {
 func TestBrowserLayoutLogsChartHasAxesAndALegend(t *testing.T) {
 	in, ctx := layoutInstance(t, 1)
 	texts := func(sel string) string {
-		return strings.Join(eval[[]string](t, ctx, fmt.Sprintf(`[...document.querySelectorAll('#logs-chart %s')].map(e => e.textContent)`, sel)), " | ")
+		return strings.Join(e2e.Eval[[]string](t, ctx, fmt.Sprintf(`[...document.querySelectorAll('#logs-chart %s')].map(e => e.textContent)`, sel)), " | ")
 	}
 	for _, c := range []struct {
 		s                               e2e.Screen
@@ -303,7 +293,7 @@ func TestBrowserLayoutLogsChartHasAxesAndALegend(t *testing.T) {
 			}
 		}
 		e2e.MustContain(t, "the table's pager", e2e.Page(t, ctx, "#logs-page"), c.total)
-		if h := eval[float64](t, ctx, `document.querySelector('#logs-chart text.tick.y').getBoundingClientRect().height`); h < 10 {
+		if h := e2e.Eval[float64](t, ctx, `document.querySelector('#logs-chart text.tick.y').getBoundingClientRect().height`); h < 10 {
 			t.Errorf("%s: the ticks are %.1f pixels high", c.s.Name, h)
 		}
 	}
@@ -315,7 +305,7 @@ func TestBrowserLayoutLogsChartHasAxesAndALegend(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`(() => { document.querySelector('#logs-status-filter').value = 'failed';
 			document.querySelector('#logs-filters').requestSubmit(); })()`),
 		e2e.WaitRows("#logs-table", 1), e2e.Until(`document.querySelectorAll('#logs-chart .legend li').length === 1`))
-	if legend, bars := texts(".legend li"), eval[int](t, ctx, `document.querySelectorAll('#logs-chart rect').length`); legend != "Failed" || bars != 1 {
+	if legend, bars := texts(".legend li"), e2e.Eval[int](t, ctx, `document.querySelectorAll('#logs-chart rect').length`); legend != "Failed" || bars != 1 {
 		t.Errorf("the failed ones: legend %q, %d bars", legend, bars)
 	}
 }

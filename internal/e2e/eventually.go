@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Every is how often Eventually asks again.
-const Every = 50 * time.Millisecond
+// every is how often Eventually asks again.
+const every = 50 * time.Millisecond
 
 // Eventually asks check until it returns nil, and fails the test with the
 // last answer when within has passed first. check says in its error what
@@ -22,6 +22,6 @@ func Eventually(t testing.TB, within time.Duration, check func() error) {
 		if time.Now().After(deadline) {
 			t.Fatalf("not within %s: %v", within, err)
 		}
-		time.Sleep(Every)
+		time.Sleep(every)
 	}
 }

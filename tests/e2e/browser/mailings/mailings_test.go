@@ -267,7 +267,9 @@ func TestBrowserMailingSaysWhenAndHowItWent(t *testing.T) {
 	e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/mailings"), e2e.WaitRows("#mailings-table", 2),
 		chromedp.WaitVisible(`#mailings-table progress[value="1"][max="3"]`))
 	rows := strings.Join(e2e.RowsOf(t, ctx, "#mailings-table"), "\n")
-	for _, want := range []string{"Progress | created | ", "| 3 | sending: 1 sent, 0 failed, 2 to go of 3", "Unscheduled | created | not scheduled | 3 | not sent yet"} {
+	you := "You (your name, replies to your email) | " // no sender chosen: the owner's name via the service
+	for _, want := range []string{"Progress | " + you + "created | ", "| 3 | sending: 1 sent, 0 failed, 2 to go of 3",
+		"Unscheduled | " + you + "created | not scheduled | 3 | not sent yet"} {
 		e2e.MustContain(t, "the list of mailings", rows, want)
 	}
 	requests := e2e.Eval[string](t, ctx, `performance.getEntriesByType('resource').map(e => new URL(e.name).pathname).filter(p => p.startsWith('/api/')).join(' ')`)
@@ -283,7 +285,7 @@ func TestBrowserMailingSaysWhenAndHowItWent(t *testing.T) {
 	// a completed mailing says so
 	in.Must(200, "PATCH", "/api/collections/mailings/records/"+other["id"].(string), root, map[string]any{"status": "completed"})
 	e2e.Page(t, ctx, "h1", chromedp.Reload(), e2e.WaitRows("#mailings-table", 2))
-	e2e.MustContain(t, "a completed mailing's row", strings.Join(e2e.RowsOf(t, ctx, "#mailings-table"), "\n"), "Unscheduled | completed | completed | 3 |")
+	e2e.MustContain(t, "a completed mailing's row", strings.Join(e2e.RowsOf(t, ctx, "#mailings-table"), "\n"), "Unscheduled | "+you+"completed | completed | 3 |")
 
 	// the mailing's page: the next send on the user's clock, the run live
 	e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/mailing?id="+m["id"].(string)), chromedp.WaitVisible(`#mailing-last-run progress[value="2"]`))

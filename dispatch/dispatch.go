@@ -315,7 +315,7 @@ func (p *pass) syncRuns() error {
 		stop, why := p.mustStop(run.GetString("mailing"))
 		switch {
 		case stop && run.GetString("status") == runSending:
-			pending, err := countPending(p.app, run.Id)
+			pending, _, err := pendingOf(p.app, run.Id)
 			if err != nil {
 				return err
 			}

@@ -281,7 +281,7 @@ func (s *runSender) pause() error {
 // stopped parks a run whose mailing was stopped (or whose owner was
 // blocked) while it sent; it resumes when the mailing may send again.
 func (s *runSender) stopped(why string) error {
-	pending, err := countPending(s.p.app, s.run.Id)
+	pending, _, err := pendingOf(s.p.app, s.run.Id)
 	if err != nil {
 		return err
 	}
@@ -318,13 +318,6 @@ func pendingOf(app core.App, runID string) (int, string, error) {
 		row.Next = ""
 	}
 	return row.N, row.Next, err
-}
-
-func countPending(app core.App, runID string) (int, error) {
-	var n int
-	err := app.DB().Select("COUNT(*)").From("deliveries").
-		Where(dbx.HashExp{"run": runID, "status": deliveryPending}).Row(&n)
-	return n, err
 }
 
 // countBase reads how many of the run's deliveries are sent, failed, and

@@ -16,16 +16,9 @@ func exportClients(e *core.RequestEvent) error {
 	user := e.Auth
 	q := e.Request.URL.Query()
 	where := clientsWhere(user.Id, q.Get("q"), q.Get("list"), q.Get("bouncing") == "1")
-	var lists []struct {
-		ID   string `db:"id"`
-		Name string `db:"name"`
-	}
-	if err := e.App.DB().Select("id", "name").From("lists").Where(dbx.HashExp{"owner": user.Id}).WithContext(e.Request.Context()).All(&lists); err != nil {
+	name, err := ownNames(e, "lists", "name")
+	if err != nil {
 		return e.InternalServerError("", err)
-	}
-	name := make(map[string]string, len(lists))
-	for _, l := range lists {
-		name[l.ID] = l.Name
 	}
 
 	type row struct {

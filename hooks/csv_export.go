@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -61,4 +62,20 @@ func (c csvWriter) flush(e *core.RequestEvent) bool {
 	}
 	http.NewResponseController(e.Response).Flush()
 	return e.Request.Context().Err() == nil
+}
+
+// ownNames reads field (a list's name, a mailing's subject) of each of the
+// caller's records of collection, by id, for an export to name them.
+func ownNames(e *core.RequestEvent, collection, field string) (map[string]string, error) {
+	var rows []struct {
+		ID    string `db:"id"`
+		Label string `db:"label"`
+	}
+	err := e.App.DB().Select("id", field+" AS label").From(collection).Where(dbx.HashExp{"owner": e.Auth.Id}).
+		WithContext(e.Request.Context()).All(&rows)
+	names := make(map[string]string, len(rows))
+	for _, r := range rows {
+		names[r.ID] = r.Label
+	}
+	return names, err
 }

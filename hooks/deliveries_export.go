@@ -35,16 +35,9 @@ func exportDeliveries(e *core.RequestEvent) error {
 	if to != "" {
 		where = dbx.And(where, dbx.NewExp(outcomeAt+" < {:to}", dbx.Params{"to": to}))
 	}
-	var subjects []struct {
-		ID      string `db:"id"`
-		Subject string `db:"subject"`
-	}
-	if err := e.App.DB().Select("id", "subject").From("mailings").Where(dbx.HashExp{"owner": user.Id}).WithContext(e.Request.Context()).All(&subjects); err != nil {
+	subject, err := ownNames(e, "mailings", "subject")
+	if err != nil {
 		return e.InternalServerError("", err)
-	}
-	subject := make(map[string]string, len(subjects))
-	for _, s := range subjects {
-		subject[s.ID] = s.Subject
 	}
 
 	type row struct {

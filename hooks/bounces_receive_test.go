@@ -258,7 +258,7 @@ func TestForeignOrForgedReportsChangeNothing(t *testing.T) {
 }
 
 // Five soft bounces of a client's last five messages mark it bouncing; a
-// later message with no bounce keeps the streak open.
+// message between them with no bounce (yet) keeps the streak open.
 func TestFiveSoftBouncesInARowMarkTheClient(t *testing.T) {
 	app := newInboundApp(t)
 	defer app.Cleanup()
@@ -279,13 +279,13 @@ func TestFiveSoftBouncesInARowMarkTheClient(t *testing.T) {
 			t.Fatalf("soft bounce of %s: %s", id, got)
 		}
 	}
-	for _, id := range ids[:5] { // the newest message has not bounced (yet)
+	for _, id := range append(ids[:4:4], ids[5]) { // the fifth message has not bounced (yet)
 		softBounce(id)
 	}
 	if record(t, app, "clients", aliceClient).GetBool("bouncing") {
-		t.Fatal("marked bouncing while its newest message did not bounce")
+		t.Fatal("marked bouncing while a message among its last five did not bounce")
 	}
-	softBounce(ids[5])
+	softBounce(ids[4])
 	if !record(t, app, "clients", aliceClient).GetBool("bouncing") {
 		t.Fatal("five soft bounces in a row did not mark the client")
 	}

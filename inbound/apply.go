@@ -16,6 +16,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"postrider/internal/bounce"
 	"postrider/mailout"
@@ -175,7 +176,7 @@ func apply(app core.App, d *core.Record, r bounce.Report) (bool, error) {
 			if client.GetBool("bouncing") {
 				return nil
 			}
-			if mark, err := softStreak(tx, client.Id); err != nil || !mark {
+			if mark, err := softStreak(tx, client); err != nil || !mark {
 				return err
 			}
 			client.Set("bouncing", true)
@@ -192,23 +193,37 @@ func apply(app core.App, d *core.Record, r bounce.Report) (bool, error) {
 }
 
 // softStreak tells whether the client's last softInARow messages sent all
-// bounced soft.
-func softStreak(tx core.App, clientID string) (bool, error) {
-	var kinds []string
+// bounced soft: its last softInARow bounced ones were soft, and no message
+// sent to it since the oldest of them went without a bounce. Both reads
+// follow indexes a claim does not pay for: the bounced deliveries alone,
+// and the owner's runs since then, each probed for the client.
+func softStreak(tx core.App, client *core.Record) (bool, error) {
+	var last []struct {
+		Bounce string         `db:"bounce"`
+		RunAt  types.DateTime `db:"run_at"`
+	}
 	err := tx.NonconcurrentDB().NewQuery(`
-		SELECT bounce FROM deliveries INDEXED BY idx_deliveries_client
-		WHERE client = {:client} AND status = 'sent'
+		SELECT bounce, run_at FROM deliveries INDEXED BY idx_deliveries_bounced_client
+		WHERE client = {:client} AND bounce != '' AND status = 'sent'
 		ORDER BY run_at DESC LIMIT {:n}`).
-		Bind(dbx.Params{"client": clientID, "n": softInARow}).Column(&kinds)
-	if err != nil || len(kinds) < softInARow {
+		Bind(dbx.Params{"client": client.Id, "n": softInARow}).All(&last)
+	if err != nil || len(last) < softInARow {
 		return false, err
 	}
-	for _, k := range kinds {
-		if k != string(bounce.Soft) {
+	for _, d := range last {
+		if d.Bounce != string(bounce.Soft) {
 			return false, nil
 		}
 	}
-	return true, nil
+	var unbounced int
+	err = tx.NonconcurrentDB().NewQuery(`
+		SELECT count(*) FROM mailings m
+		JOIN runs r INDEXED BY idx_runs_mailing ON r.mailing = m.id AND r.run_at >= {:oldest}
+		JOIN deliveries d INDEXED BY idx_deliveries_run_client ON d.run = r.id AND d.client = {:client}
+		WHERE m.owner = {:owner} AND d.status = 'sent' AND d.bounce = ''`).
+		Bind(dbx.Params{"owner": client.GetString("owner"), "client": client.Id, "oldest": last[len(last)-1].RunAt.String()}).
+		Row(&unbounced)
+	return unbounced == 0, err
 }
 
 // readError is a message that could not be read; any other error of

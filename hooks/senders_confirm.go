@@ -1,14 +1,12 @@
 package hooks
 
 import (
-	"html/template"
 	"net/http"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"postrider/internal/words"
 	"postrider/mailout"
 )
 
@@ -70,15 +68,8 @@ func senderOfLink(e *core.RequestEvent) *core.Record {
 	return sender
 }
 
-// senderConfirmTmpl is the page in each language.
-var senderConfirmTmpl = func() map[string]*template.Template {
-	byLang := map[string]*template.Template{}
-	for _, lang := range words.Languages {
-		t := func(key string, vars ...any) string { return words.T(lang, key, vars...) }
-		byLang[lang] = template.Must(template.New("page").Funcs(template.FuncMap{"t": t}).Parse(senderConfirmHTML))
-	}
-	return byLang
-}()
+// senderConfirmTmpl is the page in each language (words senders.page*).
+var senderConfirmTmpl = linkPageTemplates(senderConfirmHTML)
 
 const senderConfirmHTML = `<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -93,12 +84,8 @@ const senderConfirmHTML = `<!doctype html>
 // message (a key of the words, senders.page*) about email, and the button
 // when ask.
 func senderConfirmPage(e *core.RequestEvent, status int, message, email string, ask bool) error {
-	lang := pageLanguage(e.Request.Header.Get("Accept-Language"))
-	e.Response.Header().Set("Content-Type", "text/html; charset=utf-8")
-	e.Response.Header().Set("Cache-Control", "no-store")
-	e.Response.WriteHeader(status)
-	return senderConfirmTmpl[lang].Execute(e.Response, map[string]any{
-		"Lang": lang, "Message": message, "Email": email, "Ask": ask, "Token": e.Request.PathValue("token"),
+	return linkPage(e, status, senderConfirmTmpl, map[string]any{
+		"Message": message, "Email": email, "Ask": ask, "Token": e.Request.PathValue("token"),
 	})
 }
 

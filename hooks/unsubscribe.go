@@ -2,9 +2,7 @@ package hooks
 
 import (
 	"errors"
-	"html/template"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +12,6 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"postrider/dispatch"
-	"postrider/internal/words"
 	"postrider/mailout"
 )
 
@@ -209,16 +206,8 @@ func undoable(client *core.Record) bool {
 	return client.GetBool("unsubscribed") && client.GetBool("unsubscribed_by_link") && time.Since(at) <= undoWindow
 }
 
-// unsubscribeTmpl is the page in each language: t is its words
-// (internal/words, unsubscribe.*).
-var unsubscribeTmpl = func() map[string]*template.Template {
-	byLang := map[string]*template.Template{}
-	for _, lang := range words.Languages {
-		t := func(key string) string { return words.T(lang, key) }
-		byLang[lang] = template.Must(template.New("page").Funcs(template.FuncMap{"t": t}).Parse(unsubscribeHTML))
-	}
-	return byLang
-}()
+// unsubscribeTmpl is the page in each language (words unsubscribe.*).
+var unsubscribeTmpl = linkPageTemplates(unsubscribeHTML)
 
 const unsubscribeHTML = `<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -231,14 +220,6 @@ const unsubscribeHTML = `<!doctype html>
 {{if .S.Undo}}<form method="post" action="/unsubscribe/{{.Token}}/undo"><p class="help">{{t "unsubscribe.undoHelp"}}</p><button type="submit">{{t "unsubscribe.undo"}}</button></form>{{end}}
 </main></body></html>`
 
-// pageStyle is the look of the pages the server renders for people who
-// follow a link from a mail: the unsubscribe page, a sender's confirmation.
-const pageStyle = `body{font:16px/1.5 system-ui,sans-serif;color:#16161a;background:#f8f9fa;margin:0}
-main{max-width:32rem;margin:4rem auto;padding:2rem;background:#fff;border:1px solid #e4e9ec;border-radius:8px}
-h1{font-size:1.25rem;margin:0 0 1rem}button{font:inherit;padding:.5rem 1rem;border:1px solid #16161a;border-radius:6px;background:#fff;cursor:pointer}
-dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:0 0 1rem}dt{color:#666}dd{margin:0;overflow-wrap:anywhere}
-.help{color:#666;font-size:.9rem}`
-
 // pageState is what the page shows: its message (a key of the words,
 // unsubscribe.*), the sender and the mailing where the link names
 // them, and which button.
@@ -250,31 +231,5 @@ type pageState struct {
 
 // unsubscribePage answers with the page in the recipient's language.
 func unsubscribePage(e *core.RequestEvent, status int, st pageState) error {
-	lang := pageLanguage(e.Request.Header.Get("Accept-Language"))
-	e.Response.Header().Set("Content-Type", "text/html; charset=utf-8")
-	e.Response.Header().Set("Cache-Control", "no-store")
-	e.Response.WriteHeader(status)
-	return unsubscribeTmpl[lang].Execute(e.Response, map[string]any{
-		"Lang": lang, "S": st, "Token": e.Request.PathValue("token"),
-	})
-}
-
-// pageLanguage picks the language of the words that Accept-Language ranks
-// highest (English when it names none).
-func pageLanguage(header string) string {
-	best, bestQ := "en", -1.0
-	for _, item := range strings.Split(header, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(item), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
-		if words.Has(base) && q > bestQ {
-			best, bestQ = base, q
-		}
-	}
-	return best
+	return linkPage(e, status, unsubscribeTmpl, map[string]any{"S": st, "Token": e.Request.PathValue("token")})
 }

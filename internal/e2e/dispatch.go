@@ -103,3 +103,58 @@ func CheckNotStopped(t *testing.T, dir, mailing string) {
 		}
 	}
 }
+
+// Pass is a `postrider dispatch` running in the background.
+type Pass struct {
+	cmd    *exec.Cmd
+	done   chan struct{}
+	result Result
+}
+
+// StartDispatch starts `postrider dispatch --dir dir args...`; a test
+// kills it or waits for its end.
+func StartDispatch(t testing.TB, env map[string]string, dir string, args ...string) *Pass {
+	t.Helper()
+	cmd, stdout, stderr := DispatchCmd(t, env, dir, args...)
+	started := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &Pass{cmd: cmd, done: make(chan struct{})}
+	go func() { p.result = Finish(cmd, stdout, stderr, started); close(p.done) }()
+	return p
+}
+
+// Reaches waits until reached closes while the pass still runs: the test
+// fails when the pass ends first (it had nothing left to do at that
+// point) or when a minute goes by, as what says what reached stands for.
+func (p *Pass) Reaches(t testing.TB, reached <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-reached:
+	case <-p.done:
+		t.Fatalf("the pass ended before %s:\n%s", what, p.result)
+	case <-time.After(time.Minute):
+		p.Kill()
+		t.Fatalf("no %s after a minute:\n%s", what, p.result)
+	}
+}
+
+// Kill kills the pass and tells how it ended.
+func (p *Pass) Kill() Result {
+	p.cmd.Process.Kill()
+	<-p.done
+	return p.result
+}
+
+// Wait waits for the pass's own end (within limit, else it is killed and
+// the test fails) and tells how it ended.
+func (p *Pass) Wait(t testing.TB, limit time.Duration) Result {
+	t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(limit):
+		t.Fatalf("the pass did not end within %s:\n%s", limit, p.Kill())
+	}
+	return p.result
+}

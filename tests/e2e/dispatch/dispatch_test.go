@@ -45,27 +45,9 @@ func TestDispatchKilledMidRunResumesWithoutLossOrDuplicates(t *testing.T) {
 	}
 	env := e2e.SMTPEnv(srv.Port, workers)
 
-	cmd, stdout, stderr := e2e.DispatchCmd(t, env, dir)
-	started := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var first e2e.Result
-	go func() { first = e2e.Finish(cmd, stdout, stderr, started); close(exited) }()
-	select {
-	case <-reached:
-		if err := cmd.Process.Kill(); err != nil {
-			t.Fatal(err)
-		}
-		<-exited
-	case <-exited:
-		t.Fatalf("the dispatcher ended before the server had %d messages:\n%s", killAt, first)
-	case <-time.After(time.Minute):
-		cmd.Process.Kill()
-		<-exited
-		t.Fatalf("the server had %d messages after a minute:\n%s", accepted.Load(), first)
-	}
+	pass := e2e.StartDispatch(t, env, dir)
+	pass.Reaches(t, reached, fmt.Sprintf("%d messages at the server", killAt))
+	first := pass.Kill()
 	beforeKill := len(srv.Messages())
 	t.Logf("killed after %s with %d messages accepted", first.Took.Round(time.Millisecond), beforeKill)
 	if beforeKill >= clients {

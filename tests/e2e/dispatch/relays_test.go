@@ -70,33 +70,11 @@ func TestARelayKilledMidRunTheOtherCarriesTheRest(t *testing.T) {
 	nameA := "127.0.0.1:" + strconv.Itoa(a.Port) // the settings' relay is named by its address
 	env := e2e.SMTPEnv(a.Port, connsA)
 
-	cmd, stdout, stderr := e2e.DispatchCmd(t, env, dir)
-	started := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var first e2e.Result
-	go func() { first = e2e.Finish(cmd, stdout, stderr, started); close(exited) }()
-	var onBAtKill int
-	select {
-	case <-reached:
-		a.Close()
-		onBAtKill = len(b.Messages())
-	case <-exited:
-		t.Fatalf("the pass ended before relay A had %d messages:\n%s", killAt, first)
-	case <-time.After(time.Minute):
-		cmd.Process.Kill()
-		<-exited
-		t.Fatalf("relay A had %d messages after a minute:\n%s", keptA.Load(), first)
-	}
-	select {
-	case <-exited:
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		<-exited
-		t.Fatalf("the pass did not end within 2 minutes of relay A's death:\n%s", first)
-	}
+	pass := e2e.StartDispatch(t, env, dir)
+	pass.Reaches(t, reached, fmt.Sprintf("%d messages at relay A", killAt))
+	a.Close()
+	onBAtKill := len(b.Messages())
+	first := pass.Wait(t, 2*time.Minute)
 	onAAtKill := len(a.Messages())
 	t.Logf("first pass: %s; A kept %d messages, B had %d when A died and %d at the end",
 		strings.TrimSpace(first.Stdout), onAAtKill, onBAtKill, len(b.Messages()))

@@ -33,12 +33,15 @@ func exportClients(e *core.RequestEvent) error {
 	out := newCSV(e, "postrider-clients.csv")
 	out.row("email", "name", "comment", "lists", "unsubscribed")
 	// the page's order (email:lower, the index on LOWER(email)), rowid
-	// last so that the cursor is exact
+	// last so that the cursor is exact. The cursor is written as a range
+	// on LOWER(email) and a filter: SQLite does not bound an expression
+	// index by a row value, so (LOWER(email), rowid) > (k, r) read every
+	// client before the cursor again on each batch (105 s for 1,000,000).
 	var last *row
 	for {
 		page := where
 		if last != nil {
-			page = dbx.And(where, dbx.NewExp("(LOWER([[email]]), [[rowid]]) > ({:k}, {:r})", dbx.Params{"k": last.Key, "r": last.RowID}))
+			page = dbx.And(where, dbx.NewExp("LOWER([[email]]) >= {:k} AND (LOWER([[email]]) > {:k} OR [[rowid]] > {:r})", dbx.Params{"k": last.Key, "r": last.RowID}))
 		}
 		var rows []row
 		err := e.App.DB().Select("rowid", "LOWER(email) AS key", "email", "name", "comment", "lists", "unsubscribed").

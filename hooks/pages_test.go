@@ -332,6 +332,35 @@ func TestClientsExport(t *testing.T) {
 			},
 		},
 		{
+			// 4,500 clients: three batches, each found by its cursor;
+			// a cursor that skipped or repeated would show here
+			Name: "an export of more than a batch has every client once, in order", Method: http.MethodGet, URL: url + "?q=bulk",
+			Headers: alice, TestAppFactory: newTestApp,
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+				_, err := app.DB().NewQuery(`
+					WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4500)
+					INSERT INTO clients (id, owner, email, name, comment, lists, unsubscribed, created, updated)
+					SELECT printf('bulkclient%05d', i), {:owner}, printf('Bulk%05d@example.com', 4501 - i), '', '', '[]', FALSE,
+					       '2026-01-01 00:00:00.000Z', '2026-01-01 00:00:00.000Z' FROM n`).
+					Bind(dbx.Params{"owner": aliceID}).Execute()
+				if err != nil {
+					t.Fatal(err)
+				}
+			},
+			ExpectedStatus: 200, ExpectedContent: []string{"Bulk00001@example.com", "Bulk04500@example.com"},
+			AfterTestFunc: func(t testing.TB, _ *tests.TestApp, res *http.Response) {
+				rows := csvOf(t, res)[1:]
+				if len(rows) != 4500 {
+					t.Fatalf("%d rows, want 4,500", len(rows))
+				}
+				for i, r := range rows {
+					if want := fmt.Sprintf("Bulk%05d@example.com", i+1); r[0] != want {
+						t.Fatalf("row %d is %s, want %s", i+1, r[0], want)
+					}
+				}
+			},
+		},
+		{
 			Name: "the page's search and list filter apply", Method: http.MethodGet, URL: url + "?q=client&list=" + aliceList2,
 			Headers: alice, TestAppFactory: newTestApp, BeforeTestFunc: moreOfAlice,
 			ExpectedStatus: 200, ExpectedContent: []string{"alice-client@example.com"}, NotExpectedContent: []string{"four@example.com"},

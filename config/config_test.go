@@ -40,6 +40,16 @@ func TestFromEnvTakesARetrySchedule(t *testing.T) {
 	}
 }
 
+// POSTRIDER_LOG_RETENTION_DAYS: 0 or unset keeps every delivery.
+func TestFromEnvTakesALogRetention(t *testing.T) {
+	for value, want := range map[string]int{"": 0, "0": 0, "90": 90} {
+		c, err := FromEnv(env(map[string]string{"POSTRIDER_LOG_RETENTION_DAYS": value}))
+		if err != nil || c.LogRetentionDays != want {
+			t.Errorf("%q: got %d, %v; want %d", value, c.LogRetentionDays, err, want)
+		}
+	}
+}
+
 // POSTRIDER_DISPATCH_CRON=off leaves the sending to `postrider dispatch`.
 func TestFromEnvTakesDispatchOff(t *testing.T) {
 	c, err := FromEnv(env(map[string]string{"POSTRIDER_DISPATCH_CRON": "off"}))
@@ -50,16 +60,17 @@ func TestFromEnvTakesDispatchOff(t *testing.T) {
 
 func TestFromEnvRefusesBadValuesByName(t *testing.T) {
 	cases := map[string]string{
-		"POSTRIDER_APP_URL":           "mail.example.com",
-		"POSTRIDER_SMTP_PORT":         "99999",
-		"POSTRIDER_SMTP_TLS":          "ssl",
-		"POSTRIDER_SENDER_ADDRESS":    "not an address",
-		"POSTRIDER_DISPATCH_CRON":     "every five minutes",
-		"POSTRIDER_DISPATCH_WORKERS":  "0",
-		"POSTRIDER_DISPATCH_RATE":     "-1",
-		"POSTRIDER_SMTP_DATA_TIMEOUT": "10",
-		"POSTRIDER_RETRY_DELAYS":      "1s,soon",
-		"POSTRIDER_RETRY_FOR":         "5d",
+		"POSTRIDER_APP_URL":            "mail.example.com",
+		"POSTRIDER_SMTP_PORT":          "99999",
+		"POSTRIDER_SMTP_TLS":           "ssl",
+		"POSTRIDER_SENDER_ADDRESS":     "not an address",
+		"POSTRIDER_DISPATCH_CRON":      "every five minutes",
+		"POSTRIDER_DISPATCH_WORKERS":   "0",
+		"POSTRIDER_DISPATCH_RATE":      "-1",
+		"POSTRIDER_SMTP_DATA_TIMEOUT":  "10",
+		"POSTRIDER_RETRY_DELAYS":       "1s,soon",
+		"POSTRIDER_RETRY_FOR":          "5d",
+		"POSTRIDER_LOG_RETENTION_DAYS": "7", // shorter than a delivery's tries and its bounces
 	}
 	for name, value := range cases {
 		_, err := FromEnv(env(map[string]string{name: value}))

@@ -41,7 +41,20 @@ var logColumns = []string{"rowid", "id", "mailing", "email", "status", "attempts
 // used no index; here the total comes from the runs' counters, or from two
 // index ranges when dates are given, and the rows from an index in the
 // page's order.
-func deliveriesLog(e *core.RequestEvent) error {
+//
+// keptDays (POSTRIDER_LOG_RETENTION_DAYS) goes with every answer, for the
+// page to say how long rows are kept.
+func deliveriesLog(keptDays int) func(e *core.RequestEvent) error {
+	return func(e *core.RequestEvent) error { return deliveriesLogPage(e, keptDays) }
+}
+
+// logAnswer is a page of the log and how long rows are kept (0: always).
+type logAnswer struct {
+	*page[*LogEntry]
+	KeptDays int `json:"kept_days"`
+}
+
+func deliveriesLogPage(e *core.RequestEvent, keptDays int) error {
 	q := e.Request.URL.Query()
 	pageNo, _ := strconv.Atoi(q.Get("page"))
 	perPage, _ := strconv.Atoi(q.Get("perPage"))
@@ -98,7 +111,7 @@ func deliveriesLog(e *core.RequestEvent) error {
 		return e.InternalServerError("", err)
 	}
 	out.TotalPages = (out.TotalItems + perPage - 1) / perPage
-	return e.JSON(http.StatusOK, out)
+	return e.JSON(http.StatusOK, logAnswer{out, keptDays})
 }
 
 // logWhere is the condition of the log's filters but dates: the owner's
@@ -125,8 +138,9 @@ func logRows(ctx context.Context, app core.App, where dbx.Expression, offset, li
 }
 
 // logTotal counts the owner's deliveries (of a mailing, of a status) from
-// the counters of the runs that are done, and by the rows of the few runs
-// still sending or paused.
+// the counters of the runs that are done (but those whose rows the log's
+// retention deleted), and by the rows of the few runs still sending or
+// paused.
 func logTotal(ctx context.Context, app core.App, owner, mailing, status string) (int, error) {
 	runs := dbx.HashExp{"owner": owner}
 	if mailing != "" {
@@ -140,7 +154,7 @@ func logTotal(ctx context.Context, app core.App, owner, mailing, status string) 
 	}
 	var done, open int
 	err := app.DB().Select("COALESCE(SUM(" + counter + "), 0)").From("runs").
-		Where(dbx.And(runs, dbx.HashExp{"status": lifecycle.RunDone})).WithContext(ctx).Row(&done)
+		Where(dbx.And(runs, dbx.HashExp{"status": lifecycle.RunDone, "log_deleted_at": ""})).WithContext(ctx).Row(&done)
 	if err != nil {
 		return 0, err
 	}

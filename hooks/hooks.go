@@ -46,4 +46,5 @@ func Register(app core.App, cfg config.Config) {
 	// mailings go out on their own: the dispatcher's cron inside serve;
 	// account mail takes the dispatcher's road too
 	dispatch.Bind(app, cfg)
+	dispatch.BindRetention(app, cfg.LogRetentionDays)
 }

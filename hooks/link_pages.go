@@ -23,7 +23,7 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:0 0 1rem}d
 .help{color:#666;font-size:.9rem}`
 
 // linkPageTemplates parses page once per language, with t giving the
-// words of that language (t "key" or t "key" "var" value ...).
+// words of that language: a key, then pairs of a name and its value.
 func linkPageTemplates(page string) map[string]*template.Template {
 	byLang := map[string]*template.Template{}
 	for _, lang := range words.Languages {

@@ -1,6 +1,7 @@
 package hooks_test
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+
+	"postrider/dispatch"
 )
 
 // The routes that feed the pages of a large sender (issue 11): the log's
@@ -94,6 +97,22 @@ func TestDeliveriesLog(t *testing.T) {
 			AfterTestFunc: page(func(t testing.TB, p logPage) {
 				if p.TotalItems != 101 || len(p.Items) != 1 || p.Items[0].Email != "r00000@example.com" || p.Items[0].Status != "failed" {
 					t.Errorf("the last page: %+v", p)
+				}
+			}),
+		},
+		{
+			Name: "a run whose deliveries the retention deleted counts for nothing", Method: http.MethodGet, URL: url,
+			Headers: alice, TestAppFactory: newTestApp,
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+				aliceLog(100)(t, app, e) // a run that finished two days ago
+				if n, _, err := dispatch.PruneLog(context.Background(), app, 1, time.Now()); err != nil || n != 100 {
+					t.Fatalf("pruned %d, %v", n, err)
+				}
+			},
+			ExpectedStatus: 200, ExpectedContent: []string{aliceDelivery},
+			AfterTestFunc: page(func(t testing.TB, p logPage) {
+				if p.TotalItems != 1 || len(p.Items) != 1 {
+					t.Errorf("total %d, %d rows; want the fixture's one", p.TotalItems, len(p.Items))
 				}
 			}),
 		},

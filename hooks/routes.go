@@ -104,7 +104,7 @@ func routes(cfg config.Config, mails *senderMails) []route {
 		{method: "POST", path: "/senders/confirm/{token}", auth: authAnyone, handler: senderConfirm, middlewares: tooManySenderPage},
 
 		// deliveries
-		{method: "GET", path: "/api/postrider/deliveries/log", auth: authUser, handler: deliveriesLog},
+		{method: "GET", path: "/api/postrider/deliveries/log", auth: authUser, handler: deliveriesLog(cfg.LogRetentionDays)},
 		{method: "GET", path: "/api/postrider/deliveries/export", auth: authUser, handler: exportDeliveries},
 		{method: "GET", path: "/api/postrider/deliveries/daily", auth: authUser, handler: dailyDeliveries},
 

@@ -28,6 +28,7 @@ export function logs({ signal }) {
   const chart = h('figure', { id: 'logs-chart', class: 'chart' }, h('figcaption', {}, t('common.loading')));
   const rows = h('tbody', {}, loadingRow(5));
   const nav = pager();
+  const kept = h('p', { class: 'help', id: 'logs-kept', hidden: true });
   let subjects = {};
   let page = 1;
 
@@ -53,6 +54,8 @@ export function logs({ signal }) {
       h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, subjects[d.mailing] || ''), h('td', {}, d.email),
       h('td', {}, t(`delivery.${d.status}`), ' ', bounceBadge(d, tz)), h('td', { class: 'reply' }, d.response))));
     showPage(nav, res, 'mailings.logPage', loadTable, 'logs-page');
+    kept.hidden = !res.kept_days;
+    kept.textContent = res.kept_days ? t('logs.kept', { n: res.kept_days }) : '';
   }
 
   async function loadChart() {
@@ -97,5 +100,5 @@ export function logs({ signal }) {
       h('th', { scope: 'col' }, t('mailings.time')), h('th', { scope: 'col' }, t('logs.mailing')),
       h('th', { scope: 'col' }, t('field.email')), h('th', { scope: 'col' }, t('mailings.status')),
       h('th', { scope: 'col' }, t('mailings.reply')))), rows),
-    nav);
+    nav, kept);
 }

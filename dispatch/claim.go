@@ -184,7 +184,9 @@ func writeDeliveries(tx core.App, mailing, run *core.Record, now time.Time) (int
 	where, params := recipients(mailing)
 	params["mailing"], params["run"], params["schedule"] = mailing.Id, run.Id, run.GetString("schedule")
 	params["runAt"], params["now"] = run.GetDateTime("run_at").String(), dbTime(now)
-	from, err := fromOf(tx, mailing) // the Message-ID's domain is the From's (from.go)
+	// the Message-ID's domain is the From's (from.go); the key, parsed
+	// where the message is signed, is not needed here
+	from, err := addressesOf(tx, mailing)
 	if err != nil {
 		return 0, err
 	}

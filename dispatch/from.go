@@ -30,7 +30,7 @@ import (
 // none).
 type fromLine struct {
 	from, replyTo mail.Address
-	signer        *mailout.DKIM // the From domain's own key; nil via the service
+	signer        *mailout.DKIM // the From domain's own key; nil via the service (and from addressesOf)
 }
 
 // ServiceName is the name the service signs with: the settings' sender
@@ -45,12 +45,27 @@ func ServiceName(s *core.Settings) string {
 // FromName is the name a mailing's messages carry in From, for the
 // unsubscribe page to name the sender as its recipient saw it.
 func FromName(app core.App, mailing *core.Record) (string, error) {
-	line, err := fromOf(app, mailing)
+	line, err := addressesOf(app, mailing)
 	return line.from.Name, err
 }
 
-// fromOf reads a mailing's From and Reply-To: once per run, not per message.
+// fromOf reads a mailing's From and Reply-To, with the signer of the
+// From's own domain: once per run, not per message.
 func fromOf(app core.App, mailing *core.Record) (fromLine, error) {
+	return readFrom(app, mailing, VerifiedDomainKey)
+}
+
+// addressesOf is fromOf without the signer: the domain is looked up, its
+// key neither read nor parsed.
+func addressesOf(app core.App, mailing *core.Record) (fromLine, error) {
+	return readFrom(app, mailing, isVerifiedDomain)
+}
+
+// domainLookup says whether an owner's domain is verified, and may give
+// its signer.
+type domainLookup func(app core.App, ownerID, domain string) (*mailout.DKIM, bool, error)
+
+func readFrom(app core.App, mailing *core.Record, ownDomain domainLookup) (fromLine, error) {
 	settings := app.Settings()
 	service := mail.Address{Name: ServiceName(settings), Address: settings.Meta.SenderAddress}
 	var sender struct {
@@ -67,7 +82,7 @@ func fromOf(app core.App, mailing *core.Record) (fromLine, error) {
 		}
 	}
 	if sender.ID != "" {
-		key, own, err := VerifiedDomainKey(app, mailing.GetString("owner"), domainOf(sender.Email))
+		key, own, err := ownDomain(app, mailing.GetString("owner"), domainOf(sender.Email))
 		if err != nil {
 			return fromLine{}, err
 		}

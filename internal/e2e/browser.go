@@ -234,3 +234,16 @@ func Eval[T any](t *testing.T, ctx context.Context, expr string) T {
 	}
 	return v
 }
+
+// Overflowing names the shown elements of the page that reach past the
+// right edge of the screen (a phone's, say), and says whether the page
+// scrolls sideways; "" when nothing does.
+func Overflowing(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return Eval[string](t, ctx, `(() => { const w = document.documentElement.clientWidth;
+		const out = [...document.querySelectorAll('body *')].filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > w + 0.5)
+			.map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '')
+				+ ' (' + Math.round(e.getBoundingClientRect().right) + ' px)');
+		if (document.documentElement.scrollWidth > w) out.unshift('the page scrolls sideways (' + document.documentElement.scrollWidth + ' px)');
+		return out.slice(0, 10).join(', '); })()`)
+}

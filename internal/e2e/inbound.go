@@ -80,3 +80,34 @@ To: <`+msg.To[0]+`>
 --3EE219861CE.1796451636/relay.test--
 `, "\n", "\r\n")
 }
+
+// ARFComplaint is the report a mailbox provider's feedback loop sends
+// (ARF, RFC 5965) when its user marks msg as spam: msg's headers, no body.
+func ARFComplaint(msg smtptest.Message) string {
+	return strings.ReplaceAll(`From: fbl@isp.test
+To: `+msg.From+`
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report; boundary="ARF"
+
+--ARF
+Content-Type: text/plain
+
+This is an abuse report.
+
+--ARF
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+User-Agent: ISP-FBL/1.0
+Version: 1
+Original-Mail-From: `+msg.From+`
+
+--ARF
+Content-Type: message/rfc822
+
+`+strings.SplitN(string(msg.Data), "\r\n\r\n", 2)[0]+`
+
+(body removed)
+--ARF--
+`, "\n", "\r\n")
+}

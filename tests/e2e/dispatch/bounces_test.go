@@ -17,35 +17,6 @@ import (
 	"postrider/internal/smtptest"
 )
 
-func complaint(msg smtptest.Message) string {
-	return strings.ReplaceAll(`From: fbl@isp.test
-To: `+msg.From+`
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=feedback-report; boundary="ARF"
-
---ARF
-Content-Type: text/plain
-
-This is an abuse report.
-
---ARF
-Content-Type: message/feedback-report
-
-Feedback-Type: abuse
-User-Agent: ISP-FBL/1.0
-Version: 1
-Original-Mail-From: `+msg.From+`
-
---ARF
-Content-Type: message/rfc822
-
-`+strings.SplitN(string(msg.Data), "\r\n\r\n", 2)[0]+`
-
-(body removed)
---ARF--
-`, "\n", "\r\n")
-}
-
 // A relay takes every message, then reports a bounce and a complaint
 // minutes later to serve's own SMTP listener: the clients are marked and
 // the owner's log shows it, while hostile mail to the listener changes
@@ -75,7 +46,7 @@ func TestBouncesComeBackToTheListener(t *testing.T) {
 	if err := e2e.DeliverReport(t, inboundAddr, soft.From, e2e.PostfixDSN(soft, "5.2.2")); err != nil {
 		t.Fatalf("the listener refused a soft bounce: %v", err)
 	}
-	if err := e2e.DeliverReport(t, inboundAddr, complained.From, complaint(complained)); err != nil {
+	if err := e2e.DeliverReport(t, inboundAddr, complained.From, e2e.ARFComplaint(complained)); err != nil {
 		t.Fatalf("the listener refused a complaint: %v", err)
 	}
 

@@ -24,6 +24,7 @@ func TestBrowserShowsABounceThatCameBackLater(t *testing.T) {
 	env := map[string]string{
 		"POSTRIDER_SMTP_HOST": relay.Host, "POSTRIDER_SMTP_PORT": strconv.Itoa(relay.Port), "POSTRIDER_SMTP_TLS": "none",
 		"POSTRIDER_DISPATCH_CRON": "off", "POSTRIDER_INBOUND_ADDR": inboundAddr, "POSTRIDER_BOUNCE_DOMAIN": "bounces.test",
+		"POSTRIDER_LOG_RETENTION_DAYS": "45",
 	}
 	in := e2e.Serve(t, env)
 	in.SMTP = relay
@@ -59,9 +60,11 @@ func TestBrowserShowsABounceThatCameBackLater(t *testing.T) {
 			"ru": {"gone@example.org": "вернулось: адреса нет", "spam@example.org": "отмечено как спам"},
 		}[lang]
 	}
+	kept := map[string]string{"en": "kept in the log for 45 days", "ru": "хранятся в журнале 45 дн."}
 	checkLog := func(lang string) {
 		t.Helper()
-		e2e.Page(t, ctx, "#logs-table", chromedp.Navigate(in.URL+"/logs"), e2e.WaitRows("#logs-table", 4))
+		page := e2e.Page(t, ctx, "#app", chromedp.Navigate(in.URL+"/logs"), e2e.WaitRows("#logs-table", 4))
+		e2e.MustContain(t, "the log page says how long it keeps rows", page, kept[lang])
 		rows := e2e.RowsOf(t, ctx, "#logs-table")
 		for email, mark := range marks(lang) {
 			for _, r := range rows {

@@ -20,15 +20,16 @@ import (
 // dueSchedule is a window whose next occurrence has come, of a mailing that
 // may send (lifecycle.MaySend).
 type dueSchedule struct {
-	ID        string         `db:"id"`
-	Mailing   string         `db:"mailing"`
-	Subject   string         `db:"subject"`
-	Owner     string         `db:"owner"`
-	Timezone  string         `db:"timezone"`
-	Period    string         `db:"period"`
-	StartsAt  types.DateTime `db:"starts_at"`
-	EndsAt    types.DateTime `db:"ends_at"`
-	NextRunAt types.DateTime `db:"next_run_at"`
+	ID        string                  `db:"id"`
+	Mailing   string                  `db:"mailing"`
+	Subject   string                  `db:"subject"`
+	Owner     string                  `db:"owner"`
+	Timezone  string                  `db:"timezone"`
+	Period    string                  `db:"period"`
+	StartsAt  types.DateTime          `db:"starts_at"`
+	EndsAt    types.DateTime          `db:"ends_at"`
+	NextRunAt types.DateTime          `db:"next_run_at"`
+	Weekdays  types.JSONArray[string] `db:"weekdays"`
 }
 
 // sendableWindows are the windows with an occurrence to come, of mailings
@@ -46,7 +47,7 @@ const sendableWindows = `
 func findDue(app core.App, now time.Time) ([]dueSchedule, error) {
 	var due []dueSchedule
 	err := app.DB().NewQuery(`
-		SELECT s.id, s.mailing, s.period, s.starts_at, s.ends_at, s.next_run_at,
+		SELECT s.id, s.mailing, s.period, s.starts_at, s.ends_at, s.next_run_at, s.weekdays,
 		       m.subject, m.owner, u.timezone` + sendableWindows + `
 		  AND s.next_run_at <= {:now}
 		ORDER BY s.next_run_at`).
@@ -60,8 +61,9 @@ func findDue(app core.App, now time.Time) ([]dueSchedule, error) {
 func (d dueSchedule) occurrence(now time.Time) (runAt, next time.Time, inWindow bool) {
 	loc := schedule.Zone(d.Timezone)
 	start, end := d.StartsAt.Time(), d.EndsAt.Time()
-	runAt, ok := schedule.LatestAtOrBefore(start, d.Period, loc, now)
-	next = schedule.NextAfter(start, d.Period, loc, now)
+	days, _ := schedule.ParseWeekdays(d.Weekdays) // the field allows only the names
+	runAt, ok := schedule.LatestAtOrBeforeOn(start, d.Period, loc, now, days)
+	next = schedule.NextAfterOn(start, d.Period, loc, now, days)
 	if !next.IsZero() && next.After(end) {
 		next = time.Time{}
 	}

@@ -21,6 +21,9 @@ func bindSchedules(app core.App) {
 		if !start.IsZero() && !end.IsZero() && !end.After(start) {
 			return fieldError("ends_at", "validation_ends_before_start", "The window must end after it starts.")
 		}
+		if len(e.Record.GetStringSlice("weekdays")) > 0 && e.Record.GetString("period") != schedule.PeriodDaily {
+			return fieldError("weekdays", "validation_weekdays_daily", "Days of the week are for a daily window: choose daily, or no days.")
+		}
 		return e.Next()
 	})
 
@@ -37,8 +40,15 @@ func bindSchedules(app core.App) {
 		if err := checkStart(e); err != nil {
 			return err
 		}
-		e.Record.Set("next_run_at", e.Record.GetDateTime("starts_at"))
 		e.Record.Set("last_run_at", "")
+		next, err := nextRun(e.App, e.Record, mailing)
+		if err != nil {
+			return err
+		}
+		if next.IsZero() {
+			return noKeptDay(e)
+		}
+		e.Record.Set("next_run_at", next)
 		return e.Next()
 	})
 
@@ -56,7 +66,7 @@ func bindSchedules(app core.App) {
 				}
 			}
 		}
-		if !fieldChanged(e.Record, "starts_at") && !fieldChanged(e.Record, "ends_at") && !fieldChanged(e.Record, "period") {
+		if !fieldChanged(e.Record, "starts_at") && !fieldChanged(e.Record, "ends_at") && !fieldChanged(e.Record, "period") && !fieldChanged(e.Record, "weekdays") {
 			return e.Next()
 		}
 		mailing, err := e.App.FindRecordById("mailings", e.Record.GetString("mailing"))
@@ -75,6 +85,9 @@ func bindSchedules(app core.App) {
 		if err != nil {
 			return err
 		}
+		if next.IsZero() && e.Record.GetDateTime("last_run_at").IsZero() {
+			return noKeptDay(e)
+		}
 		e.Record.Set("next_run_at", next)
 		return e.Next()
 	})
@@ -90,24 +103,35 @@ func checkOpen(e *core.RecordRequestEvent, mailing *core.Record) error {
 	return nil
 }
 
-// nextRun is when an edited window is next due: its start if it has not run
-// yet, else its first occurrence after the last run (in the owner's time
-// zone), or never when that falls after the window's end.
+// nextRun is when a new or edited window is next due: its first
+// occurrence (its start, or the first of its days of the week) if it has
+// not run yet, else its first occurrence after the last run (in the
+// owner's time zone); never (zero) when that falls after the window's end.
 func nextRun(app core.App, window, mailing *core.Record) (time.Time, error) {
 	start, end := window.GetDateTime("starts_at").Time(), window.GetDateTime("ends_at").Time()
+	days, _ := schedule.ParseWeekdays(window.GetStringSlice("weekdays")) // the field allows only the names
 	last := window.GetDateTime("last_run_at")
-	if last.IsZero() {
+	if last.IsZero() && days == 0 {
 		return start, nil
 	}
 	owner, err := app.FindRecordById("users", mailing.GetString("owner"))
 	if err != nil {
 		return time.Time{}, err
 	}
-	next := schedule.NextAfter(start, window.GetString("period"), schedule.Zone(owner.GetString("timezone")), last.Time())
-	if next.After(end) {
+	after := start.Add(-time.Nanosecond) // not run yet: the first occurrence counts
+	if !last.IsZero() {
+		after = last.Time()
+	}
+	next := schedule.NextAfterOn(start, window.GetString("period"), schedule.Zone(owner.GetString("timezone")), after, days)
+	if next.IsZero() || next.After(end) {
 		return time.Time{}, nil
 	}
 	return next, nil
+}
+
+// noKeptDay refuses a window none of whose days of the week falls inside it.
+func noKeptDay(e *core.RecordRequestEvent) error {
+	return badField(e, "weekdays", "validation_no_kept_day", "None of these days of the week falls inside the window.")
 }
 
 // checkStart refuses a window that starts in the past (beyond the grace).

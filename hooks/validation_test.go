@@ -420,3 +420,38 @@ func TestNamesAreOneLine(t *testing.T) {
 		s.Test(t)
 	}
 }
+
+// A daily window may name its days of the week: it is first due on the
+// first of them, a window none of them falls in is refused, and only a
+// daily window takes them.
+func TestDailyWindowsKeepTheirDaysOfTheWeek(t *testing.T) {
+	const url = "/api/collections/schedules/records"
+	// a Saturday 09:00 UTC (alice's zone) at least two days ahead
+	sat := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 2).Add(9 * time.Hour)
+	for sat.Weekday() != time.Saturday {
+		sat = sat.AddDate(0, 0, 1)
+	}
+	at := func(t time.Time) string { return t.Format("2006-01-02 15:04:05.000Z") }
+	window := func(period string, end time.Time, days string) string {
+		return `{"mailing":"` + aliceMailing + `","starts_at":"` + at(sat) + `","ends_at":"` + at(end) + `","period":"` + period + `","weekdays":` + days + `}`
+	}
+	weekend := refused("weekdays only, in a window of one weekend", http.MethodPost, url, "alice",
+		window("daily", sat.Add(36*time.Hour), `["mon","tue","wed","thu","fri"]`), "schedules", "weekdays")
+	weekend.ExpectedContent = append(weekend.ExpectedContent, "validation_no_kept_day")
+	scenarios := []tests.ApiScenario{
+		refused("days of the week on a weekly window", http.MethodPost, url, "alice",
+			window("weekly", sat.AddDate(0, 0, 30), `["mon"]`), "schedules", "weekdays"),
+		refused("a day that is none", http.MethodPost, url, "alice",
+			window("daily", sat.AddDate(0, 0, 30), `["someday"]`), "schedules", "weekdays"),
+		weekend,
+		{
+			Name: "Mondays only, from a Saturday: first due on Monday at the same time", Method: http.MethodPost, URL: url,
+			Body:    strings.NewReader(window("daily", sat.AddDate(0, 0, 30), `["mon"]`)),
+			Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp,
+			ExpectedStatus: 200, ExpectedContent: []string{`"weekdays":["mon"]`, `"next_run_at":"` + at(sat.AddDate(0, 0, 2)) + `"`},
+		},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}

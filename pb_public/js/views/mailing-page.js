@@ -12,6 +12,7 @@ import { previewSection } from './preview.js';
 import { percent } from './moderation.js';
 import { bounceBadge, bounceRates } from '../bounce.js';
 import { whenNext, lastRun, skippedText, stoppedBadge, newer, actions } from './mailing-status.js';
+import { periodText } from './mailing-windows.js';
 
 // senderText is the mailing's sender as its page shows it: one not verified
 // now says that the mailing goes out as its owner meanwhile.
@@ -118,7 +119,7 @@ export function mailing({ go, signal }) {
     shown = { m, next, last: rs[0] || null };
     seen = null;
     windowsList.replaceChildren(...ws.map((w) => h('li', {},
-      t('mailings.windowLine', { start: show(w.starts_at, tz), end: show(w.ends_at, tz), period: t(`period.${w.period}`) }),
+      t('mailings.windowLine', { start: show(w.starts_at, tz), end: show(w.ends_at, tz), period: periodText(w) }),
       w.next_run_at ? ` — ${t('mailings.nextAt', { at: show(w.next_run_at, tz) })}` : '')));
     showRuns(rs);
     await loadLog(1);

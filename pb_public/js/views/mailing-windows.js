@@ -1,11 +1,13 @@
 // The windows of the mailing form: when the mailing goes out (a start, an
-// end, and once, daily, weekly or monthly), on the user's clock.
+// end, and once, daily, weekly or monthly; a daily one on chosen days of
+// the week), on the user's clock.
 
 import { t } from '../i18n.js';
 import { h, errorText } from '../ui.js';
 import { fromWall, toWall, parse, forAPI, show } from '../time.js';
 
 const periods = ['once', 'daily', 'weekly', 'monthly'];
+const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 // windowsField is the fieldset, in zone tz: add(w) adds a window (a saved
 // one, or with no w a new one starting in five minutes, for a week);
@@ -24,10 +26,20 @@ export function windowsField(tz) {
     start.value = toWall(w ? parse(w.starts_at) : soon, tz);
     end.value = toWall(w ? parse(w.ends_at) : new Date(soon.getTime() + 7 * 86400000), tz);
     const period = h('select', { id: `w${i}-period`, name: 'period' }, periods.map((p) => h('option', { value: p, selected: w ? w.period === p : p === 'once' }, t(`period.${p}`))));
+    // a daily window's days of the week (none ticked: every day)
+    const kept = new Set(w?.weekdays || []);
+    const days = weekdays.map((d) => h('input', { type: 'checkbox', id: `w${i}-weekdays-${d}`, name: 'weekdays', value: d, checked: kept.has(d) }));
+    const dayGroup = h('fieldset', { class: 'field weekdays', 'aria-describedby': `${days[0].id}-error` },
+      h('legend', {}, t('mailings.weekdays')),
+      h('div', { class: 'days' }, days.map((box, n) => h('label', { for: box.id }, box, ' ', t(`weekday.${weekdays[n]}`)))),
+      h('p', { class: 'field-error', id: `${days[0].id}-error`, 'aria-live': 'polite' }));
+    const showDays = () => { dayGroup.hidden = period.value !== 'daily'; };
+    period.addEventListener('change', showDays);
+    showDays();
     const labelled = (input, key) => h('div', { class: 'field' }, h('label', { for: input.id }, t(key)), input,
       h('p', { class: 'field-error', id: `${input.id}-error`, 'aria-live': 'polite' }));
     const row = h('div', { class: 'window', 'data-id': w?.id || '' },
-      labelled(start, 'mailings.start'), labelled(end, 'mailings.end'), labelled(period, 'mailings.period'),
+      labelled(start, 'mailings.start'), labelled(end, 'mailings.end'), labelled(period, 'mailings.period'), dayGroup,
       w?.next_run_at ? h('p', { class: 'help' }, t('mailings.nextAt', { at: show(w.next_run_at, tz) })) : null,
       h('button', { type: 'button', class: 'link danger', onclick: () => {
         if (w?.id) removed.push(w.id);
@@ -35,7 +47,7 @@ export function windowsField(tz) {
       } }, t('mailings.removeWindow')));
     // what was loaded, so that a save sends only what the user changed (the
     // inputs hold minutes: resending a start would drop its seconds)
-    row.dataset.was = JSON.stringify([start.value, end.value, period.value]);
+    row.dataset.was = JSON.stringify(windowValues(row));
     windows.append(row);
   }
 
@@ -59,17 +71,34 @@ export function windowsField(tz) {
   return { element, add, saveInto };
 }
 
+// periodText says how a saved window repeats: its period, and a daily
+// window's days of the week when it keeps only some
+export function periodText(w) {
+  const days = w.period === 'daily' && w.weekdays?.length ? weekdays.filter((d) => w.weekdays.includes(d)) : [];
+  const period = t(`period.${w.period}`);
+  return days.length ? `${period} (${days.map((d) => t(`weekday.${d}`)).join(', ')})` : period;
+}
+
 // windowChange is what a save sends of a window: all of a new one, only
 // what the user changed of a saved one (the inputs hold minutes: resending
 // a start would drop its seconds), or null
 function windowChange(row, tz) {
-  const vals = [row.querySelector('[name=starts_at]').value, row.querySelector('[name=ends_at]').value, row.querySelector('[name=period]').value];
+  const vals = windowValues(row);
   const was = JSON.parse(row.dataset.was);
   const data = {};
   if (!row.dataset.id || vals[0] !== was[0]) data.starts_at = forAPI(startAt(vals[0], tz));
   if (!row.dataset.id || vals[1] !== was[1]) data.ends_at = forAPI(fromWall(vals[1], tz));
   if (!row.dataset.id || vals[2] !== was[2]) data.period = vals[2];
+  if (!row.dataset.id || vals[3] !== was[3]) data.weekdays = vals[3] ? vals[3].split(',') : [];
   return Object.keys(data).length ? data : null;
+}
+
+// windowValues is what a window's inputs hold: start, end, period and the
+// days of the week ticked (a daily window's only), comma-separated
+function windowValues(row) {
+  const period = row.querySelector('[name=period]').value;
+  const days = period === 'daily' ? [...row.querySelectorAll('[name=weekdays]:checked')].map((b) => b.value) : [];
+  return [row.querySelector('[name=starts_at]').value, row.querySelector('[name=ends_at]').value, period, days.join(',')];
 }
 
 // a start typed as this minute (or the last, the form having been filled

@@ -123,6 +123,9 @@ func claim(app core.App, d dueSchedule, now time.Time, log *slog.Logger) (*core.
 		if err != nil {
 			return err
 		}
+		if err := markReached(tx, mailing, run); err != nil {
+			return err
+		}
 		run.Set("total", total)
 		if total == 0 {
 			run.Set("status", runDone)
@@ -151,7 +154,8 @@ func claim(app core.App, d dueSchedule, now time.Time, log *slog.Logger) (*core.
 
 // recipients selects, from clients c, the recipients of a mailing: the
 // owner's clients in any of its lists or picked by hand, each once, minus
-// the unsubscribed. The ids go in as bound lists (a relation holds at most
+// the unsubscribed (and, for a mailing sent once per client, those who
+// have had it). The ids go in as bound lists (a relation holds at most
 // a few thousand), which SQLite checks faster than a JSON array.
 func recipients(mailing *core.Record) (where string, params dbx.Params) {
 	params = dbx.Params{"owner": mailing.GetString("owner")}
@@ -172,7 +176,26 @@ func recipients(mailing *core.Record) (where string, params dbx.Params) {
 		   OR EXISTS (SELECT 1 FROM ` + dbutils.JSONEach("c.lists") + ` l
 		              WHERE l.value IN (` + in("list", mailing.GetStringSlice("lists")) + `))
 		)`
+	if mailing.GetBool("once_per_client") {
+		params["reachedMailing"] = mailing.Id
+		where += `
+		  AND NOT EXISTS (SELECT 1 FROM _postrider_reached x WHERE x.mailing = {:reachedMailing} AND x.client = c.id)`
+	}
 	return where, params
+}
+
+// markReached records the run's recipients as having had a mailing sent
+// once per client (a client skipped as bouncing has not), in the claim's
+// transaction.
+func markReached(tx core.App, mailing, run *core.Record) error {
+	if !mailing.GetBool("once_per_client") {
+		return nil
+	}
+	_, err := tx.DB().NewQuery(`
+		INSERT OR IGNORE INTO _postrider_reached (mailing, client)
+		SELECT {:mailing}, client FROM deliveries WHERE run = {:run} AND status = '` + deliveryPending + `'`).
+		Bind(dbx.Params{"mailing": mailing.Id, "run": run.Id}).Execute()
+	return err
 }
 
 // writeDeliveries writes one pending delivery per recipient of the mailing,

@@ -31,6 +31,7 @@ func Register(app core.App, cfg config.Config) {
 	bindMailings(app)
 	bindSenders(app, senderMails)
 	bindMailingBody(app)
+	bindOncePerClient(app)
 	bindModeration(app)
 	bindSchedules(app)
 	bindPosts(app)

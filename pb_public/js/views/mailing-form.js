@@ -26,11 +26,15 @@ export function editMailing({ go, signal }) {
   const recipients = recipientsField(signal);
   const windows = windowsField(userZone());
   const sender = senderField();
+  const once = h('input', { type: 'checkbox', id: 'mailing-once', name: 'once_per_client', 'aria-describedby': 'mailing-once-help' });
   const form = h('form', { id: 'mailing', novalidate: true },
     field('mailing', 'subject', { label: t('field.subject'), required: true }),
-    sender.element, body.element, recipients.element, windows.element);
+    sender.element, body.element, recipients.element,
+    h('div', { class: 'field' }, h('label', { class: 'check', for: once.id }, once, t('mailings.oncePerClient')),
+      h('p', { class: 'help', id: 'mailing-once-help' }, t('mailings.oncePerClientHelp'))),
+    windows.element);
   const values = () => ({ subject: form.elements.subject.value, sender: sender.select.value, body: cleanBody(body.editor.innerHTML),
-    lists: recipients.lists(), clients: recipients.clients() });
+    lists: recipients.lists(), clients: recipients.clients(), once_per_client: once.checked });
   const mailingErrors = (errs) => showMailingErrors(form, errs, {
     body: [body.editor, 'mailing-body-error'], sender: [sender.select, 'mailing-sender-error'], ...recipients.spots() });
   form.append(
@@ -159,6 +163,7 @@ async function load(id, { go, signal, form, body, recipients, windows, sender })
   // would load them all, and a tracking pixel would see the moderator)
   if (m.owner !== user().id) return go(`/moderation/mailing?id=${id}`);
   form.elements.subject.value = m.subject;
+  form.elements.once_per_client.checked = m.once_per_client;
   sender.show(senders, m.sender);
   body.editor.innerHTML = cleanBody(m.body);
   const clients = m.clients.length

@@ -38,6 +38,7 @@ export function mailing({ go, signal }) {
     summary.replaceChildren(
       h('dt', {}, t('senders.pick')), h('dd', { id: 'mailing-sent-as' }, senderText(m.expand?.sender)),
       h('dt', {}, t('mailings.next')), h('dd', { id: 'mailing-next' }, whenNext(m, next)),
+      ...(m.once_per_client ? [h('dt', {}, t('mailings.oncePerClient')), h('dd', { id: 'mailing-once' }, t('mailings.oncePerClientOn'))] : []),
       h('dt', {}, t('mailings.lastRun')), h('dd', { id: 'mailing-last-run' }, last ? `${show(last.run_at, tz)} · ` : '', lastRun(last, skipped[last?.id])),
       ...(bounces ? [h('dt', {}, t('mailings.heardBack')),
         h('dd', { id: 'mailing-bounces' }, bounceRates(bounces.sent, bounces.bounced, bounces.complaints, percent))] : []));

@@ -10,8 +10,8 @@ import (
 	"postrider/internal/e2e"
 )
 
-// A daily window on its days of the week, in the form: the days show for a
-// daily window only, a window none of whose days falls inside it is
+// A daily window on its days of the week, sent once per client, in the
+// form: the days show for a daily window only, a window none of whose days falls inside it is
 // refused beside the days, and the saved mailing says its days (English on
 // a desktop; Russian on a phone, its edit form as saved, nothing past the
 // screen).
@@ -40,6 +40,7 @@ func TestBrowserADailyWindowOnItsDaysOfTheWeek(t *testing.T) {
 		e2e.Fill(map[string]string{"mailing-subject": "Weekday news"}),
 		chromedp.Click("#mailing-body"), chromedp.SendKeys("#mailing-body", "Good morning."),
 		chromedp.Click(`#mailing-lists input[type=checkbox]`),
+		chromedp.Click(`#mailing-once`),
 		chromedp.Evaluate[chromedp.Void](`(() => { const p = document.querySelector('.window [name=period]');
 			p.value = 'daily'; p.dispatchEvent(new Event('change')); })()`),
 		chromedp.WaitVisible(days),
@@ -55,6 +56,7 @@ func TestBrowserADailyWindowOnItsDaysOfTheWeek(t *testing.T) {
 		chromedp.WaitVisible("#mailing-preview"))
 	windows := e2e.Page(t, ctx, "#mailing-windows")
 	e2e.MustContain(t, "the mailing's windows", windows, "daily (Mon, Tue, Wed, Thu, Fri)")
+	e2e.MustContain(t, "the mailing's summary", e2e.Page(t, ctx, "#mailing-summary"), "Each client once")
 	var saved struct {
 		Items []struct {
 			Weekdays  []string `json:"weekdays"`
@@ -74,6 +76,9 @@ func TestBrowserADailyWindowOnItsDaysOfTheWeek(t *testing.T) {
 	ticked := e2e.Page(t, ctx, days, chromedp.Navigate(in.URL+"/mailings/edit?id="+id), chromedp.WaitVisible(days),
 		e2e.Until(`document.querySelectorAll('.window [name=weekdays]:checked').length === 5`))
 	e2e.MustContain(t, "the days in Russian", ticked, "Сб")
+	if !e2e.Eval[bool](t, ctx, `document.querySelector('#mailing-once').checked`) {
+		t.Error("the edit form lost \"each client once\"")
+	}
 	if wide := e2e.Overflowing(t, ctx); wide != "" {
 		t.Errorf("on a phone the form is wider than the screen: %s", wide)
 	}

@@ -32,6 +32,7 @@ func Register(app core.App, cfg config.Config) {
 	bindSenders(app, senderMails)
 	bindMailingBody(app)
 	bindModeration(app)
+	bindDailyLimit(app, cfg)
 	bindSchedules(app)
 	bindPosts(app)
 	bindBlog(app, cfg.BlogDir)

@@ -63,7 +63,9 @@ func TestADailyLimitHoldsARunUntilTheOwnersNextMidnight(t *testing.T) {
 	w.window(m, w.now.Add(-time.Minute), w.now.Add(72*time.Hour), schedule.PeriodOnce)
 	const note = "daily limit of 7 reached; the rest goes out from 00:00 your time"
 	midnight := time.Date(2027, 3, 1, 21, 0, 0, 0, time.UTC) // 00:00 of 2 March in Moscow
-	at := func(t time.Time) dispatch.Options { return dispatch.Options{Workers: 4, Now: func() time.Time { return t }} }
+	at := func(t time.Time) dispatch.Options {
+		return dispatch.Options{Workers: 4, Now: func() time.Time { return t }}
+	}
 
 	s := w.mustPass(at(w.now))
 	if s.Sent != 7 || s.Failed != 0 {

@@ -43,6 +43,7 @@ type quotas struct {
 // database, and those reserved by workers and not yet recorded.
 type quota struct {
 	limit    int
+	tz       string
 	loc      *time.Location
 	day      string
 	used     int
@@ -62,9 +63,9 @@ func nextMidnight(t time.Time, loc *time.Location) time.Time {
 	return time.Date(y, m, d+1, 0, 0, 0, 0, loc)
 }
 
-// load reads an owner's limit, zone and the day's count at now, when
-// not read yet, stale (fresh, or a user saved in this process since), or
-// force.
+// quotaOf reads an owner's limit, zone and the day's count at now, when
+// not read yet, stale (fresh, or a user saved in this process since), a
+// new day, or force; the quotas' lock held.
 func (p *pass) quotaOf(owner string, now time.Time, force bool) (*quota, error) {
 	if p.quotas.owners == nil {
 		p.quotas.owners = map[string]*quota{}
@@ -86,7 +87,10 @@ func (p *pass) quotaOf(owner string, now time.Time, force bool) (*quota, error) 
 		q = &quota{}
 		p.quotas.owners[owner] = q
 	}
-	q.limit, q.loc, q.read, q.saves = u.Limit, schedule.Zone(u.Timezone), time.Now(), saves
+	if q.loc == nil || q.tz != u.Timezone { // loading a zone reads the tz database
+		q.loc, q.tz = schedule.Zone(u.Timezone), u.Timezone
+	}
+	q.limit, q.read, q.saves = u.Limit, time.Now(), saves
 	q.day = dayOf(now, q.loc)
 	used, err := sentOn(p.app, owner, q.day)
 	if err != nil {

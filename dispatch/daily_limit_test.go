@@ -202,3 +202,43 @@ func TestALoweredLimitHoldsAtOnce(t *testing.T) {
 	w.statusIs(w.runOf(second), "waiting", "daily limit of 3 reached; the rest goes out from 00:00 your time")
 	w.sentOnce(5)
 }
+
+// An owner who moves to a zone where the day is still the one used up
+// does not get a second day's messages at the old midnight: the run waits
+// for midnight in the new zone, and serve's timer with it (not again at
+// once, over and over).
+func TestAnOwnerWhoMovesZoneWaitsForTheNewZonesMidnight(t *testing.T) {
+	w := newWorld(t)
+	owner := w.newUser("mover@example.com", "UTC")
+	w.limitTo(owner, 5)
+	m := w.bulkMailing(owner, "move", 8)
+	w.window(m, w.now.Add(-time.Minute), w.now.Add(72*time.Hour), schedule.PeriodOnce)
+	if s := w.mustPass(dispatch.Options{}); s.Sent != 5 {
+		t.Fatalf("first day: %s", s)
+	}
+	utcMidnight := time.Date(2027, 3, 2, 0, 0, 0, 0, time.UTC)
+	w.statusIs(w.runOf(m), "waiting", "-")
+
+	// 2 March 00:00 UTC is still 1 March, 12:00, at UTC-12
+	u := w.reload(owner)
+	u.Set("timezone", "Etc/GMT+12")
+	if err := w.app.Save(u); err != nil {
+		t.Fatal(err)
+	}
+	if s := w.mustPass(dispatch.Options{Now: func() time.Time { return utcMidnight }}); s.Sent != 0 {
+		t.Fatalf("at UTC midnight, still 1 March for the owner: %s; want nothing", s)
+	}
+	newMidnight := utcMidnight.Add(12 * time.Hour)
+	run := w.statusIs(w.runOf(m), "waiting", "-")
+	if got := run.GetDateTime("next_try_at").Time(); !got.Equal(newMidnight) {
+		t.Fatalf("next try at %s; want midnight at UTC-12, %s", got, newMidnight)
+	}
+	if due, ok, err := dispatch.NextDue(w.app); err != nil || !ok || !due.Equal(newMidnight) {
+		t.Fatalf("serve's timer is set for %s (%v, %v); want %s", due, ok, err, newMidnight)
+	}
+	if s := w.mustPass(dispatch.Options{Now: func() time.Time { return newMidnight }}); s.Sent != 3 {
+		t.Fatalf("at midnight in the new zone: %s; want the last 3", s)
+	}
+	w.statusIs(w.runOf(m), "done", "")
+	w.sentOnce(8)
+}

@@ -50,14 +50,18 @@ func grouped(n int) string {
 // resumeWaiting sets sending again each waiting run, of a mailing that may
 // send, whose owner's day has room again: a new day has begun, or the
 // limit was raised or cleared. Its next try is now, so that a pass that
-// sent it already today starts it again (retriesDue).
+// sent it already today starts it again (retriesDue). A run whose time
+// came without room (its owner moved to a zone whose day is used up
+// already) waits for the owner's next midnight in that zone instead, so
+// that serve's timer does not fire again at once.
 func (p *pass) resumeWaiting(now time.Time) error {
 	var runs []struct {
-		ID    string `db:"id"`
-		Owner string `db:"owner"`
+		ID      string `db:"id"`
+		Owner   string `db:"owner"`
+		NextTry string `db:"next_try_at"`
 	}
 	err := p.app.DB().NewQuery(`
-		SELECT r.id, r.owner FROM runs r
+		SELECT r.id, r.owner, r.next_try_at FROM runs r
 		JOIN mailings m ON m.id = r.mailing
 		JOIN users u ON u.id = m.owner
 		WHERE r.status = '` + runWaiting + `' AND ` + lifecycle.MaySend).All(&runs)
@@ -72,12 +76,19 @@ func (p *pass) resumeWaiting(now time.Time) error {
 		if err != nil {
 			return err
 		}
-		if !room {
+		if !room && r.NextTry > dbTime(now) {
 			continue
 		}
 		run, err := p.app.FindRecordById("runs", r.ID)
 		if err != nil {
 			return err
+		}
+		if !room {
+			run.Set("next_try_at", dbTime(nextMidnight(now, q.loc)))
+			if err := p.app.Save(run); err != nil {
+				return err
+			}
+			continue
 		}
 		run.Set("status", runSending)
 		run.Set("note", "")

@@ -27,9 +27,11 @@ export function lastRun(r, skipped = r?.skipped) {
   if (!r) return h('span', { class: 'last-run' }, t('mailings.neverRun'));
   const done = r.sent + r.failed;
   const sending = r.status === 'sending';
+  // a waiting run's rest goes out later (its owner's daily limit), not skipped
+  const toGo = sending || r.status === 'waiting';
   return h('span', { class: 'last-run', 'data-status': r.status },
     `${t(`run.${r.status}`)}: `,
-    t(sending ? 'run.summarySending' : 'run.summary', { sent: r.sent, failed: r.failed, rest: Math.max(r.total - done, 0), total: r.total }),
+    t(toGo ? 'run.summarySending' : 'run.summary', { sent: r.sent, failed: r.failed, rest: Math.max(r.total - done, 0), total: r.total }),
     sending ? h('progress', { max: Math.max(r.total, 1), value: done, 'aria-label': t('mailings.progress') }) : null,
     skippedText(skipped));
 }

@@ -38,6 +38,7 @@ func TestBrowserDailyLimitOnTheHomePageAndItsChange(t *testing.T) {
 	run := e2e.RowsOf(t, ctx, "#runs-table")[0]
 	e2e.MustContain(t, "the waiting run", run, "waiting")
 	e2e.MustContain(t, "the waiting run's note", run, "daily limit of 3 reached; the rest goes out from 00:00 your time")
+	e2e.MustContain(t, "the last run: the rest is to go, not skipped", e2e.Page(t, ctx, "#mailing-last-run"), "waiting: 3 sent, 0 failed, 2 to go of 5")
 
 	// a moderator, in Russian on a phone
 	mctx := e2e.Browser(t)

@@ -397,7 +397,7 @@ export function modUsers({ signal }) {
 
 // ---------------------------------------------------------------- the log
 
-const actions = ['stop', 'resume', 'block', 'unblock'];
+const actions = ['stop', 'resume', 'block', 'unblock', 'limit'];
 
 export function modLog({ signal }) {
   const refused = notForYou();

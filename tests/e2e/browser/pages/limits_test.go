@@ -66,6 +66,11 @@ func TestBrowserDailyLimitOnTheHomePageAndItsChange(t *testing.T) {
 		t.Fatalf("the moderation log: %v", log.Items)
 	}
 
+	// the moderation log page says it, newest first
+	e2e.Page(t, mctx, "h1", chromedp.Navigate(in.URL+"/moderation/log"), e2e.WaitRows("#mod-log-table", 2))
+	e2e.MustContain(t, "the log's newest row", e2e.RowsOf(t, mctx, "#mod-log-table")[0],
+		"mod@example.com | изменил дневной лимит | owner@example.com |  | 3 → 10: Проверенный магазин")
+
 	// the waiting run goes on with the next pass, each client once
 	if out := dispatchOnce(t, in, env); !strings.Contains(out, "sent 2, failed 0") {
 		t.Fatalf("the pass after the limit was raised: %s", out)

@@ -40,18 +40,6 @@ func TestFromEnvTakesARetrySchedule(t *testing.T) {
 	}
 }
 
-// A public service gives new accounts a daily limit; none by default.
-func TestFromEnvTakesANewUserDailyLimit(t *testing.T) {
-	c, err := FromEnv(env(map[string]string{}))
-	if err != nil || c.NewUserDailyLimit != 0 {
-		t.Fatalf("default: got %d, %v", c.NewUserDailyLimit, err)
-	}
-	c, err = FromEnv(env(map[string]string{"POSTRIDER_NEW_USER_DAILY_LIMIT": "1000"}))
-	if err != nil || c.NewUserDailyLimit != 1000 {
-		t.Fatalf("1000: got %d, %v", c.NewUserDailyLimit, err)
-	}
-}
-
 // POSTRIDER_DISPATCH_CRON=off leaves the sending to `postrider dispatch`.
 func TestFromEnvTakesDispatchOff(t *testing.T) {
 	c, err := FromEnv(env(map[string]string{"POSTRIDER_DISPATCH_CRON": "off"}))
@@ -62,17 +50,16 @@ func TestFromEnvTakesDispatchOff(t *testing.T) {
 
 func TestFromEnvRefusesBadValuesByName(t *testing.T) {
 	cases := map[string]string{
-		"POSTRIDER_APP_URL":              "mail.example.com",
-		"POSTRIDER_SMTP_PORT":            "99999",
-		"POSTRIDER_SMTP_TLS":             "ssl",
-		"POSTRIDER_SENDER_ADDRESS":       "not an address",
-		"POSTRIDER_DISPATCH_CRON":        "every five minutes",
-		"POSTRIDER_DISPATCH_WORKERS":     "0",
-		"POSTRIDER_DISPATCH_RATE":        "-1",
-		"POSTRIDER_SMTP_DATA_TIMEOUT":    "10",
-		"POSTRIDER_RETRY_DELAYS":         "1s,soon",
-		"POSTRIDER_RETRY_FOR":            "5d",
-		"POSTRIDER_NEW_USER_DAILY_LIMIT": "-5",
+		"POSTRIDER_APP_URL":           "mail.example.com",
+		"POSTRIDER_SMTP_PORT":         "99999",
+		"POSTRIDER_SMTP_TLS":          "ssl",
+		"POSTRIDER_SENDER_ADDRESS":    "not an address",
+		"POSTRIDER_DISPATCH_CRON":     "every five minutes",
+		"POSTRIDER_DISPATCH_WORKERS":  "0",
+		"POSTRIDER_DISPATCH_RATE":     "-1",
+		"POSTRIDER_SMTP_DATA_TIMEOUT": "10",
+		"POSTRIDER_RETRY_DELAYS":      "1s,soon",
+		"POSTRIDER_RETRY_FOR":         "5d",
 	}
 	for name, value := range cases {
 		_, err := FromEnv(env(map[string]string{name: value}))
@@ -293,5 +280,23 @@ func TestSMTPCARefusesABadFile(t *testing.T) {
 	c, err := FromEnv(env(nil))
 	if err != nil || c.SMTPRootCAs != nil {
 		t.Fatalf("unset: roots %v, %v", c.SMTPRootCAs, err)
+	}
+}
+
+// A public service gives new accounts a daily limit; none by default.
+func TestFromEnvTakesANewUserDailyLimit(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{}))
+	if err != nil || c.NewUserDailyLimit != 0 {
+		t.Fatalf("default: got %d, %v", c.NewUserDailyLimit, err)
+	}
+	c, err = FromEnv(env(map[string]string{"POSTRIDER_NEW_USER_DAILY_LIMIT": "1000"}))
+	if err != nil || c.NewUserDailyLimit != 1000 {
+		t.Fatalf("1000: got %d, %v", c.NewUserDailyLimit, err)
+	}
+	for _, bad := range []string{"-5", "many"} {
+		_, err := FromEnv(env(map[string]string{"POSTRIDER_NEW_USER_DAILY_LIMIT": bad}))
+		if err == nil || !strings.Contains(err.Error(), "POSTRIDER_NEW_USER_DAILY_LIMIT") || !strings.Contains(err.Error(), bad) {
+			t.Errorf("%q: want an error naming the variable and the value, got %v", bad, err)
+		}
 	}
 }

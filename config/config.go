@@ -58,6 +58,10 @@ type Config struct {
 	RetryDelays []time.Duration
 	RetryFor    time.Duration
 
+	// NewUserDailyLimit is the daily_limit every new account gets
+	// (POSTRIDER_NEW_USER_DAILY_LIMIT, messages a day); 0 = none
+	NewUserDailyLimit int
+
 	// DKIM signs every message when POSTRIDER_DKIM_DOMAIN, _SELECTOR and
 	// _KEY are set; nil leaves it to the dashboard's dkim collection
 	DKIM *mailout.DKIM
@@ -208,6 +212,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			bad("RETRY_FOR", "%q is not a duration from 1m to 720h, such as 120h", v)
 		}
 		c.RetryFor = d
+	}
+	if v := get("NEW_USER_DAILY_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			bad("NEW_USER_DAILY_LIMIT", "%q is not a whole number of messages a day (0 = no limit)", v)
+		}
+		c.NewUserDailyLimit = n
 	}
 	c.DKIM = dkimFromEnv(get, bad)
 	domainsFromEnv(&c, get, bad)

@@ -293,3 +293,21 @@ func TestSMTPCARefusesABadFile(t *testing.T) {
 		t.Fatalf("unset: roots %v, %v", c.SMTPRootCAs, err)
 	}
 }
+
+// A public service gives new accounts a daily limit; none by default.
+func TestFromEnvTakesANewUserDailyLimit(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{}))
+	if err != nil || c.NewUserDailyLimit != 0 {
+		t.Fatalf("default: got %d, %v", c.NewUserDailyLimit, err)
+	}
+	c, err = FromEnv(env(map[string]string{"POSTRIDER_NEW_USER_DAILY_LIMIT": "1000"}))
+	if err != nil || c.NewUserDailyLimit != 1000 {
+		t.Fatalf("1000: got %d, %v", c.NewUserDailyLimit, err)
+	}
+	for _, bad := range []string{"-5", "many"} {
+		_, err := FromEnv(env(map[string]string{"POSTRIDER_NEW_USER_DAILY_LIMIT": bad}))
+		if err == nil || !strings.Contains(err.Error(), "POSTRIDER_NEW_USER_DAILY_LIMIT") || !strings.Contains(err.Error(), bad) {
+			t.Errorf("%q: want an error naming the variable and the value, got %v", bad, err)
+		}
+	}
+}

@@ -39,6 +39,7 @@ const (
 	runSending = lifecycle.RunSending
 	runDone    = lifecycle.RunDone
 	runPaused  = lifecycle.RunPaused
+	runWaiting = lifecycle.RunWaiting
 
 	deliveryPending = lifecycle.DeliveryPending
 	deliverySent    = lifecycle.DeliverySent
@@ -139,6 +140,7 @@ type pass struct {
 	summary   Summary
 	touched   map[string]bool // mailings whose status may have to move
 	saves     atomic.Uint64   // mailings and users saved in this process while it sends (stop.go)
+	quotas    quotas          // the owners' days, for their daily limits (quota.go)
 
 	mu      sync.Mutex
 	sending map[string]bool      // runs being sent by this pass now
@@ -179,6 +181,9 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 	}
 
 	if err := p.syncRuns(); err != nil {
+		return p.summary, err
+	}
+	if err := p.resumeWaiting(now); err != nil {
 		return p.summary, err
 	}
 	if _, err := p.claimDue(now); err != nil {

@@ -35,8 +35,10 @@ func prepared(app core.App, db *dbx.DB, query string) (*sql.Stmt, error) {
 }
 
 // inTransaction runs fn in one transaction of app's writing database,
-// with exec running query (positional ? parameters) prepared once.
-func inTransaction(app core.App, query string, fn func(exec func(args ...any) error) error) error {
+// with exec running query (positional ? parameters) prepared once, and
+// tx for any other statement; commit commits it (given commit, it may
+// do more around it).
+func inTransaction(app core.App, query string, fn func(tx *sql.Tx, exec func(args ...any) error) error, commit func(commit func() error) error) error {
 	db, ok := app.NonconcurrentDB().(*dbx.DB)
 	if !ok {
 		return errors.New("recording outcomes needs the app's database, not a transaction")
@@ -52,13 +54,16 @@ func inTransaction(app core.App, query string, fn func(exec func(args ...any) er
 	// prepared on this connection already (the writing pool has one), so
 	// the transaction uses it as it is
 	stmt := tx.Stmt(prep)
-	err = fn(func(args ...any) error {
+	err = fn(tx, func(args ...any) error {
 		_, err := stmt.Exec(args...)
 		return err
 	})
+	if err == nil {
+		err = commit(tx.Commit)
+	}
 	if err != nil {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	return nil
 }

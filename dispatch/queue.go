@@ -18,6 +18,9 @@ type job struct {
 	// why it must not go, as its client was when read, and when (skip.go)
 	skip string
 	read time.Time
+	// day is the owner's day of the message a worker reserved for this
+	// first try (quota.go); "" when none is reserved
+	day string
 }
 
 // queue holds one run's jobs for the pass's workers: first the retries

@@ -67,7 +67,7 @@ func (p *pass) hold(d dbGeneration, w int64, witness bool, now time.Time) error 
 		SELECT r.id, r.mailing, m.stopped,
 		       (SELECT COUNT(*) FROM deliveries d WHERE d.run = r.id AND d.status = '` + deliveryPending + `') AS pending
 		FROM runs r JOIN mailings m ON m.id = r.mailing
-		WHERE r.status IN ('` + runSending + `', '` + runPaused + `')`).All(&runs)
+		WHERE r.status IN ('` + runSending + `', '` + runPaused + `', '` + runWaiting + `')`).All(&runs)
 	if err != nil {
 		return err
 	}

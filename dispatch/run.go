@@ -179,6 +179,8 @@ func (s *runSender) end(passCtx context.Context) error {
 	switch {
 	case errors.Is(cause, errPaused):
 		return s.pause()
+	case errors.Is(cause, errWaiting):
+		return s.wait()
 	case errors.Is(cause, errStopped):
 		return s.stopped(strings.TrimPrefix(cause.Error(), errStopped.Error()+": "))
 	case passCtx.Err() != nil: // the pass stops; its own error says why

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -112,6 +113,7 @@ func (p *pass) send(ctx context.Context, runs []*core.Record) error {
 	// drain what is left if the recorder stopped early
 	for o := range outcomes {
 		if !o.last {
+			p.releaseAll([]*outcome{o})
 			o.done <- errors.New("not recorded")
 		}
 	}
@@ -161,6 +163,9 @@ func (p *pass) claimWhileSending(ctx context.Context, start func(*core.Record) e
 				if err == nil {
 					err = start(run)
 				}
+			}
+			if err == nil { // a waiting run whose owner may send again (quota.go)
+				err = p.resumeWaiting(now)
 			}
 			if err == nil { // after the claimed runs started: they are not retries
 				var again []*core.Record
@@ -229,7 +234,7 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 	var next *held // taken while the message before it was in flight
 	defer func() {
 		if next != nil {
-			next.s.queue.done()
+			next.s.giveBack(next.j)
 		}
 	}()
 
@@ -246,12 +251,15 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 			if !ok {
 				return nil
 			}
+			if !s.admit(&j) { // the owner's daily limit is reached (quota.go)
+				continue
+			}
 			h = &held{s: s, j: j}
 		}
 		if ctx.Err() != nil || h.s.stopping() {
 			// the pass or its run stopped since this job was taken (stop.go):
 			// it stays pending, and what was begun of it goes with the session
-			h.s.queue.done()
+			h.s.giveBack(h.j)
 			if h.ahead {
 				sess.close()
 				sess = nil
@@ -272,7 +280,7 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 				}
 				if sess, err = p.transport.open(ctx); err != nil {
 					sess = nil
-					h.s.queue.done()
+					h.s.giveBack(h.j)
 					if ctx.Err() != nil {
 						return nil // stopped for another reason, said elsewhere
 					}
@@ -283,7 +291,7 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 			var skip string
 			if skip, err = p.skip(h.j); skip != "" {
 				if !recorded() {
-					h.s.queue.done()
+					h.s.giveBack(h.j)
 					return nil
 				}
 				outcomes <- &outcome{job: h.j, sender: h.s, done: done, status: deliveryFailed, reply: skip, skipped: true}
@@ -299,7 +307,7 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 			}
 		}
 		if err == nil && p.limiter.interval == 0 {
-			if s, j, ok := p.pool.tryTake(); ok {
+			if s, j, ok := p.pool.tryTake(); ok && s.admit(&j) {
 				next = &held{s: s, j: j}
 				// a client who left, a failed check or a failed render is
 				// met again, and judged, in its own turn
@@ -312,7 +320,7 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 			}
 		}
 		if !recorded() {
-			h.s.queue.done()
+			h.s.giveBack(h.j)
 			return nil // the recorder failed: this message stays unfinished and pending
 		}
 		var reply string
@@ -332,6 +340,7 @@ func (p *pass) work(ctx context.Context, outcomes chan<- *outcome) error {
 		if backoff >= 0 {
 			again := o.job
 			again.retries++
+			again.day = "" // counted by the recorder: a later try reserves nothing
 			s.queue.again(again, backoff)
 		} else {
 			s.queue.done()
@@ -461,6 +470,9 @@ func (p *pass) record(ctx context.Context, cancel context.CancelCauseFunc, outco
 		}
 		linger.Stop()
 		err := p.saveWaiting(batch)
+		if err != nil {
+			p.releaseAll(batch)
+		}
 		for _, o := range batch {
 			if !o.last {
 				o.done <- err
@@ -527,7 +539,13 @@ func (p *pass) save(batch []*outcome) error {
 		       unconfirmed = ?, cuts = ?, sent_at = ?, relay = ?, next_try_at = ?, updated = ?
 		WHERE rowid = ? AND id = ? AND status = '` + deliveryPending + `'`
 	now := dbTime(time.Now())
-	return inTransaction(p.app, update, func(exec func(args ...any) error) error {
+	return inTransaction(p.app, update, func(tx *sql.Tx, exec func(args ...any) error) error {
+		// the owners' days, for their daily limits (quota.go)
+		for key, n := range daysCounted(batch) {
+			if _, err := tx.Exec(addDailySends, key[0], key[1], n); err != nil {
+				return err
+			}
+		}
 		for _, o := range batch {
 			if o.last {
 				continue
@@ -541,7 +559,7 @@ func (p *pass) save(batch []*outcome) error {
 			}
 		}
 		return nil
-	})
+	}, func(commit func() error) error { return p.commitCounted(batch, commit) })
 }
 
 // How long the recorder waits for more outcomes to commit together, and how

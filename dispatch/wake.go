@@ -86,13 +86,16 @@ func (w *waker) bindHooks() {
 }
 
 // resumed tells whether a save let a mailing send again: the mailing no
-// longer stopped, or its owner no longer blocked.
+// longer stopped, or its owner no longer blocked, or their daily limit
+// raised or cleared (a waiting run goes on: waiting.go).
 func resumed(r *core.Record) bool {
 	switch r.Collection().Name {
 	case "mailings":
 		return r.Original().GetBool("stopped") && !r.GetBool("stopped")
 	case "users":
-		return r.Original().GetBool("blocked") && !r.GetBool("blocked")
+		was, limit := r.Original().GetInt("daily_limit"), r.GetInt("daily_limit")
+		raised := was > 0 && (limit == 0 || limit > was)
+		return raised || r.Original().GetBool("blocked") && !r.GetBool("blocked")
 	}
 	return false
 }
@@ -268,8 +271,9 @@ func (w *waker) awaitLock() {
 
 // nextDue reads the earliest time a pass has something to do: the next
 // occurrence of a window of a mailing that may send (as findDue selects
-// them, through the next_run_at index), or the next try of a sending run's
-// deliveries (retry.go).
+// them, through the next_run_at index), the next try of a sending run's
+// deliveries (retry.go), or the owner's next midnight for a waiting run
+// (waiting.go).
 func nextDue(app core.App) (time.Time, bool, error) {
 	var at []string
 	err := app.DB().NewQuery(`SELECT s.next_run_at` + sendableWindows + ` ORDER BY s.next_run_at LIMIT 1`).Column(&at)
@@ -281,7 +285,7 @@ func nextDue(app core.App) (time.Time, bool, error) {
 		SELECT MIN(r.next_try_at) FROM runs r
 		JOIN mailings m ON m.id = r.mailing
 		JOIN users u ON u.id = m.owner
-		WHERE r.status = '` + runSending + `' AND r.next_try_at != '' AND ` + lifecycle.MaySend + `
+		WHERE r.status IN ('` + runSending + `', '` + runWaiting + `') AND r.next_try_at != '' AND ` + lifecycle.MaySend + `
 		HAVING COUNT(*) > 0`).Column(&retry)
 	if err != nil {
 		return time.Time{}, false, err

@@ -33,6 +33,7 @@ func Register(app core.App, cfg config.Config) {
 	bindMailingBody(app)
 	bindOncePerClient(app)
 	bindModeration(app)
+	bindDailyLimit(app, cfg)
 	bindSchedules(app)
 	bindPosts(app)
 	bindBlog(app, cfg.BlogDir)

@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"postrider/dispatch"
 	"postrider/internal/lifecycle"
 	"postrider/internal/schedule"
 )
@@ -20,7 +21,11 @@ import (
 // numbers, and for a moderator the whole service's in service.
 type homeStats struct {
 	counts
-	Service *serviceStats `json:"service,omitempty"`
+	// the caller's messages today (their own day, users.timezone), as their
+	// daily limit counts them, and that limit (0 = none): dispatch/quota.go
+	SentToday  int           `json:"sent_today"`
+	DailyLimit int           `json:"daily_limit"`
+	Service    *serviceStats `json:"service,omitempty"`
 }
 
 // counts are the home page's numbers of one owner, or of everyone.
@@ -80,6 +85,10 @@ func homeStatsRoute(e *core.RequestEvent) error {
 	var out homeStats
 	var err error
 	if out.counts, err = countsOf(e.Request.Context(), e.App, e.Auth.Id, now, loc); err != nil {
+		return e.InternalServerError("", err)
+	}
+	out.DailyLimit = e.Auth.GetInt("daily_limit")
+	if out.SentToday, err = dispatch.SentToday(e.App, e.Auth.Id, e.Auth.GetString("timezone"), now); err != nil {
 		return e.InternalServerError("", err)
 	}
 	if isModerator(e.Auth) {

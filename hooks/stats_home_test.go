@@ -164,3 +164,34 @@ func TestHomeStats(t *testing.T) {
 			}), seedNumbers),
 	})
 }
+
+// The home page says today's use against the daily limit: the messages
+// the dispatcher counted on the caller's day, in the caller's zone.
+func TestHomeStatsSayTodaysUseAgainstTheLimit(t *testing.T) {
+	t.Parallel()
+	counted := func(owner, day string, n int) func(t testing.TB, app *tests.TestApp) {
+		return func(t testing.TB, app *tests.TestApp) {
+			_, err := app.DB().NewQuery(`INSERT INTO _postrider_daily_sends (owner, day, sent) VALUES ({:o}, {:d}, {:n})`).
+				Bind(dbx.Params{"o": owner, "d": day, "n": n}).Execute()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	todayIn := func(tz string) string {
+		loc, _ := time.LoadLocation(tz)
+		return time.Now().In(loc).Format(time.DateOnly)
+	}
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	runSteps(t, []step{
+		given(call{name: "alice's day against her limit", method: http.MethodGet, url: "/api/postrider/stats", who: "alice", status: 200}.
+			expect(`"sent_today":340`, `"daily_limit":1000`),
+			set("users", aliceID, map[string]any{"daily_limit": 1000}), counted(aliceID, todayIn("UTC"), 340), counted(aliceID, yesterday, 999),
+			counted(bobID, todayIn("UTC"), 5)),
+		given(call{name: "alice's day in her own zone", method: http.MethodGet, url: "/api/postrider/stats", who: "alice", status: 200}.
+			expect(`"sent_today":12`, `"daily_limit":0`),
+			set("users", aliceID, map[string]any{"timezone": "Pacific/Kiritimati"}), counted(aliceID, todayIn("Pacific/Kiritimati"), 12)),
+		given(call{name: "nothing sent today", method: http.MethodGet, url: "/api/postrider/stats", who: "bob", status: 200}.
+			expect(`"sent_today":0`), counted(bobID, yesterday, 7)),
+	})
+}

@@ -69,8 +69,9 @@ func bindUsers(app core.App) {
 	})
 
 	// a user edits their own profile but never their role or blocked flag
-	// (nor its reason);
-	// a moderator only blocks or unblocks plain users
+	// (nor its reason; nor their daily limit: daily_limit.go);
+	// a moderator only blocks or unblocks plain users, or changes their
+	// daily limit
 	app.OnRecordUpdateRequest("users").BindFunc(func(e *core.RecordRequestEvent) error {
 		if e.HasSuperuserAuth() {
 			return e.Next()
@@ -88,7 +89,7 @@ func bindUsers(app core.App) {
 		if e.Record.Original().GetString("role") != roleUser {
 			return e.ForbiddenError("Moderators cannot be blocked.", nil)
 		}
-		if field := onlyChanged(e.Record, "blocked", "blocked_reason"); field != "" {
+		if field := onlyChanged(e.Record, "blocked", "blocked_reason", "daily_limit"); field != "" {
 			return e.ForbiddenError("Moderators can only block or unblock a user.", fieldError(field, "forbidden", "Moderators can only block or unblock a user."))
 		}
 		return e.Next()

@@ -16,12 +16,15 @@ const (
 // MailingStatuses are a mailing's statuses, in their order.
 var MailingStatuses = []string{MailingCreated, MailingRunning, MailingCompleted}
 
-// A run's status: sending, done, or paused (its mailing stopped, its owner
-// blocked, or its messages refused; it sends again once resumed).
+// A run's status: sending, done, paused (its mailing stopped, its owner
+// blocked, or its messages refused; it sends again once resumed), or
+// waiting (its owner's daily limit is reached; it goes on by itself at the
+// owner's next midnight, or as soon as the limit is raised).
 const (
 	RunSending = "sending"
 	RunDone    = "done"
 	RunPaused  = "paused"
+	RunWaiting = "waiting"
 )
 
 // A delivery's status: pending until its outcome is recorded.

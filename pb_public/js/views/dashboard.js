@@ -9,6 +9,7 @@ import { h, message, say, problem } from '../ui.js';
 import { show } from '../time.js';
 import { barChart } from '../chart.js';
 import { percent } from './moderation.js';
+import { count } from './mailing-status.js';
 import { userZone } from '../zone.js';
 
 // tiles are the counts as a row of labelled numbers
@@ -30,6 +31,14 @@ function next(id, c, tz, href) {
     ' — ', show(c.next_send, tz));
 }
 
+// today says the caller's messages today against their daily limit
+function today(s) {
+  const text = s.daily_limit
+    ? t('home.todayOf', { sent: count(s.sent_today), limit: count(s.daily_limit) })
+    : t('home.today', { sent: count(s.sent_today) });
+  return h('p', { id: 'home-today', class: s.daily_limit && s.sent_today >= s.daily_limit ? 'limit-reached' : null }, text);
+}
+
 function chart(id, days) {
   const figure = h('figure', { id, class: 'chart' });
   barChart(figure, days || []);
@@ -47,6 +56,7 @@ export function signedInHome(me, signal) {
     try {
       const s = await pb.send('/api/postrider/stats', { signal });
       mine.replaceChildren(
+        today(s),
         tiles('home-numbers', s),
         h('h2', {}, t('home.last30')), chart('home-chart', s.daily_30d),
         next('home-next', s, tz, '/mailing'),

@@ -11,7 +11,7 @@ import { follow, every } from '../visit.js';
 import { previewSection } from './preview.js';
 import { percent } from './moderation.js';
 import { bounceBadge, bounceRates } from '../bounce.js';
-import { whenNext, lastRun, skippedText, stoppedBadge, newer, actions } from './mailing-status.js';
+import { whenNext, lastRun, skippedText, stoppedBadge, newer, actions, runNote } from './mailing-status.js';
 import { periodText } from './mailing-windows.js';
 
 // senderText is the mailing's sender as its page shows it: one not verified
@@ -63,7 +63,7 @@ export function mailing({ go, signal }) {
       h('td', {}, show(r.run_at, tz)),
       h('td', {}, t(`run.${r.status}`)),
       h('td', { class: 'num' }, t('run.progress', { sent: r.sent, failed: r.failed, total: r.total }), skippedText(skipped[r.id])),
-      h('td', {}, r.note));
+      h('td', { class: 'note' }, runNote(r)));
   }
 
   // showRuns puts rs in the table and tells whether anything changed

@@ -3,7 +3,7 @@
 // stopped (and by whom), and its Stop, Resume and Delete.
 
 import { pb } from '../api.js';
-import { t } from '../i18n.js';
+import { t, lang } from '../i18n.js';
 import { h, say, problem, confirmThen } from '../ui.js';
 import { show } from '../time.js';
 import { userZone } from '../zone.js';
@@ -27,11 +27,26 @@ export function lastRun(r, skipped = r?.skipped) {
   if (!r) return h('span', { class: 'last-run' }, t('mailings.neverRun'));
   const done = r.sent + r.failed;
   const sending = r.status === 'sending';
+  // a waiting run's rest goes out later (its owner's daily limit), not skipped
+  const toGo = sending || r.status === 'waiting';
   return h('span', { class: 'last-run', 'data-status': r.status },
     `${t(`run.${r.status}`)}: `,
-    t(sending ? 'run.summarySending' : 'run.summary', { sent: r.sent, failed: r.failed, rest: Math.max(r.total - done, 0), total: r.total }),
+    t(toGo ? 'run.summarySending' : 'run.summary', { sent: r.sent, failed: r.failed, rest: Math.max(r.total - done, 0), total: r.total }),
     sending ? h('progress', { max: Math.max(r.total, 1), value: done, 'aria-label': t('mailings.progress') }) : null,
     skippedText(skipped));
+}
+
+// count writes a number as the reader's language does: 1,000 or 1 000
+export function count(n) {
+  return new Intl.NumberFormat(lang()).format(n);
+}
+
+// runNote is a run's note in the reader's language where the page knows
+// its words: a waiting run's (its owner's daily limit reached, the figure
+// taken from the dispatcher's note), else the note as the dispatcher wrote it
+export function runNote(r) {
+  const limit = r.status === 'waiting' && /\d[\d,]*/.exec(r.note || '');
+  return limit ? t('run.waitingNote', { limit: count(Number(limit[0].replaceAll(',', ''))) }) : r.note;
 }
 
 // skippedText says how many of a run's failed were not sent at all, and

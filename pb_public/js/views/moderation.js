@@ -10,6 +10,7 @@ import { show } from '../time.js';
 import { withoutImages } from '../sanitize.js';
 import { pager, showPage } from '../pager.js';
 import { userZone } from '../zone.js';
+import { count, runNote } from './mailing-status.js';
 
 const perPage = 20;
 
@@ -37,13 +38,15 @@ export function percent(share) {
 }
 
 // askReason opens a dialog that asks why, and runs send(reason) when it is
-// given; a refusal stays in the dialog, beside the reason.
-function askReason({ title, label, submit, send }) {
+// given; a refusal stays in the dialog, beside the reason. fields go
+// before the reason (the new daily limit).
+function askReason({ title, label, submit, send, fields = [] }) {
   const text = h('textarea', { id: 'reason', name: 'reason', required: true, rows: 4, maxlength: 1000, 'aria-describedby': 'reason-error' });
   const error = h('p', { class: 'field-error', id: 'reason-error', 'aria-live': 'polite' });
   const dialog = h('dialog', { id: 'reason-dialog', class: 'reason', 'aria-labelledby': 'reason-title' });
   const form = h('form', { id: 'reason-form', novalidate: true },
     h('h2', { id: 'reason-title' }, title),
+    ...fields,
     h('div', { class: 'field' }, h('label', { for: 'reason' }, label), text, error),
     h('div', { class: 'toolbar' },
       h('button', { type: 'submit' }, submit),
@@ -254,7 +257,7 @@ export function modMailing({ signal }) {
     runs.replaceChildren(...rs.map((r) => h('tr', { 'data-id': r.id },
       cell(t('mailings.runAt'), show(r.run_at, tz)), cell(t('mailings.status'), t(`run.${r.status}`)),
       cell(t('mailings.progress'), t('run.progress', { sent: r.sent, failed: r.failed, total: r.total }), 'num'),
-      cell(t('mailings.note'), r.note))));
+      cell(t('mailings.note'), runNote(r)))));
   }
 
   load().catch((err) => {
@@ -276,7 +279,7 @@ export function modMailing({ signal }) {
 // words of the header, the class of its cells
 const userColumns = [
   ['email', 'field.email'], ['name', 'field.name'], ['created', 'mod.joined'], [null, 'mod.confirmed'],
-  ['blocked', 'mod.blocked'], ['clients', 'nav.clients', 'num'], ['mailings', 'nav.mailings', 'num'],
+  ['blocked', 'mod.blocked'], ['daily_limit', 'mod.dailyLimit', 'num'], ['clients', 'nav.clients', 'num'], ['mailings', 'nav.mailings', 'num'],
   ['sent_7d', 'mod.sent7', 'num'], ['failed_share', 'mod.failedShare', 'num'],
   ['bounce_rate', 'mod.bounceRate', 'num'], ['complaint_rate', 'mod.complaintRate', 'num'],
 ];
@@ -331,19 +334,23 @@ export function modUsers({ signal }) {
       ? h('button', { type: 'button', class: u.blocked ? 'secondary' : 'secondary danger', onclick: () => blockOrUnblock(u) },
         u.blocked ? t('mod.unblock') : t('mod.block'))
       : null;
+    const limit = blockable
+      ? h('button', { type: 'button', class: 'secondary', 'data-action': 'limit', onclick: () => changeLimit(u) }, t('mod.changeLimit'))
+      : null;
     return h('tr', { 'data-id': u.id },
       cell(t('field.email'), u.email),
       cell(t('field.name'), [u.name, u.role === 'moderator' ? h('span', { class: 'badge role' }, t('mod.moderator')) : null]),
       cell(t('mod.joined'), show(u.created, tz, true)),
       cell(t('mod.confirmed'), u.verified ? t('mod.yes') : t('mod.no')),
       cell(t('mod.blocked'), u.blocked ? [h('span', { class: 'badge' }, t('mod.blockedBadge')), u.blocked_reason ? ` ${u.blocked_reason}` : ''] : t('mod.no')),
+      cell(t('mod.dailyLimit'), u.daily_limit ? count(u.daily_limit) : t('mod.noLimit'), 'num limit'),
       cell(t('nav.clients'), String(u.clients), 'num'),
       cell(t('nav.mailings'), u.mailings ? h('a', { href: `/moderation/mailings?owner=${encodeURIComponent(u.email)}`, 'data-link': true }, String(u.mailings)) : '0', 'num'),
       cell(t('mod.sent7'), String(u.sent_7d + u.failed_7d), 'num'),
       cell(t('mod.failedShare'), percent(u.failed_share), 'num'),
       cell(t('mod.bounceRate'), `${percent(u.bounce_rate)} (${u.bounced_7d})`, 'num'),
       cell(t('mod.complaintRate'), `${percent(u.complaint_rate)} (${u.complaints_7d})`, 'num'),
-      h('td', { class: 'actions' }, toggle, ' ', h('a', { href: `/moderation/log?user=${encodeURIComponent(u.email)}`, 'data-link': true }, t('mod.logLink'))));
+      h('td', { class: 'actions' }, toggle, ' ', limit, ' ', h('a', { href: `/moderation/log?user=${encodeURIComponent(u.email)}`, 'data-link': true }, t('mod.logLink'))));
   }
 
   function blockOrUnblock(u) {
@@ -354,6 +361,26 @@ export function modUsers({ signal }) {
       submit: t(block ? 'mod.block' : 'mod.unblock'),
       send: async (reason) => {
         await pb.collection('users').update(u.id, { blocked: block, blocked_reason: reason });
+        await load();
+      },
+    });
+  }
+
+  // changeLimit asks the new daily limit and why (logged), then saves it
+  function changeLimit(u) {
+    const value = h('input', { type: 'number', id: 'limit-value', name: 'daily_limit', min: 0, step: 1, required: true,
+      inputmode: 'numeric', value: String(u.daily_limit || 0) });
+    askReason({
+      title: t('mod.limitTitle', { email: u.email }),
+      label: t('mod.limitReason'),
+      submit: t('mod.changeLimit'),
+      fields: [h('div', { class: 'field' }, h('label', { for: 'limit-value' }, t('mod.limitValue')), value)],
+      send: async (reason) => {
+        if (value.value === '' || !value.checkValidity()) {
+          value.setAttribute('aria-invalid', 'true');
+          throw new Error(t('mod.limitInvalid'));
+        }
+        await pb.collection('users').update(u.id, { daily_limit: Number(value.value), reason });
         await load();
       },
     });
@@ -370,7 +397,7 @@ export function modUsers({ signal }) {
 
 // ---------------------------------------------------------------- the log
 
-const actions = ['stop', 'resume', 'block', 'unblock'];
+const actions = ['stop', 'resume', 'block', 'unblock', 'limit'];
 
 export function modLog({ signal }) {
   const refused = notForYou();

@@ -70,6 +70,10 @@ type Config struct {
 	// Inbound: the listener and the route's secret (inbound.go)
 	Inbound Inbound
 
+	// Approval is POSTRIDER_APPROVAL (approval.go): ApprovalOff,
+	// ApprovalNewUsers or ApprovalAll; "" counts as off
+	Approval string
+
 	// BlogDir holds the blog's templates (pb_hooks/blog); not
 	// from the environment: main sets it from --blogDir
 	BlogDir string
@@ -208,6 +212,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.DKIM = dkimFromEnv(get, bad)
 	domainsFromEnv(&c, get, bad)
 	c.Inbound = inboundFromEnv(get, bad)
+	c.Approval = approvalFromEnv(get, bad)
 	return c, errors.Join(errs...)
 }
 

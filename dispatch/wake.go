@@ -86,11 +86,14 @@ func (w *waker) bindHooks() {
 }
 
 // resumed tells whether a save let a mailing send again: the mailing no
-// longer stopped, or its owner no longer blocked.
+// longer stopped, approved once pending or rejected, or its owner no
+// longer blocked.
 func resumed(r *core.Record) bool {
 	switch r.Collection().Name {
 	case "mailings":
-		return r.Original().GetBool("stopped") && !r.GetBool("stopped")
+		was := r.Original().GetString("approval")
+		approved := was != r.GetString("approval") && r.GetString("approval") == lifecycle.ApprovalApproved
+		return r.Original().GetBool("stopped") && !r.GetBool("stopped") || approved
 	case "users":
 		return r.Original().GetBool("blocked") && !r.GetBool("blocked")
 	}

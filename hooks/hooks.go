@@ -32,6 +32,8 @@ func Register(app core.App, cfg config.Config) {
 	bindSenders(app, senderMails)
 	bindMailingBody(app)
 	bindModeration(app)
+	bindApproval(app, approvalMode(cfg.Approval))
+	bindTrust(app)
 	bindSchedules(app)
 	bindPosts(app)
 	bindBlog(app, cfg.BlogDir)

@@ -69,8 +69,8 @@ func bindUsers(app core.App) {
 	})
 
 	// a user edits their own profile but never their role or blocked flag
-	// (nor its reason);
-	// a moderator only blocks or unblocks plain users
+	// (nor its reason; nor trusted: trust.go);
+	// a moderator only blocks or unblocks plain users, or trusts them
 	app.OnRecordUpdateRequest("users").BindFunc(func(e *core.RecordRequestEvent) error {
 		if e.HasSuperuserAuth() {
 			return e.Next()
@@ -88,8 +88,9 @@ func bindUsers(app core.App) {
 		if e.Record.Original().GetString("role") != roleUser {
 			return e.ForbiddenError("Moderators cannot be blocked.", nil)
 		}
-		if field := onlyChanged(e.Record, "blocked", "blocked_reason"); field != "" {
-			return e.ForbiddenError("Moderators can only block or unblock a user.", fieldError(field, "forbidden", "Moderators can only block or unblock a user."))
+		if field := onlyChanged(e.Record, "blocked", "blocked_reason", "trusted"); field != "" {
+			msg := "Moderators can only block or unblock a user, or trust them."
+			return e.ForbiddenError(msg, fieldError(field, "forbidden", msg))
 		}
 		return e.Next()
 	})

@@ -33,6 +33,7 @@ func Register(app core.App, cfg config.Config) {
 	bindMailingBody(app)
 	bindModeration(app)
 	bindApproval(app, approvalMode(cfg.Approval))
+	bindApprovalDigest(app, approvalMode(cfg.Approval))
 	bindTrust(app)
 	bindSchedules(app)
 	bindPosts(app)

@@ -80,6 +80,21 @@ func TestBrowserModeratorApprovesOneMailingAndRejectsAnother(t *testing.T) {
 	e2e.MustContain(t, "the newest entry", log[0], "mod@example.com | rejected a mailing | owner@example.com | Summer sale | Bought addresses")
 	e2e.MustContain(t, "the first entry", log[1], "mod@example.com | approved a mailing | club@example.com | Club news")
 
+	// the moderator trusts the club's owner, with a reason: their next
+	// mailing needs no approval (the approved one stays as it is)
+	trust := `#mod-users-table tr[data-id] td.actions button.trust`
+	e2e.Page(t, ctx, "h1", chromedp.Click(`#mod-tabs a[href="/moderation/users"]`), chromedp.SendKeys("#mod-users-q", "club@"),
+		chromedp.Click("#mod-users-filters button[type=submit]"), e2e.WaitRows("#mod-users-table", 1))
+	e2e.Page(t, ctx, "h1", e2e.Steps(chromedp.Click(trust), giveReason("Known sports club"),
+		e2e.Until(`document.querySelector('#mod-users-table button.trust')?.innerText === 'Untrust'`))...)
+	e2e.MustContain(t, "the trusted row", e2e.RowsOf(t, ctx, "#mod-users-table")[0], "club@example.com")
+	if m := in.Must(200, "POST", "/api/collections/mailings/records", club, map[string]any{"subject": "Next match", "body": "<p>Sunday</p>",
+		"clients": []any{in.Must(200, "POST", "/api/collections/clients/records", club, map[string]any{"email": "c3@example.org"})["id"]}}); m["approval"] != "" {
+		t.Fatalf("a trusted user's new mailing: approval %v, want none", m["approval"])
+	}
+	e2e.Page(t, ctx, "h1", chromedp.Click(`#mod-tabs a[href="/moderation/log"]`), e2e.WaitRows("#mod-log-table", 3))
+	e2e.MustContain(t, "the trust in the log", e2e.RowsOf(t, ctx, "#mod-log-table")[0], "mod@example.com | trusted | club@example.com |  | Known sports club")
+
 	// the owner sees the rejection and its reason, in the list and on the page
 	octx := e2e.Browser(t)
 	e2e.LogInAs(t, octx, in, "owner@example.com")

@@ -317,13 +317,14 @@ func TestBrowserModeratorBlocksASenderWhosePageStopsWorking(t *testing.T) {
 			t.Fatalf("sorted by email, row %d is %q, want %s…", i, byEmail[i], want)
 		}
 	}
-	// moderators (oneself among them) cannot be blocked: no button
+	// moderators (oneself among them) cannot be blocked nor trusted: no
+	// button; a plain user's row has Block and Trust
 	buttons, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[...document.querySelectorAll('#mod-users-table tbody tr')].map(r => r.querySelectorAll('td.actions button').length)`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(buttons) != "[0 0 1 1]" {
-		t.Fatalf("block buttons per row (moderators first): %v", buttons)
+	if fmt.Sprint(buttons) != "[0 0 2 2]" {
+		t.Fatalf("buttons per row (moderators first): %v", buttons)
 	}
 
 	// blocked, with a reason

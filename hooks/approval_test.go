@@ -130,6 +130,39 @@ func TestApprovalDecisions(t *testing.T) {
 	}
 }
 
+// Every approval field × every caller who may not set it: refused, and
+// nothing changes nor is logged; with approval off too.
+func TestApprovalFieldsByRole(t *testing.T) {
+	t.Parallel()
+	values := map[string]any{"approval": "approved", "approval_reason": "fine", "approved_by": modID}
+	pending := approvalIs("pending", "", "")
+	var steps []step
+	for field, value := range values {
+		body := map[string]any{field: value}
+		steps = append(steps,
+			given(updateCall("mailings", aliceMailing, "alice", "the owner setting "+field, body, 400).
+				expect(`"data":{"`+field+`":{"code":"validation_system_field"`).then(pending, nothingLogged), alicePending),
+			given(updateCall("mailings", aliceMailing, "bob", "another user setting "+field, body, 404).then(pending, nothingLogged), alicePending),
+			given(updateCall("mailings", aliceMailing, anonymous, "a visitor setting "+field, body, 404).then(pending, nothingLogged), alicePending),
+			given(updateCall("mailings", aliceMailing, "bellaOld", "a blocked user setting "+field, body, 0).blockedOut().then(pending, nothingLogged), alicePending),
+		)
+	}
+	steps = append(steps,
+		given(updateCall("mailings", aliceMailing, "mod", "a moderator naming who approved", map[string]any{"approved_by": modID}, 403).
+			expect(`"data":{"approved_by":{"code":"forbidden"`).then(pending, nothingLogged), alicePending),
+		given(updateCall("mailings", aliceMailing, "mod", "a moderator giving a reason and no decision", map[string]any{"approval_reason": "fine"}, 400).
+			expect(`"data":{"approval":{"code":"validation_invalid_value"`).then(pending, nothingLogged), alicePending),
+		given(updateCall("mailings", aliceMailing, "superuser", "a superuser naming a moderator", map[string]any{"approval": "approved", "approved_by": mod2ID}, 200).
+			then(approvalIs("approved", "", ""), logIs(map[string]any{"action": "approve", "superuser": "root@example.com"})), alicePending),
+	)
+	for _, mode := range []string{config.ApprovalOff, config.ApprovalNewUsers, config.ApprovalAll} {
+		runStepsIn(t, mode, steps)
+	}
+	// with approval off, a moderator still decides what waited before
+	runSteps(t, []step{given(updateCall("mailings", aliceMailing, "mod", "approval off: approving what waited", map[string]any{"approval": "approved"}, 200).
+		then(approvalIs("approved", "", modID), logIs(map[string]any{"action": "approve", "moderator": modID})), alicePending)})
+}
+
 func TestApprovalAskedAgain(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []string{config.ApprovalNewUsers, config.ApprovalAll} {

@@ -1,6 +1,9 @@
 package hooks
 
 import (
+	"database/sql"
+	"errors"
+
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/config"
@@ -53,6 +56,9 @@ func (m approvalMode) appliesToOwnerOf(app core.App, mailing *core.Record) (bool
 		return false, nil
 	}
 	owner, err := app.FindRecordById("users", mailing.GetString("owner"))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // no such owner: the record's validation refuses it
+	}
 	if err != nil {
 		return false, err
 	}

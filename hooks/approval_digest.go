@@ -30,8 +30,8 @@ import (
 // digest is no way to mail their words from the service's address.
 
 const (
-	// DigestJobID names the digest's job in PocketBase's cron.
-	DigestJobID = "postrider_approval_digest"
+	// digestJobID names the digest's job in PocketBase's cron (GET /api/crons).
+	digestJobID = "postrider_approval_digest"
 	// digestParam is the _params row that keeps when the last digest went out.
 	digestParam = "postrider_approval_digest"
 	// digestEvery is the least time between two digests.
@@ -47,7 +47,7 @@ func bindApprovalDigest(app core.App, mode approvalMode) {
 		return
 	}
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
-		e.App.Cron().MustAdd(DigestJobID, "*/5 * * * *", func() {
+		e.App.Cron().MustAdd(digestJobID, "*/5 * * * *", func() {
 			if _, err := SendApprovalDigest(context.Background(), e.App, time.Now()); err != nil {
 				e.App.Logger().Error("The moderators' digest could not be sent", slog.String("error", err.Error()))
 			}

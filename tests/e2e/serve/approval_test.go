@@ -48,6 +48,11 @@ func TestServeANewUsersMailingWaitsForApproval(t *testing.T) {
 	if r := e2e.RunDispatch(t, env, in.DataDir); r.Code != 0 || len(smtp.Messages()) != mails {
 		t.Fatalf("a pass while the mailing waits: %s; the server got %d messages more", r, len(smtp.Messages())-mails)
 	}
+	// the moderators' digest is one of serve's jobs (its mail is hooks' test)
+	var crons []struct{ ID string }
+	if code := in.Call("GET", "/api/crons", su, nil, &crons); code != 200 || !strings.Contains(fmt.Sprint(crons), "postrider_approval_digest") {
+		t.Fatalf("serve's jobs (%d): %v, want the approval digest among them", code, crons)
+	}
 	queue := in.Must(200, "GET", "/api/postrider/moderation/approvals", mod, nil)
 	if queue["totalItems"] != float64(1) {
 		t.Fatalf("the moderators' queue: %v", queue)

@@ -77,6 +77,9 @@ type Config struct {
 	// LogRetentionDays: deliveries of runs finished longer ago are deleted
 	// each night (retention.go); 0 keeps them all
 	LogRetentionDays int
+	// Approval is POSTRIDER_APPROVAL (approval.go): ApprovalOff,
+	// ApprovalNewUsers or ApprovalAll; "" counts as off
+	Approval string
 
 	// BlogDir holds the blog's templates (pb_hooks/blog); not
 	// from the environment: main sets it from --blogDir
@@ -224,6 +227,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	domainsFromEnv(&c, get, bad)
 	c.Inbound = inboundFromEnv(get, bad)
 	c.LogRetentionDays = retentionFromEnv(get, bad)
+	c.Approval = approvalFromEnv(get, bad)
 	return c, errors.Join(errs...)
 }
 

@@ -343,11 +343,12 @@ func (p *pass) syncRuns() error {
 // the rule that claims its windows too), and why.
 func (p *pass) mustStop(mailingID string) (bool, string) {
 	var row struct {
-		MaySend bool `db:"may_send"`
-		Stopped bool `db:"stopped"`
-		Blocked bool `db:"blocked"`
+		MaySend  bool   `db:"may_send"`
+		Stopped  bool   `db:"stopped"`
+		Blocked  bool   `db:"blocked"`
+		Approval string `db:"approval"`
 	}
-	err := p.app.DB().NewQuery(`SELECT ` + lifecycle.MaySend + ` AS may_send, m.stopped, u.blocked
+	err := p.app.DB().NewQuery(`SELECT ` + lifecycle.MaySend + ` AS may_send, m.stopped, u.blocked, m.approval
 		FROM mailings m JOIN users u ON u.id = m.owner WHERE m.id = {:id}`).
 		Bind(dbx.Params{"id": mailingID}).One(&row)
 	switch {
@@ -359,6 +360,10 @@ func (p *pass) mustStop(mailingID string) (bool, string) {
 		return true, "The owner is blocked"
 	case row.Stopped:
 		return true, "The mailing is stopped"
+	case row.Approval == lifecycle.ApprovalPending:
+		return true, "The mailing waits for a moderator's approval"
+	case row.Approval == lifecycle.ApprovalRejected:
+		return true, "A moderator rejected the mailing"
 	}
 	return true, "The mailing is completed"
 }

@@ -86,12 +86,15 @@ func (w *waker) bindHooks() {
 }
 
 // resumed tells whether a save let a mailing send again: the mailing no
-// longer stopped, or its owner no longer blocked, or their daily limit
-// raised or cleared (a waiting run goes on: waiting.go).
+// longer stopped, approved once pending or rejected, or its owner no
+// longer blocked, or their daily limit raised or cleared (a waiting run
+// goes on: waiting.go).
 func resumed(r *core.Record) bool {
 	switch r.Collection().Name {
 	case "mailings":
-		return r.Original().GetBool("stopped") && !r.GetBool("stopped")
+		was := r.Original().GetString("approval")
+		approved := was != r.GetString("approval") && r.GetString("approval") == lifecycle.ApprovalApproved
+		return r.Original().GetBool("stopped") && !r.GetBool("stopped") || approved
 	case "users":
 		was, limit := r.Original().GetInt("daily_limit"), r.GetInt("daily_limit")
 		raised := was > 0 && (limit == 0 || limit > was)

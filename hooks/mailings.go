@@ -80,7 +80,8 @@ func bindMailings(app core.App) {
 
 	// owners edit their mailings except the status and who stopped it; a
 	// moderator only stops or resumes someone else's, with a reason (what
-	// a stop or a resume does is in moderation.go)
+	// a stop or a resume does is in moderation.go), or approves or rejects
+	// it (approval.go)
 	app.OnRecordUpdateRequest("mailings").BindFunc(func(e *core.RecordRequestEvent) error {
 		if e.HasSuperuserAuth() {
 			return e.Next()
@@ -89,8 +90,8 @@ func bindMailings(app core.App) {
 			return badField(e, "stopped_by", "validation_system_field", "Who stopped a mailing is recorded by the server.")
 		}
 		if e.Record.GetString("owner") != e.Auth.Id {
-			if field := onlyChanged(e.Record, "stopped", "stop_reason"); field != "" {
-				msg := "Moderators can only stop or resume a mailing."
+			if field := onlyChanged(e.Record, "stopped", "stop_reason", "approval", "approval_reason"); field != "" {
+				msg := "Moderators can only stop, resume, approve or reject a mailing."
 				return e.ForbiddenError(msg, fieldError(field, "forbidden", msg))
 			}
 			return e.Next()

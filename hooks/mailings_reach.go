@@ -34,18 +34,29 @@ func mailingReach(e *core.RequestEvent) error {
 		return e.InternalServerError("", err)
 	}
 	n := reachOf(groups, e.Auth.Id, lists)
-	listsJSON, _ := json.Marshal(lists)
-	pickedJSON, _ := json.Marshal(picked)
-	var extra int
-	err = e.App.DB().NewQuery(`
-		SELECT COUNT(DISTINCT c.[[id]]) FROM json_each({:picked}) p CROSS JOIN {{clients}} c ON c.[[id]] = p.value
-		WHERE c.[[owner]] = {:owner} AND c.[[unsubscribed]] = FALSE AND c.[[bouncing]] = FALSE
-		AND NOT EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a WHERE a.value IN (SELECT value FROM json_each({:lists})))`).
-		Bind(map[string]any{"owner": e.Auth.Id, "picked": string(pickedJSON), "lists": string(listsJSON)}).WithContext(ctx).Row(&extra)
+	extra, err := pickedOutsideLists(ctx, e.App, e.Auth.Id, lists, picked)
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
 	return e.JSON(http.StatusOK, map[string]int{"recipients": n + extra})
+}
+
+// pickedOutsideLists counts the picked clients of owner, subscribed and
+// not bouncing, that are in none of lists: the reach a mailing's
+// hand-picked clients add to that of its lists (reachOf).
+func pickedOutsideLists(ctx context.Context, app core.App, owner string, lists, picked []string) (int, error) {
+	if len(picked) == 0 {
+		return 0, nil
+	}
+	listsJSON, _ := json.Marshal(lists)
+	pickedJSON, _ := json.Marshal(picked)
+	var n int
+	err := app.DB().NewQuery(`
+		SELECT COUNT(DISTINCT c.[[id]]) FROM json_each({:picked}) p CROSS JOIN {{clients}} c ON c.[[id]] = p.value
+		WHERE c.[[owner]] = {:owner} AND c.[[unsubscribed]] = FALSE AND c.[[bouncing]] = FALSE
+		AND NOT EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a WHERE a.value IN (SELECT value FROM json_each({:lists})))`).
+		Bind(map[string]any{"owner": owner, "picked": string(pickedJSON), "lists": string(listsJSON)}).WithContext(ctx).Row(&n)
+	return n, err
 }
 
 // reachGroup is how many subscribed clients of an owner are in exactly

@@ -26,6 +26,7 @@ type moderatedUser struct {
 	Blocked       bool           `json:"blocked" db:"blocked"`
 	BlockedReason string         `json:"blocked_reason" db:"blocked_reason"`
 	DailyLimit    int            `json:"daily_limit" db:"daily_limit"` // 0 = none
+	Trusted       bool           `json:"trusted" db:"trusted"`         // their mailings need no approval (approval.go)
 	Clients       int            `json:"clients" db:"clients"`
 	Mailings      int            `json:"mailings" db:"mailings"`
 	Sent7d        int            `json:"sent_7d" db:"sent_7d"`
@@ -70,7 +71,7 @@ func moderationUsers(e *core.RequestEvent) error {
 	params["since"] = dbDateTime(time.Now().Add(-riskyWindow))
 	params["limit"], params["offset"] = perPage, (pageNo-1)*perPage
 	err = e.App.DB().NewQuery(`
-		SELECT u.id, u.email, u.name, u.role, u.created, u.verified, u.blocked, u.blocked_reason, u.daily_limit,
+		SELECT u.id, u.email, u.name, u.role, u.created, u.verified, u.blocked, u.blocked_reason, u.daily_limit, u.trusted,
 		       COALESCE(c.n, 0) AS clients, COALESCE(m.n, 0) AS mailings,
 		       COALESCE(r.sent, 0) AS sent_7d, COALESCE(r.failed, 0) AS failed_7d,
 		       ` + failedShare("COALESCE(r.sent, 0)", "COALESCE(r.failed, 0)") + ` AS failed_share,

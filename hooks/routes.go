@@ -114,6 +114,7 @@ func routes(cfg config.Config, mails *senderMails) []route {
 		// moderation
 		{method: "GET", path: "/api/postrider/moderation/users", auth: authModerator, handler: moderationUsers},
 		{method: "GET", path: "/api/postrider/moderation/mailings", auth: authModerator, handler: moderationMailings},
+		{method: "GET", path: "/api/postrider/moderation/approvals", auth: authModerator, handler: moderationApprovals},
 
 		// reports of bounces and complaints, piped in from a mailbox
 		// (bounces_receive.go; serve's SMTP listener takes them too)

@@ -107,7 +107,15 @@ func BenchmarkStats(b *testing.B) {
 		{"moderator", mod, "/api/postrider/stats"},
 		{"moderation-users", mod, "/api/postrider/moderation/users"},
 		{"moderation-mailings", mod, "/api/postrider/moderation/mailings"},
+		// a page of the queue: 30 mailings waiting of 30 owners, each
+		// rendered and counted (approval.go)
+		{"moderation-approvals", mod, "/api/postrider/moderation/approvals"},
 	} {
+		if c.name == "moderation-approvals" {
+			if _, err := app.NonconcurrentDB().NewQuery(`UPDATE mailings SET approval = 'pending' WHERE id IN (SELECT id FROM mailings WHERE id LIKE '%0' ORDER BY id LIMIT 30)`).Execute(); err != nil {
+				b.Fatal(err)
+			}
+		}
 		b.Run(c.name, func(b *testing.B) {
 			for range b.N {
 				if status, out := api.do(http.MethodGet, c.url, c.token, ""); status != 200 {

@@ -69,9 +69,9 @@ func bindUsers(app core.App) {
 	})
 
 	// a user edits their own profile but never their role or blocked flag
-	// (nor its reason; nor their daily limit: daily_limit.go);
-	// a moderator only blocks or unblocks plain users, or changes their
-	// daily limit
+	// (nor its reason; nor their daily limit: daily_limit.go; nor trusted:
+	// trust.go); a moderator only blocks or unblocks plain users, changes
+	// their daily limit or trusts them
 	app.OnRecordUpdateRequest("users").BindFunc(func(e *core.RecordRequestEvent) error {
 		if e.HasSuperuserAuth() {
 			return e.Next()
@@ -89,8 +89,9 @@ func bindUsers(app core.App) {
 		if e.Record.Original().GetString("role") != roleUser {
 			return e.ForbiddenError("Moderators cannot be blocked.", nil)
 		}
-		if field := onlyChanged(e.Record, "blocked", "blocked_reason", "daily_limit"); field != "" {
-			return e.ForbiddenError("Moderators can only block or unblock a user.", fieldError(field, "forbidden", "Moderators can only block or unblock a user."))
+		if field := onlyChanged(e.Record, "blocked", "blocked_reason", "daily_limit", "trusted"); field != "" {
+			msg := "Moderators can only block or unblock a user, change their daily limit, or trust them."
+			return e.ForbiddenError(msg, fieldError(field, "forbidden", msg))
 		}
 		return e.Next()
 	})

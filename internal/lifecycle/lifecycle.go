@@ -34,10 +34,20 @@ const (
 	DeliveryFailed  = "failed"
 )
 
+// A mailing's approval (DESIGN.md "Trust and limits"): none ("", approval
+// off or the owner trusted), pending until a moderator decides, then
+// approved or rejected. Pending and rejected mailings send nothing.
+const (
+	ApprovalPending  = "pending"
+	ApprovalApproved = "approved"
+	ApprovalRejected = "rejected"
+)
+
 // MaySend is the SQL condition that a mailing may send (DESIGN.md "How a
-// mailing runs"): it is not stopped, not completed, and its owner is not
-// blocked. It reads the mailing as m and its owner's users row as u.
+// mailing runs"): it is not stopped, not completed, not waiting for nor
+// refused a moderator's approval, and its owner is not blocked. It reads the mailing as m and its owner's users row as u.
 // Neither a new occurrence is claimed nor a run sends while it is false.
 // (A completed mailing has no run left to send: the dispatcher completes
 // a mailing once all its runs are done.)
-const MaySend = "m.stopped = FALSE AND m.status != '" + MailingCompleted + "' AND u.blocked = FALSE"
+const MaySend = "m.stopped = FALSE AND m.status != '" + MailingCompleted + "' AND u.blocked = FALSE" +
+	" AND m.approval NOT IN ('" + ApprovalPending + "', '" + ApprovalRejected + "')"

@@ -16,6 +16,7 @@ import { logs } from './views/logs.js';
 import { domains } from './views/domains.js';
 import { home } from './views/home.js';
 import { modMailings, modMailing, modUsers, modLog } from './views/moderation.js';
+import { modApprovals } from './views/approvals.js';
 
 // path → view; needsAuth views send anonymous visitors to the login page
 const routes = {
@@ -37,6 +38,7 @@ const routes = {
   '/domains': { view: domains, needsAuth: true },
   '/moderation/mailings': { view: modMailings, needsAuth: true },
   '/moderation/mailing': { view: modMailing, needsAuth: true },
+  '/moderation/approvals': { view: modApprovals, needsAuth: true },
   '/moderation/users': { view: modUsers, needsAuth: true },
   '/moderation/log': { view: modLog, needsAuth: true },
 };

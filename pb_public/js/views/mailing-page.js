@@ -11,7 +11,7 @@ import { follow, every } from '../visit.js';
 import { previewSection } from './preview.js';
 import { percent } from './moderation.js';
 import { bounceBadge, bounceRates } from '../bounce.js';
-import { whenNext, lastRun, skippedText, stoppedBadge, newer, actions, runNote } from './mailing-status.js';
+import { whenNext, lastRun, skippedText, stoppedBadge, approvalBadge, newer, actions, runNote } from './mailing-status.js';
 import { periodText } from './mailing-windows.js';
 
 // senderText is the mailing's sender as its page shows it: one not verified
@@ -111,7 +111,7 @@ export function mailing({ go, signal }) {
     });
     head.replaceChildren(
       h('h1', {}, m.subject),
-      h('p', {}, t(`status.${m.status}`), stoppedBadge(m), ' · ',
+      h('p', { id: 'mailing-state' }, t(`status.${m.status}`), stoppedBadge(m), approvalBadge(m), ' · ',
         h('a', { href: `/mailings/edit?id=${id}`, 'data-link': true }, t('common.edit')), ' ',
         actions(m, status, () => load(), () => go('/mailings'))),
       summary,

@@ -1,6 +1,7 @@
 // How a mailing stands, as the list of mailings and a mailing's page both
 // show it: when it goes out next, how its last run went, whether it is
-// stopped (and by whom), and its Stop, Resume and Delete.
+// stopped (and by whom), whether it waits for a moderator's approval (or
+// was rejected, and why), and its Stop, Resume and Delete.
 
 import { pb } from '../api.js';
 import { t, lang } from '../i18n.js';
@@ -18,6 +19,8 @@ export function titled(key, ...content) {
 // never, else at the earliest next run of its windows, if any
 export function whenNext(m, next) {
   if (m.stopped) return t('mailings.nextStopped');
+  if (m.approval === 'rejected') return t('mailings.nextRejected');
+  if (m.approval === 'pending') return t('mailings.nextApproval');
   if (m.status === 'completed') return t('mailings.nextCompleted');
   return next ? show(next, userZone()) : t('mailings.notScheduled');
 }
@@ -63,6 +66,15 @@ export function stoppedBadge(m) {
   const byModerator = m.stopped_by_moderator ?? Boolean(m.stopped_by);
   return [h('span', { class: 'badge' }, t(byModerator ? 'mailings.stoppedByModerator' : 'mailings.stopped')),
     byModerator ? h('span', { class: 'stop-reason' }, t('mailings.stopReason', { reason: m.stop_reason || '—' })) : null];
+}
+
+// approvalBadge marks a mailing that waits for a moderator's approval, or
+// that a moderator rejected, with the reason its owner needs to fix it
+export function approvalBadge(m) {
+  if (m.approval === 'pending') return h('span', { class: 'badge waiting approval' }, t('mailings.approvalPending'));
+  if (m.approval !== 'rejected') return null;
+  return [h('span', { class: 'badge approval' }, t('mailings.approvalRejectedBadge')),
+    h('span', { class: 'approval-reason' }, t('mailings.approvalRejected', { reason: m.approval_reason || '—' }))];
 }
 
 // newer tells whether run r is the same as or later than the last one shown

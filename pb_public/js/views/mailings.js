@@ -6,7 +6,7 @@ import { pb } from '../api.js';
 import { t } from '../i18n.js';
 import { h, message, say, problem } from '../ui.js';
 import { follow } from '../visit.js';
-import { titled, whenNext, lastRun, stoppedBadge, newer, actions } from './mailing-status.js';
+import { titled, whenNext, lastRun, stoppedBadge, approvalBadge, newer, actions } from './mailing-status.js';
 
 export function mailings({ signal }) {
   const status = message('mailings-status');
@@ -36,7 +36,7 @@ export function mailings({ signal }) {
       h('td', { class: 'sender' }, m.sender_email
         ? [m.sender_name, m.sender_verified ? null : h('span', { class: 'badge waiting' }, t('senders.unverified'))]
         : t('senders.none')),
-      h('td', {}, t(`status.${m.status}`), stoppedBadge(m)),
+      h('td', { class: 'state' }, t(`status.${m.status}`), stoppedBadge(m), approvalBadge(m)),
       h('td', { class: 'next' }, whenNext(m, m.next_send)),
       h('td', { class: 'num' }, String(m.recipients)),
       h('td', { class: 'run' }, lastRun(m.last_run)),

@@ -1,7 +1,8 @@
 // The moderators' pages: every user's mailings (stop and resume, each with
 // a reason), a mailing's read-only page (its body without remote images),
-// every user (block and unblock, each with a reason) and the moderation
-// log. A moderator changes nothing else: no edit link, no delivery log.
+// every user (block and unblock, trust and untrust, each with a reason)
+// and the moderation log; the queue of mailings waiting for approval is
+// approvals.js. A moderator changes nothing else: no edit link, no delivery log.
 
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
@@ -10,21 +11,22 @@ import { show } from '../time.js';
 import { withoutImages } from '../sanitize.js';
 import { pager, showPage } from '../pager.js';
 import { userZone } from '../zone.js';
-import { count, runNote } from './mailing-status.js';
+import { count, runNote, approvalBadge } from './mailing-status.js';
 
 const perPage = 20;
 
 // notForYou is what a user who is no moderator sees at these addresses
 // (the API refuses them the data anyway)
-function notForYou() {
+export function notForYou() {
   return user()?.role === 'moderator' ? null : titled('mod.only', h('p', {}, t('mod.onlyText')));
 }
 
-// the moderators' three pages, as tabs above each (the header has one
+// the moderators' pages, as tabs above each (the header has one
 // Moderation link, so that it stays one line)
-const tabs = [['/moderation/mailings', 'nav.modMailings'], ['/moderation/users', 'nav.modUsers'], ['/moderation/log', 'nav.modLog']];
+const tabs = [['/moderation/mailings', 'nav.modMailings'], ['/moderation/approvals', 'nav.modApprovals'],
+  ['/moderation/users', 'nav.modUsers'], ['/moderation/log', 'nav.modLog']];
 
-function titled(key, ...content) {
+export function titled(key, ...content) {
   document.title = `${t(key)} · ${t('app.name')}`;
   return h('section', { class: 'card wide' },
     h('nav', { class: 'tabs', id: 'mod-tabs', 'aria-label': t('nav.moderation') },
@@ -40,7 +42,7 @@ export function percent(share) {
 // askReason opens a dialog that asks why, and runs send(reason) when it is
 // given; a refusal stays in the dialog, beside the reason. fields go
 // before the reason (the new daily limit).
-function askReason({ title, label, submit, send, fields = [] }) {
+export function askReason({ title, label, submit, send, fields = [] }) {
   const text = h('textarea', { id: 'reason', name: 'reason', required: true, rows: 4, maxlength: 1000, 'aria-describedby': 'reason-error' });
   const error = h('p', { class: 'field-error', id: 'reason-error', 'aria-live': 'polite' });
   const dialog = h('dialog', { id: 'reason-dialog', class: 'reason', 'aria-labelledby': 'reason-title' });
@@ -114,7 +116,7 @@ function loading(rows, cols) {
 }
 
 // cell is a table cell that names its column when the table folds on a phone
-function cell(label, content, cls) {
+export function cell(label, content, cls) {
   return h('td', { class: cls, 'data-label': label }, content);
 }
 
@@ -244,7 +246,7 @@ export function modMailing({ signal }) {
       h('p', { id: 'mod-mailing-owner' }, t('mod.owner'), ': ',
         h('a', { href: `/moderation/users?q=${encodeURIComponent(m.expand?.owner?.email || '')}`, 'data-link': true }, m.expand?.owner?.email || ''),
         m.expand?.owner?.name ? ` (${m.expand.owner.name})` : ''),
-      h('p', { id: 'mod-mailing-state' }, t(`status.${m.status}`), ' ', stoppedBy(m), ' ',
+      h('p', { id: 'mod-mailing-state' }, t(`status.${m.status}`), ' ', stoppedBy(m), approvalBadge(m), ' ',
         h('button', { type: 'button', class: m.stopped ? 'secondary' : 'secondary danger', id: 'mod-mailing-toggle', onclick: () => stopOrResume(m, load) },
           m.stopped ? t('mailings.resume') : t('mailings.stop'))),
       h('p', { class: 'help' }, t('mod.imagesHidden')),
@@ -279,7 +281,7 @@ export function modMailing({ signal }) {
 // words of the header, the class of its cells
 const userColumns = [
   ['email', 'field.email'], ['name', 'field.name'], ['created', 'mod.joined'], [null, 'mod.confirmed'],
-  ['blocked', 'mod.blocked'], ['daily_limit', 'mod.dailyLimit', 'num'], ['clients', 'nav.clients', 'num'], ['mailings', 'nav.mailings', 'num'],
+  ['blocked', 'mod.blocked'], ['daily_limit', 'mod.dailyLimit', 'num'], [null, 'mod.trusted'], ['clients', 'nav.clients', 'num'], ['mailings', 'nav.mailings', 'num'],
   ['sent_7d', 'mod.sent7', 'num'], ['failed_share', 'mod.failedShare', 'num'],
   ['bounce_rate', 'mod.bounceRate', 'num'], ['complaint_rate', 'mod.complaintRate', 'num'],
 ];
@@ -336,6 +338,8 @@ export function modUsers({ signal }) {
       : null;
     const limit = blockable
       ? h('button', { type: 'button', class: 'secondary', 'data-action': 'limit', onclick: () => changeLimit(u) }, t('mod.changeLimit'))
+    const trust = blockable
+      ? h('button', { type: 'button', class: 'secondary trust', onclick: () => trustOrUntrust(u) }, u.trusted ? t('mod.untrust') : t('mod.trust'))
       : null;
     return h('tr', { 'data-id': u.id },
       cell(t('field.email'), u.email),
@@ -344,13 +348,14 @@ export function modUsers({ signal }) {
       cell(t('mod.confirmed'), u.verified ? t('mod.yes') : t('mod.no')),
       cell(t('mod.blocked'), u.blocked ? [h('span', { class: 'badge' }, t('mod.blockedBadge')), u.blocked_reason ? ` ${u.blocked_reason}` : ''] : t('mod.no')),
       cell(t('mod.dailyLimit'), u.daily_limit ? count(u.daily_limit) : t('mod.noLimit'), 'num limit'),
+      cell(t('mod.trusted'), u.trusted ? t('mod.yes') : t('mod.no'), 'trusted'),
       cell(t('nav.clients'), String(u.clients), 'num'),
       cell(t('nav.mailings'), u.mailings ? h('a', { href: `/moderation/mailings?owner=${encodeURIComponent(u.email)}`, 'data-link': true }, String(u.mailings)) : '0', 'num'),
       cell(t('mod.sent7'), String(u.sent_7d + u.failed_7d), 'num'),
       cell(t('mod.failedShare'), percent(u.failed_share), 'num'),
       cell(t('mod.bounceRate'), `${percent(u.bounce_rate)} (${u.bounced_7d})`, 'num'),
       cell(t('mod.complaintRate'), `${percent(u.complaint_rate)} (${u.complaints_7d})`, 'num'),
-      h('td', { class: 'actions' }, toggle, ' ', limit, ' ', h('a', { href: `/moderation/log?user=${encodeURIComponent(u.email)}`, 'data-link': true }, t('mod.logLink'))));
+      h('td', { class: 'actions' }, toggle, ' ', limit, ' ', trust, ' ', h('a', { href: `/moderation/log?user=${encodeURIComponent(u.email)}`, 'data-link': true }, t('mod.logLink'))));
   }
 
   function blockOrUnblock(u) {
@@ -386,6 +391,20 @@ export function modUsers({ signal }) {
     });
   }
 
+  // trust needs a reason too, kept in the log: the request's reason
+  function trustOrUntrust(u) {
+    const trust = !u.trusted;
+    askReason({
+      title: t(trust ? 'mod.trustTitle' : 'mod.untrustTitle', { email: u.email }),
+      label: t(trust ? 'mod.trustReason' : 'mod.untrustReason'),
+      submit: t(trust ? 'mod.trust' : 'mod.untrust'),
+      send: async (reason) => {
+        await pb.collection('users').update(u.id, { trusted: trust, reason });
+        await load();
+      },
+    });
+  }
+
   renderHead();
   load(1);
   return titled('mod.usersTitle',
@@ -397,7 +416,7 @@ export function modUsers({ signal }) {
 
 // ---------------------------------------------------------------- the log
 
-const actions = ['stop', 'resume', 'block', 'unblock', 'limit'];
+const actions = ['stop', 'resume', 'block', 'unblock', 'limit', 'approve', 'reject', 'trust', 'untrust'];
 
 export function modLog({ signal }) {
   const refused = notForYou();

@@ -317,12 +317,13 @@ func TestBrowserModeratorBlocksASenderWhosePageStopsWorking(t *testing.T) {
 			t.Fatalf("sorted by email, row %d is %q, want %s…", i, byEmail[i], want)
 		}
 	}
-	// moderators (oneself among them) cannot be blocked nor limited: no button
+	// moderators (oneself among them) cannot be blocked, limited nor
+	// trusted: no button; a plain user's row has Block, Change limit and Trust
 	buttons, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[...document.querySelectorAll('#mod-users-table tbody tr')].map(r => r.querySelectorAll('td.actions button').length)`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(buttons) != "[0 0 2 2]" { // Block and Change limit for plain users
+	if fmt.Sprint(buttons) != "[0 0 3 3]" { // Block, Change limit and Trust for plain users
 		t.Fatalf("buttons per row (moderators first): %v", buttons)
 	}
 

@@ -70,6 +70,9 @@ type Config struct {
 	// Inbound: the listener and the route's secret (inbound.go)
 	Inbound Inbound
 
+	// Health: the thresholds of the automatic stops (health.go)
+	Health Health
+
 	// BlogDir holds the blog's templates (pb_hooks/blog); not
 	// from the environment: main sets it from --blogDir
 	BlogDir string
@@ -208,6 +211,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.DKIM = dkimFromEnv(get, bad)
 	domainsFromEnv(&c, get, bad)
 	c.Inbound = inboundFromEnv(get, bad)
+	c.Health = healthFromEnv(get, bad)
 	return c, errors.Join(errs...)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"postrider/internal/health"
 	"postrider/mailout"
 )
 
@@ -175,6 +176,7 @@ func (s *runSender) end(passCtx context.Context) error {
 	s.cancel(nil)
 	<-s.produced
 	s.countBounces(s.since)
+	s.checkHealth()
 	cause := context.Cause(s.ctx)
 	switch {
 	case errors.Is(cause, errPaused):
@@ -189,6 +191,23 @@ func (s *runSender) end(passCtx context.Context) error {
 		return s.produceErr
 	}
 	return s.finish()
+}
+
+// checkHealth stops the owner's mailings when what this pass sent and
+// had refused takes their health past a limit (internal/health); a
+// failure is logged, and the next run's end or report checks again.
+func (s *runSender) checkHealth() {
+	if s.sent+s.refused == 0 {
+		return
+	}
+	owner := s.mailing.GetString("owner")
+	n, err := health.Stop(s.p.app, s.p.opts.Health, owner, time.Now())
+	switch {
+	case err != nil:
+		s.p.log.Error("Failed to check the sender's health", slog.String("user", owner), slog.String("error", err.Error()))
+	case n > 0:
+		s.p.log.Warn("A sender's mailings stopped automatically", slog.String("user", owner), slog.Int("mailings", n))
+	}
 }
 
 // The run's early check: once pauseAfter of its messages have an outcome

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"postrider/config"
 	"postrider/inbound"
 	"postrider/internal/bounce"
 )
@@ -15,9 +16,16 @@ import (
 // receiveBounces is POST /api/postrider/bounces: the raw message of a
 // bounce or complaint report as the body (message/rfc822), from a mailbox
 // the operator pipes in, for the same parser and effects as serve's SMTP
-// listener (the inbound package). It answers what the report did.
-func receiveBounces(e *core.RequestEvent) error {
-	res, err := inbound.Receive(e.App, e.Request.Body, nil, "POST /api/postrider/bounces")
+// listener (the inbound package), including the automatic stops past the
+// limits. It answers what the report did.
+func receiveBounces(limits config.Health) func(*core.RequestEvent) error {
+	return func(e *core.RequestEvent) error {
+		return receiveBounce(e, limits)
+	}
+}
+
+func receiveBounce(e *core.RequestEvent, limits config.Health) error {
+	res, err := inbound.Receive(e.App, limits, e.Request.Body, nil, "POST /api/postrider/bounces")
 	switch {
 	case errors.Is(err, bounce.ErrTooLarge):
 		return e.Error(http.StatusRequestEntityTooLarge, "The report is larger than 1 MB, more than any bounce or complaint report is.", nil)

@@ -47,9 +47,10 @@ func newHealthApp(t testing.TB) *tests.TestApp {
 }
 
 // seedHealth gives alice's last 7 days: sent messages (her run's counter),
-// and complaints, hard bounces and refusals held against her among
-// deliveries other than aliceDelivery.
-func seedHealth(t testing.TB, app core.App, sent, complaints, hard, refused int) {
+// and complaints, hard bounces and refusals held against her, then quiet
+// messages heard nothing of, as deliveries healthdeliv0001 and on (besides
+// aliceDelivery).
+func seedHealth(t testing.TB, app core.App, sent, complaints, hard, refused, quiet int) {
 	t.Helper()
 	now := time.Now().UTC().Format("2006-01-02 15:04:05.000Z")
 	if _, err := app.DB().NewQuery(`UPDATE runs SET sent = {:sent}, started_at = {:now} WHERE id = {:run}`).
@@ -74,6 +75,7 @@ func seedHealth(t testing.TB, app core.App, sent, complaints, hard, refused int)
 	insert(complaints, "sent", "complaint", now, "250 ok")
 	insert(hard, "sent", "hard", now, "250 ok")
 	insert(refused, "failed", "", "", "554 5.7.1 Message rejected as spam (in reply to end of DATA: not held against the address)")
+	insert(quiet, "sent", "", "", "250 ok")
 }
 
 // autoStops counts the auto_stop rows of the moderation log.
@@ -98,11 +100,11 @@ func TestAutoStopThresholds(t *testing.T) {
 		{"complaints just under the limit", 1000, 1, 0, 0, complaint, ""},
 		{"complaints at the limit", 1000, 2, 0, 0, complaint, ""},
 		{"complaints just over the limit", 1330, 3, 0, 0, complaint,
-			"Complaint rate 0.301 % over 7 days (4 of 1,330 messages) passed the limit of 0.3 %."},
+			"complaint rate 0.301 % over 7 days (4 of 1,330 messages) passed the limit of 0.3 %"},
 		{"complaints far over, under 1,000 sent", 999, 20, 0, 0, complaint, ""},
 		{"bounces and refusals at the limit", 1000, 0, 39, 10, hardBounce, ""},
 		{"bounces and refusals just over the limit", 1000, 0, 40, 10, hardBounce,
-			"Bounce rate 5.1 % over 7 days (51 hard bounces and refusals of 1,000 messages) passed the limit of 5 %."},
+			"bounce rate 5.1 % over 7 days (51 hard bounces and refusals of 1,000 messages) passed the limit of 5 %"},
 		{"bounces far over, under 1,000 sent", 900, 0, 300, 0, hardBounce, ""},
 	}
 	for _, c := range cases {
@@ -110,7 +112,7 @@ func TestAutoStopThresholds(t *testing.T) {
 			app := newHealthApp(t)
 			defer app.Cleanup()
 			a := newAPI(t, app)
-			seedHealth(t, app, c.sent, c.complaints, c.hard, c.refused)
+			seedHealth(t, app, c.sent, c.complaints, c.hard, c.refused, 0)
 			out := post(t, a, c.report, 200)
 			for _, id := range []string{aliceMailing, aliceRunning} {
 				m := record(t, app, "mailings", id)
@@ -135,6 +137,13 @@ func TestAutoStopThresholds(t *testing.T) {
 			if got := autoStops(t, app); got != want {
 				t.Errorf("%d auto_stop rows, want %d", got, want)
 			}
+			// the moderators' users page shows the same figures
+			wantFigures := fmt.Sprintf(`"sent_7d":%d,`, c.sent)
+			if c.report == hardBounce {
+				wantFigures = fmt.Sprintf(`"hard_7d":%d,"refused_7d":%d,`, c.hard+1, c.refused)
+			}
+			a.expect("the moderators' users", 200, http.MethodGet, "/api/postrider/moderation/users?q=alice", tokens["mod"], "",
+				wantFigures, fmt.Sprintf(`"auto_stopped":%d`, want))
 		})
 	}
 }
@@ -145,7 +154,7 @@ func TestAutoStopOnceOnlyAModeratorResumes(t *testing.T) {
 	app := newHealthApp(t)
 	defer app.Cleanup()
 	a := newAPI(t, app)
-	seedHealth(t, app, 1000, 9, 0, 0)
+	seedHealth(t, app, 1000, 9, 0, 0, 2)
 	if out := post(t, a, arfReport(verp(aliceDelivery), aliceDelivery+"@postrider.localhost"), 200); !strings.Contains(out, `"stopped":2`) {
 		t.Fatalf("the complaint that passes the limit: %s", out)
 	}
@@ -158,17 +167,18 @@ func TestAutoStopOnceOnlyAModeratorResumes(t *testing.T) {
 	if out := post(t, a, arfReport(verp(aliceDelivery), aliceDelivery+"@postrider.localhost"), 200); !strings.Contains(out, `"stopped":0`) {
 		t.Errorf("the same report again: %s", out)
 	}
-	if out := post(t, a, arfReport(verp("healthdeliv0001"), "healthdeliv0001@postrider.localhost"), 200); !strings.Contains(out, `"stopped":0`) {
+	if out := post(t, a, arfReport(verp("healthdeliv0010"), "healthdeliv0010@postrider.localhost"), 200); !strings.Contains(out, `"stopped":0`) {
 		t.Errorf("another complaint: %s", out)
 	}
 	if n := autoStops(t, app); n != 2 {
 		t.Errorf("%d auto_stop rows, want 2 (one per mailing, once)", n)
 	}
 
-	reason := "Complaint rate 1 % over 7 days (10 of 1,000 messages) passed the limit of 0.3 %."
+	reason := "complaint rate 1 % over 7 days (10 of 1,000 messages) passed the limit of 0.3 %"
 	url := "/api/collections/mailings/records/" + aliceRunning
 	// the owner reads the reason, and cannot lift the stop
 	a.expect("the owner's view", 200, http.MethodGet, url, tokens["alice"], "", `"auto_stopped":true`, `"stop_reason":"`+reason+`"`, `"stopped_by":""`)
+	a.expect("the owner's list", 200, http.MethodGet, "/api/postrider/mailings/summary", tokens["alice"], "", `"auto_stopped":true`, `"stop_reason":"`+reason+`"`)
 	a.expect("the owner's resume", 403, http.MethodPatch, url, tokens["alice"], `{"stopped":false}`,
 		`"code":"mailing_auto_stopped"`, "stopped automatically, so only a moderator can resume it", reason)
 	a.expect("the owner's new reason", 403, http.MethodPatch, url, tokens["alice"], `{"stop_reason":"fine now"}`, `"stop_reason":{"code":"mailing_auto_stopped"`)
@@ -179,6 +189,17 @@ func TestAutoStopOnceOnlyAModeratorResumes(t *testing.T) {
 	if m := record(t, app, "mailings", aliceRunning); !m.GetBool("stopped") || !m.GetBool("auto_stopped") {
 		t.Fatal("the owner lifted the stop")
 	}
+
+	// moderators see them first, and the sender marked
+	out := a.expect("the moderators' mailings", 200, http.MethodGet, "/api/postrider/moderation/mailings?perPage=50", tokens["mod"], "")
+	first := strings.Index(out, `"auto_stopped":false`)
+	if strings.Count(out, `"auto_stopped":true`) != 2 || first < strings.LastIndex(out, `"auto_stopped":true`) {
+		t.Errorf("the auto-stopped mailings are not first: %s", out)
+	}
+	out = a.expect("the auto-stopped ones", 200, http.MethodGet, "/api/postrider/moderation/mailings?auto_stopped=true", tokens["mod"], "", `"totalItems":2`, reason)
+	a.expect("a bad filter", 400, http.MethodGet, "/api/postrider/moderation/mailings?auto_stopped=maybe", tokens["mod"], "", `"auto_stopped":{"code":"validation_invalid_value"`)
+	a.expect("the moderators' users", 200, http.MethodGet, "/api/postrider/moderation/users?q=alice", tokens["mod"], "",
+		`"auto_stopped":2`, `"sent_7d":1000`, `"complaints_7d":11`, `"complaint_rate":0.011`)
 
 	// a moderator resumes it with a reason, logged
 	a.expect("a moderator's resume without a reason", 400, http.MethodPatch, url, tokens["mod"], `{"stopped":false}`, `"stop_reason":{"code":"validation_reason_required"`)
@@ -192,7 +213,7 @@ func TestAutoStopOnceOnlyAModeratorResumes(t *testing.T) {
 	a.expect("a superuser's resume", 200, http.MethodPatch, "/api/collections/mailings/records/"+aliceMailing, tokens["superuser"], `{"stopped":false}`, `"auto_stopped":false`)
 
 	// the next complaint leaves the resumed mailings alone
-	if out := post(t, a, arfReport(verp("healthdeliv0002"), "healthdeliv0002@postrider.localhost"), 200); !strings.Contains(out, `"stopped":0`) {
+	if out := post(t, a, arfReport(verp("healthdeliv0011"), "healthdeliv0011@postrider.localhost"), 200); !strings.Contains(out, `"stopped":0`) {
 		t.Errorf("a complaint after the resume: %s", out)
 	}
 	if record(t, app, "mailings", aliceRunning).GetBool("stopped") {

@@ -85,21 +85,22 @@ func Stop(app core.App, limits config.Health, owner string, now time.Time) (int,
 	return stopped, err
 }
 
-// Passed says which rate of f passed its limit, as a stop's reason (in
-// English, as the service's other stored notes), or "" when none did or
-// fewer than config.HealthFloor messages were sent.
+// Passed says which rate of f passed its limit, as a stop's reason: its
+// figures in English, as the service's other stored notes (the web app
+// says what happened in the reader's language around it), or "" when none
+// did or fewer than config.HealthFloor messages were sent.
 func Passed(f Figures, limits config.Health) string {
 	if f.Sent < config.HealthFloor {
 		return ""
 	}
 	if limits.MaxComplaintRate > 0 && f.ComplaintRate() > limits.MaxComplaintRate {
 		rate, limit := percents(f.ComplaintRate(), limits.MaxComplaintRate)
-		return fmt.Sprintf("Complaint rate %s over 7 days (%s of %s messages) passed the limit of %s.",
+		return fmt.Sprintf("complaint rate %s over 7 days (%s of %s messages) passed the limit of %s",
 			rate, thousands(f.Complaints), thousands(f.Sent), limit)
 	}
 	if limits.MaxBounceRate > 0 && f.BounceRate() > limits.MaxBounceRate {
 		rate, limit := percents(f.BounceRate(), limits.MaxBounceRate)
-		return fmt.Sprintf("Bounce rate %s over 7 days (%s hard bounces and refusals of %s messages) passed the limit of %s.",
+		return fmt.Sprintf("bounce rate %s over 7 days (%s hard bounces and refusals of %s messages) passed the limit of %s",
 			rate, thousands(f.Hard+f.Refused), thousands(f.Sent), limit)
 	}
 	return ""

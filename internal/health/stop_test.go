@@ -14,11 +14,11 @@ func TestPassedNamesTheFigure(t *testing.T) {
 		f    Figures
 		want string
 	}{
-		{Figures{Sent: 1190, Complaints: 5}, "Complaint rate 0.42 % over 7 days (5 of 1,190 messages) passed the limit of 0.3 %."},
-		{Figures{Sent: 1330, Complaints: 4}, "Complaint rate 0.301 % over 7 days (4 of 1,330 messages) passed the limit of 0.3 %."},
+		{Figures{Sent: 1190, Complaints: 5}, "complaint rate 0.42 % over 7 days (5 of 1,190 messages) passed the limit of 0.3 %"},
+		{Figures{Sent: 1330, Complaints: 4}, "complaint rate 0.301 % over 7 days (4 of 1,330 messages) passed the limit of 0.3 %"},
 		{Figures{Sent: 1000, Complaints: 3}, ""},
 		{Figures{Sent: 999, Complaints: 50}, ""},
-		{Figures{Sent: 12000, Hard: 500, Refused: 150}, "Bounce rate 5.42 % over 7 days (650 hard bounces and refusals of 12,000 messages) passed the limit of 5 %."},
+		{Figures{Sent: 12000, Hard: 500, Refused: 150}, "bounce rate 5.42 % over 7 days (650 hard bounces and refusals of 12,000 messages) passed the limit of 5 %"},
 		{Figures{Sent: 1000, Hard: 50}, ""},
 	}
 	for _, c := range cases {

@@ -176,7 +176,13 @@ func (s *runSender) end(passCtx context.Context) error {
 	s.cancel(nil)
 	<-s.produced
 	s.countBounces(s.since)
-	s.checkHealth()
+	err := s.settle(passCtx)
+	s.checkHealth() // once the run's counters are saved
+	return err
+}
+
+// settle saves the run as its sending in this pass left it.
+func (s *runSender) settle(passCtx context.Context) error {
 	cause := context.Cause(s.ctx)
 	switch {
 	case errors.Is(cause, errPaused):
@@ -201,7 +207,7 @@ func (s *runSender) checkHealth() {
 		return
 	}
 	owner := s.mailing.GetString("owner")
-	n, err := health.Stop(s.p.app, s.p.opts.Health, owner, time.Now())
+	n, err := health.Stop(s.p.app, s.p.opts.Health, owner, s.p.opts.Now())
 	switch {
 	case err != nil:
 		s.p.log.Error("Failed to check the sender's health", slog.String("user", owner), slog.String("error", err.Error()))

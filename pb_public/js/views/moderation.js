@@ -340,7 +340,7 @@ export function modUsers({ signal }) {
       cell(t('mod.blocked'), u.blocked ? [h('span', { class: 'badge' }, t('mod.blockedBadge')), u.blocked_reason ? ` ${u.blocked_reason}` : ''] : t('mod.no')),
       cell(t('nav.clients'), String(u.clients), 'num'),
       cell(t('nav.mailings'), [u.mailings ? h('a', { href: `/moderation/mailings?owner=${encodeURIComponent(u.email)}`, 'data-link': true }, String(u.mailings)) : '0',
-        u.auto_stopped ? h('a', { class: 'badge auto-stopped', href: `/moderation/mailings?${new URLSearchParams({ owner: u.email, status: 'auto_stopped' })}`, 'data-link': true },
+        u.auto_stopped ? ' ' : null, u.auto_stopped ? h('a', { class: 'badge auto-stopped', href: `/moderation/mailings?${new URLSearchParams({ owner: u.email, status: 'auto_stopped' })}`, 'data-link': true },
           t('mod.autoStoppedCount', { n: u.auto_stopped })) : null], 'num'),
       cell(t('mod.sent7'), String(u.sent_7d + u.failed_7d), 'num'),
       cell(t('mod.failedShare'), percent(u.failed_share), 'num'),

@@ -16,6 +16,7 @@ import (
 // end, as a report would.
 func TestARunPastTheBounceLimitStopsItsOwnersMailings(t *testing.T) {
 	w := newWorld(t)
+	w.now = time.Now().UTC() // the deliveries' updated, which dates the refusals, is the real time
 	w.smtp.OnRcpt = func(to string) error {
 		if strings.HasPrefix(to, "c1") { // c1, c10…c19 of 60: 11 refusals
 			return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Sender blocked by policy"}

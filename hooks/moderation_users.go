@@ -93,7 +93,7 @@ func moderationUsers(e *core.RequestEvent) error {
 		           WHERE started_at >= {:since} GROUP BY owner) r ON r.owner = u.id
 		LEFT JOIN (SELECT d.owner, ` + health.ReportsCols + `, COALESCE(SUM(d.bounce IN ('hard', 'soft')), 0) AS bounced
 		           FROM ` + health.ReportsFrom + ` GROUP BY d.owner) b ON b.owner = u.id
-		LEFT JOIN (SELECT r.owner, COUNT(*) AS refused FROM ` + health.RefusedFrom + ` GROUP BY r.owner) f ON f.owner = u.id
+		LEFT JOIN (SELECT d.owner, COUNT(*) AS refused FROM ` + health.RefusedFrom + ` GROUP BY d.owner) f ON f.owner = u.id
 		LEFT JOIN (SELECT owner, COUNT(*) AS n FROM mailings INDEXED BY idx_mailings_auto_stopped
 		           WHERE auto_stopped = TRUE GROUP BY owner) s ON s.owner = u.id
 		WHERE ` + where + `

@@ -22,8 +22,9 @@ const Window = 7 * 24 * time.Hour
 const SenderRefusal = ": not held against the address)"
 
 // Figures are one sender's messages over the window: sent (the runs'
-// counters, by the day a run started), and of them the hard bounces and
-// complaints heard back since, and the refusals held against the sender.
+// counters, by the time a run started), the hard bounces and complaints
+// heard back since (by the time they came), and the refusals held against
+// the sender since (by the time they were recorded).
 type Figures struct {
 	Sent       int `db:"sent"`
 	Hard       int `db:"hard"`
@@ -54,33 +55,38 @@ func RateSQL(n, sent string) string {
 }
 
 // The SQL of the figures, each reading an index bounded by the window:
-// the runs by owner and start (SentSQL), the bounced deliveries alone by
-// owner and bounced_at (ReportsSQL: the partial index of migration
-// 1795660027_c), and the refused deliveries alone of the runs started in
-// the window (RefusedSQL: the partial index of migration 1795660011). Each
-// takes {:since}; Of adds the owner, the moderators' page groups by owner.
+// the runs by owner and start (their sent counters), the bounced
+// deliveries alone by owner, bounced_at and kind (ReportsFrom), and the
+// refusals held against the sender alone by owner and updated
+// (RefusedFrom): the partial indexes of migrations 1795660027_c and
+// 1795660031_b, whose rows answer with no read of the table. Each takes
+// {:since}; Of adds the owner, the moderators' page groups by owner.
 const (
 	// ReportsCols counts the reports among deliveries d.
 	ReportsCols = `COALESCE(SUM(d.bounce = 'hard'), 0) AS hard, COALESCE(SUM(d.bounce = 'complaint'), 0) AS complaints`
 	// ReportsFrom is the bounced deliveries d heard back since.
 	ReportsFrom = `deliveries d INDEXED BY idx_deliveries_bounced_owner WHERE d.bounce != '' AND d.bounced_at >= {:since}`
-	// RefusedFrom is the refusals held against the sender of the runs r
-	// started since.
-	RefusedFrom = `runs r JOIN deliveries d INDEXED BY idx_deliveries_refused ON d.run = r.id
-		WHERE r.started_at >= {:since} AND d.status = 'failed' AND d.response GLOB '5[0-9][0-9]*'
-		  AND substr(d.response, -length('` + SenderRefusal + `')) = '` + SenderRefusal + `'`
+	// RefusedWhere is a refusal held against the sender (a 5xx reply whose
+	// response ends in SenderRefusal, its ")" the final ?), word for word
+	// the condition of its partial index (migration 1795660031_b).
+	RefusedWhere = `status = 'failed' AND response GLOB '5[0-9][0-9]*` + refusalGlob + `'`
+	refusalGlob  = ": not held against the address?"
+	// RefusedFrom is the refusals held against the sender d since.
+	RefusedFrom = `deliveries d INDEXED BY idx_deliveries_sender_refused WHERE ` + RefusedWhere + ` AND d.updated >= {:since}`
 )
+
+// ofQuery is one owner's figures.
+const ofQuery = `
+	SELECT (SELECT COALESCE(SUM(sent), 0) FROM runs INDEXED BY idx_runs_owner_started
+	        WHERE owner = {:owner} AND started_at >= {:since}) AS sent,
+	       rep.hard, rep.complaints,
+	       (SELECT COUNT(*) FROM ` + RefusedFrom + ` AND d.owner = {:owner}) AS refused
+	FROM (SELECT ` + ReportsCols + ` FROM ` + ReportsFrom + ` AND d.owner = {:owner}) rep`
 
 // Of reads owner's figures over the window that ends now.
 func Of(app core.App, owner string, now time.Time) (Figures, error) {
 	var f Figures
-	err := app.DB().NewQuery(`
-		SELECT (SELECT COALESCE(SUM(sent), 0) FROM runs INDEXED BY idx_runs_owner_started
-		        WHERE owner = {:owner} AND started_at >= {:since}) AS sent,
-		       rep.hard, rep.complaints,
-		       (SELECT COUNT(*) FROM ` + RefusedFrom + ` AND r.owner = {:owner}) AS refused
-		FROM (SELECT ` + ReportsCols + ` FROM ` + ReportsFrom + ` AND d.owner = {:owner}) rep`).
-		Bind(dbx.Params{"owner": owner, "since": Since(now)}).One(&f)
+	err := app.DB().NewQuery(ofQuery).Bind(dbx.Params{"owner": owner, "since": Since(now)}).One(&f)
 	return f, err
 }
 

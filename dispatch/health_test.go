@@ -49,9 +49,15 @@ func TestARunPastTheBounceLimitStopsItsOwnersMailings(t *testing.T) {
 	if n, err := w.app.CountRecords("moderation_log"); err != nil || n != 2 {
 		t.Errorf("%d log rows (%v), want 2 auto_stop", n, err)
 	}
-	// the stopped mailing's next window sends nothing
+	// the stopped mailing's next window sends nothing, nor does a mailing
+	// made since, which stops at its run's start
 	w.now = w.now.Add(25 * time.Hour)
-	if s := w.mustPass(dispatch.Options{Health: limits}); s.Sent+s.Failed != 0 {
-		t.Errorf("an auto-stopped mailing sent: %s", s)
+	fresh := w.mailing(nil, []string{w.clients("n", 1, "", nil)[0].Id})
+	w.window(fresh, w.now, w.now.Add(time.Hour), "once")
+	if s := w.mustPass(dispatch.Options{Health: limits}); s.Sent+s.Failed != 0 || len(w.smtp.Messages()) != 49 {
+		t.Errorf("an auto-stopped mailing sent: %s, %d messages in all", s, len(w.smtp.Messages()))
+	}
+	if got := w.reload(fresh); !got.GetBool("auto_stopped") || got.GetString("stop_reason") == "" {
+		t.Errorf("the new mailing: stopped %v, auto %v, reason %q", got.GetBool("stopped"), got.GetBool("auto_stopped"), got.GetString("stop_reason"))
 	}
 }

@@ -64,6 +64,7 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 	if err != nil {
 		return nil, err
 	}
+	p.checkHealth(mailing.GetString("owner")) // a stop here is read before the first message (stop.go)
 	settings := p.app.Settings()
 	from, err := fromOf(p.app, mailing)
 	if err != nil {
@@ -200,19 +201,24 @@ func (s *runSender) settle(passCtx context.Context) error {
 }
 
 // checkHealth stops the owner's mailings when what this pass sent and
-// had refused takes their health past a limit (internal/health); a
-// failure is logged, and the next run's end or report checks again.
+// had refused takes their health past a limit (internal/health).
 func (s *runSender) checkHealth() {
-	if s.sent+s.refused == 0 {
-		return
+	if s.sent+s.refused > 0 {
+		s.p.checkHealth(s.mailing.GetString("owner"))
 	}
-	owner := s.mailing.GetString("owner")
-	n, err := health.Stop(s.p.app, s.p.opts.Health, owner, s.p.opts.Now())
+}
+
+// checkHealth stops owner's mailings that may send when their health is
+// past a limit: at a run's start too, so that a mailing made after the
+// others stopped sends nothing either. A failure is logged; the next
+// run's start or end, or the next report, checks again.
+func (p *pass) checkHealth(owner string) {
+	n, err := health.Stop(p.app, p.opts.Health, owner, p.opts.Now())
 	switch {
 	case err != nil:
-		s.p.log.Error("Failed to check the sender's health", slog.String("user", owner), slog.String("error", err.Error()))
+		p.log.Error("Failed to check the sender's health", slog.String("user", owner), slog.String("error", err.Error()))
 	case n > 0:
-		s.p.log.Warn("A sender's mailings stopped automatically", slog.String("user", owner), slog.Int("mailings", n))
+		p.log.Warn("A sender's mailings stopped automatically", slog.String("user", owner), slog.Int("mailings", n))
 	}
 }
 

@@ -20,21 +20,17 @@ import (
 // limits. It answers what the report did.
 func receiveBounces(limits config.Health) func(*core.RequestEvent) error {
 	return func(e *core.RequestEvent) error {
-		return receiveBounce(e, limits)
+		res, err := inbound.Receive(e.App, limits, e.Request.Body, nil, "POST /api/postrider/bounces")
+		switch {
+		case errors.Is(err, bounce.ErrTooLarge):
+			return e.Error(http.StatusRequestEntityTooLarge, "The report is larger than 1 MB, more than any bounce or complaint report is.", nil)
+		case err != nil && inbound.Unreadable(err):
+			return e.BadRequestError("The body is not a bounce or complaint report: "+err.Error(), nil)
+		case err != nil:
+			return err
+		}
+		return e.JSON(http.StatusOK, res)
 	}
-}
-
-func receiveBounce(e *core.RequestEvent, limits config.Health) error {
-	res, err := inbound.Receive(e.App, limits, e.Request.Body, nil, "POST /api/postrider/bounces")
-	switch {
-	case errors.Is(err, bounce.ErrTooLarge):
-		return e.Error(http.StatusRequestEntityTooLarge, "The report is larger than 1 MB, more than any bounce or complaint report is.", nil)
-	case err != nil && inbound.Unreadable(err):
-		return e.BadRequestError("The body is not a bounce or complaint report: "+err.Error(), nil)
-	case err != nil:
-		return err
-	}
-	return e.JSON(http.StatusOK, res)
 }
 
 // inboundOnly lets a superuser through, or a request with the bearer

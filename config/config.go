@@ -80,6 +80,8 @@ type Config struct {
 	// Approval is POSTRIDER_APPROVAL (approval.go): ApprovalOff,
 	// ApprovalNewUsers or ApprovalAll; "" counts as off
 	Approval string
+	// Health: the thresholds of the automatic stops (health.go)
+	Health Health
 
 	// BlogDir holds the blog's templates (pb_hooks/blog); not
 	// from the environment: main sets it from --blogDir
@@ -228,6 +230,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.Inbound = inboundFromEnv(get, bad)
 	c.LogRetentionDays = retentionFromEnv(get, bad)
 	c.Approval = approvalFromEnv(get, bad)
+	c.Health = healthFromEnv(get, bad)
 	return c, errors.Join(errs...)
 }
 

@@ -62,6 +62,9 @@ type Options struct {
 	// BounceDomain is the domain of the VERP envelope senders (config:
 	// POSTRIDER_BOUNCE_DOMAIN); empty: the app URL's host (verp.go)
 	BounceDomain string
+	// Health: the limits of a sender's health, checked as each run's
+	// sending in a pass ends (config: POSTRIDER_MAX_*_RATE); zero: none
+	Health config.Health
 	// Wake tells a pass that a window may have fallen due (serve's timer,
 	// bind.go): a pass claims such windows while it sends, at once on Wake,
 	// and every second anyway
@@ -74,7 +77,7 @@ func OptionsFrom(cfg config.Config) Options {
 	return Options{
 		Workers: cfg.DispatchWorkers, Rate: cfg.DispatchRate, SMTPTLS: cfg.SMTPTLS, DataTimeout: cfg.SMTPDataTimeout,
 		DKIM: cfg.DKIM, RootCAs: cfg.SMTPRootCAs, RetryDelays: cfg.RetryDelays, RetryFor: cfg.RetryFor,
-		BounceDomain: cfg.BounceDomain,
+		BounceDomain: cfg.BounceDomain, Health: cfg.Health,
 	}.withDefaults()
 }
 

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"errors"
 
+	"postrider/internal/health"
 	"postrider/internal/smtpclient"
 )
 
@@ -11,7 +12,7 @@ import (
 // bouncing mark. notTheAddress ends every other refusal's.
 const (
 	addressRefused = " (in reply to " + smtpclient.StageRcpt + ": the address was refused)"
-	notTheAddress  = ": not held against the address)"
+	notTheAddress  = health.SenderRefusal // counted against the sender's health
 )
 
 // refusal is the response kept for a refusal for good: the server's reply,

@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"postrider/internal/health"
 	"postrider/mailout"
 )
 
@@ -63,6 +64,7 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 	if err != nil {
 		return nil, err
 	}
+	p.checkHealth(mailing.GetString("owner")) // a stop here is read before the first message (stop.go)
 	settings := p.app.Settings()
 	from, err := fromOf(p.app, mailing)
 	if err != nil {
@@ -175,6 +177,13 @@ func (s *runSender) end(passCtx context.Context) error {
 	s.cancel(nil)
 	<-s.produced
 	s.countBounces(s.since)
+	err := s.settle(passCtx)
+	s.checkHealth() // once the run's counters are saved
+	return err
+}
+
+// settle saves the run as its sending in this pass left it.
+func (s *runSender) settle(passCtx context.Context) error {
 	cause := context.Cause(s.ctx)
 	switch {
 	case errors.Is(cause, errPaused):
@@ -191,6 +200,28 @@ func (s *runSender) end(passCtx context.Context) error {
 		return s.produceErr
 	}
 	return s.finish()
+}
+
+// checkHealth stops the owner's mailings when what this pass sent and
+// had refused takes their health past a limit (internal/health).
+func (s *runSender) checkHealth() {
+	if s.sent+s.refused > 0 {
+		s.p.checkHealth(s.mailing.GetString("owner"))
+	}
+}
+
+// checkHealth stops owner's mailings that may send when their health is
+// past a limit: at a run's start too, so that a mailing made after the
+// others stopped sends nothing either. A failure is logged; the next
+// run's start or end, or the next report, checks again.
+func (p *pass) checkHealth(owner string) {
+	n, err := health.Stop(p.app, p.opts.Health, owner, p.opts.Now())
+	switch {
+	case err != nil:
+		p.log.Error("Failed to check the sender's health", slog.String("user", owner), slog.String("error", err.Error()))
+	case n > 0:
+		p.log.Warn("A sender's mailings stopped automatically", slog.String("user", owner), slog.Int("mailings", n))
+	}
 }
 
 // The run's early check: once pauseAfter of its messages have an outcome

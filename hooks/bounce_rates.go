@@ -11,7 +11,8 @@ import (
 
 // What came back about the messages sent (the inbound package), as the
 // pages show it: the home page over 30 days, the mailing's page over its
-// whole life, the moderators' users list over 7 days. Each reads the
+// whole life (the moderators' users list over 7 days reads
+// internal/health, the figures of the automatic stops). Each reads the
 // partial indexes of bounced deliveries alone (migration
 // 1795660027_c_bounce_indexes), as many rows as came back, whatever was sent.
 
@@ -65,10 +66,4 @@ func mailingBouncesRoute(e *core.RequestEvent) error {
 		return e.InternalServerError("", err)
 	}
 	return e.JSON(http.StatusOK, out)
-}
-
-// rateOf is the SQL of n / sent, 0..1 (0 with nothing sent; a report about
-// a message sent before the window may make it pass 1, so it is capped).
-func rateOf(n, sent string) string {
-	return "(CASE WHEN COALESCE(" + sent + ", 0) > 0 THEN MIN(1.0, CAST(COALESCE(" + n + ", 0) AS REAL) / " + sent + ") ELSE 0 END)"
 }

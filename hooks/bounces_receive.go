@@ -8,6 +8,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"postrider/config"
 	"postrider/inbound"
 	"postrider/internal/bounce"
 )
@@ -15,18 +16,21 @@ import (
 // receiveBounces is POST /api/postrider/bounces: the raw message of a
 // bounce or complaint report as the body (message/rfc822), from a mailbox
 // the operator pipes in, for the same parser and effects as serve's SMTP
-// listener (the inbound package). It answers what the report did.
-func receiveBounces(e *core.RequestEvent) error {
-	res, err := inbound.Receive(e.App, e.Request.Body, nil, "POST /api/postrider/bounces")
-	switch {
-	case errors.Is(err, bounce.ErrTooLarge):
-		return e.Error(http.StatusRequestEntityTooLarge, "The report is larger than 1 MB, more than any bounce or complaint report is.", nil)
-	case err != nil && inbound.Unreadable(err):
-		return e.BadRequestError("The body is not a bounce or complaint report: "+err.Error(), nil)
-	case err != nil:
-		return err
+// listener (the inbound package), including the automatic stops past the
+// limits. It answers what the report did.
+func receiveBounces(limits config.Health) func(*core.RequestEvent) error {
+	return func(e *core.RequestEvent) error {
+		res, err := inbound.Receive(e.App, limits, e.Request.Body, nil, "POST /api/postrider/bounces")
+		switch {
+		case errors.Is(err, bounce.ErrTooLarge):
+			return e.Error(http.StatusRequestEntityTooLarge, "The report is larger than 1 MB, more than any bounce or complaint report is.", nil)
+		case err != nil && inbound.Unreadable(err):
+			return e.BadRequestError("The body is not a bounce or complaint report: "+err.Error(), nil)
+		case err != nil:
+			return err
+		}
+		return e.JSON(http.StatusOK, res)
 	}
-	return e.JSON(http.StatusOK, res)
 }
 
 // inboundOnly lets a superuser through, or a request with the bearer

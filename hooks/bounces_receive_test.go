@@ -24,6 +24,12 @@ var (
 )
 
 func newInboundApp(t testing.TB) *tests.TestApp {
+	return newInboundAppWith(t, config.Health{})
+}
+
+// newInboundAppWith is the app of these tests with the limits of
+// automatic stops (none: zero).
+func newInboundAppWith(t testing.TB, limits config.Health) *tests.TestApp {
 	app, err := tests.NewTestApp(fixtureDir)
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +37,7 @@ func newInboundApp(t testing.TB) *tests.TestApp {
 	if err := os.WriteFile(filepath.Join(app.DataDir(), mailout.UnsubscribeKeyFile), bounceKey, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	hooks.Register(app, config.Config{Inbound: config.Inbound{Secret: inboundToken}})
+	hooks.Register(app, config.Config{Inbound: config.Inbound{Secret: inboundToken}, Health: limits})
 	return app
 }
 

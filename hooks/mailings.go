@@ -71,6 +71,9 @@ func bindMailings(app core.App) {
 		if e.Record.GetString("stopped_by") != "" {
 			return badField(e, "stopped_by", "validation_system_field", "Who stopped a mailing is recorded by the server.")
 		}
+		if e.Record.GetBool("auto_stopped") {
+			return badField(e, "auto_stopped", "validation_system_field", autoStoppedIsServers)
+		}
 		e.Record.Set("status", lifecycle.MailingCreated)
 		if !e.Record.GetBool("stopped") {
 			e.Record.Set("stop_reason", "")
@@ -78,16 +81,19 @@ func bindMailings(app core.App) {
 		return e.Next()
 	})
 
-	// owners edit their mailings except the status and who stopped it; a
-	// moderator only stops or resumes someone else's, with a reason (what
-	// a stop or a resume does is in moderation.go), or approves or rejects
-	// it (approval.go)
+	// owners edit their mailings except the status and who stopped it (or
+	// that the server did); a moderator only stops or resumes someone
+	// else's, with a reason (what a stop or a resume does is in
+	// moderation.go), or approves or rejects it (approval.go)
 	app.OnRecordUpdateRequest("mailings").BindFunc(func(e *core.RecordRequestEvent) error {
 		if e.HasSuperuserAuth() {
 			return e.Next()
 		}
 		if fieldChanged(e.Record, "stopped_by") {
 			return badField(e, "stopped_by", "validation_system_field", "Who stopped a mailing is recorded by the server.")
+		}
+		if fieldChanged(e.Record, "auto_stopped") {
+			return badField(e, "auto_stopped", "validation_system_field", autoStoppedIsServers)
 		}
 		if e.Record.GetString("owner") != e.Auth.Id {
 			if field := onlyChanged(e.Record, "stopped", "stop_reason", "approval", "approval_reason"); field != "" {

@@ -26,6 +26,8 @@ type MailingSummary struct {
 	// (approval.go)
 	Approval       string `db:"approval" json:"approval"`
 	ApprovalReason string `db:"approval_reason" json:"approval_reason"`
+	// the server's stop, its owner's health past a limit: only a moderator lifts it
+	AutoStopped bool `db:"auto_stopped" json:"auto_stopped"`
 	// the sender it names ("" for none); not verified now, it goes out as
 	// its owner (dispatch/from.go)
 	SenderName     string `db:"sender_name" json:"sender_name"`
@@ -80,7 +82,7 @@ func mailingSummaries(ctx context.Context, app core.App, owner string) ([]*Maili
 	}
 	err := app.DB().NewQuery(`
 		SELECT m.[[id]], m.[[owner]], m.[[subject]], m.[[status]], m.[[stopped]], m.[[lists]],
-			m.[[stopped_by]] != '' AS stopped_by_moderator, m.[[stop_reason]], m.[[approval]], m.[[approval_reason]],
+			m.[[stopped_by]] != '' AS stopped_by_moderator, m.[[stop_reason]], m.[[approval]], m.[[approval_reason]], m.[[auto_stopped]],
 			COALESCE(s.[[name]], '') AS sender_name, COALESCE(s.[[email]], '') AS sender_email,
 			COALESCE(s.[[verified]], FALSE) AS sender_verified,
 			(SELECT COUNT(DISTINCT c.[[id]]) FROM json_each(m.[[clients]]) p CROSS JOIN {{clients}} c ON c.[[id]] = p.value

@@ -7,7 +7,10 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// The moderation log's actions.
+// autoStoppedIsServers refuses a client's auto_stopped.
+const autoStoppedIsServers = "Only the server stops a mailing automatically."
+
+// The moderation log's actions (health.ActionAutoStop is the server's).
 const (
 	actionStop    = "stop"
 	actionResume  = "resume"
@@ -39,11 +42,12 @@ func bindModeration(app core.App) {
 
 // stopOrResume handles a change of stopped or stop_reason. The owner stops
 // and resumes their own mailing freely (a reason optional, nothing logged)
-// unless a moderator stopped it. A moderator's or a superuser's stop sets
-// stop_reason (and stopped_by, for a moderator), their resume clears both;
-// a moderator must give the reason in stop_reason either way. A new
-// stop_reason for a mailing already stopped is a stop (a moderator so
-// takes over the owner's stop, and it sticks).
+// unless a moderator stopped it, or the server did (auto_stopped,
+// internal/health). A moderator's or a superuser's stop sets stop_reason
+// (and stopped_by, for a moderator), their resume clears both and
+// auto_stopped; a moderator must give the reason in stop_reason either
+// way. A new stop_reason for a mailing already stopped is a stop (a
+// moderator so takes over the owner's or the server's stop, and it sticks).
 func stopOrResume(e *core.RecordRequestEvent) error {
 	r := e.Record
 	stoppedChanged, reasonChanged := fieldChanged(r, "stopped"), fieldChanged(r, "stop_reason")
@@ -63,6 +67,14 @@ func stopOrResume(e *core.RecordRequestEvent) error {
 			msg := "The reason is the moderator's who stopped this mailing."
 			return e.ForbiddenError(msg, fieldError("stop_reason", "mailing_stopped_by_moderator", msg))
 		}
+		if r.Original().GetBool("auto_stopped") {
+			msg := withReason("This mailing was stopped automatically, so only a moderator can resume it.", r.Original().GetString("stop_reason"))
+			field := "stopped"
+			if !stoppedChanged {
+				field = "stop_reason"
+			}
+			return e.ForbiddenError(msg, fieldError(field, "mailing_auto_stopped", msg))
+		}
 		if !stopped {
 			r.Set("stop_reason", "") // a running mailing has no reason to be stopped
 		}
@@ -77,6 +89,7 @@ func stopOrResume(e *core.RecordRequestEvent) error {
 		return reasonRequired(e, "stop_reason", stopped, "Say why the mailing is stopped: its owner reads it.", "Say why the mailing may send again.")
 	}
 	action := actionStop
+	r.Set("auto_stopped", false) // the stop or the resume is a moderator's now
 	if stopped {
 		r.Set("stop_reason", reason)
 		if !super {

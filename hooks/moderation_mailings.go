@@ -16,18 +16,19 @@ import (
 
 // moderatedMailing is one row of GET /api/postrider/moderation/mailings.
 type moderatedMailing struct {
-	Id         string         `json:"id"`
-	Subject    string         `json:"subject"`
-	Status     string         `json:"status"`
-	Stopped    bool           `json:"stopped"`
-	StopReason string         `json:"stop_reason"`
-	StoppedBy  *userRef       `json:"stopped_by"` // null unless a moderator stopped it
-	Owner      userRef        `json:"owner"`
-	NextSend   string         `json:"next_send"`  // "" when it may not send (stopped, completed, owner blocked) or has no next occurrence
-	Recipients int            `json:"recipients"` // its reach now: clients of its lists and the picked ones, once, minus the unsubscribed
-	LastRun    *runCounts     `json:"last_run"`   // the latest occurrence's counters, or null
-	Created    types.DateTime `json:"created"`
-	Updated    types.DateTime `json:"updated"`
+	Id          string         `json:"id"`
+	Subject     string         `json:"subject"`
+	Status      string         `json:"status"`
+	Stopped     bool           `json:"stopped"`
+	StopReason  string         `json:"stop_reason"`
+	StoppedBy   *userRef       `json:"stopped_by"`   // null unless a moderator stopped it
+	AutoStopped bool           `json:"auto_stopped"` // stopped by the server, its owner's health past a limit (internal/health)
+	Owner       userRef        `json:"owner"`
+	NextSend    string         `json:"next_send"`  // "" when it may not send (stopped, completed, owner blocked) or has no next occurrence
+	Recipients  int            `json:"recipients"` // its reach now: clients of its lists and the picked ones, once, minus the unsubscribed
+	LastRun     *runCounts     `json:"last_run"`   // the latest occurrence's counters, or null
+	Created     types.DateTime `json:"created"`
+	Updated     types.DateTime `json:"updated"`
 }
 
 type userRef struct {
@@ -48,17 +49,19 @@ type runCounts struct {
 var mailingSorts = map[string]string{
 	"created": "m.created", "updated": "m.updated", "subject": "m.subject COLLATE NOCASE",
 	"status": "m.status", "stopped": "m.stopped", "owner": "u.email COLLATE NOCASE",
+	"auto_stopped": "m.auto_stopped",
 }
 
-// moderationMailings lists every user's mailings, newest first, filtered
-// by owner, status, stopped and a subject search. The page's reach, next
+// moderationMailings lists every user's mailings, those the server stopped
+// first (they wait for a moderator), then newest first; filtered by owner,
+// status, stopped, auto_stopped and a subject search. The page's reach, next
 // send and last run are found for its rows only.
 func moderationMailings(e *core.RequestEvent) error {
 	pageNo, perPage, err := paging(e)
 	if err != nil {
 		return err
 	}
-	order, err := orderBy(e, mailingSorts, "-created", "m.id")
+	order, err := orderBy(e, mailingSorts, "-auto_stopped", "m.created DESC, m.id")
 	if err != nil {
 		return err
 	}
@@ -74,12 +77,16 @@ func moderationMailings(e *core.RequestEvent) error {
 		}
 		conds, params["status"] = append(conds, "m.status = {:status}"), v
 	}
-	if v := q.Get("stopped"); v != "" {
-		stopped, convErr := strconv.ParseBool(v)
-		if convErr != nil {
-			return e.BadRequestError("Invalid stopped.", fieldError("stopped", "validation_invalid_value", "Use true or false."))
+	for _, field := range []string{"stopped", "auto_stopped"} {
+		v := q.Get(field)
+		if v == "" {
+			continue
 		}
-		conds, params["stopped"] = append(conds, "m.stopped = {:stopped}"), stopped
+		b, convErr := strconv.ParseBool(v)
+		if convErr != nil {
+			return e.BadRequestError("Invalid "+field+".", fieldError(field, "validation_invalid_value", "Use true or false."))
+		}
+		conds, params[field] = append(conds, "m."+field+" = {:"+field+"}"), b
 	}
 	if v := strings.TrimSpace(q.Get("q")); v != "" {
 		conds, params["q"] = append(conds, `m.subject LIKE {:q} ESCAPE '\'`), likeParam(v)
@@ -101,6 +108,7 @@ func moderationMailings(e *core.RequestEvent) error {
 		StopReason     string         `db:"stop_reason"`
 		StoppedBy      string         `db:"stopped_by"`
 		StoppedByEmail string         `db:"stopped_by_email"`
+		AutoStopped    bool           `db:"auto_stopped"`
 		Owner          string         `db:"owner"`
 		OwnerEmail     string         `db:"owner_email"`
 		OwnerName      string         `db:"owner_name"`
@@ -115,14 +123,14 @@ func moderationMailings(e *core.RequestEvent) error {
 		Failed         int            `db:"failed"`
 	}
 	err = e.App.DB().NewQuery(`
-		SELECT p.id, p.subject, p.status, p.stopped, p.stop_reason, p.stopped_by, p.stopped_by_email,
+		SELECT p.id, p.subject, p.status, p.stopped, p.stop_reason, p.stopped_by, p.stopped_by_email, p.auto_stopped,
 		       p.owner, p.owner_email, p.owner_name, p.created, p.updated,
 		       CASE WHEN p.may_send THEN
 		         COALESCE((SELECT MIN(s.next_run_at) FROM schedules s WHERE s.mailing = p.id AND s.next_run_at != ''), '')
 		       ELSE '' END AS next_send,
 		       COALESCE(r.id, '') AS run_id, COALESCE(r.status, '') AS run_status, COALESCE(r.run_at, '') AS run_at,
 		       COALESCE(r.total, 0) AS total, COALESCE(r.sent, 0) AS sent, COALESCE(r.failed, 0) AS failed
-		FROM (SELECT m.id, m.subject, m.status, m.stopped, m.stop_reason, m.stopped_by, m.owner,
+		FROM (SELECT m.id, m.subject, m.status, m.stopped, m.stop_reason, m.stopped_by, m.auto_stopped, m.owner,
 		             m.created, m.updated, u.email AS owner_email, u.name AS owner_name, ` + lifecycle.MaySend + ` AS may_send,
 		             COALESCE(sb.email, '') AS stopped_by_email
 		      FROM mailings m JOIN users u ON u.id = m.owner LEFT JOIN users sb ON sb.id = m.stopped_by
@@ -152,7 +160,7 @@ func moderationMailings(e *core.RequestEvent) error {
 	}
 	for _, r := range rows {
 		m := moderatedMailing{
-			Id: r.Id, Subject: r.Subject, Status: r.Status, Stopped: r.Stopped, StopReason: r.StopReason,
+			Id: r.Id, Subject: r.Subject, Status: r.Status, Stopped: r.Stopped, StopReason: r.StopReason, AutoStopped: r.AutoStopped,
 			Owner:      userRef{Id: r.Owner, Email: r.OwnerEmail, Name: r.OwnerName},
 			Recipients: reach[r.Id], Created: r.Created, Updated: r.Updated,
 		}

@@ -8,6 +8,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"postrider/internal/health"
 )
 
 // The moderators' two pages, each in one request: every user with their
@@ -32,17 +34,24 @@ type moderatedUser struct {
 	Sent7d        int            `json:"sent_7d" db:"sent_7d"`
 	Failed7d      int            `json:"failed_7d" db:"failed_7d"`
 	FailedShare   float64        `json:"failed_share" db:"failed_share"` // failed / (sent + failed) over 7 days, 0..1
-	// reports heard back over 7 days (bounce_rates.go), and their share of sent_7d, 0..1
+	// the sender's health over 7 days (internal/health, the figures of the
+	// automatic stops): reports heard back (bounced_7d: hard and soft),
+	// refusals held against the sender, and the rates per message sent,
+	// 0..1: complaints, and hard bounces with refusals
 	Bounced7d     int     `json:"bounced_7d" db:"bounced_7d"`
+	Hard7d        int     `json:"hard_7d" db:"hard_7d"`
+	Refused7d     int     `json:"refused_7d" db:"refused_7d"`
 	Complaints7d  int     `json:"complaints_7d" db:"complaints_7d"`
 	BounceRate    float64 `json:"bounce_rate" db:"bounce_rate"`
 	ComplaintRate float64 `json:"complaint_rate" db:"complaint_rate"`
+	// AutoStopped counts their mailings the server stopped, waiting for a moderator
+	AutoStopped int `json:"auto_stopped" db:"auto_stopped"`
 }
 
 var userSorts = map[string]string{
 	"failed_share": "failed_share", "sent_7d": "sent_7d", "failed_7d": "failed_7d",
 	"bounce_rate": "bounce_rate", "complaint_rate": "complaint_rate",
-	"clients": "clients", "mailings": "mailings", "created": "u.created",
+	"clients": "clients", "mailings": "mailings", "created": "u.created", "auto_stopped": "auto_stopped",
 	"email": "u.email COLLATE NOCASE", "name": "u.name COLLATE NOCASE", "blocked": "u.blocked", "role": "u.role",
 	"daily_limit": "u.daily_limit",
 }
@@ -68,22 +77,28 @@ func moderationUsers(e *core.RequestEvent) error {
 		return e.InternalServerError("", err)
 	}
 	out.TotalPages = totalPages(out.TotalItems, perPage)
-	params["since"] = dbDateTime(time.Now().Add(-riskyWindow))
+	params["since"] = health.Since(time.Now())
 	params["limit"], params["offset"] = perPage, (pageNo-1)*perPage
 	err = e.App.DB().NewQuery(`
 		SELECT u.id, u.email, u.name, u.role, u.created, u.verified, u.blocked, u.blocked_reason, u.daily_limit, u.trusted,
 		       COALESCE(c.n, 0) AS clients, COALESCE(m.n, 0) AS mailings,
 		       COALESCE(r.sent, 0) AS sent_7d, COALESCE(r.failed, 0) AS failed_7d,
 		       ` + failedShare("COALESCE(r.sent, 0)", "COALESCE(r.failed, 0)") + ` AS failed_share,
-		       COALESCE(b.bounced, 0) AS bounced_7d, COALESCE(b.complaints, 0) AS complaints_7d,
-		       ` + rateOf("b.bounced", "r.sent") + ` AS bounce_rate, ` + rateOf("b.complaints", "r.sent") + ` AS complaint_rate
+		       COALESCE(b.bounced, 0) AS bounced_7d, COALESCE(b.hard, 0) AS hard_7d, COALESCE(f.refused, 0) AS refused_7d,
+		       COALESCE(b.complaints, 0) AS complaints_7d,
+		       ` + health.RateSQL("COALESCE(b.hard, 0) + COALESCE(f.refused, 0)", "r.sent") + ` AS bounce_rate,
+		       ` + health.RateSQL("b.complaints", "r.sent") + ` AS complaint_rate,
+		       COALESCE(s.n, 0) AS auto_stopped
 		FROM users u
 		LEFT JOIN (SELECT owner, COUNT(*) AS n FROM clients GROUP BY owner) c ON c.owner = u.id
 		LEFT JOIN (SELECT owner, COUNT(*) AS n FROM mailings GROUP BY owner) m ON m.owner = u.id
 		LEFT JOIN (SELECT owner, SUM(sent) AS sent, SUM(failed) AS failed FROM runs
 		           WHERE started_at >= {:since} GROUP BY owner) r ON r.owner = u.id
-		LEFT JOIN (SELECT d.owner, ` + bounceSums + ` FROM deliveries d INDEXED BY idx_deliveries_bounced_owner
-		           WHERE d.bounce != '' AND d.bounced_at >= {:since} GROUP BY d.owner) b ON b.owner = u.id
+		LEFT JOIN (SELECT d.owner, ` + health.ReportsCols + `, COALESCE(SUM(d.bounce IN ('hard', 'soft')), 0) AS bounced
+		           FROM ` + health.ReportsFrom + ` GROUP BY d.owner) b ON b.owner = u.id
+		LEFT JOIN (SELECT d.owner, COUNT(*) AS refused FROM ` + health.RefusedFrom + ` GROUP BY d.owner) f ON f.owner = u.id
+		LEFT JOIN (SELECT owner, COUNT(*) AS n FROM mailings INDEXED BY idx_mailings_auto_stopped
+		           WHERE auto_stopped = TRUE GROUP BY owner) s ON s.owner = u.id
 		WHERE ` + where + `
 		ORDER BY ` + order + `
 		LIMIT {:limit} OFFSET {:offset}`).Bind(params).WithContext(e.Request.Context()).All(&out.Items)

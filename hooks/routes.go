@@ -118,7 +118,7 @@ func routes(cfg config.Config, mails *senderMails) []route {
 
 		// reports of bounces and complaints, piped in from a mailbox
 		// (bounces_receive.go; serve's SMTP listener takes them too)
-		{method: "POST", path: "/api/postrider/bounces", auth: authInbound, handler: receiveBounces},
+		{method: "POST", path: "/api/postrider/bounces", auth: authInbound, handler: receiveBounces(cfg.Health)},
 
 		// the web app's words, the files the binary carries (words.go)
 		{method: "GET", path: "/i18n/{file}", auth: authAnyone, handler: serveWords},

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +19,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"postrider/config"
 	"postrider/internal/bounce"
+	"postrider/internal/health"
 	"postrider/mailout"
 )
 
@@ -28,6 +31,7 @@ type Result struct {
 	Applied   int `json:"applied"`   // recorded on a delivery of ours
 	Repeated  int `json:"repeated"`  // about a delivery that had heard as much already
 	Unmatched int `json:"unmatched"` // for no delivery of ours, or forged
+	Stopped   int `json:"stopped"`   // mailings stopped as their sender's health passed a limit
 }
 
 // softInARow soft bounces of a client's last messages mark it bouncing.
@@ -39,8 +43,11 @@ const softInARow = 5
 // together with the recipient's address. A report for no delivery of ours,
 // or with a forged token, changes nothing. It logs one line for the
 // message, and returns an error (worded for the sender of the message)
-// only when the message cannot be read or the database fails.
-func Receive(app core.App, raw io.Reader, envelopeTo []string, via string) (Result, error) {
+// only when the message cannot be read or the database fails. A hard
+// bounce or a complaint (recorded now or before: a report sent again
+// checks again) then weighs on its sender's health, which may stop their
+// mailings (internal/health).
+func Receive(app core.App, limits config.Health, raw io.Reader, envelopeTo []string, via string) (Result, error) {
 	var res Result
 	log := app.Logger().With(slog.String("via", via))
 	reports, err := bounce.Parse(raw, bounce.DefaultLimits)
@@ -59,13 +66,16 @@ func Receive(app core.App, raw io.Reader, envelopeTo []string, via string) (Resu
 		}
 	}
 	res.Reports = len(reports)
-	var said []string
+	var said, senders []string
 	for _, r := range reports {
 		d, why := findDelivery(app, secret, r, tokens)
 		if d == nil {
 			res.Unmatched++
 			said = append(said, why)
 			continue
+		}
+		if r.Kind != bounce.Soft && !slices.Contains(senders, d.GetString("owner")) {
+			senders = append(senders, d.GetString("owner"))
 		}
 		applied, err := apply(app, d, r)
 		if err != nil {
@@ -78,6 +88,17 @@ func Receive(app core.App, raw io.Reader, envelopeTo []string, via string) (Resu
 		} else {
 			res.Repeated++
 			said = append(said, "delivery "+d.Id+" had this report already")
+		}
+	}
+	for _, owner := range senders {
+		n, err := health.Stop(app, limits, owner, time.Now())
+		if err != nil {
+			log.Error("Inbound: the automatic stop of a sender's mailings failed", slog.String("user", owner), slog.String("error", err.Error()))
+			return res, err
+		}
+		if n > 0 {
+			res.Stopped += n
+			log.Warn("Inbound: a sender's mailings stopped automatically", slog.String("user", owner), slog.Int("mailings", n))
 		}
 	}
 	attrs := []any{slog.Int("reports", res.Reports), slog.Int("applied", res.Applied),

@@ -37,7 +37,7 @@ func Bind(app core.App, cfg config.Config) {
 		return
 	}
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
-		l, err := Listen(e.App, cfg.Inbound.Addr, cfg.BounceDomain)
+		l, err := Listen(e.App, cfg.Inbound.Addr, cfg.BounceDomain, cfg.Health)
 		if err != nil {
 			return fmt.Errorf("POSTRIDER_INBOUND_ADDR %q: %w", cfg.Inbound.Addr, err)
 		}
@@ -54,6 +54,7 @@ func Bind(app core.App, cfg config.Config) {
 type Listener struct {
 	app          core.App
 	bounceDomain string // "" = the app URL's
+	limits       config.Health
 	srv          *smtp.Server
 	ln           net.Listener
 
@@ -69,13 +70,14 @@ type peer struct {
 	at     time.Time
 }
 
-// Listen binds addr; Serve serves it.
-func Listen(app core.App, addr, bounceDomain string) (*Listener, error) {
+// Listen binds addr; Serve serves it. Each report it takes may stop its
+// sender's mailings past limits (Receive).
+func Listen(app core.App, addr, bounceDomain string, limits config.Health) (*Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	l := &Listener{app: app, bounceDomain: bounceDomain, ln: ln, peers: map[string]*peer{}}
+	l := &Listener{app: app, bounceDomain: bounceDomain, limits: limits, ln: ln, peers: map[string]*peer{}}
 	l.srv = smtp.NewServer(l)
 	l.srv.Domain = l.domain()
 	l.srv.MaxMessageBytes = maxMessageBytes
@@ -202,7 +204,7 @@ func (s *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	_, err = Receive(s.l.app, bytes.NewReader(raw), s.rcpt, "smtp from "+s.ip)
+	_, err = Receive(s.l.app, s.l.limits, bytes.NewReader(raw), s.rcpt, "smtp from "+s.ip)
 	switch {
 	case err == nil:
 		return nil

@@ -59,10 +59,15 @@ export function skippedText(skipped) {
   return parts.length ? h('span', { class: 'skipped' }, t('run.skipped', { list: parts.join(', ') })) : null;
 }
 
-// stoppedBadge marks a stopped mailing; a moderator's stop says so, with
-// its reason, as only a moderator can lift it
+// stoppedBadge marks a stopped mailing; a moderator's stop and the
+// server's (its owner's complaint or bounce rate past a limit) say so, with
+// the reason, as only a moderator can lift them
 export function stoppedBadge(m) {
   if (!m.stopped) return null;
+  if (m.auto_stopped) {
+    return [h('span', { class: 'badge' }, t('mailings.autoStopped')),
+      h('span', { class: 'stop-reason' }, t('mailings.autoStopReason', { reason: m.stop_reason || '—' }))];
+  }
   const byModerator = m.stopped_by_moderator ?? Boolean(m.stopped_by);
   return [h('span', { class: 'badge' }, t(byModerator ? 'mailings.stoppedByModerator' : 'mailings.stopped')),
     byModerator ? h('span', { class: 'stop-reason' }, t('mailings.stopReason', { reason: m.stop_reason || '—' })) : null];
@@ -77,6 +82,11 @@ export function approvalBadge(m) {
     h('span', { class: 'approval-reason' }, t('mailings.approvalRejected', { reason: m.approval_reason || '—' }))];
 }
 
+// onlyModerators tells whether only a moderator can resume m
+function onlyModerators(m) {
+  return m.stopped && (m.auto_stopped || (m.stopped_by_moderator ?? Boolean(m.stopped_by)));
+}
+
 // newer tells whether run r is the same as or later than the last one shown
 export function newer(r, last) {
   return !last || r.id === last.id || r.run_at >= last.run_at;
@@ -85,8 +95,7 @@ export function newer(r, last) {
 // actions are a mailing's Stop (asked first) or Resume, and its Delete
 // (asked first, red and apart); after() runs once either has gone through
 export function actions(m, status, after, deleted = after) {
-  const byModerator = m.stopped && (m.stopped_by_moderator ?? Boolean(m.stopped_by));
-  const toggle = byModerator ? null : m.stopped
+  const toggle = onlyModerators(m) ? null : m.stopped
     ? h('button', { type: 'button', class: 'secondary resume' }, t('mailings.resume'))
     : h('button', { type: 'button', class: 'secondary stop' }, t('mailings.stop'));
   const setStopped = () => pb.collection('mailings').update(m.id, { stopped: !m.stopped });

@@ -130,7 +130,7 @@ function stoppedBy(m) {
   const by = m.expand ? m.expand.stopped_by?.email : m.stopped_by?.email;
   return h('span', { class: 'stopped-by' },
     h('span', { class: 'badge' }, t('mailings.stopped')),
-    by ? ` ${t('mod.stoppedBy', { who: by })}` : ` ${t('mod.stoppedByOwner')}`,
+    ` ${m.auto_stopped ? t('mod.stoppedAutomatically') : by ? t('mod.stoppedBy', { who: by }) : t('mod.stoppedByOwner')}`,
     m.stop_reason ? h('span', { class: 'reason' }, ` — ${m.stop_reason}`) : null);
 }
 
@@ -144,8 +144,8 @@ export function modMailings({ signal }) {
   const q = h('input', { type: 'search', id: 'mod-mailings-q', value: params.get('q') || '' });
   const owner = h('input', { type: 'search', id: 'mod-mailings-owner', value: params.get('owner') || '' });
   const state = h('select', { id: 'mod-mailings-state' },
-    ['', 'created', 'running', 'completed', 'stopped'].map((s) => h('option', { value: s, selected: s === (params.get('status') || '') },
-      s === 'stopped' ? t('mailings.stopped') : s ? t(`status.${s}`) : t('logs.anyStatus'))));
+    ['', 'created', 'running', 'completed', 'stopped', 'auto_stopped'].map((s) => h('option', { value: s, selected: s === (params.get('status') || '') },
+      s === 'stopped' ? t('mailings.stopped') : s === 'auto_stopped' ? t('mailings.autoStopped') : s ? t(`status.${s}`) : t('logs.anyStatus'))));
   const rows = h('tbody');
   const nav = pager();
   const tz = userZone();
@@ -183,6 +183,7 @@ export function modMailings({ signal }) {
     const query = new URLSearchParams({ page, perPage, q: q.value.trim() });
     if (ownerId) query.set('owner', ownerId);
     if (state.value === 'stopped') query.set('stopped', 'true');
+    else if (state.value === 'auto_stopped') query.set('auto_stopped', 'true');
     else if (state.value) query.set('status', state.value);
     try {
       const res = await pb.send(`/api/postrider/moderation/mailings?${query}`, { signal });
@@ -350,10 +351,12 @@ export function modUsers({ signal }) {
       cell(t('mod.dailyLimit'), u.daily_limit ? count(u.daily_limit) : t('mod.noLimit'), 'num limit'),
       cell(t('mod.trusted'), u.trusted ? t('mod.yes') : t('mod.no'), 'trusted'),
       cell(t('nav.clients'), String(u.clients), 'num'),
-      cell(t('nav.mailings'), u.mailings ? h('a', { href: `/moderation/mailings?owner=${encodeURIComponent(u.email)}`, 'data-link': true }, String(u.mailings)) : '0', 'num'),
+      cell(t('nav.mailings'), [u.mailings ? h('a', { href: `/moderation/mailings?owner=${encodeURIComponent(u.email)}`, 'data-link': true }, String(u.mailings)) : '0',
+        u.auto_stopped ? ' ' : null, u.auto_stopped ? h('a', { class: 'badge auto-stopped', href: `/moderation/mailings?${new URLSearchParams({ owner: u.email, status: 'auto_stopped' })}`, 'data-link': true },
+          t('mod.autoStoppedCount', { n: u.auto_stopped })) : null], 'num'),
       cell(t('mod.sent7'), String(u.sent_7d + u.failed_7d), 'num'),
       cell(t('mod.failedShare'), percent(u.failed_share), 'num'),
-      cell(t('mod.bounceRate'), `${percent(u.bounce_rate)} (${u.bounced_7d})`, 'num'),
+      cell(t('mod.bounceRate'), `${percent(u.bounce_rate)} (${u.hard_7d + u.refused_7d})`, 'num'),
       cell(t('mod.complaintRate'), `${percent(u.complaint_rate)} (${u.complaints_7d})`, 'num'),
       h('td', { class: 'actions' }, toggle, ' ', limit, ' ', trust, ' ', h('a', { href: `/moderation/log?user=${encodeURIComponent(u.email)}`, 'data-link': true }, t('mod.logLink'))));
   }
@@ -416,7 +419,7 @@ export function modUsers({ signal }) {
 
 // ---------------------------------------------------------------- the log
 
-const actions = ['stop', 'resume', 'block', 'unblock', 'limit', 'approve', 'reject', 'trust', 'untrust'];
+const actions = ['stop', 'resume', 'block', 'unblock', 'limit', 'approve', 'reject', 'trust', 'untrust', 'auto_stop'];
 
 export function modLog({ signal }) {
   const refused = notForYou();
@@ -460,7 +463,7 @@ export function modLog({ signal }) {
       const res = await pb.collection('moderation_log').getList(page, perPage, { filter: filter(), sort: '-created', expand: 'moderator,user,mailing', signal });
       rows.replaceChildren(...res.items.map((e) => h('tr', { 'data-id': e.id },
         cell(t('mailings.time'), show(e.created, tz)),
-        cell(t('mod.moderator'), e.expand?.moderator?.email || e.superuser || ''),
+        cell(t('mod.moderator'), e.expand?.moderator?.email || e.superuser || (e.action === 'auto_stop' ? t('mod.theServer') : '')),
         cell(t('mod.action'), t(`mod.action.${e.action}`)),
         cell(t('mod.user'), e.expand?.user?.email || ''),
         cell(t('logs.mailing'), e.expand?.mailing

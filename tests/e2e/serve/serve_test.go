@@ -144,13 +144,13 @@ func TestServeSendsAccountMailThroughConfiguredSMTP(t *testing.T) {
 
 // A bad variable stops the binary before it starts, with a message naming it.
 func TestBadConfigurationStopsStartup(t *testing.T) {
-	cmd := e2e.Run(t, map[string]string{"POSTRIDER_SMTP_PORT": "twenty-five", "POSTRIDER_DISPATCH_CRON": "soon"},
+	cmd := e2e.Run(t, map[string]string{"POSTRIDER_SMTP_PORT": "twenty-five", "POSTRIDER_DISPATCH_CRON": "soon", "POSTRIDER_MAX_COMPLAINT_RATE": "0.3 percent"},
 		"serve", "--dir", filepath.Join(t.TempDir(), "pb_data"), "--http", "127.0.0.1:"+strconv.Itoa(e2e.FreePort(t)))
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatalf("started with a bad configuration:\n%s", out)
 	}
-	for _, want := range []string{"POSTRIDER_SMTP_PORT", "twenty-five", "POSTRIDER_DISPATCH_CRON"} {
+	for _, want := range []string{"POSTRIDER_SMTP_PORT", "twenty-five", "POSTRIDER_DISPATCH_CRON", "POSTRIDER_MAX_COMPLAINT_RATE", "not a percentage"} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("the message does not mention %s:\n%s", want, out)
 		}

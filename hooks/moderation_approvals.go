@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"postrider/dispatch"
+	"postrider/internal/health"
 	"postrider/internal/lifecycle"
 )
 
@@ -146,7 +147,7 @@ func ownersHistory(app core.App, e *core.RequestEvent, owners []any) (map[string
 		SELECT u.id, u.email, u.name, u.created, u.trusted,
 		       COALESCE(r.sent, 0) AS sent_30d, COALESCE(r.failed, 0) AS failed_30d,
 		       COALESCE(b.bounced, 0) AS bounced_30d, COALESCE(b.complaints, 0) AS complaints_30d,
-		       ` + rateOf("b.bounced", "r.sent") + ` AS bounce_rate, ` + rateOf("b.complaints", "r.sent") + ` AS complaint_rate
+		       ` + health.RateSQL("b.bounced", "r.sent") + ` AS bounce_rate, ` + health.RateSQL("b.complaints", "r.sent") + ` AS complaint_rate
 		FROM users u
 		LEFT JOIN (SELECT owner, SUM(sent) AS sent, SUM(failed) AS failed FROM runs
 		           WHERE owner IN (SELECT value FROM json_each({:owners})) AND started_at >= {:since} GROUP BY owner) r ON r.owner = u.id

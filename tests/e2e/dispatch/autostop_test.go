@@ -61,7 +61,7 @@ func TestComplaintsThroughTheListenerStopTheSendersMailings(t *testing.T) {
 	}
 
 	for i, m := range msgs[:4] {
-		if err := e2e.DeliverReport(t, inboundAddr, m.From, complaint(m)); err != nil {
+		if err := e2e.DeliverReport(t, inboundAddr, m.From, e2e.ARFComplaint(m)); err != nil {
 			t.Fatalf("the listener refused complaint %d: %v", i+1, err)
 		}
 		if i == 2 {
@@ -96,7 +96,7 @@ func TestComplaintsThroughTheListenerStopTheSendersMailings(t *testing.T) {
 		t.Errorf("the log: %v", log)
 	}
 	// and a fifth report stops and logs nothing more
-	if err := e2e.DeliverReport(t, inboundAddr, msgs[4].From, complaint(msgs[4])); err != nil {
+	if err := e2e.DeliverReport(t, inboundAddr, msgs[4].From, e2e.ARFComplaint(msgs[4])); err != nil {
 		t.Fatal(err)
 	}
 	if log := in.Must(200, "GET", "/api/collections/moderation_log/records", super, nil); log["totalItems"] != float64(2) {

@@ -81,18 +81,25 @@ export function askReason({ title, label, submit, send, fields = [] }) {
   text.focus();
 }
 
-// stopOrResume asks the reason, then stops (or resumes) mailing m
-function stopOrResume(m, after) {
-  const stop = !m.stopped;
+// askAndSave asks why (the dialog's title, the reason's label and its
+// button are the words of keys, the title with vars), then saves
+// body(reason) into record id of collection and runs after(); body may
+// throw to keep the dialog open, saying why
+function askAndSave(collection, id, [title, label, submit], vars, body, after, fields = []) {
   askReason({
-    title: t(stop ? 'mod.stopTitle' : 'mod.resumeTitle', { subject: m.subject }),
-    label: t(stop ? 'mod.stopReason' : 'mod.resumeReason'),
-    submit: t(stop ? 'mailings.stop' : 'mailings.resume'),
+    title: t(title, vars), label: t(label), submit: t(submit), fields,
     send: async (reason) => {
-      await pb.collection('mailings').update(m.id, { stopped: stop, stop_reason: reason });
+      await pb.collection(collection).update(id, body(reason));
       await after();
     },
   });
+}
+
+// stopOrResume asks the reason, then stops (or resumes) mailing m
+function stopOrResume(m, after) {
+  const stop = !m.stopped;
+  askAndSave('mailings', m.id, stop ? ['mod.stopTitle', 'mod.stopReason', 'mailings.stop'] : ['mod.resumeTitle', 'mod.resumeReason', 'mailings.resume'],
+    { subject: m.subject }, (reason) => ({ stopped: stop, stop_reason: reason }), after);
 }
 
 // usersMatching is the first users whose email or name contains q
@@ -364,49 +371,28 @@ export function modUsers({ signal }) {
 
   function blockOrUnblock(u) {
     const block = !u.blocked;
-    askReason({
-      title: t(block ? 'mod.blockTitle' : 'mod.unblockTitle', { email: u.email }),
-      label: t(block ? 'mod.blockReason' : 'mod.unblockReason'),
-      submit: t(block ? 'mod.block' : 'mod.unblock'),
-      send: async (reason) => {
-        await pb.collection('users').update(u.id, { blocked: block, blocked_reason: reason });
-        await load();
-      },
-    });
+    askAndSave('users', u.id, block ? ['mod.blockTitle', 'mod.blockReason', 'mod.block'] : ['mod.unblockTitle', 'mod.unblockReason', 'mod.unblock'],
+      { email: u.email }, (reason) => ({ blocked: block, blocked_reason: reason }), load);
   }
 
   // changeLimit asks the new daily limit and why (logged), then saves it
   function changeLimit(u) {
     const value = h('input', { type: 'number', id: 'limit-value', name: 'daily_limit', min: 0, step: 1, required: true,
       inputmode: 'numeric', value: String(u.daily_limit || 0) });
-    askReason({
-      title: t('mod.limitTitle', { email: u.email }),
-      label: t('mod.limitReason'),
-      submit: t('mod.changeLimit'),
-      fields: [h('div', { class: 'field' }, h('label', { for: 'limit-value' }, t('mod.limitValue')), value)],
-      send: async (reason) => {
-        if (value.value === '' || !value.checkValidity()) {
-          value.setAttribute('aria-invalid', 'true');
-          throw new Error(t('mod.limitInvalid'));
-        }
-        await pb.collection('users').update(u.id, { daily_limit: Number(value.value), reason });
-        await load();
-      },
-    });
+    askAndSave('users', u.id, ['mod.limitTitle', 'mod.limitReason', 'mod.changeLimit'], { email: u.email }, (reason) => {
+      if (value.value === '' || !value.checkValidity()) {
+        value.setAttribute('aria-invalid', 'true');
+        throw new Error(t('mod.limitInvalid'));
+      }
+      return { daily_limit: Number(value.value), reason };
+    }, load, [h('div', { class: 'field' }, h('label', { for: 'limit-value' }, t('mod.limitValue')), value)]);
   }
 
   // trust needs a reason too, kept in the log: the request's reason
   function trustOrUntrust(u) {
     const trust = !u.trusted;
-    askReason({
-      title: t(trust ? 'mod.trustTitle' : 'mod.untrustTitle', { email: u.email }),
-      label: t(trust ? 'mod.trustReason' : 'mod.untrustReason'),
-      submit: t(trust ? 'mod.trust' : 'mod.untrust'),
-      send: async (reason) => {
-        await pb.collection('users').update(u.id, { trusted: trust, reason });
-        await load();
-      },
-    });
+    askAndSave('users', u.id, trust ? ['mod.trustTitle', 'mod.trustReason', 'mod.trust'] : ['mod.untrustTitle', 'mod.untrustReason', 'mod.untrust'],
+      { email: u.email }, (reason) => ({ trusted: trust, reason }), load);
   }
 
   renderHead();

@@ -187,6 +187,15 @@ export function confirmThen(question, status, action, after) {
 }
 
 // busy disables a form's button while a request runs.
+// clearSent empties the fields of a form that still hold what was sent:
+// what was typed meanwhile stays (a list's realtime update may show the new
+// row, and the user type the next, before the save's own answer arrives)
+export function clearSent(form, sent) {
+  for (const el of form.elements) {
+    if (el.name in sent && el.value === sent[el.name]) el.value = el.defaultValue;
+  }
+}
+
 export async function busy(form, fn) {
   const button = form.querySelector('button[type=submit]');
   button.disabled = true;

@@ -4,7 +4,7 @@
 
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, problem, onSubmit, confirmThen } from '../ui.js';
+import { h, clearSent, field, message, say, problem, onSubmit, confirmThen } from '../ui.js';
 import { show } from '../time.js';
 
 export function domains({ signal }) {
@@ -18,7 +18,7 @@ export function domains({ signal }) {
   );
   onSubmit(form, status, async ({ domain }) => {
     await pb.collection('domains').create({ domain: domain.trim() });
-    form.reset();
+    clearSent(form, { domain });
     say(status, t('common.saved'));
     await load();
   }, (err) => {

@@ -2,7 +2,7 @@
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, errorText, problem, onSubmit, confirmThen, loadingRow } from '../ui.js';
+import { h, clearSent, field, message, say, errorText, problem, onSubmit, confirmThen, loadingRow } from '../ui.js';
 
 export function lists({ signal }) {
   document.title = `${t('lists.title')} · ${t('app.name')}`;
@@ -16,7 +16,7 @@ export function lists({ signal }) {
   );
   onSubmit(form, status, async ({ name }) => {
     await pb.collection('lists').create({ name });
-    form.reset();
+    clearSent(form, { name });
     say(status, t('common.saved'));
     await load();
   });

@@ -6,7 +6,7 @@
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, problem, onSubmit, confirmThen, loadingRow } from '../ui.js';
+import { h, clearSent, field, message, say, problem, onSubmit, confirmThen, loadingRow } from '../ui.js';
 import { follow } from '../visit.js';
 
 export function senders({ signal }) {
@@ -23,7 +23,7 @@ export function senders({ signal }) {
   );
   onSubmit(form, status, async ({ name, email, reply_to }) => {
     const saved = await pb.collection('senders').create({ name: name.trim(), email: email.trim(), reply_to: reply_to.trim() });
-    form.reset();
+    clearSent(form, { name, email, reply_to });
     say(status, t('senders.added', { email: saved.email }));
     await load();
   }, (err) => tooMany(err));

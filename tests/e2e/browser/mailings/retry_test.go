@@ -84,6 +84,9 @@ func TestBrowserSendsAFinishedRunAgainToThoseThatFailed(t *testing.T) {
 			for _, want := range c.dialog {
 				e2e.MustContain(t, "the dialog", dialog, want)
 			}
+			if !c.screen.Phone {
+				e2e.Screenshot(t, ctx, "mailing-retry.png")
+			}
 			if c.screen.Phone {
 				if wide := e2e.Overflowing(t, ctx); wide != "" {
 					t.Errorf("on a phone, past the screen: %s", wide)

@@ -113,7 +113,7 @@ func claim(app core.App, d dueSchedule, now time.Time, log *slog.Logger) (*core.
 		run = core.NewRecord(runs)
 		run.Load(map[string]any{
 			"owner": d.Owner, "mailing": d.Mailing, "schedule": d.ID, "run_at": dbTime(runAt),
-			"status": runSending, "started_at": dbTime(now),
+			"status": runSending, "started_at": dbTime(now), "kind": lifecycle.RunScheduled,
 		})
 		if err := tx.Save(run); err != nil {
 			return fmt.Errorf("creating the run: %w", err)

@@ -320,7 +320,7 @@ func (p *pass) syncRuns() error {
 		return err
 	}
 	for _, run := range runs {
-		stop, why := p.mustStop(run.GetString("mailing"))
+		stop, why := p.mustStop(run.Id)
 		switch {
 		case stop && run.GetString("status") == runSending:
 			pending, _, err := pendingOf(p.app, run.Id)
@@ -342,18 +342,19 @@ func (p *pass) syncRuns() error {
 	return nil
 }
 
-// mustStop tells whether a mailing may not send now (lifecycle.MaySend:
-// the rule that claims its windows too), and why.
-func (p *pass) mustStop(mailingID string) (bool, string) {
+// mustStop tells whether a run may not send now (lifecycle.RunMaySend:
+// its mailing's rule that claims its windows too, but a retry run of a
+// completed mailing sends), and why.
+func (p *pass) mustStop(runID string) (bool, string) {
 	var row struct {
 		MaySend  bool   `db:"may_send"`
 		Stopped  bool   `db:"stopped"`
 		Blocked  bool   `db:"blocked"`
 		Approval string `db:"approval"`
 	}
-	err := p.app.DB().NewQuery(`SELECT ` + lifecycle.MaySend + ` AS may_send, m.stopped, u.blocked, m.approval
-		FROM mailings m JOIN users u ON u.id = m.owner WHERE m.id = {:id}`).
-		Bind(dbx.Params{"id": mailingID}).One(&row)
+	err := p.app.DB().NewQuery(`SELECT ` + lifecycle.RunMaySend + ` AS may_send, m.stopped, u.blocked, m.approval
+		FROM runs r JOIN mailings m ON m.id = r.mailing JOIN users u ON u.id = m.owner WHERE r.id = {:id}`).
+		Bind(dbx.Params{"id": runID}).One(&row)
 	switch {
 	case err != nil:
 		return true, "The mailing is gone"

@@ -57,7 +57,7 @@ func (s *runSender) stopping() bool {
 	if s.ctx.Err() != nil || !s.stop.stale(saves) {
 		return s.ctx.Err() != nil
 	}
-	stop, why := s.p.mustStop(s.mailing.Id)
+	stop, why := s.p.mustStop(s.run.Id)
 	s.stop.seen.Store(saves)
 	s.stop.read.Store(time.Now().UnixNano())
 	if stop {

@@ -64,7 +64,7 @@ func (p *pass) resumeWaiting(now time.Time) error {
 		SELECT r.id, r.owner, r.next_try_at FROM runs r
 		JOIN mailings m ON m.id = r.mailing
 		JOIN users u ON u.id = m.owner
-		WHERE r.status = '` + runWaiting + `' AND ` + lifecycle.MaySend).All(&runs)
+		WHERE r.status = '` + runWaiting + `' AND ` + lifecycle.RunMaySend).All(&runs)
 	if err != nil || len(runs) == 0 {
 		return err
 	}

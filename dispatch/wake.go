@@ -72,6 +72,14 @@ func (w *waker) bindHooks() {
 			return e.Next()
 		})
 	}
+	// a retry run (retry_run.go) has no window to wake a pass: it is sent
+	// at once
+	w.app.OnRecordAfterCreateSuccess("runs").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("kind") == lifecycle.RunRetry {
+			w.takeUp()
+		}
+		return e.Next()
+	})
 	// a paused run set sending again (the dashboard, the API): only on a
 	// request, for a pass resumes parked runs itself (syncRuns)
 	w.app.OnRecordUpdateRequest("runs").BindFunc(func(e *core.RecordRequestEvent) error {
@@ -288,7 +296,7 @@ func nextDue(app core.App) (time.Time, bool, error) {
 		SELECT MIN(r.next_try_at) FROM runs r
 		JOIN mailings m ON m.id = r.mailing
 		JOIN users u ON u.id = m.owner
-		WHERE r.status IN ('` + runSending + `', '` + runWaiting + `') AND r.next_try_at != '' AND ` + lifecycle.MaySend + `
+		WHERE r.status IN ('` + runSending + `', '` + runWaiting + `') AND r.next_try_at != '' AND ` + lifecycle.RunMaySend + `
 		HAVING COUNT(*) > 0`).Column(&retry)
 	if err != nil {
 		return time.Time{}, false, err
@@ -308,14 +316,14 @@ func nextDue(app core.App) (time.Time, bool, error) {
 
 // runsToTakeUp tells whether a run is left unfinished and may send: sending
 // (its process ended mid-run), or parked while its mailing may send again
-// (lifecycle.MaySend). It walks the runs' status index.
+// (lifecycle.RunMaySend). It walks the runs' status index.
 func runsToTakeUp(app core.App) (bool, error) {
 	var ids []string
 	err := app.DB().NewQuery(`
 		SELECT r.id FROM runs r
 		JOIN mailings m ON m.id = r.mailing
 		JOIN users u ON u.id = m.owner
-		WHERE r.status IN ('` + runSending + `', '` + runPaused + `') AND ` + lifecycle.MaySend + `
+		WHERE r.status IN ('` + runSending + `', '` + runPaused + `') AND ` + lifecycle.RunMaySend + `
 		LIMIT 1`).Column(&ids)
 	return len(ids) > 0, err
 }

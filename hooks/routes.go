@@ -97,6 +97,10 @@ func routes(cfg config.Config, mails *senderMails) []route {
 		{method: "GET", path: "/api/postrider/mailings/{id}/skipped", auth: authUser, handler: mailingSkipped},
 		{method: "GET", path: "/api/postrider/mailings/{id}/bounces", auth: authUser, handler: mailingBouncesRoute},
 
+		// a finished run sent again to its failed messages (runs_retry.go)
+		{method: "GET", path: "/api/postrider/runs/{id}/retry", auth: authUser, handler: runRetryCounts},
+		{method: "POST", path: "/api/postrider/runs/{id}/retry", auth: authUser, handler: retryRun},
+
 		// senders: "send again" of the confirmation link (senders_verify.go),
 		// and the link's page and button (senders_confirm.go)
 		{method: "POST", path: "/api/postrider/senders/{id}/verify", auth: authUser, handler: mails.resendSenderLink},

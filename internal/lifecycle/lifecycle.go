@@ -43,11 +43,34 @@ const (
 	ApprovalRejected = "rejected"
 )
 
+// A run's kind: scheduled (an occurrence of a window), retry (a finished
+// run sent again to its failed deliveries: runs.retry_of names it) or
+// welcome. A run without a kind (made before kinds) is scheduled.
+const (
+	RunScheduled = "scheduled"
+	RunRetry     = "retry"
+	RunWelcome   = "welcome"
+)
+
 // MaySend is the SQL condition that a mailing may send (DESIGN.md "How a
 // mailing runs"): it is not stopped, not completed, not waiting for nor
 // refused a moderator's approval, and its owner is not blocked. It reads the mailing as m and its owner's users row as u.
 // Neither a new occurrence is claimed nor a run sends while it is false.
 // (A completed mailing has no run left to send: the dispatcher completes
 // a mailing once all its runs are done.)
-const MaySend = "m.stopped = FALSE AND m.status != '" + MailingCompleted + "' AND u.blocked = FALSE" +
+const MaySend = "m.status != '" + MailingCompleted + "' AND " + MayRetry
+
+// MayRetry is the SQL condition that a finished run of a mailing may be
+// sent again to its failed deliveries (POST /api/postrider/runs/{id}/retry):
+// MaySend but for completed. A mailing is completed as soon as its last
+// window's run is done (a one-off mailing right after its run), and its
+// owner still wants to reach those that run failed to. It reads the
+// mailing as m and its owner's users row as u.
+const MayRetry = "m.stopped = FALSE AND u.blocked = FALSE" +
 	" AND m.approval NOT IN ('" + ApprovalPending + "', '" + ApprovalRejected + "')"
+
+// RunMaySend is the SQL condition that a run r may send now: its mailing
+// may send (MaySend), or the run is a retry and its mailing may be
+// retried (MayRetry). It reads the run as r, its mailing as m and its
+// owner's users row as u.
+const RunMaySend = MayRetry + " AND (m.status != '" + MailingCompleted + "' OR r.kind = '" + RunRetry + "')"

@@ -13,6 +13,7 @@ import { percent } from './moderation.js';
 import { bounceBadge, bounceRates } from '../bounce.js';
 import { whenNext, lastRun, skippedText, stoppedBadge, approvalBadge, newer, actions, runNote } from './mailing-status.js';
 import { periodText } from './mailing-windows.js';
+import { retryKind, retryOffer } from './run-retry.js';
 
 // senderText is the mailing's sender as its page shows it: one not verified
 // now says that the mailing goes out as its owner meanwhile.
@@ -58,12 +59,31 @@ export function mailing({ go, signal }) {
   const nav = pager();
   let logPage = 1;
 
+  // the runs by id (a retry names the run it retried), those retried, and
+  // what a retry of each would send (run-retry.js)
+  const byId = new Map();
+  const retried = new Set();
+  const counts = new Map();
+  function know(r) {
+    byId.set(r.id, r);
+    if (r.retry_of) retried.add(r.retry_of);
+  }
   function runRow(r) {
-    return h('tr', { 'data-id': r.id, 'data-status': r.status },
-      h('td', {}, show(r.run_at, tz)),
+    const slot = h('span', { class: 'retry-slot' });
+    retryOffer(slot, r, { retried, skipped: skipped[r.id], counts, signal, after: retriedNow });
+    return h('tr', { 'data-id': r.id, 'data-status': r.status, 'data-kind': r.kind || 'scheduled' },
+      h('td', {}, show(r.run_at, tz), retryKind(r, byId, tz)),
       h('td', {}, t(`run.${r.status}`)),
       h('td', { class: 'num' }, t('run.progress', { sent: r.sent, failed: r.failed, total: r.total }), skippedText(skipped[r.id])),
-      h('td', { class: 'note' }, runNote(r)));
+      h('td', { class: 'note' }, runNote(r), slot));
+  }
+  // a retry run was made: its run's button goes, the new run shows at once
+  async function retriedNow(run) {
+    say(status, t('run.retryMade', { n: run.total }), 'ok');
+    know(run);
+    seen = null;
+    const rs = await runsOf({ requestKey: null }).catch(() => null);
+    if (rs) showRuns(rs);
   }
 
   // showRuns puts rs in the table and tells whether anything changed
@@ -72,6 +92,7 @@ export function mailing({ go, signal }) {
     const now = JSON.stringify(rs.map((r) => [r.id, r.status, r.sent, r.failed, r.note]));
     if (now === seen) return false;
     seen = now;
+    rs.forEach(know);
     runs.replaceChildren(...rs.map(runRow));
     if (shown) {
       shown.last = rs[0] || null;
@@ -133,6 +154,9 @@ export function mailing({ go, signal }) {
   follow(signal, 'runs', (e) => {
     if (e.record.mailing !== id) return;
     latest.set(e.record.id, e.record);
+    know(e.record);
+    // a retry made elsewhere (another tab, the API): its run offers it no more
+    if (e.record.retry_of) runs.querySelector(`tr[data-id="${e.record.retry_of}"] .retry-slot`)?.replaceChildren();
     const old = runs.querySelector(`tr[data-id="${e.record.id}"]`);
     const redraw = () => {
       const run = latest.get(e.record.id);

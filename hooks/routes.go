@@ -96,6 +96,8 @@ func routes(cfg config.Config, mails *senderMails) []route {
 		{method: "POST", path: "/api/postrider/mailings/{id}/test", auth: authUser, handler: testMailingRoute(cfg)},
 		{method: "GET", path: "/api/postrider/mailings/{id}/skipped", auth: authUser, handler: mailingSkipped},
 		{method: "GET", path: "/api/postrider/mailings/{id}/bounces", auth: authUser, handler: mailingBouncesRoute},
+		// what goes out when (calendar.go; all=1 is for moderators)
+		{method: "GET", path: "/api/postrider/calendar", auth: authUser, handler: calendarRoute},
 
 		// senders: "send again" of the confirmation link (senders_verify.go),
 		// and the link's page and button (senders_confirm.go)

@@ -178,8 +178,12 @@ func calendar(ctx context.Context, app core.App, owner string, loc *time.Locatio
 	more := len(windows) > calendarMaxItems
 	items := []CalendarItem{}
 	groups := map[string][]reachGroup{}
+	zones := map[string]*time.Location{} // LoadLocation reads the zone's file each time
 	for _, w := range windows {
-		ats := windowOccurrences(w, from, to, now)
+		if zones[w.Timezone] == nil {
+			zones[w.Timezone] = schedule.Zone(w.Timezone)
+		}
+		ats := windowOccurrences(w, zones[w.Timezone], from, to, now)
 		if len(ats) == 0 {
 			continue
 		}
@@ -215,9 +219,8 @@ func calendar(ctx context.Context, app core.App, owner string, loc *time.Locatio
 // to send, as the dispatcher sends them (dispatch/claim.go): its next one
 // when that is to come; when it is due already, the latest occurrence by
 // now, which the dispatcher's next pass sends (missed ones are skipped);
-// then every one after, up to the window's end.
-func windowOccurrences(w calendarWindow, from, to, now time.Time) []time.Time {
-	loc := schedule.Zone(w.Timezone)
+// then every one after, up to the window's end. loc is its owner's zone.
+func windowOccurrences(w calendarWindow, loc *time.Location, from, to, now time.Time) []time.Time {
 	start, end, next := w.StartsAt.Time(), w.EndsAt.Time(), w.NextRunAt.Time()
 	days, _ := schedule.ParseWeekdays(w.Weekdays) // the field allows only the names
 	if end.Before(to) {

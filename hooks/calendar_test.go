@@ -9,6 +9,8 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+
+	"postrider/hooks"
 )
 
 type calendarAnswer struct {
@@ -237,4 +239,44 @@ func TestCalendarKeepsTheWallClockAcrossDST(t *testing.T) {
 		},
 	}
 	s.Test(t)
+}
+
+// A window that is due already (the dispatcher has not passed since)
+// shows the one occurrence its next pass sends, the latest by now, and
+// none of those it missed; a stopped mailing's due one is not shown, as
+// it goes whenever the mailing is resumed. Read at a given now, on an app
+// that does not serve (whose dispatcher would claim the due one).
+func TestCalendarShowsADueWindowAsItsNextPassSendsIt(t *testing.T) {
+	start := time.Now().UTC().Add(24 * time.Hour).Truncate(time.Minute)
+	now := start.Add(72*time.Hour + time.Hour) // three occurrences after start, the dispatcher not there
+	from := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 0, 7)
+	for _, c := range []struct {
+		stopped bool
+		first   time.Time
+		n       int
+		held    string
+	}{
+		{false, start.AddDate(0, 0, 3), 4, ""},       // the 4th day's (due), 5th, 6th, 7th
+		{true, start.AddDate(0, 0, 4), 3, "stopped"}, // the 5th, 6th, 7th
+	} {
+		app := newTestApp(t)
+		updateRecord(t, app, "schedules", aliceSchedule, map[string]any{
+			"period": "daily", "starts_at": start, "ends_at": start.AddDate(0, 0, 30), "next_run_at": start,
+		})
+		updateRecord(t, app, "mailings", aliceMailing, map[string]any{"stopped": c.stopped})
+		items, more, err := hooks.Calendar(app, aliceID, time.UTC, from, to, now)
+		app.Cleanup()
+		if err != nil || more {
+			t.Fatal(err, more)
+		}
+		if len(items) != c.n || !items[0].At.Time().Equal(c.first) || items[0].Held != c.held {
+			t.Fatalf("stopped %v: %d occurrences from %v (held %q), want %d from %v", c.stopped, len(items), items[0].At, items[0].Held, c.n, c.first)
+		}
+		for i, it := range items {
+			if want := c.first.AddDate(0, 0, i); !it.At.Time().Equal(want) {
+				t.Errorf("stopped %v: occurrence %d at %v, want %v", c.stopped, i, it.At, want)
+			}
+		}
+	}
 }

@@ -96,6 +96,8 @@ func routes(cfg config.Config, mails *senderMails) []route {
 		{method: "POST", path: "/api/postrider/mailings/{id}/test", auth: authUser, handler: testMailingRoute(cfg)},
 		{method: "GET", path: "/api/postrider/mailings/{id}/skipped", auth: authUser, handler: mailingSkipped},
 		{method: "GET", path: "/api/postrider/mailings/{id}/bounces", auth: authUser, handler: mailingBouncesRoute},
+		// what goes out when (calendar.go; all=1 is for moderators)
+		{method: "GET", path: "/api/postrider/calendar", auth: authUser, handler: calendarRoute},
 
 		// a finished run sent again to its failed messages (runs_retry.go)
 		{method: "GET", path: "/api/postrider/runs/{id}/retry", auth: authUser, handler: runRetryCounts},

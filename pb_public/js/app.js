@@ -17,6 +17,7 @@ import { domains } from './views/domains.js';
 import { home } from './views/home.js';
 import { modMailings, modMailing, modUsers, modLog } from './views/moderation.js';
 import { modApprovals } from './views/approvals.js';
+import { calendar } from './views/calendar.js';
 
 // path → view; needsAuth views send anonymous visitors to the login page
 const routes = {
@@ -35,6 +36,7 @@ const routes = {
   '/mailings/edit': { view: editMailing, needsAuth: true },
   '/mailing': { view: mailing, needsAuth: true },
   '/logs': { view: logs, needsAuth: true },
+  '/calendar': { view: calendar, needsAuth: true },
   '/domains': { view: domains, needsAuth: true },
   '/moderation/mailings': { view: modMailings, needsAuth: true },
   '/moderation/mailing': { view: modMailing, needsAuth: true },
@@ -101,7 +103,7 @@ function renderHeader() {
     h('nav', { id: 'nav', 'aria-label': t('nav.main') },
       link('/', t('nav.home')),
       h('a', { href: '/blog' }, t('nav.blog')),
-      me ? [link('/mailings', t('nav.mailings')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')),
+      me ? [link('/mailings', t('nav.mailings')), link('/calendar', t('nav.calendar')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')),
         link('/senders', t('nav.senders')), link('/domains', t('nav.domains')), link('/logs', t('nav.logs')),
         me.role === 'moderator' ? link('/moderation/mailings', t('nav.moderation'), '/moderation/') : null,
         link('/profile', t('nav.profile')), logout]

@@ -3,11 +3,9 @@ package hooks
 import (
 	"github.com/pocketbase/pocketbase/core"
 
+	"postrider/dispatch"
 	"postrider/internal/lifecycle"
 )
-
-// pausedByOwnerNote is the note of a run its owner paused.
-const pausedByOwnerNote = "paused by its owner"
 
 // pauseRun is POST /api/postrider/runs/{id}/pause: the owner's run that is
 // sending or waiting for their daily limit sends nothing more until they
@@ -22,9 +20,7 @@ func pauseRun(e *core.RequestEvent) error {
 		default:
 			return e.BadRequestError("The run is over: there is nothing left to pause.", nil)
 		}
-		run.Set("status", lifecycle.RunPaused)
-		run.Set("paused_by_owner", true)
-		run.Set("note", pausedByOwnerNote)
+		dispatch.PauseByOwner(run)
 		return nil
 	})
 }

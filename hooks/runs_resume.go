@@ -4,6 +4,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"postrider/dispatch"
 	"postrider/internal/lifecycle"
 )
 
@@ -25,9 +26,7 @@ func resumeRun(e *core.RequestEvent) error {
 		if !may {
 			return e.BadRequestError("The mailing may not send now (stopped, or waiting for a moderator): resume the mailing, and its runs go on.", nil)
 		}
-		run.Set("status", lifecycle.RunSending)
-		run.Set("paused_by_owner", false)
-		run.Set("note", "")
+		dispatch.ResumeByOwner(run)
 		return nil
 	})
 }

@@ -13,6 +13,7 @@ import { percent } from './moderation.js';
 import { bounceBadge, bounceRates } from '../bounce.js';
 import { whenNext, lastRun, skippedText, stoppedBadge, approvalBadge, newer, actions, runNote } from './mailing-status.js';
 import { periodText } from './mailing-windows.js';
+import { runPace, runButtons } from './run-control.js';
 
 // senderText is the mailing's sender as its page shows it: one not verified
 // now says that the mailing goes out as its owner meanwhile.
@@ -58,12 +59,21 @@ export function mailing({ go, signal }) {
   const nav = pager();
   let logPage = 1;
 
+  // each run's pace, from the counters seen (run-control.js)
+  const pace = runPace();
   function runRow(r) {
+    pace.note(r);
     return h('tr', { 'data-id': r.id, 'data-status': r.status },
       h('td', {}, show(r.run_at, tz)),
       h('td', {}, t(`run.${r.status}`)),
-      h('td', { class: 'num' }, t('run.progress', { sent: r.sent, failed: r.failed, total: r.total }), skippedText(skipped[r.id])),
-      h('td', { class: 'note' }, runNote(r)));
+      h('td', { class: 'num' }, t('run.progress', { sent: r.sent, failed: r.failed, total: r.total }), pace.text(r), skippedText(skipped[r.id])),
+      h('td', { class: 'note' }, runNote(r), runButtons(r, status, refreshRuns)));
+  }
+  // after a run's button: its row as saved, at once (realtime follows)
+  async function refreshRuns() {
+    const rs = await runsOf({ requestKey: null });
+    seen = null;
+    showRuns(rs);
   }
 
   // showRuns puts rs in the table and tells whether anything changed

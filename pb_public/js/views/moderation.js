@@ -338,6 +338,7 @@ export function modUsers({ signal }) {
       : null;
     const limit = blockable
       ? h('button', { type: 'button', class: 'secondary', 'data-action': 'limit', onclick: () => changeLimit(u) }, t('mod.changeLimit'))
+      : null;
     const trust = blockable
       ? h('button', { type: 'button', class: 'secondary trust', onclick: () => trustOrUntrust(u) }, u.trusted ? t('mod.untrust') : t('mod.trust'))
       : null;

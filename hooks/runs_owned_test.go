@@ -2,6 +2,7 @@ package hooks_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -149,6 +150,25 @@ func TestRunPauseResumeCancel(t *testing.T) {
 			ExpectedStatus:  403,
 			ExpectedContent: []string{`"status":403`},
 			AfterTestFunc:   untouched,
+		},
+		{
+			Name: "a superuser cancels a run in the dashboard: the same as its owner's cancel", Method: "PATCH", URL: "/api/collections/runs/records/" + aliceRun,
+			Headers:         map[string]string{"Authorization": tokens["superuser"]},
+			Body:            strings.NewReader(`{"status":"cancelled"}`),
+			BeforeTestFunc:  func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) { aliceSending(t, app) },
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"status":"cancelled"`, `"failed":1`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				fieldIs("deliveries", alicePendingDelivery, "response", "cancelled by its owner")(t, app, res)
+			},
+		},
+		{
+			Name: "a superuser pauses a run in the dashboard: it holds like its owner's pause", Method: "PATCH", URL: "/api/collections/runs/records/" + aliceRun,
+			Headers:         map[string]string{"Authorization": tokens["superuser"]},
+			Body:            strings.NewReader(`{"status":"paused"}`),
+			BeforeTestFunc:  func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) { aliceSending(t, app) },
+			ExpectedStatus:  200,
+			ExpectedContent: []string{`"status":"paused"`, `"paused_by_owner":true`},
 		},
 	}
 	for _, s := range scenarios {

@@ -20,6 +20,7 @@ func TestServePausesARunMidSendAndResumesIt(t *testing.T) {
 	env := e2e.SMTPServeEnv(smtp)
 	env["POSTRIDER_DISPATCH_WORKERS"] = fmt.Sprint(workers)
 	in := e2e.Serve(t, env)
+	in.SMTP = smtp
 	owner := e2e.ConfirmedUser(t, in, "pauser@example.com")
 	mails := len(smtp.Messages()) // the confirmation
 

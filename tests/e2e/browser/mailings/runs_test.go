@@ -82,7 +82,7 @@ func TestBrowserCancelsARunInRussianOnAPhone(t *testing.T) {
 		t.Fatalf("a No left the run %s", s)
 	}
 	e2e.Page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
-		chromedp.Click("#runs-table button.run-cancel"), e2e.Until(`document.querySelector('#runs-table tr[data-status=cancelled]')`))
+		chromedp.Click("#runs-table button.run-cancel"), e2e.Until(`!!document.querySelector('#runs-table tr[data-status=cancelled]')`))
 	if s := runStatus(in, token, runURL); s != "cancelled" {
 		t.Fatalf("a Yes left the run %s", s)
 	}

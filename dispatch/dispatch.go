@@ -41,6 +41,8 @@ const (
 	runPaused  = lifecycle.RunPaused
 	runWaiting = lifecycle.RunWaiting
 
+	runCancelled = lifecycle.RunCancelled
+
 	deliveryPending = lifecycle.DeliveryPending
 	deliverySent    = lifecycle.DeliverySent
 	deliveryFailed  = lifecycle.DeliveryFailed
@@ -263,7 +265,7 @@ func (p *pass) finish(err error) (Summary, error) {
 	var pending int
 	qErr := p.app.DB().NewQuery(`
 		SELECT COUNT(*) FROM deliveries d JOIN runs r ON r.id = d.run
-		WHERE r.status != '` + runDone + `' AND d.status = '` + deliveryPending + `'`).Row(&pending)
+		WHERE NOT ` + lifecycle.RunOver + ` AND d.status = '` + deliveryPending + `'`).Row(&pending)
 	p.summary.Pending = pending
 	return p.summary, errors.Join(err, qErr)
 }
@@ -313,9 +315,9 @@ func localName(s *core.Settings) string {
 
 // syncRuns parks the sending runs of mailings that may not send now
 // (stopped, or their owner blocked) and resumes the parked runs of those
-// that may again.
+// that may again; a run its owner paused waits for their resume.
 func (p *pass) syncRuns() error {
-	runs, err := p.app.FindRecordsByFilter("runs", "status = '"+runSending+"' || status = '"+runPaused+"'", "", 0, 0)
+	runs, err := p.app.FindRecordsByFilter("runs", "status = '"+runSending+"' || (status = '"+runPaused+"' && paused_by_owner = false)", "", 0, 0)
 	if err != nil {
 		return err
 	}
@@ -388,7 +390,7 @@ func (p *pass) updateStatuses(now time.Time) error {
 		WHERE (m.status = '` + statusRunning + `' OR m.id IN (SELECT value FROM json_each({:touched})))
 		  AND m.status != '` + statusCompleted + `'
 		  AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.mailing = m.id AND (s.ends_at > {:now} OR s.next_run_at != ''))
-		  AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.mailing = m.id AND r.status != '` + runDone + `')`).
+		  AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.mailing = m.id AND NOT ` + lifecycle.RunOver + `)`).
 		Bind(dbx.Params{"now": dbTime(now), "touched": jsonIDs(touched)}).Column(&ended)
 	if err != nil {
 		return err

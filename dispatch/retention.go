@@ -42,12 +42,12 @@ func BindRetention(app core.App, days int) {
 	})
 }
 
-// PruneLog deletes the deliveries of the runs done more than days before
+// PruneLog deletes the deliveries of the runs over (done or cancelled) more than days before
 // now and marks each such run; it tells how many deliveries and runs.
 func PruneLog(ctx context.Context, app core.App, days int, now time.Time) (deleted, runs int, err error) {
 	var ids []string
 	err = app.DB().Select("id").From("runs").
-		Where(dbx.HashExp{"status": lifecycle.RunDone, "log_deleted_at": ""}).
+		Where(dbx.HashExp{"status": []any{lifecycle.RunDone, lifecycle.RunCancelled}, "log_deleted_at": ""}).
 		AndWhere(dbx.NewExp("finished_at != '' AND finished_at < {:cutoff}", dbx.Params{"cutoff": dbTime(now.AddDate(0, 0, -days))})).
 		WithContext(ctx).Column(&ids)
 	if err != nil {

@@ -51,7 +51,8 @@ type runSender struct {
 }
 
 // Why a run's sending stops before its end: paused when most of its first
-// messages are refused, stopped when its mailing is stopped meanwhile.
+// messages are refused, stopped when its mailing is stopped meanwhile
+// (and held when its owner pauses or cancels it: held.go).
 var (
 	errPaused  = errors.New("paused")
 	errStopped = errors.New("stopped")
@@ -192,6 +193,8 @@ func (s *runSender) settle(passCtx context.Context) error {
 		return s.wait()
 	case errors.Is(cause, errStopped):
 		return s.stopped(strings.TrimPrefix(cause.Error(), errStopped.Error()+": "))
+	case errors.Is(cause, errHeld), errors.Is(cause, errCancelled):
+		return s.held()
 	case passCtx.Err() != nil: // the pass stops; its own error says why
 		s.saveCounters()
 		return nil
@@ -251,12 +254,23 @@ func (s *runSender) check() {
 }
 
 // saveCounters writes the run's sent and failed counts (through the record,
-// so that realtime subscribers see them move).
+// so that realtime subscribers see them move), keeping a pause or cancel
+// its owner saved meanwhile (held.go), which then stops its sending.
 func (s *runSender) saveCounters() {
-	s.run.Set("sent", s.baseSent+s.sent)
-	s.run.Set("failed", s.baseFailed+s.failed)
-	s.run.Set("checked", s.checked)
-	if err := s.p.app.Save(s.run); err != nil {
+	err := s.p.app.RunInTransaction(func(tx core.App) error {
+		fresh, err := tx.FindRecordById("runs", s.run.Id)
+		if err != nil {
+			return err
+		}
+		if s.adoptOwners(fresh) {
+			s.cancel(heldCause(fresh))
+		}
+		s.run.Set("sent", s.baseSent+s.sent)
+		s.run.Set("failed", s.baseFailed+s.failed)
+		s.run.Set("checked", s.checked)
+		return tx.Save(s.run)
+	})
+	if err != nil {
 		s.p.log.Error("Failed to save a run's counters", slog.String("run", s.run.Id), slog.String("error", err.Error()))
 	}
 }

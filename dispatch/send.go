@@ -12,6 +12,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"postrider/internal/lifecycle"
 	"postrider/internal/smtpclient"
 )
 
@@ -533,11 +534,14 @@ func isBusy(err error) bool {
 // save records a batch of outcomes in one transaction, with an UPDATE
 // prepared once for the database, not once a batch (prepared.go).
 func (p *pass) save(batch []*outcome) error {
-	// by rowid: the table's own key, one B-tree walk instead of two
+	// by rowid: the table's own key, one B-tree walk instead of two; a
+	// message in flight when its run was cancelled (held.go) is logged as
+	// it went, over the cancel, unless it is to be tried again
 	const update = `
-		UPDATE deliveries SET status = ?, attempts = ?, response = ?,
-		       unconfirmed = ?, cuts = ?, sent_at = ?, relay = ?, next_try_at = ?, updated = ?
-		WHERE rowid = ? AND id = ? AND status = '` + deliveryPending + `'`
+		UPDATE deliveries SET status = ?1, attempts = ?2, response = ?3,
+		       unconfirmed = ?4, cuts = ?5, sent_at = ?6, relay = ?7, next_try_at = ?8, updated = ?9
+		WHERE rowid = ?10 AND id = ?11 AND (status = '` + deliveryPending + `'
+		      OR ?1 != '` + deliveryPending + `' AND status = '` + deliveryFailed + `' AND response = '` + lifecycle.CancelledReply + `')`
 	now := dbTime(time.Now())
 	return inTransaction(p.app, update, func(tx *sql.Tx, exec func(args ...any) error) error {
 		// the owners' days, for their daily limits (quota.go)

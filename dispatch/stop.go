@@ -10,7 +10,7 @@ import (
 )
 
 // A stop (the mailing stopped by its owner or a moderator, deleted, or its
-// owner blocked) is seen by the workers before they begin each message, so
+// owner blocked; the run paused or cancelled by its owner) is seen by the workers before they begin each message, so
 // that at most the one message each connection had in flight goes out after
 // it is saved. Reading the mailing before every message would cost a read
 // a message; instead each run remembers its last answer for fresh (skip.go),
@@ -34,9 +34,18 @@ func (p *pass) watchStops() (unwatch func()) {
 	}
 	updated := p.app.OnModelAfterUpdateSuccess("mailings", "users").BindFunc(bump)
 	deleted := p.app.OnModelAfterDeleteSuccess("mailings", "users").BindFunc(bump)
+	// a run its owner paused or cancelled (held.go); the pass's own saves
+	// of a sending run's counters leave the others be
+	held := p.app.OnRecordAfterUpdateSuccess("runs").BindFunc(func(e *core.RecordEvent) error {
+		if s := e.Record.GetString("status"); s == runPaused || s == runCancelled {
+			p.saves.Add(1)
+		}
+		return e.Next()
+	})
 	return func() {
 		p.app.OnModelAfterUpdateSuccess().Unbind(updated)
 		p.app.OnModelAfterDeleteSuccess().Unbind(deleted)
+		p.app.OnRecordAfterUpdateSuccess().Unbind(held)
 	}
 }
 
@@ -57,10 +66,15 @@ func (s *runSender) stopping() bool {
 	if s.ctx.Err() != nil || !s.stop.stale(saves) {
 		return s.ctx.Err() != nil
 	}
+	held := s.p.heldByOwner(s.run.Id)
 	stop, why := s.p.mustStop(s.run.Id)
 	s.stop.seen.Store(saves)
 	s.stop.read.Store(time.Now().UnixNano())
-	if stop {
+	switch {
+	case held != nil:
+		s.cancel(held)
+		return true
+	case stop:
 		s.cancel(fmt.Errorf("%w: %s", errStopped, why))
 	}
 	return stop

@@ -91,6 +91,13 @@ func (w *waker) bindHooks() {
 		}
 		return nil
 	})
+	// a run its owner paused, resumed by them (POST /api/postrider/runs/{id}/resume)
+	w.app.OnRecordAfterUpdateSuccess("runs").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("status") == runSending && e.Record.Original().GetBool("paused_by_owner") {
+			w.takeUp()
+		}
+		return e.Next()
+	})
 }
 
 // resumed tells whether a save let a mailing send again: the mailing no
@@ -316,14 +323,14 @@ func nextDue(app core.App) (time.Time, bool, error) {
 
 // runsToTakeUp tells whether a run is left unfinished and may send: sending
 // (its process ended mid-run), or parked while its mailing may send again
-// (lifecycle.RunMaySend). It walks the runs' status index.
+// (lifecycle.RunMaySend), not by its owner. It walks the runs' status index.
 func runsToTakeUp(app core.App) (bool, error) {
 	var ids []string
 	err := app.DB().NewQuery(`
 		SELECT r.id FROM runs r
 		JOIN mailings m ON m.id = r.mailing
 		JOIN users u ON u.id = m.owner
-		WHERE r.status IN ('` + runSending + `', '` + runPaused + `') AND ` + lifecycle.RunMaySend + `
+		WHERE (r.status = '` + runSending + `' OR r.status = '` + runPaused + `' AND r.paused_by_owner = FALSE) AND ` + lifecycle.RunMaySend + `
 		LIMIT 1`).Column(&ids)
 	return len(ids) > 0, err
 }

@@ -138,7 +138,7 @@ func logRows(ctx context.Context, app core.App, where dbx.Expression, offset, li
 }
 
 // logTotal counts the owner's deliveries (of a mailing, of a status) from
-// the counters of the runs that are done (but those whose rows the log's
+// the counters of the runs that are done or cancelled (but those whose rows the log's
 // retention deleted), and by the rows of the few runs still sending or
 // paused.
 func logTotal(ctx context.Context, app core.App, owner, mailing, status string) (int, error) {
@@ -154,12 +154,12 @@ func logTotal(ctx context.Context, app core.App, owner, mailing, status string) 
 	}
 	var done, open int
 	err := app.DB().Select("COALESCE(SUM(" + counter + "), 0)").From("runs").
-		Where(dbx.And(runs, dbx.HashExp{"status": lifecycle.RunDone, "log_deleted_at": ""})).WithContext(ctx).Row(&done)
+		Where(dbx.And(runs, dbx.HashExp{"status": []any{lifecycle.RunDone, lifecycle.RunCancelled}, "log_deleted_at": ""})).WithContext(ctx).Row(&done)
 	if err != nil {
 		return 0, err
 	}
 	// the open runs' rows by the index on run alone: the runs are the owner's
-	rows := dbx.And(dbx.NewExp("[[run]] IN (SELECT [[id]] FROM {{runs}} WHERE [[owner]] = {:owner} AND [[status]] != '"+lifecycle.RunDone+"')", dbx.Params{"owner": owner}))
+	rows := dbx.And(dbx.NewExp("[[run]] IN (SELECT [[id]] FROM {{runs}} WHERE [[owner]] = {:owner} AND [[status]] NOT IN ('"+lifecycle.RunDone+"', '"+lifecycle.RunCancelled+"'))", dbx.Params{"owner": owner}))
 	if mailing != "" {
 		rows = dbx.And(rows, dbx.NewExp("+[[mailing]] = {:mailing}", dbx.Params{"mailing": mailing}))
 	}

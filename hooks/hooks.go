@@ -41,6 +41,7 @@ func Register(app core.App, cfg config.Config) {
 	bindPosts(app)
 	bindBlog(app, cfg.BlogDir)
 	bindDeliveries(app)
+	bindRunsBySuperusers(app)
 	bindOptimize(app)
 	bindGreetings(app)
 	bindDKIM(app)

@@ -103,6 +103,11 @@ func routes(cfg config.Config, mails *senderMails) []route {
 		{method: "GET", path: "/api/postrider/runs/{id}/retry", auth: authUser, handler: runRetryCounts},
 		{method: "POST", path: "/api/postrider/runs/{id}/retry", auth: authUser, handler: retryRun},
 
+		// a run's pause, resume and cancel by its owner (runs_*.go)
+		{method: "POST", path: "/api/postrider/runs/{id}/pause", auth: authUser, handler: pauseRun},
+		{method: "POST", path: "/api/postrider/runs/{id}/resume", auth: authUser, handler: resumeRun},
+		{method: "POST", path: "/api/postrider/runs/{id}/cancel", auth: authUser, handler: cancelRun},
+
 		// senders: "send again" of the confirmation link (senders_verify.go),
 		// and the link's page and button (senders_confirm.go)
 		{method: "POST", path: "/api/postrider/senders/{id}/verify", auth: authUser, handler: mails.resendSenderLink},

@@ -16,16 +16,28 @@ const (
 // MailingStatuses are a mailing's statuses, in their order.
 var MailingStatuses = []string{MailingCreated, MailingRunning, MailingCompleted}
 
-// A run's status: sending, done, paused (its mailing stopped, its owner
-// blocked, or its messages refused; it sends again once resumed), or
-// waiting (its owner's daily limit is reached; it goes on by itself at the
-// owner's next midnight, or as soon as the limit is raised).
+// A run's status: sending, done, paused (it sends nothing until resumed:
+// by its mailing's resume when its mailing was stopped, its owner blocked,
+// or its messages refused; by its owner's own resume when they paused it,
+// runs.paused_by_owner), waiting (its owner's daily limit is reached; it
+// goes on by itself at the owner's next midnight, or as soon as the limit
+// is raised), or cancelled by its owner (what was pending is logged
+// failed; it never sends again).
 const (
-	RunSending = "sending"
-	RunDone    = "done"
-	RunPaused  = "paused"
-	RunWaiting = "waiting"
+	RunSending   = "sending"
+	RunDone      = "done"
+	RunPaused    = "paused"
+	RunWaiting   = "waiting"
+	RunCancelled = "cancelled"
 )
+
+// RunOver is the SQL condition that a run (read as r) is over for good:
+// done or cancelled, nothing of it pending.
+const RunOver = "r.status IN ('" + RunDone + "', '" + RunCancelled + "')"
+
+// CancelledReply is the response logged for each delivery still pending
+// when its run was cancelled.
+const CancelledReply = "cancelled by its owner"
 
 // A delivery's status: pending until its outcome is recorded.
 const (

@@ -14,6 +14,7 @@ import { bounceBadge, bounceRates } from '../bounce.js';
 import { whenNext, lastRun, skippedText, stoppedBadge, approvalBadge, newer, actions, runNote } from './mailing-status.js';
 import { periodText } from './mailing-windows.js';
 import { retryKind, retryOffer } from './run-retry.js';
+import { runPace, runButtons } from './run-control.js';
 
 // senderText is the mailing's sender as its page shows it: one not verified
 // now says that the mailing goes out as its owner meanwhile.
@@ -60,22 +61,25 @@ export function mailing({ go, signal }) {
   let logPage = 1;
 
   // the runs by id (a retry names the run it retried), those retried, and
-  // what a retry of each would send (run-retry.js)
+  // what a retry of each would send (run-retry.js); each run's pace, from
+  // the counters seen (run-control.js)
   const byId = new Map();
   const retried = new Set();
   const counts = new Map();
+  const pace = runPace();
   function know(r) {
     byId.set(r.id, r);
     if (r.retry_of) retried.add(r.retry_of);
   }
   function runRow(r) {
+    pace.note(r);
     const slot = h('span', { class: 'retry-slot' });
     retryOffer(slot, r, { retried, skipped: skipped[r.id], counts, signal, after: retriedNow });
     return h('tr', { 'data-id': r.id, 'data-status': r.status, 'data-kind': r.kind || 'scheduled' },
       h('td', {}, show(r.run_at, tz), retryKind(r, byId, tz)),
       h('td', {}, t(`run.${r.status}`)),
-      h('td', { class: 'num' }, t('run.progress', { sent: r.sent, failed: r.failed, total: r.total }), skippedText(skipped[r.id])),
-      h('td', { class: 'note' }, runNote(r), slot));
+      h('td', { class: 'num' }, t('run.progress', { sent: r.sent, failed: r.failed, total: r.total }), pace.text(r), skippedText(skipped[r.id])),
+      h('td', { class: 'note' }, runNote(r), runButtons(r, status, refreshRuns), slot));
   }
   // a retry run was made: its run's button goes, the new run shows at once
   async function retriedNow(run) {
@@ -84,6 +88,12 @@ export function mailing({ go, signal }) {
     seen = null;
     const rs = await runsOf({ requestKey: null }).catch(() => null);
     if (rs) showRuns(rs);
+  }
+  // after a run's button: its row as saved, at once (realtime follows)
+  async function refreshRuns() {
+    const rs = await runsOf({ requestKey: null });
+    seen = null;
+    showRuns(rs);
   }
 
   // showRuns puts rs in the table and tells whether anything changed

@@ -48,6 +48,8 @@ export function count(n) {
 // its words: a waiting run's (its owner's daily limit reached, the figure
 // taken from the dispatcher's note), else the note as the dispatcher wrote it
 export function runNote(r) {
+  if (r.status === 'paused' && r.paused_by_owner) return t('run.pausedNote');
+  if (r.status === 'cancelled') return t('run.cancelledNote');
   const limit = r.status === 'waiting' && /\d[\d,]*/.exec(r.note || '');
   return limit ? t('run.waitingNote', { limit: count(Number(limit[0].replaceAll(',', ''))) }) : r.note;
 }

@@ -24,8 +24,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/internal/e2e"
-	"postrider/internal/smtptest"
 	"postrider/internal/seed"
+	"postrider/internal/smtptest"
 )
 
 // copyDatabase writes a consistent copy of dir's data.db (SQLite's VACUUM

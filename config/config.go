@@ -50,6 +50,9 @@ type Config struct {
 
 	DispatchWorkers int     // SMTP connections used at once
 	DispatchRate    float64 // messages per second, 0 = no limit
+	// ClaimChunk is how many of the owner's clients a claim reads in one
+	// transaction (POSTRIDER_CLAIM_CHUNK)
+	ClaimChunk int
 
 	// RetryDelays is the back-off between the tries of a delivery that met
 	// a temporary failure, the last one repeating (POSTRIDER_RETRY_DELAYS);
@@ -94,6 +97,9 @@ const (
 	// the system's cron, on this machine or another
 	DispatchOff            = "off"
 	DefaultDispatchWorkers = 4
+	// a chunk of 2,000 clients holds SQLite's write lock for tens of
+	// milliseconds (docs/benchmarks/)
+	DefaultClaimChunk = 2000
 	// RFC 5321 §4.5.3.2.6: a server may take its time after the final dot,
 	// and a client that gives up early may send the message twice
 	DefaultSMTPDataTimeout = 10 * time.Minute
@@ -135,6 +141,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SenderName:      get("SENDER_NAME"),
 		DispatchCron:    get("DISPATCH_CRON"),
 		DispatchWorkers: DefaultDispatchWorkers,
+		ClaimChunk:      DefaultClaimChunk,
 		SMTPDataTimeout: DefaultSMTPDataTimeout,
 		RetryDelays:     DefaultRetryDelays,
 		RetryFor:        DefaultRetryFor,
@@ -190,6 +197,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			bad("DISPATCH_WORKERS", "%q is not a whole number from 1 to 100", v)
 		}
 		c.DispatchWorkers = n
+	}
+	if v := get("CLAIM_CHUNK"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			bad("CLAIM_CHUNK", "%q is not a whole number from 1 to 100000", v)
+		}
+		c.ClaimChunk = n
 	}
 	if v := get("DISPATCH_RATE"); v != "" {
 		r, err := strconv.ParseFloat(v, 64)

@@ -116,7 +116,13 @@ func (c *claimer) fill(ctx context.Context) {
 func (c *claimer) chunk(k int) (more bool, total int, err error) {
 	var committed int // skipped in this chunk
 	err = c.app.RunInTransaction(func(tx core.App) error {
-		params := dbx.Params{"run": c.run.Id}
+		params := dbx.Params{"run": c.run.Id, "now": dbTime(time.Now())}
+		// a write first: the transaction takes the write lock now, and never
+		// has to turn a read into a write after another connection wrote
+		// (SQLite refuses that at once, whatever the busy timeout)
+		if _, err := tx.DB().NewQuery(`UPDATE runs SET updated = {:now} WHERE id = {:run} AND claiming = TRUE`).Bind(params).Execute(); err != nil {
+			return err
+		}
 		var cursor struct {
 			Claiming  bool   `db:"claiming"`
 			ClaimedTo string `db:"claimed_to"`

@@ -45,6 +45,8 @@ type RunSummary struct {
 	Total      int            `db:"total" json:"total"`
 	Sent       int            `db:"sent" json:"sent"`
 	Failed     int            `db:"failed" json:"failed"`
+	// its deliveries are still being written: total counts those so far
+	Claiming   bool           `db:"claiming" json:"claiming"`
 	StartedAt  types.DateTime `db:"started_at" json:"started_at"`
 	FinishedAt types.DateTime `db:"finished_at" json:"finished_at"`
 	ID         string         `db:"id" json:"id"`
@@ -131,7 +133,7 @@ func mailingSummaries(ctx context.Context, app core.App, owner string) ([]*Maili
 	// maximum: the latest occurrence of each mailing
 	var runs []*RunSummary
 	err = app.DB().NewQuery(`
-		SELECT r.[[mailing]], MAX(r.[[run_at]]) AS run_at, r.[[id]], r.[[status]], r.[[total]], r.[[sent]], r.[[failed]],
+		SELECT r.[[mailing]], MAX(r.[[run_at]]) AS run_at, r.[[id]], r.[[status]], r.[[total]], r.[[sent]], r.[[failed]], r.[[claiming]],
 			r.[[started_at]], r.[[finished_at]]
 		FROM {{runs}} r JOIN {{mailings}} m ON m.[[id]] = r.[[mailing]]
 		WHERE m.[[owner]] = {:owner} GROUP BY r.[[mailing]]`).Bind(scope).WithContext(ctx).All(&runs)

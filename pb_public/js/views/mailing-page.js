@@ -11,7 +11,7 @@ import { follow, every } from '../visit.js';
 import { previewSection } from './preview.js';
 import { percent } from './moderation.js';
 import { bounceBadge, bounceRates } from '../bounce.js';
-import { whenNext, lastRun, skippedText, stoppedBadge, approvalBadge, newer, actions, runNote } from './mailing-status.js';
+import { whenNext, lastRun, skippedText, stoppedBadge, approvalBadge, newer, actions, runNote, progressText } from './mailing-status.js';
 import { periodText } from './mailing-windows.js';
 
 // senderText is the mailing's sender as its page shows it: one not verified
@@ -62,7 +62,7 @@ export function mailing({ go, signal }) {
     return h('tr', { 'data-id': r.id, 'data-status': r.status },
       h('td', {}, show(r.run_at, tz)),
       h('td', {}, t(`run.${r.status}`)),
-      h('td', { class: 'num' }, t('run.progress', { sent: r.sent, failed: r.failed, total: r.total }), skippedText(skipped[r.id])),
+      h('td', { class: 'num' }, progressText(r), skippedText(skipped[r.id])),
       h('td', { class: 'note' }, runNote(r)));
   }
 

@@ -11,7 +11,7 @@ import { show } from '../time.js';
 import { withoutImages } from '../sanitize.js';
 import { pager, showPage } from '../pager.js';
 import { userZone } from '../zone.js';
-import { count, runNote, approvalBadge } from './mailing-status.js';
+import { count, runNote, approvalBadge, progressText } from './mailing-status.js';
 
 const perPage = 20;
 
@@ -258,7 +258,7 @@ export function modMailing({ signal }) {
     totals.textContent = t('mod.totals', { runs: rs.length, sent: sum('sent'), failed: sum('failed') });
     runs.replaceChildren(...rs.map((r) => h('tr', { 'data-id': r.id },
       cell(t('mailings.runAt'), show(r.run_at, tz)), cell(t('mailings.status'), t(`run.${r.status}`)),
-      cell(t('mailings.progress'), t('run.progress', { sent: r.sent, failed: r.failed, total: r.total }), 'num'),
+      cell(t('mailings.progress'), progressText(r), 'num'),
       cell(t('mailings.note'), runNote(r)))));
   }
 
@@ -338,6 +338,7 @@ export function modUsers({ signal }) {
       : null;
     const limit = blockable
       ? h('button', { type: 'button', class: 'secondary', 'data-action': 'limit', onclick: () => changeLimit(u) }, t('mod.changeLimit'))
+      : null;
     const trust = blockable
       ? h('button', { type: 'button', class: 'secondary trust', onclick: () => trustOrUntrust(u) }, u.trusted ? t('mod.untrust') : t('mod.trust'))
       : null;

@@ -97,9 +97,10 @@ const (
 	// the system's cron, on this machine or another
 	DispatchOff            = "off"
 	DefaultDispatchWorkers = 4
-	// a chunk of 2,000 clients holds SQLite's write lock for tens of
-	// milliseconds (docs/benchmarks/)
-	DefaultClaimChunk = 2000
+	// chunks of 500 clients: another process's longest write wait during
+	// a 1,000,000-recipient claim 0.7 s, against 1.4 s with 2,000
+	// (docs/benchmarks/2026-12-05-claim-in-chunks.md)
+	DefaultClaimChunk = 500
 	// RFC 5321 §4.5.3.2.6: a server may take its time after the final dot,
 	// and a client that gives up early may send the message twice
 	DefaultSMTPDataTimeout = 10 * time.Minute

@@ -39,12 +39,12 @@ type MailingSummary struct {
 
 // RunSummary is how one run went.
 type RunSummary struct {
-	Mailing    string         `db:"mailing" json:"-"`
-	RunAt      types.DateTime `db:"run_at" json:"run_at"`
-	Status     string         `db:"status" json:"status"`
-	Total      int            `db:"total" json:"total"`
-	Sent       int            `db:"sent" json:"sent"`
-	Failed     int            `db:"failed" json:"failed"`
+	Mailing string         `db:"mailing" json:"-"`
+	RunAt   types.DateTime `db:"run_at" json:"run_at"`
+	Status  string         `db:"status" json:"status"`
+	Total   int            `db:"total" json:"total"`
+	Sent    int            `db:"sent" json:"sent"`
+	Failed  int            `db:"failed" json:"failed"`
 	// its deliveries are still being written: total counts those so far
 	Claiming   bool           `db:"claiming" json:"claiming"`
 	StartedAt  types.DateTime `db:"started_at" json:"started_at"`

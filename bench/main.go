@@ -7,6 +7,7 @@
 //	go run ./bench audience # the reach count and the draft preview of a 1,000,000-client user (audience.go)
 //	go run ./bench ontime  # a window's time to its first message, serve running (sharing.go)
 //	go run ./bench fair    # a small mailing beside a 1,000,000-recipient one (sharing.go)
+//	go run ./bench claim   # the longest write wait during a 1,000,000-recipient claim (claim.go)
 package main
 
 import (
@@ -31,7 +32,7 @@ import (
 
 func main() {
 	if len(os.Args) > 1 {
-		sub := map[string]func([]string){"pages": pages, "audience": audience, "ontime": ontime, "fair": fair, "relays": relays}[os.Args[1]]
+		sub := map[string]func([]string){"claim": claim, "pages": pages, "audience": audience, "ontime": ontime, "fair": fair, "relays": relays}[os.Args[1]]
 		if sub != nil {
 			log.SetFlags(0)
 			sub(os.Args[2:])

@@ -67,6 +67,7 @@ func TestFromEnvRefusesBadValuesByName(t *testing.T) {
 		"POSTRIDER_DISPATCH_CRON":      "every five minutes",
 		"POSTRIDER_DISPATCH_WORKERS":   "0",
 		"POSTRIDER_DISPATCH_RATE":      "-1",
+		"POSTRIDER_CLAIM_CHUNK":        "0",
 		"POSTRIDER_SMTP_DATA_TIMEOUT":  "10",
 		"POSTRIDER_RETRY_DELAYS":       "1s,soon",
 		"POSTRIDER_RETRY_FOR":          "5d",

@@ -75,12 +75,12 @@ func (d dueSchedule) occurrence(now time.Time) (runAt, next time.Time, inWindow 
 // errAlreadyClaimed means another dispatcher moved the window first.
 var errAlreadyClaimed = errors.New("already claimed")
 
-// claim turns one due occurrence into a run, in one transaction: the window
-// moves to its next occurrence (only if nobody moved it since we read it),
-// the run is created (the unique (schedule, run_at) index refuses a second
-// claim of the same occurrence), and one pending delivery is written per
-// recipient, selected in SQL. It returns the run, or nil when the window
-// had ended and was only closed.
+// claim turns one due occurrence into a run, in one short transaction: the
+// window moves to its next occurrence (only if nobody moved it since we read
+// it), and the run is created, claiming (the unique (schedule, run_at) index
+// refuses a second claim of the same occurrence). Its deliveries are written
+// afterwards, a chunk at a time, while it sends (claim_chunks.go). It
+// returns the run, or nil when the window had ended and was only closed.
 func claim(app core.App, d dueSchedule, now time.Time, log *slog.Logger) (*core.Record, error) {
 	runAt, next, inWindow := d.occurrence(now)
 	var run *core.Record
@@ -113,26 +113,10 @@ func claim(app core.App, d dueSchedule, now time.Time, log *slog.Logger) (*core.
 		run = core.NewRecord(runs)
 		run.Load(map[string]any{
 			"owner": d.Owner, "mailing": d.Mailing, "schedule": d.ID, "run_at": dbTime(runAt),
-			"status": runSending, "started_at": dbTime(now), "kind": lifecycle.RunScheduled,
+			"status": runSending, "started_at": dbTime(now), "kind": lifecycle.RunScheduled, "claiming": true, "claimed_to": "",
 		})
 		if err := tx.Save(run); err != nil {
 			return fmt.Errorf("creating the run: %w", err)
-		}
-
-		total, err := writeDeliveries(tx, mailing, run, now)
-		if err != nil {
-			return err
-		}
-		if err := markReached(tx, mailing, run); err != nil {
-			return err
-		}
-		run.Set("total", total)
-		if total == 0 {
-			run.Set("status", runDone)
-			run.Set("finished_at", dbTime(now))
-		}
-		if err := tx.Save(run); err != nil {
-			return err
 		}
 		if mailing.GetString("status") == statusCreated {
 			mailing.Set("status", statusRunning)
@@ -145,7 +129,7 @@ func claim(app core.App, d dueSchedule, now time.Time, log *slog.Logger) (*core.
 	}
 	if run != nil {
 		log.Info("Run claimed", slog.String("mailing", d.Mailing), slog.String("schedule", d.ID),
-			slog.String("run", run.Id), slog.String("run_at", dbTime(runAt)), slog.Int("recipients", run.GetInt("total")))
+			slog.String("run", run.Id), slog.String("run_at", dbTime(runAt)))
 	} else {
 		log.Info("Window ended before its occurrence was sent; closed", slog.String("mailing", d.Mailing), slog.String("schedule", d.ID))
 	}
@@ -184,54 +168,7 @@ func recipients(mailing *core.Record) (where string, params dbx.Params) {
 	return where, params
 }
 
-// markReached records the run's recipients as having had a mailing sent
-// once per client (a client skipped as bouncing has not), in the claim's
-// transaction.
-func markReached(tx core.App, mailing, run *core.Record) error {
-	if !mailing.GetBool("once_per_client") {
-		return nil
-	}
-	_, err := tx.DB().NewQuery(`
-		INSERT OR IGNORE INTO _postrider_reached (mailing, client)
-		SELECT {:mailing}, client FROM deliveries WHERE run = {:run} AND status = '` + deliveryPending + `'`).
-		Bind(dbx.Params{"mailing": mailing.Id, "run": run.Id}).Execute()
-	return err
-}
-
-// writeDeliveries writes one pending delivery per recipient of the mailing,
-// selected and written by SQLite alone; a client marked bouncing gets one
-// failed at once, unsent, saying why (SkippedBouncing). The ids are the
-// run's prefix and a counter in client order, so that every index of
-// deliveries grows at its end (random ids made the 100,000-row insert twice
-// as slow), and each delivery's Message-ID is known from the start (see
-// template.messageID).
-func writeDeliveries(tx core.App, mailing, run *core.Record, now time.Time) (int, error) {
-	where, params := recipients(mailing)
-	params["mailing"], params["run"], params["schedule"] = mailing.Id, run.Id, run.GetString("schedule")
-	params["runAt"], params["now"] = run.GetDateTime("run_at").String(), dbTime(now)
-	// the Message-ID's domain is the From's (from.go); the key, parsed
-	// where the message is signed, is not needed here
-	from, err := addressesOf(tx, mailing)
-	if err != nil {
-		return 0, err
-	}
-	params["prefix"], params["domain"] = run.Id[:8], domainOf(from.from.Address)
-	params["bounced"] = SkippedBouncing
-	res, err := tx.DB().NewQuery(`
-		INSERT INTO deliveries (id, owner, mailing, run, schedule, client, email, run_at, status, attempts, response, message_id, sent_at, created, updated)
-		SELECT d.id, d.owner, {:mailing}, {:run}, {:schedule}, d.client, d.email, {:runAt},
-		       CASE WHEN d.bouncing THEN '` + deliveryFailed + `' ELSE '` + deliveryPending + `' END, 0, CASE WHEN d.bouncing THEN {:bounced} ELSE '' END,
-		       '<' || d.id || '@' || {:domain} || '>', '', {:now}, {:now}
-		FROM (SELECT {:prefix} || printf('%07x', row_number() OVER (ORDER BY c.id)) AS id, c.owner, c.id AS client, c.email, c.bouncing
-		      FROM clients c ` + where + `) d`).Bind(params).Execute()
-	if err != nil {
-		return 0, fmt.Errorf("writing the deliveries: %w", err)
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
-}
-
-// countRecipients is what writeDeliveries would write, for --dry-run.
+// countRecipients is what a claim would write, for --dry-run.
 func countRecipients(app core.App, mailingID string) (int, error) {
 	mailing, err := app.FindRecordById("mailings", mailingID)
 	if err != nil {

@@ -1,6 +1,6 @@
 // Package dispatch sends the mailings that are due: one pass finds the
 // windows whose occurrence has come, turns each into a run with one pending
-// delivery per recipient (in one transaction), then sends the pending
+// delivery per recipient (written a chunk at a time while it sends), then sends the pending
 // deliveries over a pool of SMTP connections, recording every outcome
 // before the connection carries the next message.
 //
@@ -58,6 +58,7 @@ type Options struct {
 	RetryDelays []time.Duration // back-off after each try of a temporary failure, the last repeating (config: POSTRIDER_RETRY_DELAYS)
 	RetryFor    time.Duration   // how long after its run began a delivery is tried at all; default 5 days (config: POSTRIDER_RETRY_FOR)
 	MaxCuts     int             // tries cut after the whole message went out before the delivery fails; default 10
+	ClaimChunk  int             // clients a claim reads in one transaction (config: POSTRIDER_CLAIM_CHUNK; claim_chunks.go)
 	SMTPTLS     string          // "none", "starttls" or "tls" (config: POSTRIDER_SMTP_TLS); "" follows the settings
 	RootCAs     *x509.CertPool  // the roots a server's certificate must chain to (config: POSTRIDER_SMTP_CA); nil = the system's
 	DKIM        *mailout.DKIM   // signs every message (config: POSTRIDER_DKIM_*); nil = the dashboard's dkim row, if any
@@ -79,7 +80,7 @@ func OptionsFrom(cfg config.Config) Options {
 	return Options{
 		Workers: cfg.DispatchWorkers, Rate: cfg.DispatchRate, SMTPTLS: cfg.SMTPTLS, DataTimeout: cfg.SMTPDataTimeout,
 		DKIM: cfg.DKIM, RootCAs: cfg.SMTPRootCAs, RetryDelays: cfg.RetryDelays, RetryFor: cfg.RetryFor,
-		BounceDomain: cfg.BounceDomain, Health: cfg.Health,
+		BounceDomain: cfg.BounceDomain, Health: cfg.Health, ClaimChunk: cfg.ClaimChunk,
 	}.withDefaults()
 }
 
@@ -98,6 +99,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RetryFor <= 0 {
 		o.RetryFor = config.DefaultRetryFor
+	}
+	if o.ClaimChunk <= 0 {
+		o.ClaimChunk = config.DefaultClaimChunk
 	}
 	if o.MaxCuts <= 0 {
 		o.MaxCuts = 10

@@ -193,7 +193,7 @@ func (w *writer) date(now time.Time) string {
 }
 
 // useStoredDomain takes the domain of the Message-IDs the claim stored for
-// a run's deliveries (writeDeliveries), so that each message carries the
+// a run's deliveries (claimer.write), so that each message carries the
 // one its delivery names, though the From changed since.
 func (t *template) useStoredDomain(app core.App, runID string) error {
 	var ids []string
@@ -212,7 +212,7 @@ func (t *template) useStoredDomain(app core.App, runID string) error {
 
 // messageID makes the Message-ID (without angle brackets) of one delivery:
 // stable, so that a message repeated after a crash carries the same id and
-// the receiving side can tell. writeDeliveries stores the same value.
+// the receiving side can tell. claimer.write stores the same value.
 func (t *template) messageID(deliveryID string) string {
 	return deliveryID + "@" + t.domain
 }

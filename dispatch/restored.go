@@ -47,6 +47,9 @@ type heldRun struct {
 	Mailing string `db:"mailing"`
 	Stopped bool   `db:"stopped"`
 	Pending int    `db:"pending"`
+	// still claiming: the copy lacks deliveries that may have been
+	// written, and sent, after it (claim_chunks.go)
+	Claiming bool `db:"claiming"`
 }
 
 // hold pauses every unfinished run with pending messages, saying that
@@ -64,7 +67,7 @@ func (p *pass) hold(d dbGeneration, w int64, witness bool, now time.Time) error 
 	}
 	var runs []heldRun
 	err := p.app.DB().NewQuery(`
-		SELECT r.id, r.mailing, m.stopped,
+		SELECT r.id, r.mailing, m.stopped, r.claiming,
 		       (SELECT COUNT(*) FROM deliveries d WHERE d.run = r.id AND d.status = '` + deliveryPending + `') AS pending
 		FROM runs r JOIN mailings m ON m.id = r.mailing
 		WHERE r.status IN ('` + runSending + `', '` + runPaused + `', '` + runWaiting + `')`).All(&runs)
@@ -74,7 +77,7 @@ func (p *pass) hold(d dbGeneration, w int64, witness bool, now time.Time) error 
 	toStop := map[string]bool{}
 	var held, pending int
 	for _, hr := range runs {
-		if hr.Pending == 0 {
+		if hr.Pending == 0 && !hr.Claiming {
 			continue // nothing of it can go out again
 		}
 		run, err := p.app.FindRecordById("runs", hr.ID)

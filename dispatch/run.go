@@ -30,6 +30,7 @@ type runSender struct {
 	since      string        // outcomes of this pass are updated since
 	produced   chan struct{} // closed when the producer is done
 	produceErr error
+	claim      *claimer // writes the deliveries of a run still claiming (claim_chunks.go); nil when all are written
 
 	left     bool // out of the pool (the pool's lock)
 	ended    bool // settled (the recorder, then the pass's end)
@@ -98,6 +99,10 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 		return nil, err
 	}
 	s.ctx, s.cancel = context.WithCancelCause(ctx)
+	if run.GetBool("claiming") {
+		s.claim = newClaimer(s)
+		go s.claim.fill(s.ctx)
+	}
 	jobs := make(chan job, 256)
 	s.queue = &queue{fresh: jobs}
 	go func() {
@@ -111,13 +116,17 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 // produce feeds the run's pending deliveries whose time has come (never
 // one whose next try is still to come: retry.go) to the workers in client
 // order, a page at a time (walking the run's unique (run, client) index),
-// and stops early when the mailing is stopped or its owner blocked.
+// and stops early when the mailing is stopped or its owner blocked. While
+// the run is claimed it reads the chunks as they come, in the same order,
+// and ends only after the last.
 func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 	after := ""
 	for {
 		if s.stopping() {
 			return nil
 		}
+		// read before the page: a chunk written after it is read next time
+		claimed := s.claim == nil || s.claim.over()
 		var page []struct {
 			RowID       int64  `db:"rowid"`
 			ID          string `db:"id"`
@@ -149,8 +158,20 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 		if err != nil {
 			return err
 		}
-		if len(page) == 0 {
+		if len(page) == 0 && claimed {
+			if s.claim != nil {
+				return s.claim.err
+			}
 			return nil
+		}
+		if len(page) == 0 {
+			select {
+			case <-s.claim.wrote:
+			case <-s.claim.done:
+			case <-ctx.Done():
+				return nil
+			}
+			continue
 		}
 		read := time.Now()
 		for _, d := range page {
@@ -177,6 +198,9 @@ func (s *runSender) end(passCtx context.Context) error {
 	defer s.p.endSending(s.run.Id) // after its next try is saved
 	s.cancel(nil)
 	<-s.produced
+	if s.claim != nil {
+		<-s.claim.done
+	}
 	s.countBounces(s.since)
 	err := s.settle(passCtx)
 	s.checkHealth() // once the run's counters are saved
@@ -255,7 +279,8 @@ func (s *runSender) check() {
 
 // saveCounters writes the run's sent and failed counts (through the record,
 // so that realtime subscribers see them move), keeping a pause or cancel
-// its owner saved meanwhile (held.go), which then stops its sending.
+// its owner saved meanwhile (held.go), which then stops its sending, and
+// its claim as the claimer left it: a run still claiming is not done.
 func (s *runSender) saveCounters() {
 	err := s.p.app.RunInTransaction(func(tx core.App) error {
 		fresh, err := tx.FindRecordById("runs", s.run.Id)
@@ -265,8 +290,15 @@ func (s *runSender) saveCounters() {
 		if s.adoptOwners(fresh) {
 			s.cancel(heldCause(fresh))
 		}
+		if err := loadClaim(tx, s.run); err != nil {
+			return err
+		}
+		if s.run.GetBool("claiming") && s.run.GetString("status") == runDone {
+			s.run.Set("status", runSending)
+			s.run.Set("finished_at", "")
+		}
 		s.run.Set("sent", s.baseSent+s.sent)
-		s.run.Set("failed", s.baseFailed+s.failed)
+		s.run.Set("failed", s.baseFailed+s.failed+s.claimSkipped())
 		s.run.Set("checked", s.checked)
 		return tx.Save(s.run)
 	})
@@ -376,6 +408,16 @@ func (s *runSender) countBase() error {
 		       COALESCE(SUM(status = {:failed} AND response LIKE '5%'), 0)
 		FROM deliveries WHERE run = {:run} AND status != {:pending}`).
 		Bind(dbx.Params{"run": s.run.Id, "sent": deliverySent, "failed": deliveryFailed, "pending": deliveryPending}).Row(&s.baseSent, &s.baseFailed, &s.baseRefused)
+}
+
+// claimSkipped is how many deliveries this pass's claimer wrote failed
+// (skipped at the claim: claim_chunks.go); countBase counts those of
+// earlier passes.
+func (s *runSender) claimSkipped() int {
+	if s.claim == nil {
+		return 0
+	}
+	return int(s.claim.skipped.Load())
 }
 
 // count adds one recorded outcome to the run's counters.

@@ -41,12 +41,14 @@ type MailingSummary struct {
 
 // RunSummary is how one run went.
 type RunSummary struct {
-	Mailing    string         `db:"mailing" json:"-"`
-	RunAt      types.DateTime `db:"run_at" json:"run_at"`
-	Status     string         `db:"status" json:"status"`
-	Total      int            `db:"total" json:"total"`
-	Sent       int            `db:"sent" json:"sent"`
-	Failed     int            `db:"failed" json:"failed"`
+	Mailing string         `db:"mailing" json:"-"`
+	RunAt   types.DateTime `db:"run_at" json:"run_at"`
+	Status  string         `db:"status" json:"status"`
+	Total   int            `db:"total" json:"total"`
+	Sent    int            `db:"sent" json:"sent"`
+	Failed  int            `db:"failed" json:"failed"`
+	// its deliveries are still being written: total counts those so far
+	Claiming   bool           `db:"claiming" json:"claiming"`
 	StartedAt  types.DateTime `db:"started_at" json:"started_at"`
 	FinishedAt types.DateTime `db:"finished_at" json:"finished_at"`
 	ID         string         `db:"id" json:"id"`
@@ -133,7 +135,7 @@ func mailingSummaries(ctx context.Context, app core.App, owner string) ([]*Maili
 	// maximum: the latest occurrence of each mailing
 	var runs []*RunSummary
 	err = app.DB().NewQuery(`
-		SELECT r.[[mailing]], MAX(r.[[run_at]]) AS run_at, r.[[id]], r.[[status]], r.[[total]], r.[[sent]], r.[[failed]],
+		SELECT r.[[mailing]], MAX(r.[[run_at]]) AS run_at, r.[[id]], r.[[status]], r.[[total]], r.[[sent]], r.[[failed]], r.[[claiming]],
 			r.[[started_at]], r.[[finished_at]]
 		FROM {{runs}} r JOIN {{mailings}} m ON m.[[id]] = r.[[mailing]]
 		WHERE m.[[owner]] = {:owner} GROUP BY r.[[mailing]]`).Bind(scope).WithContext(ctx).All(&runs)

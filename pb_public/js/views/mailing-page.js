@@ -11,7 +11,7 @@ import { follow, every } from '../visit.js';
 import { previewSection } from './preview.js';
 import { percent } from './moderation.js';
 import { bounceBadge, bounceRates } from '../bounce.js';
-import { whenNext, lastRun, skippedText, stoppedBadge, approvalBadge, newer, actions, runNote } from './mailing-status.js';
+import { whenNext, lastRun, skippedText, stoppedBadge, approvalBadge, newer, actions, runNote, progressText } from './mailing-status.js';
 import { periodText } from './mailing-windows.js';
 import { retryKind, retryOffer } from './run-retry.js';
 import { runPace, runButtons } from './run-control.js';
@@ -78,7 +78,7 @@ export function mailing({ go, signal }) {
     return h('tr', { 'data-id': r.id, 'data-status': r.status, 'data-kind': r.kind || 'scheduled' },
       h('td', {}, show(r.run_at, tz), retryKind(r, byId, tz)),
       h('td', {}, t(`run.${r.status}`)),
-      h('td', { class: 'num' }, t('run.progress', { sent: r.sent, failed: r.failed, total: r.total }), pace.text(r), skippedText(skipped[r.id])),
+      h('td', { class: 'num' }, progressText(r), pace.text(r), skippedText(skipped[r.id])),
       h('td', { class: 'note' }, runNote(r), runButtons(r, status, refreshRuns), slot));
   }
   // a retry run was made: its run's button goes, the new run shows at once

@@ -25,18 +25,27 @@ export function whenNext(m, next) {
   return next ? show(next, userZone()) : t('mailings.notScheduled');
 }
 
-// lastRun says how a run went: its counters, and a progress bar while it sends
+// lastRun says how a run went: its counters, and a progress bar while it
+// sends (with no end while its recipients are still being added: its total
+// grows until then)
 export function lastRun(r, skipped = r?.skipped) {
   if (!r) return h('span', { class: 'last-run' }, t('mailings.neverRun'));
   const done = r.sent + r.failed;
   const sending = r.status === 'sending';
   // a waiting run's rest goes out later (its owner's daily limit), not skipped
   const toGo = sending || r.status === 'waiting';
+  const counts = r.claiming ? progressText(r)
+    : t(toGo ? 'run.summarySending' : 'run.summary', { sent: r.sent, failed: r.failed, rest: Math.max(r.total - done, 0), total: r.total });
+  const bar = r.claiming ? h('progress', { 'aria-label': t('mailings.progress') })
+    : h('progress', { max: Math.max(r.total, 1), value: done, 'aria-label': t('mailings.progress') });
   return h('span', { class: 'last-run', 'data-status': r.status },
-    `${t(`run.${r.status}`)}: `,
-    t(toGo ? 'run.summarySending' : 'run.summary', { sent: r.sent, failed: r.failed, rest: Math.max(r.total - done, 0), total: r.total }),
-    sending ? h('progress', { max: Math.max(r.total, 1), value: done, 'aria-label': t('mailings.progress') }) : null,
-    skippedText(skipped));
+    `${t(`run.${r.status}`)}: `, counts, sending ? bar : null, skippedText(skipped));
+}
+
+// progressText is a run's counters; while its recipients are still being
+// added (runs.claiming) it says the total is so far
+export function progressText(r) {
+  return t(r.claiming ? 'run.claiming' : 'run.progress', { sent: r.sent, failed: r.failed, total: r.total });
 }
 
 // count writes a number as the reader's language does: 1,000 or 1 000

@@ -11,7 +11,7 @@ import { show } from '../time.js';
 import { withoutImages } from '../sanitize.js';
 import { pager, showPage } from '../pager.js';
 import { userZone } from '../zone.js';
-import { count, runNote, approvalBadge } from './mailing-status.js';
+import { count, runNote, approvalBadge, progressText } from './mailing-status.js';
 
 const perPage = 20;
 
@@ -266,7 +266,7 @@ export function modMailing({ signal }) {
     totals.textContent = t('mod.totals', { runs: rs.length, sent: sum('sent'), failed: sum('failed') });
     runs.replaceChildren(...rs.map((r) => h('tr', { 'data-id': r.id },
       cell(t('mailings.runAt'), show(r.run_at, tz)), cell(t('mailings.status'), t(`run.${r.status}`)),
-      cell(t('mailings.progress'), t('run.progress', { sent: r.sent, failed: r.failed, total: r.total }), 'num'),
+      cell(t('mailings.progress'), progressText(r), 'num'),
       cell(t('mailings.note'), runNote(r)))));
   }
 

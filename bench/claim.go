@@ -1,0 +1,182 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"postrider/internal/benchkit"
+	"postrider/internal/seed"
+)
+
+// claim measures what a big claim costs every other writer (go run ./bench
+// claim): `postrider dispatch` claims a window of -n recipients and sends
+// to postfix's smtp-sink while a probe, another process's connection to
+// the same database as a REST save would be, makes a small write every
+// 10 ms and records how long each waited. It reports the longest wait
+// while the claim was writing, the claim's length, and the time from the
+// claim's start to the first message. Once the claim is over the dispatch
+// is stopped: the sending is the main benchmark's.
+func claim(args []string) {
+	fs := flag.NewFlagSet("claim", flag.ExitOnError)
+	n := fs.Int("n", 1000000, "clients in the mailing's list")
+	out := fs.String("out", "bench/out/claim", "work folder (binary, data dir)")
+	bins := fs.String("bin", "", "postrider binaries to measure instead of building one, comma-separated")
+	chunk := fs.Int("chunk", 0, "POSTRIDER_CLAIM_CHUNK (0: the default)")
+	fs.Parse(args)
+
+	benchkit.Must(os.MkdirAll(*out, 0o755))
+	abs, _ := filepath.Abs(*out)
+	binaries := []string{}
+	if *bins == "" {
+		binaries = append(binaries, benchkit.Build(*out, "."))
+	} else {
+		for _, b := range strings.Split(*bins, ",") {
+			b, err := filepath.Abs(b)
+			benchkit.Must(err)
+			binaries = append(binaries, b)
+		}
+	}
+	seeded, dataDir := filepath.Join(abs, "pb_data_seeded"), filepath.Join(abs, "pb_data")
+	benchkit.Must(os.RemoveAll(seeded))
+	benchkit.Step(fmt.Sprintf("seeding %d clients, one mailing due now", *n))
+	_, err := seed.Mailing(seeded, *n)
+	benchkit.Must(err)
+	sink, _ := postfixTools(filepath.Join(filepath.Dir(abs)))
+	sinkCmd, port := startSink(filepath.Dir(abs), sink)
+	defer sinkCmd.Process.Kill()
+
+	fmt.Printf("\n| binary | recipients | claim (run created → last chunk seen) | longest probe wait during the claim | probe writes over 100 ms | claim start → first message |\n|---|---|---|---|---|---|\n")
+	for _, bin := range binaries {
+		copyDir(seeded, dataDir)
+		r := measureClaim(bin, dataDir, port, *chunk)
+		first := "none before the claim ended"
+		if r.first > 0 {
+			first = fmt.Sprintf("%d ms", r.first.Milliseconds())
+		}
+		fmt.Printf("| %s | %d | %.1f s | %d ms | %d of %d | %s |\n", filepath.Base(filepath.Dir(bin))+"/"+filepath.Base(bin), r.total,
+			r.claim.Seconds(), r.worst.Milliseconds(), r.over100, r.probes, first)
+	}
+}
+
+type claimResult struct {
+	total           int
+	claim, first    time.Duration
+	worst           time.Duration
+	over100, probes int
+}
+
+func measureClaim(bin, dataDir string, port, chunk int) claimResult {
+	probe := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
+	benchkit.Must(probe.Bootstrap())
+	defer probe.ResetBootstrapState()
+	_, err := probe.NonconcurrentDB().NewQuery(`CREATE TABLE IF NOT EXISTS _bench_probe (n INTEGER)`).Execute()
+	benchkit.Must(err)
+
+	type wait struct {
+		at  time.Time
+		dur time.Duration
+	}
+	var mu sync.Mutex
+	var waits []wait
+	stop := make(chan struct{})
+	probed := make(chan struct{})
+	go func() {
+		defer close(probed)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			start := time.Now()
+			_, err := probe.NonconcurrentDB().NewQuery(`INSERT INTO _bench_probe (n) VALUES ({:n})`).Bind(map[string]any{"n": i}).Execute()
+			if err != nil {
+				log.Printf("   probe write %d failed after %s: %v", i, time.Since(start).Round(time.Millisecond), err)
+			}
+			mu.Lock()
+			waits = append(waits, wait{start, time.Since(start)})
+			mu.Unlock()
+		}
+	}()
+
+	benchkit.Step("dispatch with " + bin)
+	cmd := exec.Command(bin, "dispatch", "--dir", dataDir)
+	cmd.Env = append(os.Environ(),
+		"POSTRIDER_SMTP_HOST=127.0.0.1", "POSTRIDER_SMTP_PORT="+strconv.Itoa(port), "POSTRIDER_SMTP_TLS=none",
+		"POSTRIDER_DISPATCH_WORKERS=20", "POSTRIDER_SENDER_ADDRESS=bench@postrider.test")
+	if chunk > 0 {
+		cmd.Env = append(cmd.Env, "POSTRIDER_CLAIM_CHUNK="+strconv.Itoa(chunk))
+	}
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	benchkit.Must(cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	// the claim is over once the run exists, holds deliveries, and (where
+	// the build has the column) claims no more
+	var chunked int
+	benchkit.Must(probe.DB().NewQuery(`SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'claiming'`).Row(&chunked))
+	over := `SELECT COUNT(*) FROM runs WHERE total > 0`
+	if chunked > 0 {
+		over += ` AND claiming = FALSE`
+	}
+	var claimed time.Time
+	for {
+		var done int
+		if err := probe.DB().NewQuery(over).Row(&done); err == nil && done > 0 {
+			claimed = time.Now()
+			break
+		}
+		select {
+		case err := <-exited:
+			log.Fatalf("postrider dispatch ended before its claim did: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	<-exited
+	close(stop)
+	<-probed
+
+	var row struct {
+		Total   int            `db:"total"`
+		Started types.DateTime `db:"started_at"`
+		First   types.DateTime `db:"first"`
+	}
+	benchkit.Must(probe.DB().NewQuery(`
+		SELECT total, started_at, (SELECT MIN(sent_at) FROM deliveries WHERE sent_at != '') AS first
+		FROM runs LIMIT 1`).One(&row))
+	// the claim's end as this process saw it (within 20 ms): the old claim
+	// dates every delivery at its start
+	r := claimResult{total: row.Total, claim: claimed.Sub(row.Started.Time())}
+	if !row.First.IsZero() {
+		r.first = row.First.Time().Sub(row.Started.Time())
+	}
+	from, to := row.Started.Time(), claimed
+	for _, w := range waits {
+		// the probes that began while the claim wrote, or were held by it
+		if w.at.Add(w.dur).Before(from) || w.at.After(to) {
+			continue
+		}
+		r.probes++
+		r.worst = max(r.worst, w.dur)
+		if w.dur > 100*time.Millisecond {
+			r.over100++
+		}
+	}
+	return r
+}

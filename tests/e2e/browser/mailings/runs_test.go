@@ -24,7 +24,7 @@ func runStatus(in *e2e.Instance, token, runURL string) string {
 // it (saying so), Resume lets it go on.
 func TestBrowserPausesAndResumesARunShowingItsPace(t *testing.T) {
 	ctx := e2e.Browser(t)
-	in := e2e.Serve(t, nil)
+	in := e2e.Serve(t, noDispatcher())
 	token := e2e.ConfirmedUser(t, in, "pace@example.com")
 	root := e2e.SuperuserToken(t, in)
 	m := mailingToAList(in, token, "Pace")
@@ -58,7 +58,7 @@ func TestBrowserPausesAndResumesARunShowingItsPace(t *testing.T) {
 // leaves the run sending, a Yes cancels it and its buttons go.
 func TestBrowserCancelsARunInRussianOnAPhone(t *testing.T) {
 	ctx := e2e.Browser(t)
-	in := e2e.Serve(t, nil)
+	in := e2e.Serve(t, noDispatcher())
 	token := e2e.ConfirmedUser(t, in, "cancel-ru@example.com")
 	root := e2e.SuperuserToken(t, in)
 	m := mailingToAList(in, token, "Отмена")

@@ -31,7 +31,7 @@ func realtimeListeners(t *testing.T, ctx context.Context) int {
 // browser keeps no listener and no realtime connection.
 func TestBrowserLeavingAPageEndsWhatItFollowed(t *testing.T) {
 	ctx := e2e.Browser(t)
-	in := e2e.Serve(t, nil)
+	in := e2e.Serve(t, noDispatcher())
 	token := e2e.ConfirmedUser(t, in, "leaver@example.com")
 	root := e2e.SuperuserToken(t, in)
 	_, runURL := sendingRun(in, token, root, mailingToAList(in, token, "Followed"), 0)

@@ -92,7 +92,11 @@ func spanSaid(d time.Duration) string {
 // their earliest next try has come, or they have none (left by a process
 // that ended, or resumed). A run this pass sends now is left to its
 // sender; one it sent already goes again only for a try that fell due
-// since (so a pass whose clock stands still ends).
+// since (so a pass whose clock stands still ends), and only while another
+// run still sends: a pass with nothing else to do ends, and the run's
+// next_try_at wakes the next one (wake.go). Which pass tries it again
+// then depends on the back-off alone, not on how the pass's goroutines
+// were scheduled.
 func (p *pass) retriesDue(now time.Time) ([]*core.Record, error) {
 	runs, err := p.app.FindRecordsByFilter("runs", "status = '"+runSending+"' && (next_try_at = '' || next_try_at <= {:now})",
 		"run_at", 0, 0, dbx.Params{"now": dbTime(now)})
@@ -101,10 +105,14 @@ func (p *pass) retriesDue(now time.Time) ([]*core.Record, error) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	busy := false
+	for _, on := range p.sending {
+		busy = busy || on
+	}
 	due := runs[:0]
 	for _, run := range runs {
 		began, sent := p.began[run.Id]
-		if p.sending[run.Id] || (sent && run.GetString("next_try_at") <= dbTime(began)) {
+		if p.sending[run.Id] || (sent && (!busy || run.GetString("next_try_at") <= dbTime(began))) {
 			continue
 		}
 		due = append(due, run)

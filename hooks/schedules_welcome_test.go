@@ -160,3 +160,31 @@ func TestAJoinThroughTheAPIWritesItsWelcome(t *testing.T) {
 	}
 }
 
+// An import counts as joining only when its welcome field says so: then
+// its new clients and those it puts into the list get the welcome, those
+// in the list already do not; a welcome with no list is refused by name.
+func TestAnImportWelcomesOnlyWhenAsked(t *testing.T) {
+	const file = "email\nnew1@example.org\nalice-client@example.com\nalice-client2@example.com\nnew2@example.org\n"
+	before := func(s tests.ApiScenario) tests.ApiScenario {
+		s.BeforeTestFunc = func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) { openWelcome(t, app, 0) }
+		return s
+	}
+	pending := func(want ...string) func(testing.TB, *tests.TestApp, *http.Response) {
+		return func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+			if got := welcomes(t, app); strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Fatalf("pending welcomes %v, want %v", got, want)
+			}
+		}
+	}
+	scenarios := []tests.ApiScenario{
+		before(importScenario(t, "welcome on", "alice", file, map[string]string{"list": aliceList, "welcome": "true"}, 200,
+			[]string{`"added":2`}, pending("alice-client2@example.com", "new1@example.org", "new2@example.org"))),
+		before(importScenario(t, "welcome off (the default)", "alice", file, map[string]string{"list": aliceList}, 200,
+			[]string{`"added":2`}, pending())),
+		before(importScenario(t, "welcome with no list", "alice", file, map[string]string{"welcome": "true"}, 400,
+			[]string{`"list":{"code":"validation_required"`}, pending())),
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}

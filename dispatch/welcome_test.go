@@ -198,3 +198,51 @@ func TestAStoppedWelcomeMailingSendsNothing(t *testing.T) {
 		t.Fatalf("resumed: %s, want the welcome sent", s)
 	}
 }
+
+// The rules of any run hold for welcomes: a mailing waiting for approval
+// sends none until approved; a mailing sent once per client welcomes no
+// one who had it from another window; the owner's daily limit holds the
+// rest of a day's welcomes back.
+func TestWelcomesKeepApprovalOncePerClientAndTheDailyLimit(t *testing.T) {
+	t.Run("approval", func(t *testing.T) {
+		w := newWelcomeWorld(t, 0, 24*time.Hour)
+		w.decide(w.mailing, "pending")
+		w.clients("c", 1, w.list.Id, nil)
+		if s := w.at(time.Now().Add(time.Minute), dispatch.Options{}); s.Sent != 0 {
+			t.Fatalf("pending approval: %s, want nothing sent", s)
+		}
+		w.decide(w.mailing, "approved")
+		if s := w.at(time.Now().Add(time.Minute), dispatch.Options{}); s.Sent != 1 {
+			t.Fatalf("approved: %s, want the welcome sent", s)
+		}
+	})
+	t.Run("once per client", func(t *testing.T) {
+		w := newWelcomeWorld(t, 0, 24*time.Hour)
+		m := w.reload(w.mailing)
+		m.Set("once_per_client", true)
+		if err := w.app.Save(m); err != nil {
+			t.Fatal(err)
+		}
+		had := w.clients("had", 1, "", nil)[0]
+		if _, err := w.app.DB().NewQuery(`INSERT INTO _postrider_reached (mailing, client) VALUES ({:m}, {:c})`).
+			Bind(map[string]any{"m": m.Id, "c": had.Id}).Execute(); err != nil {
+			t.Fatal(err)
+		}
+		w.join(had, w.list.Id)
+		w.clients("new", 1, w.list.Id, nil)
+		if s := w.at(time.Now().Add(time.Minute), dispatch.Options{}); s.Sent != 1 {
+			t.Fatalf("%s, want only the newcomer sent", s)
+		}
+		if got := w.recipients(); !slices.Equal(got, []string{"new0@example.org"}) {
+			t.Errorf("the server got %v, want the newcomer only", got)
+		}
+	})
+	t.Run("daily limit", func(t *testing.T) {
+		w := newWelcomeWorld(t, 0, 24*time.Hour)
+		w.limitTo(w.user, 2)
+		w.clients("c", 3, w.list.Id, nil)
+		if s := w.at(time.Now().Add(time.Minute), dispatch.Options{}); s.Sent != 2 || s.Failed != 0 {
+			t.Fatalf("%s, want 2 sent under a limit of 2, none failed", s)
+		}
+	})
+}

@@ -25,6 +25,7 @@ import (
 
 	"postrider/config"
 	"postrider/internal/lifecycle"
+	"postrider/internal/schedule"
 	"postrider/internal/smtpclient"
 	"postrider/mailout"
 )
@@ -247,8 +248,14 @@ func (p *pass) claimDue(now time.Time) ([]*core.Record, error) {
 	}
 	var runs []*core.Record
 	for _, d := range due {
-		run, err := claim(p.app, d, now, p.log)
 		p.touched[d.Mailing] = true
+		if d.Period == schedule.PeriodOnJoin {
+			if err := openWelcome(p.app, d, now, p.log); err != nil && !errors.Is(err, errAlreadyClaimed) {
+				return runs, fmt.Errorf("opening the welcome window of mailing %s: %w", d.Mailing, err)
+			}
+			continue
+		}
+		run, err := claim(p.app, d, now, p.log)
 		switch {
 		case errors.Is(err, errAlreadyClaimed):
 			continue
@@ -420,6 +427,9 @@ func (p *pass) dryRun(now time.Time) (Summary, error) {
 		return Summary{}, err
 	}
 	for _, d := range due {
+		if d.Period == schedule.PeriodOnJoin {
+			continue // it sends to joiners, not now
+		}
 		runAt, _, inWindow := d.occurrence(now)
 		if !inWindow {
 			p.summary.Skipped++

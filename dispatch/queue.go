@@ -18,6 +18,10 @@ type job struct {
 	// why it must not go, as its client was when read, and when (skip.go)
 	skip string
 	read time.Time
+	// list is the list of the run's welcome ("" for other runs: skip.go),
+	// due when the delivery was first due (its run_at; retry.go giveUpAt)
+	list string
+	due  time.Time
 	// day is the owner's day of the message a worker reserved for this
 	// first try (quota.go); "" when none is reserved
 	day string

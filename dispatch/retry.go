@@ -36,11 +36,16 @@ func (o Options) retryDelay(attempts int) time.Duration {
 	return o.RetryDelays[i]
 }
 
-// giveUpAt is when a run's deliveries are tried for the last time.
-func (s *runSender) giveUpAt() time.Time {
+// giveUpAt is when a delivery is tried for the last time: RetryFor after
+// its run began or, when it was due later (a welcome, due delay_minutes
+// after its client joined: welcome.go), after it was due.
+func (s *runSender) giveUpAt(j job) time.Time {
 	began := s.run.GetDateTime("started_at").Time()
 	if began.IsZero() {
 		began = s.run.GetDateTime("created").Time()
+	}
+	if j.due.After(began) {
+		began = j.due
 	}
 	return began.Add(s.p.opts.RetryFor)
 }
@@ -48,7 +53,7 @@ func (s *runSender) giveUpAt() time.Time {
 // retryLater sets when a delivery that met a temporary failure at now is
 // tried next, and returns false when its time is up: it is failed instead.
 func (s *runSender) retryLater(o *outcome, now time.Time) bool {
-	last := s.giveUpAt()
+	last := s.giveUpAt(o.job)
 	if !now.Before(last) {
 		return false
 	}
@@ -72,8 +77,12 @@ func inPass(o *outcome, now time.Time) time.Duration {
 	return max(wait, 0)
 }
 
-// timeUp says why a delivery is tried no more: "tried for 5 days since the run began".
+// timeUp says why a delivery is tried no more: "tried for 5 days since the run began"
+// ("since it was due" for a welcome).
 func (s *runSender) timeUp() string {
+	if s.list != "" {
+		return "tried for " + spanSaid(s.p.opts.RetryFor) + " since it was due"
+	}
 	return "tried for " + spanSaid(s.p.opts.RetryFor) + " since the run began"
 }
 

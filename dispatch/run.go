@@ -11,6 +11,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"postrider/internal/health"
 	"postrider/mailout"
@@ -31,6 +32,7 @@ type runSender struct {
 	produced   chan struct{} // closed when the producer is done
 	produceErr error
 	claim      *claimer // writes the deliveries of a run still claiming (claim_chunks.go); nil when all are written
+	list       string   // a welcome run's list, which its clients must still be in (skip.go); "" for other runs
 
 	left     bool // out of the pool (the pool's lock)
 	ended    bool // settled (the recorder, then the pass's end)
@@ -98,6 +100,9 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 	if err := s.countBase(); err != nil {
 		return nil, err
 	}
+	if s.list, err = welcomeListOf(p.app, run); err != nil {
+		return nil, err
+	}
 	s.ctx, s.cancel = context.WithCancelCause(ctx)
 	if run.GetBool("claiming") {
 		s.claim = newClaimer(s)
@@ -135,26 +140,29 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 			Attempts    int    `db:"attempts"`
 			Unconfirmed bool   `db:"unconfirmed"`
 			Cuts        int    `db:"cuts"`
+			Due         string `db:"run_at"`
 			Name        string `db:"name"`
 			Comment     string `db:"comment"`
 			Found       bool   `db:"found"`
 			Unsub       bool   `db:"unsubscribed"`
 			Bouncing    bool   `db:"bouncing"`
+			Member      bool   `db:"member"`
 		}
 		// through the write connection: one page cache for the whole pass
 		// instead of one per pooled reader, and no stale pages to drop; the
 		// client's name and comment fill the placeholders, and its state
 		// tells whether it still takes the message (skip.go)
 		err := s.p.app.NonconcurrentDB().NewQuery(`
-			SELECT d.rowid, d.id, d.client, d.email, d.attempts, d.unconfirmed, d.cuts,
+			SELECT d.rowid, d.id, d.client, d.email, d.attempts, d.unconfirmed, d.cuts, d.run_at,
 			       COALESCE(c.name, '') AS name, COALESCE(c.comment, '') AS comment,
 			       c.id IS NOT NULL AS found, COALESCE(c.unsubscribed, FALSE) AS unsubscribed,
-			       COALESCE(c.bouncing, FALSE) AS bouncing
+			       COALESCE(c.bouncing, FALSE) AS bouncing,
+			       ({:list} = '' OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(c.lists) THEN c.lists ELSE '[]' END) l WHERE l.value = {:list})) AS member
 			FROM deliveries d LEFT JOIN clients c ON c.id = d.client
 			WHERE d.run = {:run} AND d.client > {:after} AND d.status = '` + deliveryPending + `'
 			  AND (d.next_try_at = '' OR d.next_try_at <= {:now})
 			ORDER BY d.client LIMIT 1000`).
-			Bind(dbx.Params{"run": s.run.Id, "after": after, "now": dbTime(s.p.opts.Now())}).All(&page)
+			Bind(dbx.Params{"run": s.run.Id, "after": after, "now": dbTime(s.p.opts.Now()), "list": s.list}).All(&page)
 		if err != nil {
 			return err
 		}
@@ -175,9 +183,13 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 		}
 		read := time.Now()
 		for _, d := range page {
+			var due types.DateTime
+			if s.list != "" { // only a welcome is due after its run began
+				due, _ = types.ParseDateTime(d.Due)
+			}
 			j := job{id: d.ID, rowid: d.RowID, attempts: d.Attempts, unconfirmed: d.Unconfirmed, cuts: d.Cuts,
 				recipient: recipient{client: d.Client, email: d.Email, name: d.Name, comment: d.Comment},
-				skip:      skipFor(d.Found, d.Unsub, d.Bouncing), read: read}
+				skip:      skipFor(d.Found, d.Unsub, d.Bouncing, d.Member), read: read, list: s.list, due: due.Time()}
 			select {
 			case jobs <- j:
 				s.p.pool.notify()
@@ -297,6 +309,9 @@ func (s *runSender) saveCounters() {
 			s.run.Set("status", runSending)
 			s.run.Set("finished_at", "")
 		}
+		if err := syncWelcome(tx, s.run); err != nil {
+			return err
+		}
 		s.run.Set("sent", s.baseSent+s.sent)
 		s.run.Set("failed", s.baseFailed+s.failed+s.claimSkipped())
 		s.run.Set("checked", s.checked)
@@ -320,6 +335,8 @@ func (s *runSender) finish() error {
 		s.run.Set("status", runDone)
 		s.run.Set("finished_at", dbTime(time.Now()))
 		s.run.Set("note", "")
+	} else if s.list != "" {
+		s.run.Set("note", fmt.Sprintf("%d welcome messages are still to go, the next %s.", pending, whenSaid(next)))
 	} else {
 		s.run.Set("note", fmt.Sprintf("%d messages met a temporary failure and will be tried again %s (last reply: %s)",
 			pending, whenSaid(next), clip(withoutAddresses(s.lastFail), 300)))

@@ -16,10 +16,13 @@ const (
 	SkippedBouncing     = "not sent: this address bounced 3 times in a row (the mail server refused it for good); " +
 		"clear its bouncing mark on the clients page to send to it again"
 	SkippedDeleted = "not sent: the client was deleted after the run began"
+	// SkippedLeft: a welcome whose client left the window's list before
+	// its time (welcome.go); joining again brings a new one
+	SkippedLeft = "not sent: the client left the list before their welcome was due"
 )
 
 // SkipReason names why a delivery with this response was skipped:
-// "unsubscribed", "bouncing", "deleted", or "other".
+// "unsubscribed", "bouncing", "deleted", "left" (a welcome's list), or "other".
 func SkipReason(response string) string {
 	switch response {
 	case SkippedUnsubscribed:
@@ -28,6 +31,8 @@ func SkipReason(response string) string {
 		return "bouncing"
 	case SkippedDeleted:
 		return "deleted"
+	case SkippedLeft:
+		return "left"
 	}
 	return "other"
 }
@@ -41,18 +46,21 @@ func SkipReason(response string) string {
 const fresh = 100 * time.Millisecond
 
 // skip tells why j must not be sent: its client unsubscribed, was marked
-// bouncing, or was deleted since the run was claimed (SkippedX); "" when
+// bouncing, was deleted since the run was claimed, or left the list of
+// its welcome (SkippedX); "" when
 // it may go. Clients bouncing when the run is claimed are skipped there
 // (claim.go).
 func (p *pass) skip(j job) (string, error) {
 	if time.Since(j.read) < fresh {
 		return j.skip, nil
 	}
-	return p.clientSkip(j.client)
+	return p.clientSkip(j.client, j.list)
 }
 
-// skipFor is the response of a job to a client found, or not, so.
-func skipFor(found, unsubscribed, bouncing bool) string {
+// skipFor is the response of a job to a client found, or not, so; member
+// tells whether it is still in the list of its welcome (always, for a
+// run of another kind).
+func skipFor(found, unsubscribed, bouncing, member bool) string {
 	switch {
 	case !found:
 		return SkippedDeleted
@@ -60,6 +68,8 @@ func skipFor(found, unsubscribed, bouncing bool) string {
 		return SkippedUnsubscribed
 	case bouncing:
 		return SkippedBouncing
+	case !member:
+		return SkippedLeft
 	}
 	return ""
 }
@@ -67,10 +77,15 @@ func skipFor(found, unsubscribed, bouncing bool) string {
 // clientState reads a client's state by its primary key: a statement
 // prepared once, on the pool of readers, so that the workers neither parse
 // SQL nor wait for the writer.
-const clientState = `SELECT unsubscribed, bouncing FROM clients WHERE id = ?`
+const clientState = `SELECT unsubscribed, bouncing, ` + inWelcomeList + ` FROM clients c WHERE id = ?`
 
-// clientSkip reads the client's state now and tells skipFor's answer.
-func (p *pass) clientSkip(client string) (string, error) {
+// inWelcomeList is the SQL condition that a client c is in the list of
+// a welcome (the parameter, twice); true when it is the empty string.
+const inWelcomeList = `(? = '' OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(c.lists) THEN c.lists ELSE '[]' END) l WHERE l.value = ?))`
+
+// clientSkip reads the client's state now and tells skipFor's answer;
+// list is the list of the job's welcome, "" for other runs.
+func (p *pass) clientSkip(client, list string) (string, error) {
 	db, ok := p.app.ConcurrentDB().(*dbx.DB)
 	if !ok {
 		return "", errors.New("checking the client needs the app's database, not a transaction")
@@ -79,10 +94,10 @@ func (p *pass) clientSkip(client string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var unsubscribed, bouncing bool
-	err = stmt.QueryRow(client).Scan(&unsubscribed, &bouncing)
+	var unsubscribed, bouncing, member bool
+	err = stmt.QueryRow(list, list, client).Scan(&unsubscribed, &bouncing, &member)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("reading the client's state: %w", err)
 	}
-	return skipFor(err == nil, unsubscribed, bouncing), nil
+	return skipFor(err == nil, unsubscribed, bouncing, member), nil
 }

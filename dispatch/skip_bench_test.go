@@ -49,7 +49,7 @@ func BenchmarkClientCheck(b *testing.B) {
 	p := &pass{app: app}
 	cpu := cpuTime()
 	for i := 0; b.Loop(); i++ {
-		if _, err := p.clientSkip(ids[i%len(ids)]); err != nil {
+		if _, err := p.clientSkip(ids[i%len(ids)], ""); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -80,6 +80,16 @@ func (w *waker) bindHooks() {
 		}
 		return e.Next()
 	})
+	// a welcome run (welcome.go) is due when its earliest joiner is: a
+	// join moves its next try, which may bring the timer nearer
+	welcomeMoved := func(e *core.RecordEvent) error {
+		if e.Record.GetString("kind") == lifecycle.RunWelcome {
+			w.reset()
+		}
+		return e.Next()
+	}
+	w.app.OnRecordAfterCreateSuccess("runs").BindFunc(welcomeMoved)
+	w.app.OnRecordAfterUpdateSuccess("runs").BindFunc(welcomeMoved)
 	// a paused run set sending again (the dashboard, the API): only on a
 	// request, for a pass resumes parked runs itself (syncRuns)
 	w.app.OnRecordUpdateRequest("runs").BindFunc(func(e *core.RecordRequestEvent) error {

@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"postrider/dispatch"
 	"postrider/internal/clientcsv"
 )
 
@@ -109,6 +110,10 @@ func importClients(e *core.RequestEvent) error {
 		return err
 	}
 	defer os.Remove(form.file.path)
+	if form.welcome && form.list == "" {
+		msg := "Choose the list the clients join: a welcome is for joining a list."
+		return e.BadRequestError(msg, fieldError("list", "validation_required", msg))
+	}
 	if form.list != "" {
 		var n int
 		err := e.App.DB().Select("COUNT(*)").From("lists").Where(dbx.HashExp{"id": form.list, "owner": owner}).WithContext(ctx).Row(&n)
@@ -144,7 +149,7 @@ func importClients(e *core.RequestEvent) error {
 	chunk := make([]clientcsv.Row, 0, importChunkRows)
 	done := 0 // rows sent to the database
 	save := func() error {
-		added, err := importChunk(ctx, e.App, owner, form.list, chunk, ids, done, form.dry)
+		added, err := importChunk(ctx, e.App, owner, form.list, form.welcome, chunk, ids, done, form.dry)
 		if err != nil {
 			return err
 		}
@@ -196,8 +201,10 @@ const optimizeAfterRows = 10000
 
 // importChunk saves one chunk of rows in one transaction and returns how
 // many of them were new clients; the others already were, and go into
-// the list too. A dry run only counts.
-func importChunk(ctx context.Context, app core.App, owner, list string, chunk []clientcsv.Row, ids importIDs, first int, dry bool) (int, error) {
+// the list too. With welcome, those who joined the list (the new clients
+// and those not in it yet) get its welcomes, in the same transaction. A
+// dry run only counts.
+func importChunk(ctx context.Context, app core.App, owner, list string, welcome bool, chunk []clientcsv.Row, ids importIDs, first int, dry bool) (int, error) {
 	emails := make([]string, len(chunk))
 	for i, row := range chunk {
 		emails[i] = row.Email
@@ -230,30 +237,50 @@ func importChunk(ctx context.Context, app core.App, owner, list string, chunk []
 	}
 	now := types.NowDateTime().String()
 	var added int64
+	joined := time.Now()
+	welcome = welcome && list != ""
 	err = app.RunInTransaction(func(tx core.App) error {
-		res, err := tx.DB().NewQuery(`
+		var joiners []string // with welcome: the ids of the clients who joined the list
+		q := tx.DB().NewQuery(`
 			INSERT INTO clients (id, owner, email, name, comment, lists, unsubscribed, created, updated)
 			SELECT json_extract(r.value, '$[0]'), {:owner}, json_extract(r.value, '$[1]'), json_extract(r.value, '$[2]'),
 			       json_extract(r.value, '$[3]'), {:lists}, FALSE, {:now}, {:now}
 			FROM json_each({:rows}) r WHERE true
-			ON CONFLICT (owner, email COLLATE NOCASE) DO NOTHING`).
-			Bind(dbx.Params{"owner": owner, "lists": lists, "now": now, "rows": string(rowsJSON)}).WithContext(ctx).Execute()
-		if err != nil {
-			return err
-		}
-		if added, err = res.RowsAffected(); err != nil {
-			return err
+			ON CONFLICT (owner, email COLLATE NOCASE) DO NOTHING` + returningIDs(welcome)).
+			Bind(dbx.Params{"owner": owner, "lists": lists, "now": now, "rows": string(rowsJSON)}).WithContext(ctx)
+		if welcome {
+			if err := q.Column(&joiners); err != nil {
+				return err
+			}
+			added = int64(len(joiners))
+		} else {
+			res, err := q.Execute()
+			if err != nil {
+				return err
+			}
+			if added, err = res.RowsAffected(); err != nil {
+				return err
+			}
 		}
 		if list == "" || int(added) == len(chunk) {
-			return nil
+			return welcomeImported(tx, owner, list, joiners, joined)
 		}
 		// the clients already there join the list (the new ones are in it)
-		_, err = tx.DB().NewQuery(`
+		q = tx.DB().NewQuery(`
 			UPDATE clients SET lists = json_insert(CASE WHEN json_valid(lists) THEN lists ELSE '[]' END, '$[#]', {:list}), updated = {:now}
 			WHERE owner = {:owner} AND email COLLATE NOCASE IN (SELECT value FROM json_each({:emails}))
-			  AND NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(clients.lists) THEN clients.lists ELSE '[]' END) l WHERE l.value = {:list})`).
-			Bind(dbx.Params{"list": list, "now": now, "owner": owner, "emails": string(emailsJSON)}).WithContext(ctx).Execute()
-		return err
+			  AND NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(clients.lists) THEN clients.lists ELSE '[]' END) l WHERE l.value = {:list})` +
+			returningIDs(welcome)).
+			Bind(dbx.Params{"list": list, "now": now, "owner": owner, "emails": string(emailsJSON)}).WithContext(ctx)
+		if !welcome {
+			_, err := q.Execute()
+			return err
+		}
+		var moved []string
+		if err := q.Column(&moved); err != nil {
+			return err
+		}
+		return welcomeImported(tx, owner, list, append(joiners, moved...), joined)
 	})
 	return int(added), err
 }
@@ -294,4 +321,20 @@ func importIncomplete(e *core.RequestEvent, report ImportReport, line int, cause
 
 func jsonArray(ids []string) string {
 	return `["` + strings.Join(ids, `","`) + `"]`
+}
+
+// returningIDs makes an import's statement give the ids of the clients it
+// wrote, when it must welcome them.
+func returningIDs(welcome bool) string {
+	if welcome {
+		return ` RETURNING id`
+	}
+	return ""
+}
+
+// welcomeImported writes the welcomes of an import's chunk of joiners: a
+// set-based statement per welcome window of the list (dispatch/welcome.go).
+func welcomeImported(tx core.App, owner, list string, joiners []string, joined time.Time) error {
+	_, err := dispatch.Welcome(tx, owner, list, joiners, joined)
+	return err
 }

@@ -26,6 +26,9 @@ type importForm struct {
 	file *importFile
 	list string
 	dry  bool
+	// welcome: the clients who join the list count as joining it, for
+	// its welcome windows (dispatch/welcome.go); off by default
+	welcome bool
 }
 
 // readImportForm reads the form, the file spooled to a temporary file (up
@@ -73,6 +76,7 @@ func readImportForm(e *core.RequestEvent) (form importForm, err error) {
 	// the query may name the list and dry_run too, as FormValue allowed
 	query := e.Request.URL.Query()
 	form.list, form.dry = strings.TrimSpace(query.Get("list")), query.Get("dry_run") == "true"
+	form.welcome = query.Get("welcome") == "true"
 	mr, err := e.Request.MultipartReader()
 	if err != nil {
 		return form, noFile()
@@ -114,6 +118,8 @@ func readImportForm(e *core.RequestEvent) (form importForm, err error) {
 			form.list = strings.TrimSpace(string(value))
 		case "dry_run":
 			form.dry = string(value) == "true"
+		case "welcome":
+			form.welcome = string(value) == "true"
 		}
 	}
 	if form.file == nil {

@@ -24,6 +24,9 @@ func bindSchedules(app core.App) {
 		if len(e.Record.GetStringSlice("weekdays")) > 0 && e.Record.GetString("period") != schedule.PeriodDaily {
 			return fieldError("weekdays", "validation_weekdays_daily", "Days of the week are for a daily window: choose daily, or no days.")
 		}
+		if err := checkWelcome(e.App, e.Record); err != nil {
+			return err
+		}
 		return e.Next()
 	})
 
@@ -65,6 +68,10 @@ func bindSchedules(app core.App) {
 					return badField(e, f, "validation_system_field", "This time is set by the dispatcher.")
 				}
 			}
+		}
+		if fieldChanged(e.Record, "period") && (e.Record.GetString("period") == schedule.PeriodOnJoin) != (e.Record.Original().GetString("period") == schedule.PeriodOnJoin) {
+			return badField(e, "period", "validation_period_on_join_fixed",
+				"A window cannot turn into or out of a welcome window: add a new window instead.")
 		}
 		if !fieldChanged(e.Record, "starts_at") && !fieldChanged(e.Record, "ends_at") && !fieldChanged(e.Record, "period") && !fieldChanged(e.Record, "weekdays") {
 			return e.Next()

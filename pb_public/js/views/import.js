@@ -10,12 +10,20 @@ export function clientsImport({ signal }) {
   document.title = `${t('import.title')} · ${t('app.name')}`;
   const file = h('input', { type: 'file', id: 'import-file', accept: '.csv,text/csv', 'aria-describedby': 'import-file-error' });
   const importList = h('select', { id: 'import-list' }, h('option', { value: '' }, t('clients.noList')));
+  // the list's joiners get its welcome mailings only when asked (off by default)
+  const welcome = h('input', { type: 'checkbox', id: 'import-welcome', name: 'welcome' });
+  const welcomeField = h('div', { class: 'field check', hidden: true },
+    h('label', { for: 'import-welcome' }, welcome, ' ', t('import.welcome')));
+  importList.addEventListener('change', () => {
+    welcomeField.hidden = !importList.value;
+    if (!importList.value) welcome.checked = false;
+  });
   const report = h('div', { id: 'import-report', 'aria-live': 'polite' });
   const importForm = h('form', { id: 'import', novalidate: true },
     h('p', { class: 'help' }, t('import.help')),
     h('div', { class: 'field' }, h('label', { for: 'import-file' }, t('import.file')), file,
       h('p', { class: 'field-error', id: 'import-file-error', 'aria-live': 'polite' })),
-    h('div', { class: 'field' }, h('label', { for: 'import-list' }, t('clients.inList')), importList),
+    h('div', { class: 'field' }, h('label', { for: 'import-list' }, t('clients.inList')), importList), welcomeField,
     h('button', { type: 'button', class: 'secondary', id: 'import-preview', onclick: () => send(true) }, t('import.preview')), ' ',
     h('button', { type: 'submit', id: 'import-go' }, t('import.go')),
     report);
@@ -33,6 +41,7 @@ export function clientsImport({ signal }) {
     body.append('file', file.files[0]);
     body.append('list', importList.value);
     body.append('dry_run', dry ? 'true' : 'false');
+    body.append('welcome', welcome.checked ? 'true' : 'false');
     await busy(importForm, async () => {
       try {
         showReport(await pb.send('/api/postrider/clients/import', { method: 'POST', body }));

@@ -151,6 +151,7 @@ function showMailingErrors(form, errs, spots) {
 async function load(id, { go, signal, form, body, recipients, windows, sender }) {
   const [lists, senders] = await Promise.all([pb.collection('lists').getFullList({ sort: 'name', signal }),
     pb.collection('senders').getFullList({ sort: 'name,email', signal })]);
+  windows.setLists(lists);
   if (!id) {
     windows.add();
     recipients.show(lists, [], []);

@@ -25,6 +25,12 @@ function senderText(s) {
   return [who, h('p', { class: 'message err', id: 'mailing-sender-unverified' }, t('senders.notVerifiedNow', { email: s.email }))];
 }
 
+// welcomeDay is a welcome run's first cell: the day its clients joined
+// (a welcome run holds one day's joiners, its run_at that day's start)
+function welcomeDay(r, tz) {
+  return h('span', { class: 'run-kind' }, t('run.welcomeOf', { day: show(r.run_at, tz, true) }));
+}
+
 export function mailing({ go, signal }) {
   const id = new URLSearchParams(location.search).get('id');
   const tz = userZone();
@@ -76,7 +82,7 @@ export function mailing({ go, signal }) {
     const slot = h('span', { class: 'retry-slot' });
     retryOffer(slot, r, { retried, skipped: skipped[r.id], counts, signal, after: retriedNow });
     return h('tr', { 'data-id': r.id, 'data-status': r.status, 'data-kind': r.kind || 'scheduled' },
-      h('td', {}, show(r.run_at, tz), retryKind(r, byId, tz)),
+      h('td', {}, r.kind === 'welcome' ? welcomeDay(r, tz) : [show(r.run_at, tz), retryKind(r, byId, tz)]),
       h('td', {}, t(`run.${r.status}`)),
       h('td', { class: 'num' }, progressText(r), pace.text(r), skippedText(skipped[r.id])),
       h('td', { class: 'note' }, runNote(r), runButtons(r, status, refreshRuns), slot));

@@ -1,22 +1,28 @@
 // The windows of the mailing form: when the mailing goes out (a start, an
 // end, and once, daily, weekly or monthly; a daily one on chosen days of
-// the week), on the user's clock.
+// the week; or, a welcome, to each client who joins a list while the
+// window is open, a delay after joining), on the user's clock.
 
 import { t } from '../i18n.js';
 import { h, errorText } from '../ui.js';
 import { fromWall, toWall, parse, forAPI, show } from '../time.js';
 
-const periods = ['once', 'daily', 'weekly', 'monthly'];
+const periods = ['once', 'daily', 'weekly', 'monthly', 'on_join'];
+// a welcome's delay is typed in one of these units, sent in minutes
+const units = [['minutes', 1], ['hours', 60], ['days', 1440]];
 const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
-// windowsField is the fieldset, in zone tz: add(w) adds a window (a saved
-// one, or with no w a new one starting in five minutes, for a week);
+// windowsField is the fieldset, in zone tz: setLists(lists) gives the
+// user's lists, for welcome windows (before any add); add(w) adds a
+// window (a saved one, or with no w a new one starting in five minutes,
+// for a week);
 // saveInto(batch, mailing, parts) puts in batch what a save sends of them,
 // telling in parts what each request saves (a window's row, or null for one
 // removed).
 export function windowsField(tz) {
   const windows = h('div', { id: 'windows' });
   const removed = []; // the saved windows the user removed
+  let lists = [];
 
   function add(w) {
     const i = windows.children.length + removed.length + Math.random().toString(36).slice(2, 6);
@@ -33,13 +39,32 @@ export function windowsField(tz) {
       h('legend', {}, t('mailings.weekdays')),
       h('div', { class: 'days' }, days.map((box, n) => h('label', { for: box.id }, box, ' ', t(`weekday.${weekdays[n]}`)))),
       h('p', { class: 'field-error', id: `${days[0].id}-error`, 'aria-live': 'polite' }));
-    const showDays = () => { dayGroup.hidden = period.value !== 'daily'; };
-    period.addEventListener('change', showDays);
-    showDays();
+    // a welcome window's list and delay
+    const list = h('select', { id: `w${i}-list`, name: 'list', 'aria-describedby': `w${i}-list-error` },
+      h('option', { value: '' }, t('mailings.joinNoList')),
+      lists.map((l) => h('option', { value: l.id, selected: w?.list === l.id }, l.name)));
+    const [unitName, perUnit] = [...units].reverse().find(([, m]) => (w?.delay_minutes || 0) % m === 0);
+    const delay = h('input', { type: 'number', id: `w${i}-delay_minutes`, name: 'delay_minutes', min: 0, step: 1, inputmode: 'numeric',
+      value: (w?.delay_minutes || 0) / perUnit, 'aria-describedby': `w${i}-delay_minutes-error` });
+    const unit = h('select', { id: `w${i}-delay-unit`, name: 'delay_unit', 'aria-label': t('mailings.joinUnit') },
+      units.map(([u, m]) => h('option', { value: m, selected: u === unitName }, t(`unit.${u}`))));
+    const joinGroup = h('div', { class: 'join' },
+      h('div', { class: 'field' }, h('label', { for: list.id }, t('mailings.joinList')), list,
+        h('p', { class: 'field-error', id: `${list.id}-error`, 'aria-live': 'polite' })),
+      h('div', { class: 'field' }, h('label', { for: delay.id }, t('mailings.joinDelay')), h('div', { class: 'delay' }, delay, unit),
+        h('p', { class: 'field-error', id: `${delay.id}-error`, 'aria-live': 'polite' })),
+      h('p', { class: 'help' }, t('mailings.joinHelp')));
+    const showParts = () => {
+      dayGroup.hidden = period.value !== 'daily';
+      joinGroup.hidden = period.value !== 'on_join';
+      list.required = !joinGroup.hidden;
+    };
+    period.addEventListener('change', showParts);
+    showParts();
     const labelled = (input, key) => h('div', { class: 'field' }, h('label', { for: input.id }, t(key)), input,
       h('p', { class: 'field-error', id: `${input.id}-error`, 'aria-live': 'polite' }));
     const row = h('div', { class: 'window', 'data-id': w?.id || '' },
-      labelled(start, 'mailings.start'), labelled(end, 'mailings.end'), labelled(period, 'mailings.period'), dayGroup,
+      labelled(start, 'mailings.start'), labelled(end, 'mailings.end'), labelled(period, 'mailings.period'), dayGroup, joinGroup,
       w?.next_run_at ? h('p', { class: 'help' }, t('mailings.nextAt', { at: show(w.next_run_at, tz) })) : null,
       h('button', { type: 'button', class: 'link danger', onclick: () => {
         if (w?.id) removed.push(w.id);
@@ -68,11 +93,12 @@ export function windowsField(tz) {
   const element = h('fieldset', {}, h('legend', {}, t('mailings.windows')),
     h('p', { class: 'help' }, t('mailings.windowsHelp', { tz })), windows,
     h('button', { type: 'button', class: 'secondary', id: 'add-window', onclick: () => add() }, t('mailings.addWindow')));
-  return { element, add, saveInto };
+  return { element, add, saveInto, setLists: (ls) => { lists = ls; } };
 }
 
 // periodText says how a saved window repeats: its period, and a daily
-// window's days of the week when it keeps only some
+// window's days of the week when it keeps only some (a welcome window's
+// list and delay: periodText's caller has no lists, so only the period)
 export function periodText(w) {
   const days = w.period === 'daily' && w.weekdays?.length ? weekdays.filter((d) => w.weekdays.includes(d)) : [];
   const period = t(`period.${w.period}`);
@@ -90,15 +116,21 @@ function windowChange(row, tz) {
   if (!row.dataset.id || vals[1] !== was[1]) data.ends_at = forAPI(fromWall(vals[1], tz));
   if (!row.dataset.id || vals[2] !== was[2]) data.period = vals[2];
   if (!row.dataset.id || vals[3] !== was[3]) data.weekdays = vals[3] ? vals[3].split(',') : [];
+  if (!row.dataset.id || vals[4] !== was[4]) data.list = vals[4];
+  if (!row.dataset.id || vals[5] !== was[5]) data.delay_minutes = vals[5];
   return Object.keys(data).length ? data : null;
 }
 
-// windowValues is what a window's inputs hold: start, end, period and the
-// days of the week ticked (a daily window's only), comma-separated
+// windowValues is what a window's inputs hold: start, end, period, the
+// days of the week ticked (a daily window's only), comma-separated, and a
+// welcome window's list and delay in minutes ('' and 0 for the others)
 function windowValues(row) {
   const period = row.querySelector('[name=period]').value;
   const days = period === 'daily' ? [...row.querySelectorAll('[name=weekdays]:checked')].map((b) => b.value) : [];
-  return [row.querySelector('[name=starts_at]').value, row.querySelector('[name=ends_at]').value, period, days.join(',')];
+  const welcome = period === 'on_join';
+  const list = welcome ? row.querySelector('[name=list]').value : '';
+  const delay = welcome ? Math.round(Number(row.querySelector('[name=delay_minutes]').value) * Number(row.querySelector('[name=delay_unit]').value)) : 0;
+  return [row.querySelector('[name=starts_at]').value, row.querySelector('[name=ends_at]').value, period, days.join(','), list, delay];
 }
 
 // a start typed as this minute (or the last, the form having been filled

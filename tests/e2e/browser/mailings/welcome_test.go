@@ -1,0 +1,79 @@
+package mailings
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"postrider/internal/e2e"
+)
+
+// A welcome window made in the form in Russian on a phone: "when a client
+// joins a list" shows the list and the delay (and hides the days of the
+// week), the window saves with its list and its delay in minutes, the
+// mailing's page says it, a client who joins the list then shows there
+// as a welcome run of the day, and the import page offers the welcome
+// once a list is chosen. Nothing is wider than the screen.
+func TestBrowserAWelcomeWindowInRussianOnAPhone(t *testing.T) {
+	ctx := e2e.Browser(t)
+	in := e2e.Serve(t, noDispatcher())
+	token := e2e.ConfirmedUser(t, in, "welcome-ru@example.com")
+	list := in.Must(200, "POST", "/api/collections/lists/records", token, map[string]any{"name": "Подписчики"})
+	in.Must(200, "POST", "/api/collections/lists/records", token, map[string]any{"name": "Другие"})
+	e2e.LogInAs(t, ctx, in, "welcome-ru@example.com")
+
+	join := `.window .join`
+	e2e.Page(t, ctx, "h1", e2e.Phone.Size, chromedp.Evaluate[chromedp.Void](`localStorage.setItem('postrider.lang', 'ru')`),
+		chromedp.Navigate(in.URL+"/mailings/edit"), chromedp.WaitVisible(".window"),
+		e2e.Until(`document.querySelector('`+join+`').hidden`))
+	now := time.Now().UTC()
+	e2e.Page(t, ctx, "h1", e2e.Steps(
+		e2e.Fill(map[string]string{"mailing-subject": "Добро пожаловать"}),
+		chromedp.Click("#mailing-body"), chromedp.SendKeys("#mailing-body", "Рады вам."),
+		chromedp.Click(`#mailing-lists input[type=checkbox][value="`+list["id"].(string)+`"]`),
+		chromedp.Evaluate[chromedp.Void](`(() => { const p = document.querySelector('.window [name=period]');
+			p.value = 'on_join'; p.dispatchEvent(new Event('change')); })()`),
+		chromedp.WaitVisible(join),
+		e2e.Until(`document.querySelector('.window .weekdays').hidden`),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const w = document.querySelector('.window');
+			w.querySelector('[name=starts_at]').value = %q; w.querySelector('[name=ends_at]').value = %q;
+			w.querySelector('[name=list]').value = %q;
+			w.querySelector('[name=delay_minutes]').value = '2';
+			w.querySelector('[name=delay_unit]').value = '60'; })()`,
+			now.Format("2006-01-02T15:04"), now.AddDate(0, 0, 30).Format("2006-01-02T15:04"), list["id"])),
+	)...)
+	fields := e2e.Page(t, ctx, join)
+	for _, want := range []string{"Список", "Через сколько после вступления отправить", "часов"} {
+		e2e.MustContain(t, "the welcome's fields in Russian", fields, want)
+	}
+	if wide := e2e.Overflowing(t, ctx); wide != "" {
+		t.Errorf("on a phone the form is wider than the screen: %s", wide)
+	}
+	e2e.Page(t, ctx, "h1", chromedp.Click("#mailing button[type=submit]"), chromedp.WaitVisible("#mailing-preview"))
+	e2e.MustContain(t, "the mailing's windows", e2e.Page(t, ctx, "#mailing-windows"), "когда клиент вступает в список")
+	saved := records(in, token, "schedules", "")
+	if len(saved) != 1 || saved[0]["period"] != "on_join" || saved[0]["list"] != list["id"] || saved[0]["delay_minutes"] != float64(120) {
+		t.Fatalf("the saved window: %v, want on_join of the list, 120 minutes", saved)
+	}
+
+	// a client joins: the page shows the day's welcome run
+	in.Must(200, "POST", "/api/collections/clients/records", token, map[string]any{"email": "new@example.org", "lists": []any{list["id"]}})
+	id := e2e.Eval[string](t, ctx, `new URLSearchParams(location.search).get('id')`)
+	e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/mailing?id="+id),
+		e2e.Until(`!!document.querySelector('#runs-table tr[data-kind=welcome]')`))
+	e2e.MustContain(t, "the welcome run", e2e.RowsOf(t, ctx, "#runs-table")[0], "приветствие: вступившие")
+	if wide := e2e.Overflowing(t, ctx); wide != "" {
+		t.Errorf("the mailing's page on a phone: %s", wide)
+	}
+
+	// the import page offers the welcome once a list is chosen
+	e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/clients/import"), chromedp.WaitReady("#import-list"),
+		e2e.Until(`document.querySelectorAll('#import-list option').length === 3`),
+		e2e.Until(`document.querySelector('#import-welcome').closest('.field').hidden`),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const s = document.querySelector('#import-list');
+			s.value = %q; s.dispatchEvent(new Event('change')); })()`, list["id"])),
+		chromedp.WaitVisible("#import-welcome"))
+	e2e.MustContain(t, "the import's welcome", e2e.Page(t, ctx, "#import"), "Отправить приветственные рассылки этого списка")
+}

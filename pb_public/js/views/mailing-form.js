@@ -3,7 +3,7 @@
 
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, clearErrors, checkForm, errorText, problem, busy } from '../ui.js';
+import { h, field, message, say, hush, clearErrors, checkForm, errorText, problem, busy } from '../ui.js';
 import { cleanBody } from '../sanitize.js';
 import { userZone } from '../zone.js';
 import { previewSection } from './preview.js';
@@ -49,6 +49,7 @@ export function editMailing({ go, signal }) {
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    hush(status);
     if (!checked(form, body.editor)) return;
     const data = values();
     await busy(form, async () => {

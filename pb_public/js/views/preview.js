@@ -16,6 +16,13 @@ function refusal(err) {
   return e ? errorText(e, name) : problem(err);
 }
 
+// breakable is a plain text with a place to break after each slash: a
+// link longer than a phone's line breaks between its parts, not
+// mid-word.
+function breakable(text) {
+  return text.split(/(?<=\/)/).flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
+}
+
 // clientLabel is how a recipient reads in the picker.
 function clientLabel(c) {
   return c.name ? `${c.name} <${c.email}>` : c.email;
@@ -115,7 +122,7 @@ export function previewSection({ prefix, render, send = null, hint, htmlId = `${
       replyLine.hidden = !res.reply_to;
       subject.textContent = res.subject;
       html.innerHTML = cleanBody(res.html); // user HTML: sanitized, as the body is everywhere
-      text.textContent = res.text;
+      text.replaceChildren(...breakable(res.text));
       status.textContent = '';
       status.className = 'message';
       view.hidden = false;

@@ -39,6 +39,13 @@ function today(s) {
   return h('p', { id: 'home-today', class: s.daily_limit && s.sent_today >= s.daily_limit ? 'limit-reached' : null }, text);
 }
 
+// firstStep is what a user with no clients yet does first: bring them in
+function firstStep() {
+  return h('p', { id: 'home-first', class: 'message' }, t('home.firstStep'), ' ',
+    h('a', { href: '/clients/import', 'data-link': true }, t('home.importClients')), ' · ',
+    h('a', { href: '/clients', 'data-link': true }, t('home.addClient')));
+}
+
 function chart(id, days) {
   const figure = h('figure', { id, class: 'chart' });
   barChart(figure, days || []);
@@ -56,6 +63,7 @@ export function signedInHome(me, signal) {
     try {
       const s = await pb.send('/api/postrider/stats', { signal });
       mine.replaceChildren(
+        ...(s.clients ? [] : [firstStep()]),
         today(s),
         tiles('home-numbers', s),
         h('h2', {}, t('home.last30')), chart('home-chart', s.daily_30d),

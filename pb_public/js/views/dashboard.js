@@ -11,6 +11,7 @@ import { barChart } from '../chart.js';
 import { percent } from './moderation.js';
 import { count } from './mailing-status.js';
 import { userZone } from '../zone.js';
+import { subjectNodes } from '../subject.js';
 
 // tiles are the counts as a row of labelled numbers
 function tiles(id, c, extra = []) {
@@ -27,7 +28,7 @@ function tiles(id, c, extra = []) {
 function next(id, c, tz, href) {
   if (!c.next_mailing) return h('p', { id, class: 'empty' }, t('home.nothingNext'));
   return h('p', { id }, t('home.next'), ' ',
-    h('a', { href: `${href}?id=${encodeURIComponent(c.next_mailing.id)}`, 'data-link': true }, c.next_mailing.subject),
+    h('a', { href: `${href}?id=${encodeURIComponent(c.next_mailing.id)}`, 'data-link': true }, subjectNodes(c.next_mailing.subject)),
     ' — ', show(c.next_send, tz));
 }
 

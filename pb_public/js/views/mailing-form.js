@@ -22,13 +22,14 @@ export function editMailing({ go, signal }) {
   const id = new URLSearchParams(location.search).get('id');
   const mailingId = id || makeId(); // a new mailing's id is made here, for its windows to name
   const status = message('mailing-status');
-  const body = bodyField();
+  const subject = field('mailing', 'subject', { label: t('field.subject'), required: true });
+  const body = bodyField(subject.querySelector('input'));
   const recipients = recipientsField(signal);
   const windows = windowsField(userZone());
   const sender = senderField();
   const once = h('input', { type: 'checkbox', id: 'mailing-once', name: 'once_per_client', 'aria-describedby': 'mailing-once-help' });
   const form = h('form', { id: 'mailing', novalidate: true },
-    field('mailing', 'subject', { label: t('field.subject'), required: true }),
+    subject,
     sender.element, body.element, recipients.element,
     h('div', { class: 'field' }, h('label', { class: 'check', for: once.id }, once, t('mailings.oncePerClient')),
       h('p', { class: 'help', id: 'mailing-once-help' }, t('mailings.oncePerClientHelp'))),

@@ -17,10 +17,11 @@ import (
 // pageStyle is the look of the pages the server renders for people who
 // follow a link from a mail: the unsubscribe page, a sender's confirmation.
 const pageStyle = `body{font:16px/1.5 system-ui,sans-serif;color:#16161a;background:#f8f9fa;margin:0}
-main{max-width:32rem;margin:4rem auto;padding:2rem;background:#fff;border:1px solid #e4e9ec;border-radius:8px}
+main{max-width:32rem;margin:4rem auto;padding:2rem;box-sizing:border-box;background:#fff;border:1px solid #e4e9ec;border-radius:8px}
 h1{font-size:1.25rem;margin:0 0 1rem}button{font:inherit;padding:.5rem 1rem;border:1px solid #16161a;border-radius:6px;background:#fff;cursor:pointer}
 dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:0 0 1rem}dt{color:#666}dd{margin:0;overflow-wrap:anywhere}
-.help{color:#666;font-size:.9rem}`
+.help{color:#666;font-size:.9rem}
+@media (max-width:36rem){main{margin:1rem;padding:1.25rem}}`
 
 // linkPageTemplates parses page once per language, with t giving the
 // words of that language: a key, then pairs of a name and its value.

@@ -70,6 +70,9 @@ func TestPlainText(t *testing.T) {
 		{`<a href="https://x.example">https://x.example</a>`, "https://x.example"},
 		{`<style>p{color:red}</style><script>alert(1)</script><p>kept</p>`, "kept"},
 		{"<p>  spaced \n\n out  </p>", "spaced out"},
+		// the editor types a no-break space after a link
+		{"<p>See <a href=\"https://x.example/o\">our offers</a>\u00a0for details.</p>", "See our offers (https://x.example/o) for details."},
+		{"<p>Hello\u00a0<b>Ann</b>\u00a0!</p>", "Hello Ann !"},
 	}
 	for _, c := range cases {
 		if got := PlainText(c.html); got != c.want {

@@ -25,13 +25,16 @@ func PlainText(body string) string {
 		switch n.Type {
 		case html.TextNode:
 			// collapse white space as a browser does, keeping one space
-			// between words of neighbouring nodes
+			// between words of neighbouring nodes; a no-break space (the
+			// editor types one after a link) is white space too
 			words := strings.Join(strings.Fields(n.Data), " ")
-			if words == "" || unicode.IsSpace(rune(n.Data[0])) {
+			first, _ := utf8.DecodeRuneInString(n.Data)
+			last, _ := utf8.DecodeLastRuneInString(n.Data)
+			if words == "" || unicode.IsSpace(first) {
 				space(&b)
 			}
 			b.WriteString(words)
-			if words != "" && unicode.IsSpace(rune(n.Data[len(n.Data)-1])) {
+			if words != "" && unicode.IsSpace(last) {
 				space(&b)
 			}
 			return

@@ -42,10 +42,19 @@ if (menu) {
   menu.addEventListener('click', () => menu.setAttribute('aria-expanded', String(menu.getAttribute('aria-expanded') !== 'true')));
 }
 
-// the web app's login (the SDK's auth store) swaps Log in / Sign up for the reader's own pages
-let signedIn = false;
+// the web app's login (the SDK's auth store) swaps Log in / Sign up for
+// the reader's own pages, the web app's links (a moderator's too), and
+// Log out, which forgets the login as the web app's does
+const authKey = 'pocketbase_auth';
+let auth = null;
 try {
-  signedIn = Boolean(JSON.parse(localStorage.getItem('pocketbase_auth') || 'null')?.token);
+  auth = JSON.parse(localStorage.getItem(authKey) || 'null');
 } catch { /* no login kept */ }
+const signedIn = Boolean(auth?.token);
 for (const a of document.querySelectorAll('[data-visitor]')) a.hidden = signedIn;
 for (const a of document.querySelectorAll('[data-member]')) a.hidden = !signedIn;
+for (const a of document.querySelectorAll('[data-moderator]')) a.hidden = !(signedIn && auth?.record?.role === 'moderator');
+document.getElementById('logout')?.addEventListener('click', () => {
+  localStorage.removeItem(authKey);
+  location.reload();
+});

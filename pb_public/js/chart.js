@@ -36,19 +36,35 @@ function fillDays(daily) {
   return daily;
 }
 
+// the observer of each figure's width, which redraws it
+const watching = new WeakMap();
+
 // barChart fills figure with daily ([{day: 'YYYY-MM-DD', sent, failed}]),
 // drawing only the series asked for (the logs page's status filter), or
-// says there is nothing when no day has a message.
+// says there is nothing when no day has a message. It is drawn at the
+// figure's own width once the figure is on the page, and again when that
+// width changes, so that 12-pixel words stay 12 pixels on a phone.
 export function barChart(figure, daily, series = ['sent', 'failed']) {
+  watching.get(figure)?.disconnect();
   const days = fillDays(daily);
   const total = (d) => series.reduce((n, s) => n + d[s], 0);
   if (!days.some(total)) {
     figure.replaceChildren(h('figcaption', {}, t('logs.noData')));
     return;
   }
+  let drawn = 0;
+  const watch = new ResizeObserver(() => {
+    const w = Math.round(figure.clientWidth);
+    if (w && w !== drawn) draw(figure, days, series, total, drawn = w);
+  });
+  watch.observe(figure);
+  watching.set(figure, watch);
+}
+
+// draw draws the chart w pixels wide.
+function draw(figure, days, series, total, width) {
   const captionId = `${figure.id}-caption`;
-  // drawn at the figure's own width, so that 12-pixel words stay 12 pixels on a phone
-  const w = Math.max(280, Math.round(figure.clientWidth) || 640);
+  const w = Math.max(280, width);
   const hgt = 220, left = 44, bottom = 44, top = 12, plotW = w - left - 8, plotH = hgt - top - bottom;
   const step = niceStep(Math.max(...days.map(total)) / 4);
   const topValue = Math.ceil(Math.max(...days.map(total)) / step) * step;
@@ -80,6 +96,7 @@ export function barChart(figure, daily, series = ['sent', 'failed']) {
   figure.replaceChildren(
     h('ul', { class: 'legend' }, series.map((s) => h('li', { class: s }, t(`logs.legend.${s}`)))),
     svg,
-    h('figcaption', { id: captionId }, t('logs.chartCaption'),
+    // for screen readers: the picture says it to the eye
+    h('figcaption', { id: captionId, class: 'visually-hidden' }, t('logs.chartCaption'),
       h('ul', { class: 'chart-data' }, days.filter(total).map((d) => h('li', {}, t('logs.barTitle', { day: d.day, sent: d.sent, failed: d.failed }))))));
 }

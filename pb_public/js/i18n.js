@@ -59,6 +59,14 @@ export function t(key, vars = {}) {
   return s.replace(/(?<!\{)\{(\w+)\}(?!\})/g, (_, k) => String(vars[k] ?? ''));
 }
 
+// tn is t for a count n: the words of key.one, key.few or key.many as
+// the current language's plural rules choose for n (Russian has three
+// forms), else of key itself; n is given as total.
+export function tn(key, n, vars = {}) {
+  const form = `${key}.${new Intl.PluralRules(current).select(n)}`;
+  return t(has(form) ? form : key, { total: n, ...vars });
+}
+
 // has tells whether key has words.
 export function has(key) {
   return key in words.en;

@@ -1,6 +1,6 @@
 // The pager under a paged table: Previous, "page x of y (n …)", Next.
 
-import { t } from './i18n.js';
+import { t, tn } from './i18n.js';
 import { h } from './ui.js';
 
 // pager is the pager's nav, empty until showPage fills it.
@@ -9,11 +9,12 @@ export function pager() {
 }
 
 // showPage fills nav for res, a page of the API ({page, totalPages,
-// totalItems}): its line says words (a key taking page, pages and total),
+// totalItems}): its line says words (a key taking page, pages and total,
+// with forms for the count: i18n.js tn),
 // with lineId when given; Previous and Next run load(page).
 export function showPage(nav, res, words, load, lineId = null) {
   nav.replaceChildren(
     h('button', { type: 'button', class: 'secondary', disabled: res.page <= 1, onclick: () => load(res.page - 1) }, t('clients.prev')),
-    h('span', { class: 'page-of', id: lineId }, t(words, { page: res.page, pages: Math.max(res.totalPages, 1), total: res.totalItems })),
+    h('span', { class: 'page-of', id: lineId }, tn(words, res.totalItems, { page: res.page, pages: Math.max(res.totalPages, 1) })),
     h('button', { type: 'button', class: 'secondary', disabled: res.page >= res.totalPages, onclick: () => load(res.page + 1) }, t('clients.next')));
 }

@@ -53,6 +53,14 @@ export function say(el, text, kind = 'ok') {
   if (el.isConnected) el.scrollIntoView({ block: 'nearest' });
 }
 
+// hush empties a status line: the news of a former action goes when the
+// user acts again, so that no stale "Saved." stands beside a new error.
+export function hush(el) {
+  el.textContent = '';
+  el.className = 'message';
+  el.setAttribute('role', 'status');
+}
+
 export function clearErrors(form) {
   for (const p of form.querySelectorAll('.field-error')) p.textContent = '';
   for (const i of form.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
@@ -156,10 +164,12 @@ export function problem(err) {
 // onSubmit runs send(values) when the form is submitted: the browser's
 // checks first (nothing is sent if they fail), the button disabled
 // meanwhile. A refusal is shown by refused(err) when it returns true, else
-// beside the fields it names, else as a problem in status.
+// beside the fields it names, else as a problem in status; what status
+// said before goes at the submit.
 export function onSubmit(form, status, send, refused = () => false) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    hush(status);
     clearErrors(form);
     if (!checkForm(form)) return;
     await busy(form, async () => {

@@ -10,6 +10,11 @@ function page(title, ...content) {
   return h('section', { class: 'card' }, h('h1', {}, title), ...content);
 }
 
+// heading is the h1 of the page that holds el.
+function heading(el) {
+  return el.closest('section').querySelector('h1');
+}
+
 export function signup({ go }) {
   const status = message('signup-status');
   const form = h('form', { id: 'signup', novalidate: true },
@@ -23,6 +28,8 @@ export function signup({ go }) {
     data.timezone = browserTimeZone();
     await pb.collection('users').create(data);
     form.hidden = true;
+    heading(form).textContent = t('signup.doneTitle');
+    document.title = `${t('signup.doneTitle')} · ${t('app.name')}`;
     say(status, t('signup.done', { email: data.email }));
   });
   return page(t('signup.title'), form, status,
@@ -118,6 +125,7 @@ export function resetPassword() {
     await pb.collection('users').confirmPasswordReset(token, password, passwordConfirm);
     form.hidden = true;
     say(status, t('reset.done'));
+    next.hidden = false;
   }, (err) => {
     // the fields' own errors first; a bad token is the link's fault
     if (fieldErrors(form, err)) return true;
@@ -125,7 +133,8 @@ export function resetPassword() {
     say(status, t('reset.bad'), 'err');
     return true;
   });
-  return page(t('reset.title'), form, status);
+  const next = h('p', { id: 'reset-next', hidden: true }, h('a', { href: '/login', 'data-link': true, class: 'button' }, t('nav.login')));
+  return page(t('reset.title'), form, status, next);
 }
 
 export function profile({ go }) {
@@ -155,7 +164,9 @@ export function profile({ go }) {
     await pb.collection('users').authWithPassword(me.email, data.password);
     pwForm.reset();
     say(pwStatus, t('profile.passwordDone'));
+    pwNext.hidden = false;
   });
+  const pwNext = h('p', { id: 'password-next', hidden: true }, h('a', { href: '/', 'data-link': true }, t('profile.toHome')));
   return page(t('profile.title'), h('p', {}, me.email), form, status,
-    h('h2', {}, t('profile.passwordTitle')), pwForm, pwStatus);
+    h('h2', {}, t('profile.passwordTitle')), pwForm, pwStatus, pwNext);
 }

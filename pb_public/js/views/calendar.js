@@ -11,6 +11,7 @@ import { h, message, say, problem } from '../ui.js';
 import { parse } from '../time.js';
 import { userZone } from '../zone.js';
 import { titled } from './mailing-status.js';
+import { subjectNodes } from '../subject.js';
 
 // a day as the API takes it: "2027-03-01" (days are counted in UTC here,
 // as plain dates, whatever the zone)
@@ -53,7 +54,7 @@ export function calendar({ signal }) {
     const href = everyone ? `/moderation/mailing?id=${it.mailing.id}` : `/mailing?id=${it.mailing.id}`;
     return h('li', { class: it.held ? 'occurrence held' : 'occurrence', 'data-mailing': it.mailing.id },
       h('time', { datetime: it.at.replace(' ', 'T') }, clock.format(parse(it.at))), ' ',
-      h('a', { href, 'data-link': true }, it.mailing.subject), ' ',
+      h('a', { href, 'data-link': true }, subjectNodes(it.mailing.subject)), ' ',
       h('span', { class: 'reach' }, t('calendar.reach', { count: it.mailing.recipients })),
       it.owner ? h('span', { class: 'owner' }, it.owner.email) : null,
       it.held ? h('span', { class: 'badge' }, t(`calendar.held.${it.held}`)) : null);

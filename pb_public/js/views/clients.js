@@ -165,6 +165,7 @@ export function clients({ signal }) {
       const names = Object.fromEntries(lists.map((l) => [l.id, l.name]));
       rows.replaceChildren(...res.items.map((c) => row(c, names)));
       empty.hidden = res.items.length > 0;
+      bulk.hidden = res.items.length === 0; // nothing to act on
       pages(res);
     } catch (err) {
       rows.replaceChildren();

@@ -11,6 +11,7 @@ import { barChart } from '../chart.js';
 import { percent } from './moderation.js';
 import { count } from './mailing-status.js';
 import { userZone } from '../zone.js';
+import { subjectNodes } from '../subject.js';
 
 // tiles are the counts as a row of labelled numbers
 function tiles(id, c, extra = []) {
@@ -27,7 +28,7 @@ function tiles(id, c, extra = []) {
 function next(id, c, tz, href) {
   if (!c.next_mailing) return h('p', { id, class: 'empty' }, t('home.nothingNext'));
   return h('p', { id }, t('home.next'), ' ',
-    h('a', { href: `${href}?id=${encodeURIComponent(c.next_mailing.id)}`, 'data-link': true }, c.next_mailing.subject),
+    h('a', { href: `${href}?id=${encodeURIComponent(c.next_mailing.id)}`, 'data-link': true }, subjectNodes(c.next_mailing.subject)),
     ' — ', show(c.next_send, tz));
 }
 
@@ -37,6 +38,13 @@ function today(s) {
     ? t('home.todayOf', { sent: count(s.sent_today), limit: count(s.daily_limit) })
     : t('home.today', { sent: count(s.sent_today) });
   return h('p', { id: 'home-today', class: s.daily_limit && s.sent_today >= s.daily_limit ? 'limit-reached' : null }, text);
+}
+
+// firstStep is what a user with no clients yet does first: bring them in
+function firstStep() {
+  return h('p', { id: 'home-first', class: 'message' }, t('home.firstStep'), ' ',
+    h('a', { href: '/clients/import', 'data-link': true }, t('home.importClients')), ' · ',
+    h('a', { href: '/clients', 'data-link': true }, t('home.addClient')));
 }
 
 function chart(id, days) {
@@ -56,6 +64,7 @@ export function signedInHome(me, signal) {
     try {
       const s = await pb.send('/api/postrider/stats', { signal });
       mine.replaceChildren(
+        ...(s.clients ? [] : [firstStep()]),
         today(s),
         tiles('home-numbers', s),
         h('h2', {}, t('home.last30')), chart('home-chart', s.daily_30d),

@@ -10,6 +10,7 @@ import { barChart } from '../chart.js';
 import { pager, showPage } from '../pager.js';
 import { userZone } from '../zone.js';
 import { bounceBadge } from '../bounce.js';
+import { subjectNodes, subjectText } from '../subject.js';
 
 export function logs({ signal }) {
   document.title = `${t('logs.title')} · ${t('app.name')}`;
@@ -51,7 +52,7 @@ export function logs({ signal }) {
     q.set('perPage', 20);
     const res = await pb.send(`/api/postrider/deliveries/log?${q}`, { signal });
     rows.replaceChildren(...res.items.map((d) => h('tr', { 'data-id': d.id },
-      h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, subjects[d.mailing] || ''), h('td', {}, d.email),
+      h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, subjectNodes(subjects[d.mailing] || '')), h('td', {}, d.email),
       h('td', {}, t(`delivery.${d.status}`), ' ', bounceBadge(d, tz)), h('td', { class: 'reply' }, d.response))));
     showPage(nav, res, 'mailings.logPage', loadTable, 'logs-page');
     kept.hidden = !res.kept_days;
@@ -88,7 +89,7 @@ export function logs({ signal }) {
     try {
       const ms = await pb.collection('mailings').getFullList({ sort: 'subject', filter: pb.filter('owner = {:me}', { me: user().id }), signal });
       subjects = Object.fromEntries(ms.map((m) => [m.id, m.subject]));
-      mailing.replaceChildren(h('option', { value: '' }, t('logs.allMailings')), ...ms.map((m) => h('option', { value: m.id }, m.subject)));
+      mailing.replaceChildren(h('option', { value: '' }, t('logs.allMailings')), ...ms.map((m) => h('option', { value: m.id }, subjectText(m.subject))));
       await reload();
     } catch (err) {
       say(status, problem(err), 'err');

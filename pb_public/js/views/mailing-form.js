@@ -3,7 +3,7 @@
 
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
-import { h, field, message, say, clearErrors, checkForm, errorText, problem, busy } from '../ui.js';
+import { h, field, message, say, hush, clearErrors, checkForm, errorText, problem, busy } from '../ui.js';
 import { cleanBody } from '../sanitize.js';
 import { userZone } from '../zone.js';
 import { previewSection } from './preview.js';
@@ -22,13 +22,14 @@ export function editMailing({ go, signal }) {
   const id = new URLSearchParams(location.search).get('id');
   const mailingId = id || makeId(); // a new mailing's id is made here, for its windows to name
   const status = message('mailing-status');
-  const body = bodyField();
+  const subject = field('mailing', 'subject', { label: t('field.subject'), required: true });
+  const body = bodyField(subject.querySelector('input'));
   const recipients = recipientsField(signal);
   const windows = windowsField(userZone());
   const sender = senderField();
   const once = h('input', { type: 'checkbox', id: 'mailing-once', name: 'once_per_client', 'aria-describedby': 'mailing-once-help' });
   const form = h('form', { id: 'mailing', novalidate: true },
-    field('mailing', 'subject', { label: t('field.subject'), required: true }),
+    subject,
     sender.element, body.element, recipients.element,
     h('div', { class: 'field' }, h('label', { class: 'check', for: once.id }, once, t('mailings.oncePerClient')),
       h('p', { class: 'help', id: 'mailing-once-help' }, t('mailings.oncePerClientHelp'))),
@@ -49,6 +50,7 @@ export function editMailing({ go, signal }) {
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    hush(status);
     if (!checked(form, body.editor)) return;
     const data = values();
     await busy(form, async () => {
@@ -56,7 +58,9 @@ export function editMailing({ go, signal }) {
       try {
         await batch.send();
       } catch (err) {
-        if (!showRefusal(err, parts, mailingErrors)) say(status, problem(err), 'err');
+        const shown = await showRefusals(err, parts, mailingErrors, (refused) => trial(id, mailingId, data, windows, refused));
+        if (shown) form.querySelector('[aria-invalid=true]')?.focus();
+        else say(status, problem(err), 'err');
         return;
       }
       go(`/mailing?id=${mailingId}`);
@@ -73,13 +77,42 @@ export function editMailing({ go, signal }) {
 // nothing needs checking twice (a route of ours would repeat every check).
 // A new mailing's id is made by the form, so that its windows can name it
 // in the same batch. parts[i] tells what request i saves: 'mailing', a
-// window's row, or null (a window removed).
-function saving(id, mailingId, data, windows) {
-  const batch = pb.createBatch();
-  const parts = ['mailing'];
+// window's row, or null (a window removed); the windows in skip are left
+// out. A batch and its parts given are added to.
+function saving(id, mailingId, data, windows, { batch = pb.createBatch(), parts = [], skip } = {}) {
+  parts.push('mailing');
   if (id) batch.collection('mailings').update(id, data);
   else batch.collection('mailings').create({ id: mailingId, ...data });
-  windows.saveInto(batch, mailingId, parts);
+  windows.saveInto(batch, mailingId, parts, skip);
+  return { batch, parts };
+}
+
+// plain are harmless values of a new mailing's fields, which a trial puts
+// in place of those refused.
+const plain = { subject: 'x', body: '<p>x</p>', sender: '', lists: [], clients: [], once_per_client: false };
+
+// trial is a batch that checks the windows a refused save never reached
+// (a batch stops at its first refusal) and saves nothing: the mailing with
+// its refused fields set aside (an edit keeps their saved values; a new
+// mailing with no one to send to names a list made for the trial), the
+// windows not refused yet, and last a request bound to fail (deleting a
+// mailing that is not there), which rolls the whole batch back.
+function trial(id, mailingId, data, windows, refused) {
+  const batch = pb.createBatch();
+  const parts = [];
+  const stand = { ...data };
+  for (const f of refused.fields || []) {
+    if (id) delete stand[f];
+    else if (f in plain) stand[f] = plain[f];
+  }
+  if (!id && !stand.lists.length && !stand.clients.length) {
+    stand.lists = [makeId()];
+    batch.collection('lists').create({ id: stand.lists[0], name: stand.lists[0] });
+    parts.push('list');
+  }
+  saving(id, mailingId, stand, windows, { batch, parts, skip: refused.rows });
+  batch.collection('mailings').delete(makeId());
+  parts.push('end');
   return { batch, parts };
 }
 
@@ -116,17 +149,38 @@ function checked(form, editor) {
   return ok;
 }
 
-// showRefusal puts the errors of a refused batch (which saved nothing)
+// showRefusals puts the errors of a refused batch (which saved nothing)
 // beside their fields, the mailing's or window N's, keeping everything
-// typed; it tells whether any was shown.
-function showRefusal(err, parts, mailingErrors) {
+// typed; then those of the windows after the refused part, which the batch
+// never reached, through trial batches (retry(refused) makes one), until
+// none is left unchecked. It tells whether any error was shown.
+async function showRefusals(err, parts, mailingErrors, retry) {
+  const refused = { fields: null, rows: new Set() };
+  const unchecked = (i) => parts.slice(Number(i) + 1).some((p) => p instanceof Element && !refused.rows.has(p));
   let shown = false;
-  for (const [i, e] of Object.entries(err?.response?.data?.requests || {})) {
+  for (;;) {
+    const [i, e] = Object.entries(err?.response?.data?.requests || {})[0] || [];
+    const part = parts[i];
     const errs = e?.response?.data || {};
-    if (parts[i] === 'mailing') shown = mailingErrors(errs) || shown;
-    else if (parts[i]) shown = windowErrors(parts[i], errs) || shown;
+    if (part === 'mailing' && !refused.fields) {
+      shown = mailingErrors(errs) || shown;
+      refused.fields = Object.keys(errs);
+    } else if (part instanceof Element && !refused.rows.has(part)) {
+      shown = windowErrors(part, errs) || shown;
+      refused.rows.add(part);
+    } else {
+      return shown;
+    }
+    if (!unchecked(i)) return shown;
+    const next = retry(refused);
+    parts = next.parts;
+    try {
+      await next.batch.send();
+      return shown; // cannot be: the trial's last request fails
+    } catch (again) {
+      err = again;
+    }
   }
-  return shown;
 }
 
 // showMailingErrors puts the API's errors of the mailing's own fields beside

@@ -13,6 +13,7 @@ import { percent } from './moderation.js';
 import { bounceBadge, bounceRates } from '../bounce.js';
 import { whenNext, lastRun, skippedText, stoppedBadge, approvalBadge, newer, actions, runNote, progressText } from './mailing-status.js';
 import { periodText } from './mailing-windows.js';
+import { subjectNodes, subjectText } from '../subject.js';
 import { retryKind, retryOffer } from './run-retry.js';
 import { runPace, runButtons } from './run-control.js';
 
@@ -139,7 +140,7 @@ export function mailing({ go, signal }) {
     ]);
     // a moderator reviews another user's mailing on the read-only page
     if (m.owner !== user().id && user().role === 'moderator') return go(`/moderation/mailing?id=${id}`);
-    document.title = `${m.subject} · ${t('app.name')}`;
+    document.title = `${subjectText(m.subject)} · ${t('app.name')}`;
     // the message as a recipient gets it, and a test of it to the owner
     preview ??= previewSection({
       prefix: 'preview', htmlId: 'mailing-preview', hint: t('preview.helpPage'),
@@ -147,7 +148,7 @@ export function mailing({ go, signal }) {
       send: (client) => pb.send(`/api/postrider/mailings/${id}/test`, { method: 'POST', body: { client } }),
     });
     head.replaceChildren(
-      h('h1', {}, m.subject),
+      h('h1', {}, subjectNodes(m.subject)),
       h('p', { id: 'mailing-state' }, t(`status.${m.status}`), stoppedBadge(m), approvalBadge(m), ' · ',
         h('a', { href: `/mailings/edit?id=${id}`, 'data-link': true }, t('common.edit')), ' ',
         actions(m, status, () => load(), () => go('/mailings'))),

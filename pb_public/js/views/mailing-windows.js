@@ -16,9 +16,9 @@ const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 // user's lists, for welcome windows (before any add); add(w) adds a
 // window (a saved one, or with no w a new one starting in five minutes,
 // for a week);
-// saveInto(batch, mailing, parts) puts in batch what a save sends of them,
-// telling in parts what each request saves (a window's row, or null for one
-// removed).
+// saveInto(batch, mailing, parts, skip) puts in batch what a save sends of
+// them (but the rows in skip), telling in parts what each request saves (a
+// window's row, or null for one removed).
 export function windowsField(tz) {
   const windows = h('div', { id: 'windows' });
   const removed = []; // the saved windows the user removed
@@ -76,14 +76,14 @@ export function windowsField(tz) {
     windows.append(row);
   }
 
-  function saveInto(batch, mailing, parts) {
+  function saveInto(batch, mailing, parts, skip = new Set()) {
     for (const wid of removed) {
       batch.collection('schedules').delete(wid);
       parts.push(null);
     }
     for (const row of windows.querySelectorAll('.window')) {
       const change = windowChange(row, tz);
-      if (!change) continue;
+      if (!change || skip.has(row)) continue;
       if (row.dataset.id) batch.collection('schedules').update(row.dataset.id, change);
       else batch.collection('schedules').create({ mailing, ...change });
       parts.push(row);

@@ -6,6 +6,7 @@ import { pb } from '../api.js';
 import { t } from '../i18n.js';
 import { h, message, say, problem } from '../ui.js';
 import { follow } from '../visit.js';
+import { subjectNodes } from '../subject.js';
 import { titled, whenNext, lastRun, stoppedBadge, approvalBadge, newer, actions } from './mailing-status.js';
 
 export function mailings({ signal }) {
@@ -32,7 +33,7 @@ export function mailings({ signal }) {
 
   function row(m) {
     return h('tr', { 'data-id': m.id },
-      h('td', {}, h('a', { href: `/mailing?id=${m.id}`, 'data-link': true }, m.subject)),
+      h('td', {}, h('a', { href: `/mailing?id=${m.id}`, 'data-link': true }, subjectNodes(m.subject))),
       h('td', { class: 'sender' }, m.sender_email
         ? [m.sender_name, m.sender_verified ? null : h('span', { class: 'badge waiting' }, t('senders.unverified'))]
         : t('senders.none')),

@@ -16,6 +16,13 @@ function refusal(err) {
   return e ? errorText(e, name) : problem(err);
 }
 
+// breakable is a plain text with a place to break after each slash: a
+// link longer than a phone's line breaks between its parts, not
+// mid-word.
+function breakable(text) {
+  return text.split(/(?<=\/)/).flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
+}
+
 // clientLabel is how a recipient reads in the picker.
 function clientLabel(c) {
   return c.name ? `${c.name} <${c.email}>` : c.email;
@@ -46,9 +53,16 @@ export function previewSection({ prefix, render, send = null, hint, htmlId = `${
     showTab(current === 'html' ? 'text' : 'html');
     tabs.querySelector('[aria-selected=true]').focus();
   } }, tab('html', html), tab('text', text));
+  // the HTML at a desktop's width or a phone's (375 px)
+  const width = (name) => h('button', { type: 'button', class: 'secondary', id: `${prefix}-width-${name}`, 'aria-pressed': String(name === 'desktop'),
+    onclick: () => {
+      html.classList.toggle('phone-width', name === 'phone');
+      for (const b of widths.children) b.setAttribute('aria-pressed', String(b === widths.querySelector(`#${prefix}-width-${name}`)));
+    } }, t(`preview.${name}`));
+  const widths = h('div', { class: 'toolbar', role: 'group', 'aria-label': t('preview.width') }, width('desktop'), width('phone'));
   const view = h('div', { id: `${prefix}-view`, hidden: true },
     h('p', { class: 'mail-subject' }, h('span', {}, t('senders.from')), ' ', from), replyLine,
-    h('p', { class: 'mail-subject' }, h('span', {}, t('preview.subject')), ' ', subject), tabs, html, text);
+    h('p', { class: 'mail-subject' }, h('span', {}, t('preview.subject')), ' ', subject), tabs, widths, html, text);
   const showButton = auto ? null : h('button', { type: 'button', class: 'secondary', id: `${prefix}-show`, onclick: () => refresh() }, t('preview.show'));
 
   let current = 'html';
@@ -115,7 +129,7 @@ export function previewSection({ prefix, render, send = null, hint, htmlId = `${
       replyLine.hidden = !res.reply_to;
       subject.textContent = res.subject;
       html.innerHTML = cleanBody(res.html); // user HTML: sanitized, as the body is everywhere
-      text.textContent = res.text;
+      text.replaceChildren(...breakable(res.text));
       status.textContent = '';
       status.className = 'message';
       view.hidden = false;

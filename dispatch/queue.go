@@ -15,6 +15,9 @@ type job struct {
 	unconfirmed bool // an earlier try went out whole and got no reply
 	cuts        int  // earlier tries whose connection was cut after the whole message went out
 	retries     int  // tries of this pass that met a temporary failure
+	// its own moment, in a run sent at each recipient's own time
+	// (recipient_time.go): its give-up clock counts from then
+	due time.Time
 	// why it must not go, as its client was when read, and when (skip.go)
 	skip string
 	read time.Time

@@ -36,11 +36,16 @@ func (o Options) retryDelay(attempts int) time.Duration {
 	return o.RetryDelays[i]
 }
 
-// giveUpAt is when a run's deliveries are tried for the last time.
-func (s *runSender) giveUpAt() time.Time {
+// giveUpAt is when a delivery of j's run is tried for the last time:
+// RetryFor after the run began, or after j's own moment when that is
+// later (a run sent at each recipient's own time: recipient_time.go).
+func (s *runSender) giveUpAt(j job) time.Time {
 	began := s.run.GetDateTime("started_at").Time()
 	if began.IsZero() {
 		began = s.run.GetDateTime("created").Time()
+	}
+	if j.due.After(began) {
+		began = j.due
 	}
 	return began.Add(s.p.opts.RetryFor)
 }
@@ -48,7 +53,7 @@ func (s *runSender) giveUpAt() time.Time {
 // retryLater sets when a delivery that met a temporary failure at now is
 // tried next, and returns false when its time is up: it is failed instead.
 func (s *runSender) retryLater(o *outcome, now time.Time) bool {
-	last := s.giveUpAt()
+	last := s.giveUpAt(o.job)
 	if !now.Before(last) {
 		return false
 	}
@@ -74,6 +79,9 @@ func inPass(o *outcome, now time.Time) time.Duration {
 
 // timeUp says why a delivery is tried no more: "tried for 5 days since the run began".
 func (s *runSender) timeUp() string {
+	if s.rt != nil {
+		return "tried for " + spanSaid(s.p.opts.RetryFor) + " since its time came"
+	}
 	return "tried for " + spanSaid(s.p.opts.RetryFor) + " since the run began"
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"postrider/internal/health"
 	"postrider/mailout"
@@ -30,7 +31,8 @@ type runSender struct {
 	since      string        // outcomes of this pass are updated since
 	produced   chan struct{} // closed when the producer is done
 	produceErr error
-	claim      *claimer // writes the deliveries of a run still claiming (claim_chunks.go); nil when all are written
+	claim      *claimer       // writes the deliveries of a run still claiming (claim_chunks.go); nil when all are written
+	rt         *recipientTime // a run sent at each recipient's own time (recipient_time.go); nil for others
 
 	left     bool // out of the pool (the pool's lock)
 	ended    bool // settled (the recorder, then the pass's end)
@@ -98,6 +100,9 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 	if err := s.countBase(); err != nil {
 		return nil, err
 	}
+	if s.rt, err = recipientTimeOf(p.app, run); err != nil {
+		return nil, err
+	}
 	s.ctx, s.cancel = context.WithCancelCause(ctx)
 	if run.GetBool("claiming") {
 		s.claim = newClaimer(s)
@@ -135,6 +140,7 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 			Attempts    int    `db:"attempts"`
 			Unconfirmed bool   `db:"unconfirmed"`
 			Cuts        int    `db:"cuts"`
+			RunAt       string `db:"run_at"`
 			Name        string `db:"name"`
 			Comment     string `db:"comment"`
 			Found       bool   `db:"found"`
@@ -146,7 +152,7 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 		// client's name and comment fill the placeholders, and its state
 		// tells whether it still takes the message (skip.go)
 		err := s.p.app.NonconcurrentDB().NewQuery(`
-			SELECT d.rowid, d.id, d.client, d.email, d.attempts, d.unconfirmed, d.cuts,
+			SELECT d.rowid, d.id, d.client, d.email, d.attempts, d.unconfirmed, d.cuts, d.run_at,
 			       COALESCE(c.name, '') AS name, COALESCE(c.comment, '') AS comment,
 			       c.id IS NOT NULL AS found, COALESCE(c.unsubscribed, FALSE) AS unsubscribed,
 			       COALESCE(c.bouncing, FALSE) AS bouncing
@@ -178,6 +184,10 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 			j := job{id: d.ID, rowid: d.RowID, attempts: d.Attempts, unconfirmed: d.Unconfirmed, cuts: d.Cuts,
 				recipient: recipient{client: d.Client, email: d.Email, name: d.Name, comment: d.Comment},
 				skip:      skipFor(d.Found, d.Unsub, d.Bouncing), read: read}
+			if s.rt != nil {
+				due, _ := types.ParseDateTime(d.RunAt)
+				j.due = due.Time()
+			}
 			select {
 			case jobs <- j:
 				s.p.pool.notify()
@@ -320,6 +330,8 @@ func (s *runSender) finish() error {
 		s.run.Set("status", runDone)
 		s.run.Set("finished_at", dbTime(time.Now()))
 		s.run.Set("note", "")
+	} else if s.rt != nil && s.lastFail == "" {
+		s.run.Set("note", fmt.Sprintf("%d messages wait for their recipients' own time, the next %s", pending, whenSaid(next)))
 	} else {
 		s.run.Set("note", fmt.Sprintf("%d messages met a temporary failure and will be tried again %s (last reply: %s)",
 			pending, whenSaid(next), clip(withoutAddresses(s.lastFail), 300)))

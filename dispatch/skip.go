@@ -16,10 +16,13 @@ const (
 	SkippedBouncing     = "not sent: this address bounced 3 times in a row (the mail server refused it for good); " +
 		"clear its bouncing mark on the clients page to send to it again"
 	SkippedDeleted = "not sent: the client was deleted after the run began"
+	// a window sent at each recipient's own time reaches this client's
+	// zone before its start or after its end (recipient_time.go)
+	SkippedOutsideWindow = "not sent: at the client's own time this occurrence falls outside the window"
 )
 
 // SkipReason names why a delivery with this response was skipped:
-// "unsubscribed", "bouncing", "deleted", or "other".
+// "unsubscribed", "bouncing", "deleted", "outside_window", or "other".
 func SkipReason(response string) string {
 	switch response {
 	case SkippedUnsubscribed:
@@ -28,6 +31,8 @@ func SkipReason(response string) string {
 		return "bouncing"
 	case SkippedDeleted:
 		return "deleted"
+	case SkippedOutsideWindow:
+		return "outside_window"
 	}
 	return "other"
 }

@@ -47,6 +47,7 @@ func Register(app core.App, cfg config.Config) {
 	bindDKIM(app)
 	bindClientUnsubscribe(app)
 	bindClientBouncing(app)
+	bindClientTimezone(app)
 	bindDomains(app, cfg)
 
 	// mailings go out on their own: the dispatcher's cron inside serve;

@@ -46,3 +46,52 @@ func LatestBegunOn(start time.Time, period string, loc *time.Location, t time.Ti
 	}
 	return o, ok
 }
+
+// LastRecipient is the last instant at which a zone reaches occurrence o's
+// wall clock in owner (UTC−12): never before AtRecipient for any zone.
+func LastRecipient(o time.Time, owner *time.Location) time.Time {
+	return schedWallOf(o, orUTC(owner)).Add(behindMost)
+}
+
+// BeginningAt is the first occurrence that begins (FirstRecipient) at or
+// after at: the one a window sent at each recipient's own time waits for
+// when its next_run_at is at. Zero when there is none.
+func BeginningAt(start time.Time, period string, loc *time.Location, at time.Time, days Weekdays) time.Time {
+	// o >= FirstRecipient(o): the first occurrence from at is no later
+	o := NextAfterOn(start, period, loc, at.Add(-time.Nanosecond), days)
+	for i := 0; !o.IsZero() && FirstRecipient(o, loc).Before(at); i++ {
+		if i == schedMaxSteps {
+			return time.Time{}
+		}
+		o = NextAfterOn(start, period, loc, o, days)
+	}
+	return o
+}
+
+// DueAtRecipients is the occurrence a dispatch pass at t sends of a window
+// sent at each recipient's own time whose next_run_at is from: the oldest
+// occurrence from there on that has begun by t and that some zone has
+// still to reach (so a late claim still reaches those to come), else the
+// latest begun (missed ones are not sent in a burst); false when none has
+// begun.
+func DueAtRecipients(start time.Time, period string, loc *time.Location, from, t time.Time, days Weekdays) (time.Time, bool) {
+	latest, ok := LatestBegunOn(start, period, loc, t, days)
+	if !ok {
+		return latest, false
+	}
+	// an occurrence some zone has still to reach is after t − 26 h
+	if early := t.Add(-aheadMost - behindMost); from.Before(early) {
+		from = FirstRecipient(early, loc)
+	}
+	o := BeginningAt(start, period, loc, from, days)
+	for i := 0; !o.IsZero() && o.Before(latest); i++ {
+		if i == schedMaxSteps || !LastRecipient(o, loc).Before(t) {
+			break
+		}
+		o = NextAfterOn(start, period, loc, o, days)
+	}
+	if o.IsZero() || o.After(latest) {
+		return latest, true
+	}
+	return o, true
+}

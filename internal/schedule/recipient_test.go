@@ -118,3 +118,37 @@ func TestRecipientTimeProperties(t *testing.T) {
 		}
 	}
 }
+
+// Which occurrence a pass claims: a daily 09:00 in Pago Pago made just
+// before its start has Tuesday's begun in Kiritimati already, but
+// Monday's is still to reach Pago Pago itself, so Monday's goes first; a
+// pass late enough that nobody is left for Monday's claims Tuesday's.
+func TestDueAtRecipients(t *testing.T) {
+	pp := schedPagoPago
+	mon := time.Date(2026, 6, 1, 9, 0, 0, 0, pp) // 20:00 UTC
+	tue, wed := mon.AddDate(0, 0, 1), mon.AddDate(0, 0, 2)
+	from := FirstRecipient(mon, pp) // the window's next_run_at: Sunday 19:00 UTC
+	cases := []struct {
+		name     string
+		from, at time.Time
+		want     time.Time
+		ok       bool
+	}{
+		{"before anyone reaches Monday's", from, from.Add(-time.Second), time.Time{}, false},
+		{"Kiritimati reaches Monday's", from, from, mon, true},
+		{"made a minute before its start: Monday's", from, mon.Add(-time.Minute), mon, true},
+		{"Monday 20:59 UTC: Etc/GMT+12 still waits for Monday's", from, time.Date(2026, 6, 1, 20, 59, 0, 0, time.UTC), mon, true},
+		{"Monday 21:01 UTC: nobody is left for it, Tuesday's has begun", from, time.Date(2026, 6, 1, 21, 1, 0, 0, time.UTC), tue, true},
+		{"Monday's claimed: Tuesday's once begun", FirstRecipient(tue, pp), time.Date(2026, 6, 1, 19, 0, 0, 0, time.UTC), tue, true},
+		{"down for a day and a half: the latest begun", from, time.Date(2026, 6, 2, 21, 30, 0, 0, time.UTC), wed, true},
+	}
+	for _, c := range cases {
+		got, ok := DueAtRecipients(mon, PeriodDaily, pp, c.from, c.at, 0)
+		if ok != c.ok || !got.Equal(c.want) {
+			t.Errorf("%s: %s %v, want %s %v", c.name, got.In(pp), ok, c.want.In(pp), c.ok)
+		}
+	}
+	if got := BeginningAt(mon, PeriodDaily, pp, FirstRecipient(tue, pp), 0); !got.Equal(tue) {
+		t.Errorf("the occurrence beginning at Tuesday's first recipient: %s", got.In(pp))
+	}
+}

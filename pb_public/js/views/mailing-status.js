@@ -66,7 +66,7 @@ export function runNote(r) {
 // skippedText says how many of a run's failed were not sent at all, and
 // why ({bouncing: 2, unsubscribed: 1}), or nothing when none were
 export function skippedText(skipped) {
-  const parts = ['bouncing', 'unsubscribed', 'deleted', 'other'].filter((k) => skipped?.[k]).map((k) => t(`skipped.${k}`, { n: skipped[k] }));
+  const parts = ['bouncing', 'unsubscribed', 'deleted', 'outside_window', 'other'].filter((k) => skipped?.[k]).map((k) => t(`skipped.${k}`, { n: skipped[k] }));
   return parts.length ? h('span', { class: 'skipped' }, t('run.skipped', { list: parts.join(', ') })) : null;
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"postrider/internal/schedule"
@@ -140,6 +141,32 @@ func TestRecipientTimeWindowIsDueWhenTheFirstZoneReachesIt(t *testing.T) {
 				}
 			},
 		},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
+// A run's zones: what went out and what is to come by the clients' zones,
+// for its owner only.
+func TestRunZonesAreTheOwners(t *testing.T) {
+	url := "/api/postrider/runs/" + aliceRun + "/zones"
+	zoned := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		updateRecord(t, app, "clients", aliceClient, map[string]any{"timezone": "Pacific/Kiritimati"})
+	}
+	get := func(name, caller string, status int, content []string) tests.ApiScenario {
+		s := tests.ApiScenario{Name: name, Method: http.MethodGet, URL: url, TestAppFactory: newTestApp, BeforeTestFunc: zoned,
+			ExpectedStatus: status, ExpectedContent: content}
+		if caller != anonymous {
+			s.Headers = map[string]string{"Authorization": tokens[caller]}
+		}
+		return s
+	}
+	scenarios := []tests.ApiScenario{
+		get("the owner sees her run by zone", "alice", 200, []string{`"zones":[{"zone":"Pacific/Kiritimati"`}),
+		get("another user does not", "bob", 404, []string{`"status":404`}),
+		get("a moderator does not", "mod", 404, []string{`"status":404`}),
+		get("an anonymous visitor does not", anonymous, 401, []string{`"status":401`}),
 	}
 	for _, s := range scenarios {
 		s.Test(t)

@@ -11,7 +11,7 @@ import { follow, every } from '../visit.js';
 import { previewSection } from './preview.js';
 import { percent } from './moderation.js';
 import { bounceBadge, bounceRates } from '../bounce.js';
-import { whenNext, lastRun, skippedText, stoppedBadge, approvalBadge, newer, actions, runNote, progressText } from './mailing-status.js';
+import { whenNext, lastRun, skippedText, stoppedBadge, approvalBadge, newer, actions, runNote, progressText, count } from './mailing-status.js';
 import { periodText } from './mailing-windows.js';
 import { retryKind, retryOffer } from './run-retry.js';
 import { runPace, runButtons } from './run-control.js';
@@ -79,7 +79,32 @@ export function mailing({ go, signal }) {
       h('td', {}, show(r.run_at, tz), retryKind(r, byId, tz)),
       h('td', {}, t(`run.${r.status}`)),
       h('td', { class: 'num' }, progressText(r), pace.text(r), skippedText(skipped[r.id])),
-      h('td', { class: 'note' }, runNote(r), runButtons(r, status, refreshRuns), slot));
+      h('td', { class: 'note' }, runNote(r), runButtons(r, status, refreshRuns), slot,
+        ownTime.has(r.schedule) && (r.kind || 'scheduled') === 'scheduled' ? zonesOf(r) : null));
+  }
+  // a run sent at each recipient's own time: what went out and what is to
+  // come by the clients' zones, asked when the owner opens it (and again
+  // as the row is redrawn while open)
+  const ownTime = new Set(); // the windows sent at each recipient's own time
+  const zonesOpen = new Set(); // the runs whose zones are open
+  function zonesOf(r) {
+    const body = h('tbody');
+    const box = h('details', { class: 'zones', id: `zones-${r.id}` }, h('summary', {}, t('run.byZone')),
+      h('table', {}, h('thead', {}, h('tr', {}, ['run.zone', 'run.zoneSent', 'run.zoneFailed', 'run.zoneToCome', 'run.zoneNext']
+        .map((k) => h('th', { scope: 'col' }, t(k))))), body));
+    const fill = async () => {
+      const res = await pb.send(`/api/postrider/runs/${r.id}/zones`, { requestKey: null, signal }).catch(() => null);
+      if (!res) return;
+      body.replaceChildren(...res.zones.map((z) => h('tr', { 'data-zone': z.zone },
+        h('td', {}, z.zone || t('run.zoneYours', { tz })), h('td', { class: 'num' }, count(z.sent)), h('td', { class: 'num' }, count(z.failed)),
+        h('td', { class: 'num' }, count(z.pending)), h('td', {}, z.next ? show(z.next, tz) : '—'))));
+    };
+    box.addEventListener('toggle', () => {
+      if (box.open) zonesOpen.add(r.id); else zonesOpen.delete(r.id);
+      if (box.open) fill();
+    });
+    if (zonesOpen.has(r.id)) box.open = true;
+    return box;
   }
   // a retry run was made: its run's button goes, the new run shows at once
   async function retriedNow(run) {
@@ -150,9 +175,11 @@ export function mailing({ go, signal }) {
     const next = ws.map((w) => w.next_run_at).filter(Boolean).sort()[0];
     shown = { m, next, last: rs[0] || null };
     seen = null;
+    ownTime.clear();
+    ws.filter((w) => w.recipient_time).forEach((w) => ownTime.add(w.id));
     windowsList.replaceChildren(...ws.map((w) => h('li', {},
       t('mailings.windowLine', { start: show(w.starts_at, tz), end: show(w.ends_at, tz), period: periodText(w) }),
-      w.next_run_at ? ` — ${t('mailings.nextAt', { at: show(w.next_run_at, tz) })}` : '')));
+      w.next_run_at ? ` — ${t(w.recipient_time ? 'mailings.nextFirstAt' : 'mailings.nextAt', { at: show(w.next_run_at, tz) })}` : '')));
     showRuns(rs);
     await loadLog(1);
   }

@@ -59,6 +59,8 @@ export function count(n) {
 export function runNote(r) {
   if (r.status === 'paused' && r.paused_by_owner) return t('run.pausedNote');
   if (r.status === 'cancelled') return t('run.cancelledNote');
+  const own = /^(\d+) messages wait for their recipients' own time/.exec(r.note || '');
+  if (own) return t('run.ownTimeNote', { n: count(Number(own[1])) });
   const limit = r.status === 'waiting' && /\d[\d,]*/.exec(r.note || '');
   return limit ? t('run.waitingNote', { limit: count(Number(limit[0].replaceAll(',', ''))) }) : r.note;
 }

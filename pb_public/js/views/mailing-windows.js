@@ -1,6 +1,6 @@
 // The windows of the mailing form: when the mailing goes out (a start, an
 // end, and once, daily, weekly or monthly; a daily one on chosen days of
-// the week), on the user's clock.
+// the week), on the user's clock, or at each recipient's own.
 
 import { t } from '../i18n.js';
 import { h, errorText } from '../ui.js';
@@ -33,14 +33,20 @@ export function windowsField(tz) {
       h('legend', {}, t('mailings.weekdays')),
       h('div', { class: 'days' }, days.map((box, n) => h('label', { for: box.id }, box, ' ', t(`weekday.${weekdays[n]}`)))),
       h('p', { class: 'field-error', id: `${days[0].id}-error`, 'aria-live': 'polite' }));
+    // each client at the window's wall clock in its own zone
+    const own = h('input', { type: 'checkbox', id: `w${i}-recipient_time`, name: 'recipient_time', checked: !!w?.recipient_time,
+      'aria-describedby': `w${i}-recipient_time-help w${i}-recipient_time-error` });
+    const ownField = h('div', { class: 'field' }, h('label', { class: 'check', for: own.id }, own, t('mailings.recipientTime')),
+      h('p', { class: 'help', id: `${own.id}-help` }, t('mailings.recipientTimeHelp')),
+      h('p', { class: 'field-error', id: `${own.id}-error`, 'aria-live': 'polite' }));
     const showDays = () => { dayGroup.hidden = period.value !== 'daily'; };
     period.addEventListener('change', showDays);
     showDays();
     const labelled = (input, key) => h('div', { class: 'field' }, h('label', { for: input.id }, t(key)), input,
       h('p', { class: 'field-error', id: `${input.id}-error`, 'aria-live': 'polite' }));
     const row = h('div', { class: 'window', 'data-id': w?.id || '' },
-      labelled(start, 'mailings.start'), labelled(end, 'mailings.end'), labelled(period, 'mailings.period'), dayGroup,
-      w?.next_run_at ? h('p', { class: 'help' }, t('mailings.nextAt', { at: show(w.next_run_at, tz) })) : null,
+      labelled(start, 'mailings.start'), labelled(end, 'mailings.end'), labelled(period, 'mailings.period'), dayGroup, ownField,
+      w?.next_run_at ? h('p', { class: 'help' }, t(w.recipient_time ? 'mailings.nextFirstAt' : 'mailings.nextAt', { at: show(w.next_run_at, tz) })) : null,
       h('button', { type: 'button', class: 'link danger', onclick: () => {
         if (w?.id) removed.push(w.id);
         row.remove();
@@ -76,7 +82,8 @@ export function windowsField(tz) {
 export function periodText(w) {
   const days = w.period === 'daily' && w.weekdays?.length ? weekdays.filter((d) => w.weekdays.includes(d)) : [];
   const period = t(`period.${w.period}`);
-  return days.length ? `${period} (${days.map((d) => t(`weekday.${d}`)).join(', ')})` : period;
+  const text = days.length ? `${period} (${days.map((d) => t(`weekday.${d}`)).join(', ')})` : period;
+  return w.recipient_time ? `${text}, ${t('mailings.recipientTime').toLowerCase()}` : text;
 }
 
 // windowChange is what a save sends of a window: all of a new one, only
@@ -90,15 +97,18 @@ function windowChange(row, tz) {
   if (!row.dataset.id || vals[1] !== was[1]) data.ends_at = forAPI(fromWall(vals[1], tz));
   if (!row.dataset.id || vals[2] !== was[2]) data.period = vals[2];
   if (!row.dataset.id || vals[3] !== was[3]) data.weekdays = vals[3] ? vals[3].split(',') : [];
+  if (!row.dataset.id || vals[4] !== was[4]) data.recipient_time = vals[4];
   return Object.keys(data).length ? data : null;
 }
 
-// windowValues is what a window's inputs hold: start, end, period and the
-// days of the week ticked (a daily window's only), comma-separated
+// windowValues is what a window's inputs hold: start, end, period, the
+// days of the week ticked (a daily window's only), comma-separated, and
+// whether it goes at each recipient's own time
 function windowValues(row) {
   const period = row.querySelector('[name=period]').value;
   const days = period === 'daily' ? [...row.querySelectorAll('[name=weekdays]:checked')].map((b) => b.value) : [];
-  return [row.querySelector('[name=starts_at]').value, row.querySelector('[name=ends_at]').value, period, days.join(',')];
+  return [row.querySelector('[name=starts_at]').value, row.querySelector('[name=ends_at]').value, period, days.join(','),
+    row.querySelector('[name=recipient_time]').checked];
 }
 
 // a start typed as this minute (or the last, the form having been filled

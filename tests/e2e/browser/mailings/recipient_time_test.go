@@ -1,6 +1,7 @@
 package mailings
 
 import (
+	"net/url"
 	"testing"
 	"time"
 
@@ -12,8 +13,9 @@ import (
 // A client's own time zone and a window sent at each recipient's own
 // time, in Russian on a phone: an unknown zone is refused beside the
 // field, a known one saved; the window's box is saved ticked, the
-// mailing's page says so, and its edit form has it ticked; nothing past
-// the screen.
+// mailing's page says so, and its edit form has it ticked; a run of it
+// opens what went out and what is to come by zone; nothing past the
+// screen.
 func TestBrowserRecipientTimeInRussianOnAPhone(t *testing.T) {
 	ctx := e2e.Browser(t)
 	in := e2e.Serve(t, map[string]string{"POSTRIDER_DISPATCH_CRON": "off"})
@@ -86,4 +88,45 @@ func TestBrowserRecipientTimeInRussianOnAPhone(t *testing.T) {
 	if wide := e2e.Overflowing(t, ctx); wide != "" {
 		t.Errorf("on a phone the form is wider than the screen: %s", wide)
 	}
+
+	// a run of the window, as the dispatcher writes one: Kiritimati's
+	// message sent, the owner's zone's to come; its row opens by zone
+	root := e2e.SuperuserToken(t, in)
+	var ws struct{ Items []map[string]any }
+	in.Call("GET", "/api/collections/schedules/records", token, nil, &ws)
+	other := in.Must(200, "POST", "/api/collections/clients/records", token, map[string]any{"email": "home@example.org"})
+	var mailing map[string]any
+	in.Call("GET", "/api/collections/mailings/records/"+id, token, nil, &mailing)
+	owner := mailing["owner"]
+	at := func(d time.Duration) string { return start.Add(d).Format("2006-01-02 15:04:05.000Z") }
+	run := in.Must(200, "POST", "/api/collections/runs/records", root, map[string]any{"owner": owner, "mailing": id,
+		"schedule": ws.Items[0]["id"], "run_at": at(0), "status": "sending", "total": 2, "sent": 1, "started_at": at(-14 * time.Hour)})
+	for _, d := range []struct {
+		client, email, status, at string
+	}{{clientID(t, in, token, "kiri@example.org"), "kiri@example.org", "sent", at(-14 * time.Hour)}, {other["id"].(string), "home@example.org", "pending", at(0)}} {
+		in.Must(200, "POST", "/api/collections/deliveries/records", root, map[string]any{"owner": owner, "mailing": id, "run": run["id"],
+			"schedule": ws.Items[0]["id"], "client": d.client, "email": d.email, "run_at": d.at, "status": d.status})
+	}
+	zones := e2e.Page(t, ctx, "#runs-table details.zones", chromedp.Navigate(in.URL+"/mailing?id="+id),
+		chromedp.WaitVisible("#runs-table details.zones summary"), chromedp.Click("#runs-table details.zones summary"),
+		e2e.Until(`document.querySelectorAll('#runs-table details.zones tbody tr').length === 2`))
+	e2e.MustContain(t, "the run by zone", zones, "По часовым поясам")
+	e2e.MustContain(t, "the run by zone", zones, "Pacific/Kiritimati")
+	e2e.MustContain(t, "the run by zone", zones, "ваш (UTC)")
+	if first := e2e.Eval[string](t, ctx, `document.querySelector('#runs-table details.zones tbody tr').dataset.zone`); first != "" {
+		t.Errorf("the zone still to come is not first: %q", first)
+	}
+	if wide := e2e.Overflowing(t, ctx); wide != "" {
+		t.Errorf("on a phone the run's zones are wider than the screen: %s", wide)
+	}
+}
+
+// clientID finds a client of the user of token by email.
+func clientID(t *testing.T, in *e2e.Instance, token, email string) string {
+	var out struct{ Items []map[string]any }
+	in.Call("GET", "/api/collections/clients/records?filter="+url.QueryEscape("email='"+email+"'"), token, nil, &out)
+	if len(out.Items) != 1 {
+		t.Fatalf("client %s: %v", email, out.Items)
+	}
+	return out.Items[0]["id"].(string)
 }

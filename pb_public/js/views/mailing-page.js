@@ -89,15 +89,18 @@ export function mailing({ go, signal }) {
   const zonesOpen = new Set(); // the runs whose zones are open
   function zonesOf(r) {
     const body = h('tbody');
+    const heads = ['run.zone', 'run.zoneSent', 'run.zoneFailed', 'run.zoneToCome', 'run.zoneNext'].map((k) => t(k));
     const box = h('details', { class: 'zones', id: `zones-${r.id}` }, h('summary', {}, t('run.byZone')),
-      h('table', {}, h('thead', {}, h('tr', {}, ['run.zone', 'run.zoneSent', 'run.zoneFailed', 'run.zoneToCome', 'run.zoneNext']
-        .map((k) => h('th', { scope: 'col' }, t(k))))), body));
+      h('table', {}, h('thead', {}, h('tr', {}, heads.map((head) => h('th', { scope: 'col' }, head)))), body));
+    // each cell labelled by this table's own header (the run's table
+    // would label these nested cells with its own: ui.js labelCells)
+    const cell = (i, text, attrs = {}) => h('td', { ...attrs, 'data-label': heads[i] }, text);
     const fill = async () => {
       const res = await pb.send(`/api/postrider/runs/${r.id}/zones`, { requestKey: null, signal }).catch(() => null);
       if (!res) return;
       body.replaceChildren(...res.zones.map((z) => h('tr', { 'data-zone': z.zone },
-        h('td', {}, z.zone || t('run.zoneYours', { tz })), h('td', { class: 'num' }, count(z.sent)), h('td', { class: 'num' }, count(z.failed)),
-        h('td', { class: 'num' }, count(z.pending)), h('td', {}, z.next ? show(z.next, tz) : '—'))));
+        cell(0, z.zone || t('run.zoneYours', { tz })), cell(1, count(z.sent), { class: 'num' }), cell(2, count(z.failed), { class: 'num' }),
+        cell(3, count(z.pending), { class: 'num' }), cell(4, z.next ? show(z.next, tz) : '—'))));
     };
     box.addEventListener('toggle', () => {
       if (box.open) zonesOpen.add(r.id); else zonesOpen.delete(r.id);

@@ -113,6 +113,10 @@ func TestBrowserRecipientTimeInRussianOnAPhone(t *testing.T) {
 	e2e.MustContain(t, "the run by zone", zones, "По часовым поясам")
 	e2e.MustContain(t, "the run by zone", zones, "Pacific/Kiritimati")
 	e2e.MustContain(t, "the run by zone", zones, "ваш (UTC)")
+	e2e.MustContain(t, "a zone's card on a phone", e2e.Eval[string](t, ctx,
+		`[...document.querySelectorAll('#runs-table details.zones tbody tr:first-child td')].map((td) => td.dataset.label).join('|')`),
+		"Часовой пояс|Отправлено|Не доставлено|Впереди|Следующее")
+	e2e.Screenshot(t, ctx, "phone-run-zones.png")
 	if first := e2e.Eval[string](t, ctx, `document.querySelector('#runs-table details.zones tbody tr').dataset.zone`); first != "" {
 		t.Errorf("the zone still to come is not first: %q", first)
 	}

@@ -152,3 +152,45 @@ func TestDueAtRecipients(t *testing.T) {
 		t.Errorf("the occurrence beginning at Tuesday's first recipient: %s", got.In(pp))
 	}
 }
+
+// DueAtRecipients against counting: random windows, a random next_run_at
+// (the first recipient of one of its occurrences) and a random pass.
+func TestDueAtRecipientsAgreesWithCounting(t *testing.T) {
+	r := rand.New(rand.NewPCG(2026, 27))
+	zones := []*time.Location{time.UTC, schedBerlin, schedLordHowe, schedApia, schedKiritimati, schedPagoPago, schedLoc("Etc/GMT+12")}
+	periods := []string{PeriodDaily, PeriodWeekly, PeriodMonthly}
+	for range 2000 {
+		loc := zones[r.IntN(len(zones))]
+		period := periods[r.IntN(len(periods))]
+		start := time.Date(2024+r.IntN(6), time.Month(1+r.IntN(12)), 1+r.IntN(28), r.IntN(24), 15*r.IntN(4), 0, 0, loc)
+		var occ []time.Time
+		for k := range 60 {
+			occ = append(occ, Occurrence(start, period, loc, k))
+		}
+		waits := r.IntN(20)
+		from := FirstRecipient(occ[waits], loc)
+		at := from.Add(time.Duration(r.Int64N(int64(40 * 24 * time.Hour))))
+		// want: the oldest from occ[waits] on that has begun and still
+		// has someone to reach, else the latest begun
+		var want time.Time
+		for _, o := range occ[waits:] {
+			if FirstRecipient(o, loc).After(at) {
+				break
+			}
+			if want.IsZero() && !LastRecipient(o, loc).Before(at) {
+				want = o
+			}
+		}
+		if want.IsZero() {
+			for _, o := range occ {
+				if !FirstRecipient(o, loc).After(at) {
+					want = o
+				}
+			}
+		}
+		got, ok := DueAtRecipients(start, period, loc, from, at, 0)
+		if !ok || !got.Equal(want) {
+			t.Fatalf("%s %s from %s, next_run_at %s, pass at %s: %s %v, want %s", period, loc, start, from, at, got, ok, want)
+		}
+	}
+}

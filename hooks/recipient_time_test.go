@@ -79,8 +79,8 @@ func TestClientTimezoneIsAKnownZone(t *testing.T) {
 }
 
 // schedules.recipient_time: such a window is due when the first zone
-// (UTC+14) reaches its occurrence, and goes back to its start when the
-// owner unticks it.
+// (UTC+14) reaches its occurrence, an ordinary one at its start; only the
+// owner ticks it.
 func TestRecipientTimeWindowIsDueWhenTheFirstZoneReachesIt(t *testing.T) {
 	const url = "/api/collections/schedules/records"
 	start := time.Now().UTC().Add(48 * time.Hour).Truncate(time.Second)

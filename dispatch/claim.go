@@ -30,6 +30,9 @@ type dueSchedule struct {
 	EndsAt    types.DateTime          `db:"ends_at"`
 	NextRunAt types.DateTime          `db:"next_run_at"`
 	Weekdays  types.JSONArray[string] `db:"weekdays"`
+	// sent at each recipient's own time: due (next_run_at) when the first
+	// zone reaches the occurrence (schedule.FirstRecipient)
+	RecipientTime bool `db:"recipient_time"`
 }
 
 // sendableWindows are the windows with an occurrence to come, of mailings
@@ -47,7 +50,7 @@ const sendableWindows = `
 func findDue(app core.App, now time.Time) ([]dueSchedule, error) {
 	var due []dueSchedule
 	err := app.DB().NewQuery(`
-		SELECT s.id, s.mailing, s.period, s.starts_at, s.ends_at, s.next_run_at, s.weekdays,
+		SELECT s.id, s.mailing, s.period, s.starts_at, s.ends_at, s.next_run_at, s.weekdays, s.recipient_time,
 		       m.subject, m.owner, u.timezone` + sendableWindows + `
 		  AND s.next_run_at <= {:now}
 		ORDER BY s.next_run_at`).
@@ -62,6 +65,9 @@ func (d dueSchedule) occurrence(now time.Time) (runAt, next time.Time, inWindow 
 	loc := schedule.Zone(d.Timezone)
 	start, end := d.StartsAt.Time(), d.EndsAt.Time()
 	days, _ := schedule.ParseWeekdays(d.Weekdays) // the field allows only the names
+	if d.RecipientTime {
+		return d.recipientOccurrence(now, loc, days)
+	}
 	runAt, ok := schedule.LatestAtOrBeforeOn(start, d.Period, loc, now, days)
 	next = schedule.NextAfterOn(start, d.Period, loc, now, days)
 	if !next.IsZero() && next.After(end) {
@@ -69,6 +75,28 @@ func (d dueSchedule) occurrence(now time.Time) (runAt, next time.Time, inWindow 
 	}
 	// inside the window: the occurrence has come and the window is still open
 	inWindow = ok && !now.After(end) && !runAt.After(end)
+	return runAt, next, inWindow
+}
+
+// recipientOccurrence is occurrence for a window sent at each recipient's
+// own time: the occurrence some zone has reached (schedule.DueAtRecipients),
+// and when the first zone reaches the next one. Each client's delivery
+// waits for its own moment (recipient_time.go); the run is in its window
+// while some moment of it may be.
+func (d dueSchedule) recipientOccurrence(now time.Time, loc *time.Location, days schedule.Weekdays) (runAt, next time.Time, inWindow bool) {
+	start, end := d.StartsAt.Time(), d.EndsAt.Time()
+	runAt, ok := schedule.DueAtRecipients(start, d.Period, loc, d.NextRunAt.Time(), now, days)
+	after := runAt
+	if !ok {
+		after = start.Add(-time.Nanosecond)
+	}
+	if o := schedule.NextAfterOn(start, d.Period, loc, after, days); !o.IsZero() {
+		next = schedule.FirstRecipient(o, loc)
+	}
+	if !next.IsZero() && next.After(end) {
+		next = time.Time{}
+	}
+	inWindow = ok && !now.After(end) && !schedule.FirstRecipient(runAt, loc).After(end)
 	return runAt, next, inWindow
 }
 

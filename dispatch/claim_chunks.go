@@ -53,6 +53,7 @@ type claimer struct {
 	mailing *core.Record
 	domain  string // of the Message-IDs: the sender's template's
 	size    int
+	rt      *recipientTime // places each delivery at its own moment; nil: all go now
 
 	// deliveries written failed (their clients bouncing), which count
 	// among the run's failed
@@ -65,7 +66,7 @@ type claimer struct {
 
 func newClaimer(s *runSender) *claimer {
 	return &claimer{
-		app: s.p.app, log: s.p.log, run: s.run, mailing: s.mailing, domain: s.tmpl.domain, size: s.p.opts.ClaimChunk,
+		app: s.p.app, log: s.p.log, run: s.run, mailing: s.mailing, domain: s.tmpl.domain, size: s.p.opts.ClaimChunk, rt: s.rt,
 		wrote: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 }
@@ -198,7 +199,8 @@ func (c *claimer) chunk(k int) (more bool, total int, err error) {
 // write writes one pending delivery per recipient among the clients after
 // after, up to upTo[0] when given, selected and written by SQLite alone; a
 // client marked bouncing gets one failed at once, unsent, saying why
-// (SkippedBouncing). The ids are the run's prefix and a counter in client
+// (SkippedBouncing); a run sent at each recipient's own time has each
+// delivery placed at its moment (recipient_time.go). The ids are the run's prefix and a counter in client
 // order going on from written, so that every index of deliveries grows at
 // its end (random ids made the 100,000-row insert twice as slow), and each
 // delivery's Message-ID is known from the start (see template.messageID).
@@ -230,6 +232,11 @@ func (c *claimer) write(tx core.App, after string, upTo []string, written int) (
 	rows, err := res.RowsAffected()
 	if err != nil || rows == 0 {
 		return 0, 0, err
+	}
+	if c.rt != nil {
+		if err := c.rt.place(tx, run.Id, after, upTo); err != nil {
+			return 0, 0, err
+		}
 	}
 	chunk := dbx.Params{"mailing": c.mailing.Id, "run": run.Id, "after": after}
 	err = tx.DB().NewQuery(`SELECT COUNT(*) FROM deliveries WHERE run = {:run} AND client > {:after} AND status = '` + deliveryFailed + `'`).

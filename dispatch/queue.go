@@ -18,8 +18,10 @@ type job struct {
 	// why it must not go, as its client was when read, and when (skip.go)
 	skip string
 	read time.Time
-	// list is the list of the run's welcome ("" for other runs: skip.go),
-	// due when the delivery was first due (its run_at; retry.go giveUpAt)
+	// list is the list of the run's welcome ("" for other runs: skip.go);
+	// due is when the delivery was first due, in a welcome or a run sent
+	// at each recipient's own time (its run_at): its give-up clock counts
+	// from then (retry.go giveUpAt)
 	list string
 	due  time.Time
 	// day is the owner's day of the message a worker reserved for this

@@ -37,8 +37,9 @@ func (o Options) retryDelay(attempts int) time.Duration {
 }
 
 // giveUpAt is when a delivery is tried for the last time: RetryFor after
-// its run began or, when it was due later (a welcome, due delay_minutes
-// after its client joined: welcome.go), after it was due.
+// its run began or, when it was due later, after it was due (a welcome,
+// due delay_minutes after its client joined: welcome.go; a run sent at
+// each recipient's own time: recipient_time.go).
 func (s *runSender) giveUpAt(j job) time.Time {
 	began := s.run.GetDateTime("started_at").Time()
 	if began.IsZero() {
@@ -78,9 +79,9 @@ func inPass(o *outcome, now time.Time) time.Duration {
 }
 
 // timeUp says why a delivery is tried no more: "tried for 5 days since the run began"
-// ("since it was due" for a welcome).
+// ("since it was due" for a welcome or a run at each recipient's own time).
 func (s *runSender) timeUp() string {
-	if s.list != "" {
+	if s.list != "" || s.rt != nil {
 		return "tried for " + spanSaid(s.p.opts.RetryFor) + " since it was due"
 	}
 	return "tried for " + spanSaid(s.p.opts.RetryFor) + " since the run began"

@@ -31,8 +31,9 @@ type runSender struct {
 	since      string        // outcomes of this pass are updated since
 	produced   chan struct{} // closed when the producer is done
 	produceErr error
-	claim      *claimer // writes the deliveries of a run still claiming (claim_chunks.go); nil when all are written
-	list       string   // a welcome run's list, which its clients must still be in (skip.go); "" for other runs
+	claim      *claimer       // writes the deliveries of a run still claiming (claim_chunks.go); nil when all are written
+	list       string         // a welcome run's list, which its clients must still be in (skip.go); "" for other runs
+	rt         *recipientTime // a run sent at each recipient's own time (recipient_time.go); nil for others
 
 	left     bool // out of the pool (the pool's lock)
 	ended    bool // settled (the recorder, then the pass's end)
@@ -101,6 +102,9 @@ func (p *pass) startRun(ctx context.Context, run *core.Record) (*runSender, erro
 		return nil, err
 	}
 	if s.list, err = welcomeListOf(p.app, run); err != nil {
+		return nil, err
+	}
+	if s.rt, err = recipientTimeOf(p.app, run); err != nil {
 		return nil, err
 	}
 	s.ctx, s.cancel = context.WithCancelCause(ctx)
@@ -184,7 +188,7 @@ func (s *runSender) produce(ctx context.Context, jobs chan<- job) error {
 		read := time.Now()
 		for _, d := range page {
 			var due types.DateTime
-			if s.list != "" { // only a welcome is due after its run began
+			if s.list != "" || s.rt != nil { // only these are due after their run began
 				due, _ = types.ParseDateTime(d.Due)
 			}
 			j := job{id: d.ID, rowid: d.RowID, attempts: d.Attempts, unconfirmed: d.Unconfirmed, cuts: d.Cuts,
@@ -337,6 +341,8 @@ func (s *runSender) finish() error {
 		s.run.Set("note", "")
 	} else if s.list != "" {
 		s.run.Set("note", fmt.Sprintf("%d welcome messages are still to go, the next %s.", pending, whenSaid(next)))
+	} else if s.rt != nil && s.lastFail == "" {
+		s.run.Set("note", fmt.Sprintf("%d messages wait for their recipients' own time, the next %s", pending, whenSaid(next)))
 	} else {
 		s.run.Set("note", fmt.Sprintf("%d messages met a temporary failure and will be tried again %s (last reply: %s)",
 			pending, whenSaid(next), clip(withoutAddresses(s.lastFail), 300)))

@@ -19,10 +19,14 @@ const (
 	// SkippedLeft: a welcome whose client left the window's list before
 	// its time (welcome.go); joining again brings a new one
 	SkippedLeft = "not sent: the client left the list before their welcome was due"
+	// a window sent at each recipient's own time reaches this client's
+	// zone before its start or after its end (recipient_time.go)
+	SkippedOutsideWindow = "not sent: at the client's own time this occurrence falls outside the window"
 )
 
 // SkipReason names why a delivery with this response was skipped:
-// "unsubscribed", "bouncing", "deleted", "left" (a welcome's list), or "other".
+// "unsubscribed", "bouncing", "deleted", "left" (a welcome's list),
+// "outside_window", or "other".
 func SkipReason(response string) string {
 	switch response {
 	case SkippedUnsubscribed:
@@ -33,6 +37,8 @@ func SkipReason(response string) string {
 		return "deleted"
 	case SkippedLeft:
 		return "left"
+	case SkippedOutsideWindow:
+		return "outside_window"
 	}
 	return "other"
 }

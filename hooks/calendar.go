@@ -74,6 +74,7 @@ type calendarWindow struct {
 	EndsAt     types.DateTime          `db:"ends_at"`
 	NextRunAt  types.DateTime          `db:"next_run_at"`
 	Weekdays   types.JSONArray[string] `db:"weekdays"`
+	Recipient  bool                    `db:"recipient_time"`
 	Owner      string                  `db:"owner"`
 	OwnerEmail string                  `db:"owner_email"`
 	Timezone   string                  `db:"timezone"`
@@ -158,7 +159,7 @@ func calendar(ctx context.Context, app core.App, owner string, loc *time.Locatio
 	// mailing's stays where it was: it is sent on resuming); a completed
 	// mailing sends nothing again
 	err := app.DB().NewQuery(`
-		SELECT s.[[id]], s.[[mailing]], s.[[period]], s.[[starts_at]], s.[[ends_at]], s.[[next_run_at]], s.[[weekdays]],
+		SELECT s.[[id]], s.[[mailing]], s.[[period]], s.[[starts_at]], s.[[ends_at]], s.[[next_run_at]], s.[[weekdays]], s.[[recipient_time]],
 			m.[[owner]], u.[[email]] AS owner_email, u.[[timezone]], m.[[subject]], m.[[lists]],
 			m.[[stopped]], u.[[blocked]], m.[[approval]], (` + lifecycle.MaySend + `) AS may_send,
 			COALESCE(se.[[name]], '') AS sender_name, COALESCE(se.[[email]], '') AS sender_email,
@@ -223,6 +224,9 @@ func calendar(ctx context.Context, app core.App, owner string, loc *time.Locatio
 func windowOccurrences(w calendarWindow, loc *time.Location, from, to, now time.Time) []time.Time {
 	start, end, next := w.StartsAt.Time(), w.EndsAt.Time(), w.NextRunAt.Time()
 	days, _ := schedule.ParseWeekdays(w.Weekdays) // the field allows only the names
+	if w.Recipient {
+		return recipientOccurrences(w, loc, days, from, to, now)
+	}
 	if end.Before(to) {
 		to = end.Add(time.Nanosecond)
 	}
@@ -241,6 +245,40 @@ func windowOccurrences(w calendarWindow, loc *time.Location, from, to, now time.
 		next = from
 	}
 	return append(out, schedule.Between(start, w.Period, loc, days, next, to)...)
+}
+
+// recipientOccurrences is windowOccurrences for a window sent at each
+// recipient's own time, whose next_run_at is when the first zone reaches
+// its next occurrence: the occurrences are the owner's, as the dispatcher
+// claims them (dispatch/claim.go), the due one included while it sends.
+func recipientOccurrences(w calendarWindow, loc *time.Location, days schedule.Weekdays, from, to, now time.Time) []time.Time {
+	start, next := w.StartsAt.Time(), w.NextRunAt.Time()
+	var out []time.Time
+	after := schedule.BeginningAt(start, w.Period, loc, next, days)
+	if next.Before(now) {
+		if now.After(w.EndsAt.Time()) {
+			return nil
+		}
+		due, ok := schedule.DueAtRecipients(start, w.Period, loc, next, now, days)
+		if ok && w.MaySend && !due.Before(from) && due.Before(to) {
+			out = append(out, due)
+		}
+		after = due.Add(time.Nanosecond)
+	}
+	if after.IsZero() {
+		return out
+	}
+	if after.Before(from) {
+		after = from
+	}
+	// in the window while its first zone reaches it there
+	for _, o := range schedule.Between(start, w.Period, loc, days, after, to) {
+		if schedule.FirstRecipient(o, loc).After(w.EndsAt.Time()) {
+			break
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // held is why w's mailing will not send at its times, "" when it will.

@@ -280,3 +280,36 @@ func TestCalendarShowsADueWindowAsItsNextPassSendsIt(t *testing.T) {
 		}
 	}
 }
+
+// A window sent at each recipient's own time shows the owner's
+// occurrences as the dispatcher claims them: the first one claimed
+// already (next_run_at is when Kiritimati reaches the second), the second
+// due, and the one after the window's end that Kiritimati reaches inside it.
+func TestCalendarShowsARecipientTimeWindowAsTheDispatcherClaimsIt(t *testing.T) {
+	start := time.Now().UTC().Add(24 * time.Hour).Truncate(time.Minute)
+	now := start.Add(11 * time.Hour) // Kiritimati has reached the second occurrence
+	from := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC)
+	app := newTestApp(t)
+	defer app.Cleanup()
+	updateRecord(t, app, "schedules", aliceSchedule, map[string]any{
+		"period": "daily", "starts_at": start, "ends_at": start.AddDate(0, 0, 3).Add(-time.Hour), "recipient_time": true,
+		"next_run_at": start.AddDate(0, 0, 1).Add(-14 * time.Hour), "last_run_at": start,
+	})
+	items, _, err := hooks.Calendar(app, aliceID, time.UTC, from, from.AddDate(0, 0, 7), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []time.Time
+	for _, it := range items {
+		got = append(got, it.At.Time())
+	}
+	want := []time.Time{start.AddDate(0, 0, 1), start.AddDate(0, 0, 2), start.AddDate(0, 0, 3)}
+	if len(got) != len(want) {
+		t.Fatalf("occurrences %v, want %v", got, want)
+	}
+	for i := range want {
+		if !got[i].Equal(want[i]) {
+			t.Fatalf("occurrences %v, want %v", got, want)
+		}
+	}
+}

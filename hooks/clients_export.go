@@ -29,9 +29,10 @@ func exportClients(e *core.RequestEvent) error {
 		Comment      string                  `db:"comment"`
 		Lists        types.JSONArray[string] `db:"lists"`
 		Unsubscribed bool                    `db:"unsubscribed"`
+		Timezone     string                  `db:"timezone"`
 	}
 	out := newCSV(e, "postrider-clients.csv")
-	out.row("email", "name", "comment", "lists", "unsubscribed")
+	out.row("email", "name", "comment", "lists", "unsubscribed", "timezone")
 	// the page's order (email:lower, the index on LOWER(email)), rowid
 	// last so that the cursor is exact. The cursor is written as a range
 	// on LOWER(email) and a filter: SQLite does not bound an expression
@@ -44,7 +45,7 @@ func exportClients(e *core.RequestEvent) error {
 			page = dbx.And(where, dbx.NewExp("LOWER([[email]]) >= {:k} AND (LOWER([[email]]) > {:k} OR [[rowid]] > {:r})", dbx.Params{"k": last.Key, "r": last.RowID}))
 		}
 		var rows []row
-		err := e.App.DB().Select("rowid", "LOWER(email) AS key", "email", "name", "comment", "lists", "unsubscribed").
+		err := e.App.DB().Select("rowid", "LOWER(email) AS key", "email", "name", "comment", "lists", "unsubscribed", "timezone").
 			From("clients").Where(page).OrderBy("LOWER(email)", "rowid").Limit(exportBatch).WithContext(e.Request.Context()).All(&rows)
 		if err != nil {
 			return err
@@ -56,7 +57,7 @@ func exportClients(e *core.RequestEvent) error {
 					in = append(in, n)
 				}
 			}
-			out.row(r.Email, r.Name, r.Comment, strings.Join(in, "; "), strconv.FormatBool(r.Unsubscribed))
+			out.row(r.Email, r.Name, r.Comment, strings.Join(in, "; "), strconv.FormatBool(r.Unsubscribed), r.Timezone)
 		}
 		if !out.flush(e) || len(rows) < exportBatch {
 			return nil

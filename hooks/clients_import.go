@@ -223,9 +223,9 @@ func importChunk(ctx context.Context, app core.App, owner, list string, welcome 
 
 	// the statement's parameters are made before the transaction, to keep
 	// the write lock for the writing only
-	values := make([][4]string, len(chunk))
+	values := make([][5]string, len(chunk))
 	for i, row := range chunk {
-		values[i] = [4]string{ids.id(first + i), row.Email, row.Name, row.Comment}
+		values[i] = [5]string{ids.id(first + i), row.Email, row.Name, row.Comment, row.Timezone}
 	}
 	rowsJSON, err := json.Marshal(values)
 	if err != nil {
@@ -242,9 +242,9 @@ func importChunk(ctx context.Context, app core.App, owner, list string, welcome 
 	err = app.RunInTransaction(func(tx core.App) error {
 		var joiners []string // with welcome: the ids of the clients who joined the list
 		q := tx.DB().NewQuery(`
-			INSERT INTO clients (id, owner, email, name, comment, lists, unsubscribed, created, updated)
+			INSERT INTO clients (id, owner, email, name, comment, timezone, lists, unsubscribed, created, updated)
 			SELECT json_extract(r.value, '$[0]'), {:owner}, json_extract(r.value, '$[1]'), json_extract(r.value, '$[2]'),
-			       json_extract(r.value, '$[3]'), {:lists}, FALSE, {:now}, {:now}
+			       json_extract(r.value, '$[3]'), json_extract(r.value, '$[4]'), {:lists}, FALSE, {:now}, {:now}
 			FROM json_each({:rows}) r WHERE true
 			ON CONFLICT (owner, email COLLATE NOCASE) DO NOTHING` + returningIDs(welcome)).
 			Bind(dbx.Params{"owner": owner, "lists": lists, "now": now, "rows": string(rowsJSON)}).WithContext(ctx)

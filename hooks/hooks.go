@@ -48,6 +48,7 @@ func Register(app core.App, cfg config.Config) {
 	bindClientUnsubscribe(app)
 	bindClientBouncing(app)
 	bindClientWelcome(app)
+	bindClientTimezone(app)
 	bindDomains(app, cfg)
 
 	// mailings go out on their own: the dispatcher's cron inside serve;

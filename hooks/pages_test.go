@@ -340,11 +340,11 @@ func TestClientsExport(t *testing.T) {
 				for _, r := range csvOf(t, res) {
 					got = append(got, strings.Join(r, "|"))
 				}
-				want := []string{"email|name|comment|lists|unsubscribed",
-					"alice-client2@example.com|alice client two|||false", // '2' sorts before '@'
-					"alice-client@example.com|alice client||alice VIP; alice second|false",
-					"four@example.com|||alice second|false",
-					"gone@example.com|||alice second|true"}
+				want := []string{"email|name|comment|lists|unsubscribed|timezone",
+					"alice-client2@example.com|alice client two|||false|", // '2' sorts before '@'
+					"alice-client@example.com|alice client||alice VIP; alice second|false|",
+					"four@example.com|||alice second|false|",
+					"gone@example.com|||alice second|true|"}
 				if strings.Join(got, "\n") != strings.Join(want, "\n") {
 					t.Errorf("the export:\n%s", strings.Join(got, "\n"))
 				}

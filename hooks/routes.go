@@ -102,6 +102,8 @@ func routes(cfg config.Config, mails *senderMails) []route {
 		// a finished run sent again to its failed messages (runs_retry.go)
 		{method: "GET", path: "/api/postrider/runs/{id}/retry", auth: authUser, handler: runRetryCounts},
 		{method: "POST", path: "/api/postrider/runs/{id}/retry", auth: authUser, handler: retryRun},
+		// a recipient-time run by its clients' zones (runs_zones.go)
+		{method: "GET", path: "/api/postrider/runs/{id}/zones", auth: authUser, handler: runZones},
 
 		// a run's pause, resume and cancel by its owner (runs_*.go)
 		{method: "POST", path: "/api/postrider/runs/{id}/pause", auth: authUser, handler: pauseRun},

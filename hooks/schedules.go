@@ -73,7 +73,8 @@ func bindSchedules(app core.App) {
 			return badField(e, "period", "validation_period_on_join_fixed",
 				"A window cannot turn into or out of a welcome window: add a new window instead.")
 		}
-		if !fieldChanged(e.Record, "starts_at") && !fieldChanged(e.Record, "ends_at") && !fieldChanged(e.Record, "period") && !fieldChanged(e.Record, "weekdays") {
+		if !fieldChanged(e.Record, "starts_at") && !fieldChanged(e.Record, "ends_at") && !fieldChanged(e.Record, "period") &&
+			!fieldChanged(e.Record, "weekdays") && !fieldChanged(e.Record, "recipient_time") {
 			return e.Next()
 		}
 		mailing, err := e.App.FindRecordById("mailings", e.Record.GetString("mailing"))
@@ -114,11 +115,15 @@ func checkOpen(e *core.RecordRequestEvent, mailing *core.Record) error {
 // occurrence (its start, or the first of its days of the week) if it has
 // not run yet, else its first occurrence after the last run (in the
 // owner's time zone); never (zero) when that falls after the window's end.
+// A window sent at each recipient's own time is due when the first zone
+// reaches that occurrence (schedule.FirstRecipient), up to 26 hours
+// before the owner's own (the dispatcher claims it then: dispatch/claim.go).
 func nextRun(app core.App, window, mailing *core.Record) (time.Time, error) {
 	start, end := window.GetDateTime("starts_at").Time(), window.GetDateTime("ends_at").Time()
 	days, _ := schedule.ParseWeekdays(window.GetStringSlice("weekdays")) // the field allows only the names
 	last := window.GetDateTime("last_run_at")
-	if last.IsZero() && days == 0 {
+	rt := window.GetBool("recipient_time")
+	if last.IsZero() && days == 0 && !rt {
 		return start, nil
 	}
 	owner, err := app.FindRecordById("users", mailing.GetString("owner"))
@@ -129,7 +134,11 @@ func nextRun(app core.App, window, mailing *core.Record) (time.Time, error) {
 	if !last.IsZero() {
 		after = last.Time()
 	}
-	next := schedule.NextAfterOn(start, window.GetString("period"), schedule.Zone(owner.GetString("timezone")), after, days)
+	loc := schedule.Zone(owner.GetString("timezone"))
+	next := schedule.NextAfterOn(start, window.GetString("period"), loc, after, days)
+	if rt && !next.IsZero() {
+		next = schedule.FirstRecipient(next, loc)
+	}
 	if next.IsZero() || next.After(end) {
 		return time.Time{}, nil
 	}

@@ -9,7 +9,8 @@ import (
 // checkWelcome checks a window's welcome fields (DESIGN "A mailing's
 // life"): a welcome (on_join) window names one of its mailing owner's own
 // lists, since PocketBase checks only that a related id exists; any other
-// window names none; the delay is for welcome windows only.
+// window names none; the delay is for welcome windows only; a welcome is
+// never sent at each recipient's own time.
 func checkWelcome(app core.App, window *core.Record) error {
 	list := window.GetString("list")
 	if window.GetString("period") != schedule.PeriodOnJoin {
@@ -23,6 +24,10 @@ func checkWelcome(app core.App, window *core.Record) error {
 	}
 	if list == "" {
 		return fieldError("list", "validation_required", "Choose the list whose new clients get this mailing.")
+	}
+	if window.GetBool("recipient_time") { // a welcome is due a delay after its client joined, not at a wall clock
+		return fieldError("recipient_time", "validation_recipient_time_on_join",
+			"A welcome goes a delay after its client joins, not at each recipient's own time: untick it.")
 	}
 	if !fieldChanged(window, "list") && !fieldChanged(window, "mailing") {
 		return nil

@@ -28,6 +28,8 @@ func TestWelcomeWindowsNameTheOwnersList(t *testing.T) {
 		refused("no list", http.MethodPost, url, "alice", welcomeWindow("", "60"), "schedules", "list"),
 		refused("a delay past a year", http.MethodPost, url, "alice", welcomeWindow(aliceList, "525601"), "schedules", "delay_minutes"),
 		refused("a negative delay", http.MethodPost, url, "alice", welcomeWindow(aliceList, "-1"), "schedules", "delay_minutes"),
+		refused("a welcome at each recipient's own time", http.MethodPost, url, "alice",
+			strings.Replace(welcomeWindow(aliceList, "60"), `"on_join"`, `"on_join","recipient_time":true`, 1), "schedules", "recipient_time"),
 		refused("a list on a window that is not a welcome", http.MethodPost, url, "alice",
 			strings.Replace(welcomeWindow(aliceList, "0"), `"on_join"`, `"once"`, 1), "schedules", "list"),
 		refused("moving a welcome window to another user's list", http.MethodPatch, url+"/"+aliceSchedule, "alice",

@@ -3,13 +3,14 @@ package hooks
 import (
 	"errors"
 	"log/slog"
-	"time"
 	_ "time/tzdata" // schedules repeat in the owner's zone, whatever the host has installed
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/mails"
 	"github.com/pocketbase/pocketbase/tools/routine"
+
+	"postrider/internal/schedule"
 )
 
 const (
@@ -38,7 +39,7 @@ func bindUsers(app core.App) {
 	// moderators keep the service clean and cannot be blocked themselves
 	app.OnRecordValidate("users").BindFunc(func(e *core.RecordEvent) error {
 		if tz := e.Record.GetString("timezone"); tz != "" {
-			if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+			if !schedule.KnownZone(tz) {
 				return fieldError("timezone", "validation_invalid_timezone",
 					"Unknown time zone: use an IANA name such as Europe/Moscow or UTC.")
 			}

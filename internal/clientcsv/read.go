@@ -1,4 +1,5 @@
-// Package clientcsv reads a file of clients (email, name, comment) as a
+// Package clientcsv reads a file of clients (email, name, comment, and a
+// time zone under a header naming it) as a
 // spreadsheet writes it: CSV with commas or semicolons, a header row or
 // none, in UTF-8 or Windows-1251. It knows nothing of the server; the
 // import route (hooks) stores what it reads.
@@ -17,6 +18,8 @@ import (
 
 	"github.com/pocketbase/ozzo-validation/v4/is"
 	"golang.org/x/text/encoding/charmap"
+
+	"postrider/internal/schedule"
 )
 
 // MaxRow caps one row of a file, in bytes. The CSV reader holds a row
@@ -30,6 +33,7 @@ const MaxRow = 1 << 20
 type Row struct {
 	Line                 int
 	Email, Name, Comment string
+	Timezone             string // an IANA zone name, or ""; only from a column named so
 	Refused              string
 }
 
@@ -91,7 +95,7 @@ func Read(text io.Reader, encoding string, each func(Row) error) (separator stri
 		}
 		// a line break in a name cell (Alt+Enter in Excel) is layout, not
 		// part of the name: the client is kept, with the name on one line
-		row := Row{Line: line, Email: get("email"), Name: OneLine(get("name")), Comment: get("comment")}
+		row := Row{Line: line, Email: get("email"), Name: OneLine(get("name")), Comment: get("comment"), Timezone: get("timezone")}
 		switch {
 		case row.Email == "":
 			row.Refused = "no email"
@@ -99,6 +103,8 @@ func Read(text io.Reader, encoding string, each func(Row) error) (separator stri
 			row.Refused = "not an email address"
 		case utf8.RuneCountInString(row.Name) > 255 || utf8.RuneCountInString(row.Comment) > 2000:
 			row.Refused = "the name or the comment is too long"
+		case row.Timezone != "" && !schedule.KnownZone(row.Timezone):
+			row.Refused = "unknown time zone (an IANA name such as Europe/Moscow, or empty)"
 		}
 		if err := each(row); err != nil {
 			return "", err
@@ -190,9 +196,10 @@ func separatorOf(text []byte) rune {
 // email column (then it is a client, and the columns go by position).
 func headerColumns(rec []string) (cols map[string]int, ok bool) {
 	names := map[string][]string{
-		"email":   {"email", "e-mail", "mail", "почта", "эл. почта", "email address"},
-		"name":    {"name", "full name", "fio", "фио", "имя"},
-		"comment": {"comment", "comments", "note", "комментарий"},
+		"email":    {"email", "e-mail", "mail", "почта", "эл. почта", "email address"},
+		"name":     {"name", "full name", "fio", "фио", "имя"},
+		"comment":  {"comment", "comments", "note", "комментарий"},
+		"timezone": {"timezone", "time zone", "tz", "часовой пояс"},
 	}
 	cols = map[string]int{}
 	for i, c := range rec {

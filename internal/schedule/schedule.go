@@ -243,6 +243,16 @@ func schedWallOf(t time.Time, loc *time.Location) time.Time {
 	return time.Date(y, m, d, hh, mm, ss, l.Nanosecond(), time.UTC)
 }
 
+// KnownZone tells whether name is an IANA time zone name Go knows
+// ("Local", the server's own, is none).
+func KnownZone(name string) bool {
+	if name == "" || name == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
 // Zone is the location of a user's time zone name; an empty or unknown
 // name counts in UTC (users.timezone is checked on save, so that is rare).
 func Zone(name string) *time.Location {

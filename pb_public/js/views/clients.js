@@ -8,7 +8,7 @@ import { t, lang } from '../i18n.js';
 import { parse } from '../time.js';
 import { h, field, message, say, clearErrors, problem, downloadExport, onSubmit, confirmThen, loadingRow } from '../ui.js';
 import { pager, showPage } from '../pager.js';
-import { userZone } from '../zone.js';
+import { userZone, zoneChoices } from '../zone.js';
 
 const perPage = 50;
 
@@ -27,6 +27,9 @@ export function clients({ signal }) {
     field('client', 'email', { label: t('field.email'), type: 'email', required: true }),
     field('client', 'name', { label: t('clients.fullName') }),
     field('client', 'comment', { label: t('clients.comment') }),
+    // the client's own zone, for windows sent at each recipient's own time
+    field('client', 'timezone', { label: t('clients.timezone'), list: 'client-zones', help: t('clients.timezoneHelp', { tz: userZone() }) }),
+    zoneChoices('client-zones'),
     h('div', { class: 'field' }, h('label', { for: 'client-list' }, t('clients.inList')), listSelect),
     h('fieldset', { id: 'client-lists', hidden: true }, h('legend', {}, t('nav.lists'))),
     h('button', { type: 'submit' }, t('common.save')), ' ',
@@ -35,8 +38,8 @@ export function clients({ signal }) {
   form.querySelector('#client-cancel').addEventListener('click', close);
   // saved: the form closes, "Saved." takes its place, and the client's row
   // is highlighted; a new client on the page where it lands (all clients)
-  onSubmit(form, status, async ({ email, name, comment }) => {
-    const data = { email: email.trim(), name, comment };
+  onSubmit(form, status, async ({ email, name, comment, timezone }) => {
+    const data = { email: email.trim(), name, comment, timezone: timezone.trim() };
     let saved;
     if (state.editing) {
       data.lists = [...form.querySelectorAll('#client-lists input:checked')].map((c) => c.value);
@@ -84,6 +87,7 @@ export function clients({ signal }) {
       form.elements.email.value = client.email;
       form.elements.name.value = client.name;
       form.elements.comment.value = client.comment;
+      form.elements.timezone.value = client.timezone || '';
     }
     form.elements.email.focus();
   }

@@ -11,7 +11,7 @@ import { follow, every } from '../visit.js';
 import { previewSection } from './preview.js';
 import { percent } from './moderation.js';
 import { bounceBadge, bounceRates } from '../bounce.js';
-import { whenNext, lastRun, skippedText, stoppedBadge, approvalBadge, newer, actions, runNote, progressText } from './mailing-status.js';
+import { whenNext, lastRun, skippedText, stoppedBadge, approvalBadge, newer, actions, runNote, progressText, count } from './mailing-status.js';
 import { periodText } from './mailing-windows.js';
 import { subjectNodes, subjectText } from '../subject.js';
 import { retryKind, retryOffer } from './run-retry.js';
@@ -86,7 +86,35 @@ export function mailing({ go, signal }) {
       h('td', {}, r.kind === 'welcome' ? welcomeDay(r, tz) : [show(r.run_at, tz), retryKind(r, byId, tz)]),
       h('td', {}, t(`run.${r.status}`)),
       h('td', { class: 'num' }, progressText(r), pace.text(r), skippedText(skipped[r.id])),
-      h('td', { class: 'note' }, runNote(r), runButtons(r, status, refreshRuns), slot));
+      h('td', { class: 'note' }, runNote(r), runButtons(r, status, refreshRuns), slot,
+        ownTime.has(r.schedule) && (r.kind || 'scheduled') === 'scheduled' ? zonesOf(r) : null));
+  }
+  // a run sent at each recipient's own time: what went out and what is to
+  // come by the clients' zones, asked when the owner opens it (and again
+  // as the row is redrawn while open)
+  const ownTime = new Set(); // the windows sent at each recipient's own time
+  const zonesOpen = new Set(); // the runs whose zones are open
+  function zonesOf(r) {
+    const body = h('tbody');
+    const heads = ['run.zone', 'run.zoneSent', 'run.zoneFailed', 'run.zoneToCome', 'run.zoneNext'].map((k) => t(k));
+    const box = h('details', { class: 'zones', id: `zones-${r.id}` }, h('summary', {}, t('run.byZone')),
+      h('table', {}, h('thead', {}, h('tr', {}, heads.map((head) => h('th', { scope: 'col' }, head)))), body));
+    // each cell labelled by this table's own header (the run's table
+    // would label these nested cells with its own: ui.js labelCells)
+    const cell = (i, text, attrs = {}) => h('td', { ...attrs, 'data-label': heads[i] }, text);
+    const fill = async () => {
+      const res = await pb.send(`/api/postrider/runs/${r.id}/zones`, { requestKey: null, signal }).catch(() => null);
+      if (!res) return;
+      body.replaceChildren(...res.zones.map((z) => h('tr', { 'data-zone': z.zone },
+        cell(0, z.zone || t('run.zoneYours', { tz })), cell(1, count(z.sent), { class: 'num' }), cell(2, count(z.failed), { class: 'num' }),
+        cell(3, count(z.pending), { class: 'num' }), cell(4, z.next ? show(z.next, tz) : '—'))));
+    };
+    box.addEventListener('toggle', () => {
+      if (box.open) zonesOpen.add(r.id); else zonesOpen.delete(r.id);
+      if (box.open) fill();
+    });
+    if (zonesOpen.has(r.id)) box.open = true;
+    return box;
   }
   // a retry run was made: its run's button goes, the new run shows at once
   async function retriedNow(run) {
@@ -157,9 +185,11 @@ export function mailing({ go, signal }) {
     const next = ws.map((w) => w.next_run_at).filter(Boolean).sort()[0];
     shown = { m, next, last: rs[0] || null };
     seen = null;
+    ownTime.clear();
+    ws.filter((w) => w.recipient_time).forEach((w) => ownTime.add(w.id));
     windowsList.replaceChildren(...ws.map((w) => h('li', {},
       t('mailings.windowLine', { start: show(w.starts_at, tz), end: show(w.ends_at, tz), period: periodText(w) }),
-      w.next_run_at ? ` — ${t('mailings.nextAt', { at: show(w.next_run_at, tz) })}` : '')));
+      w.next_run_at ? ` — ${t(w.recipient_time ? 'mailings.nextFirstAt' : 'mailings.nextAt', { at: show(w.next_run_at, tz) })}` : '')));
     showRuns(rs);
     await loadLog(1);
   }

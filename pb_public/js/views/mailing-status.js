@@ -59,6 +59,8 @@ export function count(n) {
 export function runNote(r) {
   if (r.status === 'paused' && r.paused_by_owner) return t('run.pausedNote');
   if (r.status === 'cancelled') return t('run.cancelledNote');
+  const own = /^(\d+) messages wait for their recipients' own time/.exec(r.note || '');
+  if (own) return t('run.ownTimeNote', { n: count(Number(own[1])) });
   const limit = r.status === 'waiting' && /\d[\d,]*/.exec(r.note || '');
   return limit ? t('run.waitingNote', { limit: count(Number(limit[0].replaceAll(',', ''))) }) : r.note;
 }
@@ -66,7 +68,7 @@ export function runNote(r) {
 // skippedText says how many of a run's failed were not sent at all, and
 // why ({bouncing: 2, unsubscribed: 1}), or nothing when none were
 export function skippedText(skipped) {
-  const parts = ['bouncing', 'unsubscribed', 'deleted', 'left', 'other'].filter((k) => skipped?.[k]).map((k) => t(`skipped.${k}`, { n: skipped[k] }));
+  const parts = ['bouncing', 'unsubscribed', 'deleted', 'left', 'outside_window', 'other'].filter((k) => skipped?.[k]).map((k) => t(`skipped.${k}`, { n: skipped[k] }));
   return parts.length ? h('span', { class: 'skipped' }, t('run.skipped', { list: parts.join(', ') })) : null;
 }
 

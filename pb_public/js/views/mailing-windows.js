@@ -1,7 +1,8 @@
 // The windows of the mailing form: when the mailing goes out (a start, an
 // end, and once, daily, weekly or monthly; a daily one on chosen days of
 // the week; or, a welcome, to each client who joins a list while the
-// window is open, a delay after joining), on the user's clock.
+// window is open, a delay after joining), on the user's clock or at each
+// recipient's own.
 
 import { t } from '../i18n.js';
 import { h, errorText } from '../ui.js';
@@ -54,18 +55,25 @@ export function windowsField(tz) {
       h('div', { class: 'field' }, h('label', { for: delay.id }, t('mailings.joinDelay')), h('div', { class: 'delay' }, delay, unit),
         h('p', { class: 'field-error', id: `${delay.id}-error`, 'aria-live': 'polite' })),
       h('p', { class: 'help' }, t('mailings.joinHelp')));
+    // each client at the window's wall clock in its own zone
+    const own = h('input', { type: 'checkbox', id: `w${i}-recipient_time`, name: 'recipient_time', checked: !!w?.recipient_time,
+      'aria-describedby': `w${i}-recipient_time-help w${i}-recipient_time-error` });
+    const ownField = h('div', { class: 'field' }, h('label', { class: 'check', for: own.id }, own, t('mailings.recipientTime')),
+      h('p', { class: 'help', id: `${own.id}-help` }, t('mailings.recipientTimeHelp')),
+      h('p', { class: 'field-error', id: `${own.id}-error`, 'aria-live': 'polite' }));
     const showParts = () => {
       dayGroup.hidden = period.value !== 'daily';
       joinGroup.hidden = period.value !== 'on_join';
       list.required = !joinGroup.hidden;
+      ownField.hidden = period.value === 'on_join';
     };
     period.addEventListener('change', showParts);
     showParts();
     const labelled = (input, key) => h('div', { class: 'field' }, h('label', { for: input.id }, t(key)), input,
       h('p', { class: 'field-error', id: `${input.id}-error`, 'aria-live': 'polite' }));
     const row = h('div', { class: 'window', 'data-id': w?.id || '' },
-      labelled(start, 'mailings.start'), labelled(end, 'mailings.end'), labelled(period, 'mailings.period'), dayGroup, joinGroup,
-      w?.next_run_at ? h('p', { class: 'help' }, t('mailings.nextAt', { at: show(w.next_run_at, tz) })) : null,
+      labelled(start, 'mailings.start'), labelled(end, 'mailings.end'), labelled(period, 'mailings.period'), dayGroup, joinGroup, ownField,
+      w?.next_run_at ? h('p', { class: 'help' }, t(w.recipient_time ? 'mailings.nextFirstAt' : 'mailings.nextAt', { at: show(w.next_run_at, tz) })) : null,
       h('button', { type: 'button', class: 'link danger', onclick: () => {
         if (w?.id) removed.push(w.id);
         row.remove();
@@ -102,7 +110,8 @@ export function windowsField(tz) {
 export function periodText(w) {
   const days = w.period === 'daily' && w.weekdays?.length ? weekdays.filter((d) => w.weekdays.includes(d)) : [];
   const period = t(`period.${w.period}`);
-  return days.length ? `${period} (${days.map((d) => t(`weekday.${d}`)).join(', ')})` : period;
+  const text = days.length ? `${period} (${days.map((d) => t(`weekday.${d}`)).join(', ')})` : period;
+  return w.recipient_time ? `${text}, ${t('mailings.recipientTime').toLowerCase()}` : text;
 }
 
 // windowChange is what a save sends of a window: all of a new one, only
@@ -118,19 +127,22 @@ function windowChange(row, tz) {
   if (!row.dataset.id || vals[3] !== was[3]) data.weekdays = vals[3] ? vals[3].split(',') : [];
   if (!row.dataset.id || vals[4] !== was[4]) data.list = vals[4];
   if (!row.dataset.id || vals[5] !== was[5]) data.delay_minutes = vals[5];
+  if (!row.dataset.id || vals[6] !== was[6]) data.recipient_time = vals[6];
   return Object.keys(data).length ? data : null;
 }
 
 // windowValues is what a window's inputs hold: start, end, period, the
-// days of the week ticked (a daily window's only), comma-separated, and a
-// welcome window's list and delay in minutes ('' and 0 for the others)
+// days of the week ticked (a daily window's only), comma-separated, a
+// welcome window's list and delay in minutes ('' and 0 for the others),
+// and whether it goes at each recipient's own time (never a welcome)
 function windowValues(row) {
   const period = row.querySelector('[name=period]').value;
   const days = period === 'daily' ? [...row.querySelectorAll('[name=weekdays]:checked')].map((b) => b.value) : [];
   const welcome = period === 'on_join';
   const list = welcome ? row.querySelector('[name=list]').value : '';
   const delay = welcome ? Math.round(Number(row.querySelector('[name=delay_minutes]').value) * Number(row.querySelector('[name=delay_unit]').value)) : 0;
-  return [row.querySelector('[name=starts_at]').value, row.querySelector('[name=ends_at]').value, period, days.join(','), list, delay];
+  const own = !welcome && row.querySelector('[name=recipient_time]').checked;
+  return [row.querySelector('[name=starts_at]').value, row.querySelector('[name=ends_at]').value, period, days.join(','), list, delay, own];
 }
 
 // a start typed as this minute (or the last, the form having been filled

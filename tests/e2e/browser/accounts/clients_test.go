@@ -198,8 +198,8 @@ func TestBrowserImportsClientsFromCSV(t *testing.T) {
 	e2e.MustContain(t, "the export", e2e.Page(t, ctx, "#clients-status", e2e.CatchDownload, chromedp.Click("#clients-export"),
 		e2e.Until(`document.querySelector('#clients-status').innerText.includes('exported')`)), "2 clients exported")
 	csvText := e2e.CaughtCSV(t, ctx)
-	if !strings.HasPrefix(csvText, "\ufeff\"email\",\"name\",\"comment\",\"lists\",\"unsubscribed\"\r\n") ||
-		!strings.Contains(csvText, "\"ann@example.org\",\"Ann\",\"met at the fair\",\"Fair 2027\",\"false\"\r\n") {
+	if !strings.HasPrefix(csvText, "\ufeff\"email\",\"name\",\"comment\",\"lists\",\"unsubscribed\",\"timezone\"\r\n") ||
+		!strings.Contains(csvText, "\"ann@example.org\",\"Ann\",\"met at the fair\",\"Fair 2027\",\"false\",\"\"\r\n") {
 		t.Fatalf("the exported file (it starts with a byte-order mark, for Excel):\n%q", csvText)
 	}
 

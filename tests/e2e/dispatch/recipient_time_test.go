@@ -1,0 +1,147 @@
+package dispatch
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/dbx"
+
+	"postrider/dispatch"
+	"postrider/internal/e2e"
+	"postrider/internal/schedule"
+	"postrider/internal/smtptest"
+)
+
+// A run sent at each recipient's own time, claimed in chunks of 500, its
+// dispatcher killed with SIGKILL half-way and a second pass run: every
+// client whose moment has come gets the message once (at most one
+// repeat per connection in flight at the kill), at the wall clock of its
+// own zone; the clients whose moment is after the window's end get none,
+// logged as skipped. The owner is in Kiritimati (UTC+14) and the window
+// opened 23 hours ago, so every moment but Pago Pago's (UTC−11) has come.
+func TestRecipientTimeRunKilledMidwaySendsEachOnceAtItsMoment(t *testing.T) {
+	const (
+		clients = 4000
+		workers = 8
+		killAt  = 1200
+	)
+	zones := []string{"", "Pacific/Kiritimati", "Asia/Tokyo", "Australia/Lord_Howe", "Europe/Berlin", "UTC", "America/New_York", "Pacific/Pago_Pago"}
+	dir, due := e2e.Seeded(t, clients)
+	now := time.Now().UTC()
+	start, end := now.Add(-23*time.Hour).Truncate(time.Second), now.Add(time.Hour)
+	owner := schedule.Zone("Pacific/Kiritimati")
+	{
+		app := e2e.OpenData(t, dir)
+		for _, q := range []string{
+			`UPDATE users SET timezone = 'Pacific/Kiritimati' WHERE id = {:user}`,
+			`UPDATE schedules SET recipient_time = TRUE, starts_at = {:start}, next_run_at = {:start}, ends_at = {:end} WHERE id = {:schedule}`,
+			// client i in zones[i % 8]
+			`UPDATE clients SET timezone = json_extract({:zones}, '$[' || (CAST(substr(id, 5) AS INTEGER) % 8) || ']')`,
+		} {
+			_, err := app.DB().NewQuery(q).Bind(dbx.Params{
+				"user": due.User, "schedule": due.Schedule, "start": start.Format("2006-01-02 15:04:05.000Z"),
+				"end": end.Format("2006-01-02 15:04:05.000Z"), "zones": `["","Pacific/Kiritimati","Asia/Tokyo","Australia/Lord_Howe","Europe/Berlin","UTC","America/New_York","Pacific/Pago_Pago"]`,
+			}).Execute()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		app.ResetBootstrapState()
+	}
+	zoneOf := func(i int) string { return zones[i%len(zones)] }
+	momentOf := func(i int) time.Time {
+		loc := owner
+		if z := zoneOf(i); z != "" {
+			loc = schedule.Zone(z)
+		}
+		return schedule.AtRecipient(start, owner, loc)
+	}
+
+	srv := smtptest.Start(t)
+	var accepted atomic.Int64
+	reached := make(chan struct{})
+	var once sync.Once
+	srv.OnData = func(smtptest.Message) error {
+		time.Sleep(time.Millisecond) // a slow server: the run takes seconds
+		if accepted.Add(1) >= killAt {
+			once.Do(func() { close(reached) })
+		}
+		return nil
+	}
+	env := e2e.SMTPEnv(srv.Port, workers)
+	env["POSTRIDER_CLAIM_CHUNK"] = "500"
+	pass := e2e.StartDispatch(t, env, dir)
+	pass.Reaches(t, reached, fmt.Sprintf("%d messages at the server", killAt))
+	first := pass.Kill()
+	beforeKill := len(srv.Messages())
+	t.Logf("killed after %s with %d messages accepted", first.Took.Round(time.Millisecond), beforeKill)
+	second := e2e.RunDispatch(t, env, dir)
+	if second.Code != 0 {
+		t.Fatalf("the second run failed:\n%s", second)
+	}
+
+	counts := e2e.PerRecipient(t, srv.Messages())
+	var missing, repeats, late []string
+	extra := 0
+	for i := 1; i <= clients; i++ {
+		addr := fmt.Sprintf("client%d@example.test", i)
+		if zoneOf(i) == "Pacific/Pago_Pago" {
+			if counts[addr] != 0 {
+				late = append(late, addr)
+			}
+			continue
+		}
+		switch n := counts[addr]; {
+		case n == 0:
+			missing = append(missing, addr)
+		case n > 1:
+			repeats = append(repeats, fmt.Sprintf("%s×%d", addr, n))
+			extra += n - 1
+		}
+	}
+	if len(missing) > 0 || len(late) > 0 {
+		t.Errorf("%d clients never got it (%s); %d got it after the window (%s)", len(missing), e2e.Head(missing), len(late), e2e.Head(late))
+	}
+	if extra > workers {
+		t.Errorf("%d messages sent twice (%s); at most %d may be", extra, e2e.Head(repeats), workers)
+	}
+
+	// the log: each delivery at its client's own moment, Pago Pago's skipped
+	app := e2e.OpenData(t, dir)
+	var rows []struct {
+		Client   string `db:"client"`
+		Status   string `db:"status"`
+		RunAt    string `db:"run_at"`
+		Response string `db:"response"`
+	}
+	if err := app.DB().NewQuery(`SELECT client, status, run_at, response FROM deliveries`).All(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != clients {
+		t.Fatalf("%d deliveries for %d clients", len(rows), clients)
+	}
+	wrong := 0
+	for _, r := range rows {
+		var i int
+		fmt.Sscanf(r.Client, "seed%d", &i)
+		want, status := momentOf(i).Format("2006-01-02 15:04:05.000Z"), "sent"
+		if zoneOf(i) == "Pacific/Pago_Pago" {
+			status = "failed"
+			if r.Response != dispatch.SkippedOutsideWindow {
+				wrong++
+			}
+		}
+		if r.Status != status || r.RunAt != want {
+			if wrong++; wrong < 5 {
+				t.Errorf("client %d (%q): %s at %s, want %s at %s", i, zoneOf(i), r.Status, r.RunAt, status, want)
+			}
+		}
+	}
+	if wrong > 0 {
+		t.Errorf("%d deliveries not as their zone says", wrong)
+	}
+	e2e.CheckNotStopped(t, dir, due.Mailing)
+}

@@ -1,14 +1,11 @@
 package hooks_test
 
 import (
-	"database/sql"
 	"encoding/json"
 	"net/http"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/mattn/go-sqlite3"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
@@ -16,6 +13,7 @@ import (
 
 	"postrider/config"
 	"postrider/hooks"
+	"postrider/internal/benchkit"
 )
 
 // BenchmarkCalendar times GET /api/postrider/calendar at the scale of
@@ -28,7 +26,7 @@ import (
 // request, which other work on the machine disturbs less than wall time.
 func BenchmarkCalendar(b *testing.B) {
 	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: b.TempDir(), EncryptionEnv: "pb_test_env",
-		DBConnect: func(path string) (*dbx.DB, error) { return dbx.Open("bench_sqlite3", path) }})
+		DBConnect: benchkit.SQLite})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -93,32 +91,13 @@ func BenchmarkCalendar(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(len(answer.Items)), "occurrences")
-			cpu := cpuTime()
+			cpu := benchkit.CPUTime()
 			for range b.N {
 				if status, out := api.do(http.MethodGet, c.url, c.token, ""); status != 200 {
 					b.Fatalf("%d %s", status, out)
 				}
 			}
-			b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64((benchkit.CPUTime()-cpu).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
 		})
 	}
-}
-
-func init() {
-	// sqlite_cgo.go's driver, which package main registers for the binary
-	sql.Register("bench_sqlite3", &sqlite3.SQLiteDriver{
-		ConnectHook: func(conn *sqlite3.SQLiteConn) error {
-			_, err := conn.Exec(`PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-				PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;`, nil)
-			return err
-		},
-	})
-	dbx.BuilderFuncMap["bench_sqlite3"] = dbx.BuilderFuncMap["sqlite3"]
-}
-
-// cpuTime is the CPU time the process used so far, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

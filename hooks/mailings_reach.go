@@ -43,7 +43,10 @@ func mailingReach(e *core.RequestEvent) error {
 
 // pickedOutsideLists counts the picked clients of owner, subscribed and
 // not bouncing, that are in none of lists: the reach a mailing's
-// hand-picked clients add to that of its lists (reachOf).
+// hand-picked clients add to that of its lists (reachOf). Each is found by
+// its id alone (+ keeps the owner out of the index's choice): by the index
+// on (owner, id), SQLite also built a Bloom filter of all the owner's
+// clients, 16 ms a call at 100,000 of them.
 func pickedOutsideLists(ctx context.Context, app core.App, owner string, lists, picked []string) (int, error) {
 	if len(picked) == 0 {
 		return 0, nil
@@ -52,8 +55,9 @@ func pickedOutsideLists(ctx context.Context, app core.App, owner string, lists, 
 	pickedJSON, _ := json.Marshal(picked)
 	var n int
 	err := app.DB().NewQuery(`
-		SELECT COUNT(DISTINCT c.[[id]]) FROM json_each({:picked}) p CROSS JOIN {{clients}} c ON c.[[id]] = p.value
-		WHERE c.[[owner]] = {:owner} AND c.[[unsubscribed]] = FALSE AND c.[[bouncing]] = FALSE
+		SELECT COUNT(*) FROM {{clients}} c
+		WHERE c.[[id]] IN (SELECT value FROM json_each({:picked})) AND +c.[[owner]] = {:owner}
+		AND c.[[unsubscribed]] = FALSE AND c.[[bouncing]] = FALSE
 		AND NOT EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a WHERE a.value IN (SELECT value FROM json_each({:lists})))`).
 		Bind(map[string]any{"owner": owner, "picked": string(pickedJSON), "lists": string(listsJSON)}).WithContext(ctx).Row(&n)
 	return n, err
@@ -126,14 +130,15 @@ func mailingsReach(ctx context.Context, app core.App, mailings []*core.Record) (
 
 // reachedAudience counts the clients a mailing sent once per client has
 // reached (_postrider_reached) that are in its audience now: owner's,
-// subscribed, not bouncing, picked or in one of lists.
+// subscribed, not bouncing, picked or in one of lists (each client by its
+// id alone, as in pickedOutsideLists).
 func reachedAudience(ctx context.Context, app core.App, mailing, owner string, lists, picked []string) (int, error) {
 	listsJSON, _ := json.Marshal(lists)
 	pickedJSON, _ := json.Marshal(picked)
 	var n int
 	err := app.DB().NewQuery(`
 		SELECT COUNT(*) FROM _postrider_reached x CROSS JOIN {{clients}} c ON c.[[id]] = x.client
-		WHERE x.mailing = {:mailing} AND c.[[owner]] = {:owner} AND c.[[unsubscribed]] = FALSE AND c.[[bouncing]] = FALSE
+		WHERE x.mailing = {:mailing} AND +c.[[owner]] = {:owner} AND c.[[unsubscribed]] = FALSE AND c.[[bouncing]] = FALSE
 		AND (c.[[id]] IN (SELECT value FROM json_each({:picked}))
 		     OR EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a WHERE a.value IN (SELECT value FROM json_each({:lists}))))`).
 		Bind(map[string]any{"mailing": mailing, "owner": owner, "picked": string(pickedJSON), "lists": string(listsJSON)}).

@@ -50,24 +50,11 @@ func PagesData(dataDir string, size PagesSize) (Pages, error) {
 	if err := app.RunAllMigrations(); err != nil {
 		return Pages{}, err
 	}
-	users, err := app.FindCollectionByNameOrId("users")
+	user, err := newUser(app, OwnerEmail, map[string]any{"role": "user", "timezone": "Europe/Berlin", "name": "Big sender"})
 	if err != nil {
 		return Pages{}, err
 	}
-	user := core.NewRecord(users)
-	user.SetEmail(OwnerEmail)
-	user.SetPassword(OwnerPassword)
-	user.SetVerified(true)
-	user.Load(map[string]any{"role": "user", "timezone": "Europe/Berlin", "name": "Big sender"})
-	if err := app.Save(user); err != nil {
-		return Pages{}, err
-	}
-	moderator := core.NewRecord(users)
-	moderator.SetEmail(ModeratorEmail)
-	moderator.SetPassword(OwnerPassword)
-	moderator.SetVerified(true)
-	moderator.Load(map[string]any{"role": "moderator", "timezone": "UTC", "name": "Moderator"})
-	if err := app.Save(moderator); err != nil {
+	if _, err := newUser(app, ModeratorEmail, map[string]any{"role": "moderator", "timezone": "UTC", "name": "Moderator"}); err != nil {
 		return Pages{}, err
 	}
 

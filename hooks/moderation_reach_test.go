@@ -94,8 +94,8 @@ func audiences(t testing.TB, app *tests.TestApp) {
 // would (dispatch.CountRecipients): lists and picked clients once each,
 // without the unsubscribed, the bouncing, another owner's clients, the
 // clients who left a list or were deleted, and, sent once per client,
-// those who had it; a blocked owner's too. The lists page counts every
-// client of a list, unsubscribed and bouncing included.
+// those who had it; a blocked owner's too. The lists page and the clients
+// page count every client of a list, unsubscribed and bouncing included.
 func TestReachCountsMatchWhatARunWouldSend(t *testing.T) {
 	t.Parallel()
 	sameAsARun := func(t testing.TB, app *tests.TestApp, res *http.Response) {
@@ -135,6 +135,12 @@ func TestReachCountsMatchWhatARunWouldSend(t *testing.T) {
 		given(call{name: "moderation/mailings counts as a run would", method: http.MethodGet,
 			url: "/api/postrider/moderation/mailings?perPage=50", who: "mod", status: 200}.expect(`"items":[`).then(sameAsARun),
 			audiences, blockBySQL(bellaID)),
+		given(call{name: "clients/page counts the owner's clients", method: http.MethodGet,
+			url: "/api/postrider/clients/page", who: "alice", status: 200}.expect(`"totalItems":11`), audiences),
+		given(call{name: "clients/page counts a list's clients", method: http.MethodGet,
+			url: "/api/postrider/clients/page?list=" + aliceList2, who: "alice", status: 200}.expect(`"totalItems":4`), audiences),
+		given(call{name: "clients/page counts the bouncing clients", method: http.MethodGet,
+			url: "/api/postrider/clients/page?bouncing=1", who: "alice", status: 200}.expect(`"totalItems":1`), audiences),
 		given(call{name: "lists/counts counts every client of a list", method: http.MethodGet,
 			url: "/api/postrider/lists/counts", who: "alice", status: 200}.expect(`"`+aliceList+`":5`).then(listCounts), audiences),
 	})

@@ -95,7 +95,8 @@ func audiences(t testing.TB, app *tests.TestApp) {
 // without the unsubscribed, the bouncing, another owner's clients, the
 // clients who left a list or were deleted, and, sent once per client,
 // those who had it; a blocked owner's too. The lists page and the clients
-// page count every client of a list, unsubscribed and bouncing included.
+// page count every client of a list, unsubscribed and bouncing included;
+// the home page and the moderators' users page every client of a user.
 func TestReachCountsMatchWhatARunWouldSend(t *testing.T) {
 	t.Parallel()
 	sameAsARun := func(t testing.TB, app *tests.TestApp, res *http.Response) {
@@ -141,6 +142,10 @@ func TestReachCountsMatchWhatARunWouldSend(t *testing.T) {
 			url: "/api/postrider/clients/page?list=" + aliceList2, who: "alice", status: 200}.expect(`"totalItems":4`), audiences),
 		given(call{name: "clients/page counts the bouncing clients", method: http.MethodGet,
 			url: "/api/postrider/clients/page?bouncing=1", who: "alice", status: 200}.expect(`"totalItems":1`), audiences),
+		given(call{name: "stats counts the owner's clients", method: http.MethodGet,
+			url: "/api/postrider/stats", who: "alice", status: 200}.expect(`"clients":11`), audiences),
+		given(call{name: "moderation/users counts each user's clients", method: http.MethodGet,
+			url: "/api/postrider/moderation/users?q=alice", who: "mod", status: 200}.expect(`"clients":11`), audiences),
 		given(call{name: "lists/counts counts every client of a list", method: http.MethodGet,
 			url: "/api/postrider/lists/counts", who: "alice", status: 200}.expect(`"`+aliceList+`":5`).then(listCounts), audiences),
 	})

@@ -45,10 +45,10 @@ func pages(args []string) {
 	src := fs.String("src", ".", "the source tree to build postrider from")
 	times := fs.Int("times", 20, "times each call is made")
 	reseed := fs.Bool("reseed", true, "seed a fresh data dir (false: reuse the one in -out, copied from a seeded one)")
-	size := seed.PagesSize{}
-	fs.IntVar(&size.Clients, "clients", seed.PagesClients, "the big sender's clients")
-	fs.IntVar(&size.Deliveries, "deliveries", seed.PagesDeliveries, "the big sender's deliveries (a multiple of 100)")
+	clients := fs.Int("clients", seed.PagesClients, "the big sender's clients")
+	deliveries := fs.Int("deliveries", seed.PagesDeliveries, "the big sender's deliveries (a multiple of 100)")
 	fs.Parse(args)
+	size := seed.PagesSize{Clients: *clients, Deliveries: *deliveries}
 
 	bin := benchkit.Build(*out, *src)
 	abs := filepath.Dir(bin)

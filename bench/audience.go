@@ -53,7 +53,7 @@ func audience(args []string) {
 	server, base := serveForPages(bin, dataDir)
 	defer server.Process.Kill()
 
-	c := ownerClient(base)
+	c := loggedIn(base, seed.OwnerEmail)
 
 	// 1.1 MiB of ids, as issue 22 sent: every list and picked client named
 	// over and over

@@ -2,7 +2,9 @@ package main
 
 // go run ./bench pages: every page's API calls, as the web app makes them
 // (pb_public/js/views/*.js), on issue 11's data set (internal/seed
-// PagesData), 20 times each as the big sender, against a real `postrider
+// PagesData; -clients and -deliveries size the big sender's part: issue
+// 29's is 1,000,000 and 10,000,000), 20 times each as the big sender or,
+// for the moderators' pages, as a moderator, against a real `postrider
 // serve`; then both exports. Prints median and p95 per call and the
 // server's RSS.
 
@@ -43,7 +45,10 @@ func pages(args []string) {
 	src := fs.String("src", ".", "the source tree to build postrider from")
 	times := fs.Int("times", 20, "times each call is made")
 	reseed := fs.Bool("reseed", true, "seed a fresh data dir (false: reuse the one in -out, copied from a seeded one)")
+	clients := fs.Int("clients", seed.PagesClients, "the big sender's clients")
+	deliveries := fs.Int("deliveries", seed.PagesDeliveries, "the big sender's deliveries (a multiple of 100)")
 	fs.Parse(args)
+	size := seed.PagesSize{Clients: *clients, Deliveries: *deliveries}
 
 	bin := benchkit.Build(*out, *src)
 	abs := filepath.Dir(bin)
@@ -52,10 +57,11 @@ func pages(args []string) {
 	var set seed.Pages
 	if *reseed {
 		benchkit.Must(os.RemoveAll(dataDir))
-		benchkit.Step("seeding 100 users, 100,000 clients, 2,000,000 deliveries")
+		benchkit.Step(fmt.Sprintf("seeding 100 users and a moderator; the big sender's %d clients and %d deliveries, %d of the others",
+			size.Clients, size.Deliveries, seed.PagesOthers*seed.PagesOtherEach))
 		started := time.Now()
 		var err error
-		set, err = seed.PagesData(dataDir)
+		set, err = seed.PagesData(dataDir, size)
 		benchkit.Must(err)
 		log.Printf("   %.0f s", time.Since(started).Seconds())
 	}
@@ -75,7 +81,7 @@ func pages(args []string) {
 	defer server.Process.Kill()
 	idle := benchkit.MemoryMiB(server.Process.Pid, "VmRSS")
 
-	c := ownerClient(base)
+	c, mod := loggedIn(base, seed.OwnerEmail), loggedIn(base, seed.ModeratorEmail)
 
 	fmt.Printf("\n| call | median | p95 |\n|---|---|---|\n")
 	for _, pc := range pageCalls(set) {
@@ -83,12 +89,16 @@ func pages(args []string) {
 		for range *times {
 			start := time.Now()
 			var wg sync.WaitGroup
+			who := c
+			if strings.HasPrefix(pc.name, "moderators: ") { // the moderators' pages
+				who = mod
+			}
 			for _, u := range pc.urls {
 				wg.Go(func() {
 					if pc.post != nil {
-						c.do("POST", u, pc.post, nil)
+						who.do("POST", u, pc.post, nil)
 					} else {
-						c.do("GET", u, nil, nil)
+						who.do("GET", u, nil, nil)
 					}
 				})
 			}
@@ -99,7 +109,7 @@ func pages(args []string) {
 		fmt.Printf("| %s | %s | %s |\n", pc.name, ms(took[len(took)/2]), ms(took[len(took)*95/100]))
 	}
 
-	for _, ex := range exports(c, set) {
+	for _, ex := range exports(c, size) {
 		start := time.Now()
 		rows := ex.run()
 		fmt.Printf("| export: %s | %d rows in %.2f s | |\n", ex.name, rows, time.Since(start).Seconds())
@@ -121,6 +131,7 @@ func pageCalls(set seed.Pages) []pageCall {
 	logsPage := func(query string) string { return "/api/postrider/deliveries/log?page=1&perPage=20&" + query }
 	week := time.Now().AddDate(0, 0, -7).Format("2006-01-02")
 	today := time.Now().Format("2006-01-02")
+	monthAgo := time.Now().AddDate(0, -1, 0).Format("2006-01-02")
 	return []pageCall{
 		{"home: stats", []string{"/api/postrider/stats"}, nil},
 		{"mailings: summary", []string{"/api/postrider/mailings/summary"}, nil},
@@ -150,6 +161,19 @@ func pageCalls(set seed.Pages) []pageCall {
 		// the exports before their routes: getFullList in batches of 500; the last batch
 		{"old log export: the batch at offset 999,500", []string{rec("deliveries", "page=2000&perPage=500&skipTotal=1&sort=-sent_at,-updated")}, nil},
 		{"lists: lists and counts", []string{full("lists", "", "name"), "/api/postrider/lists/counts"}, nil},
+		{"home: a post", []string{"/api/postrider/posts/random"}, nil},
+		{"calendar: a month", []string{"/api/postrider/calendar?from=" + monthAgo + "&to=" + today}, nil},
+		{"senders", []string{full("senders", "", "name,email")}, nil},
+		{"domains", []string{full("domains", "", "domain")}, nil},
+		{"moderators: dashboard", []string{"/api/postrider/stats"}, nil},
+		{"moderators: users", []string{"/api/postrider/moderation/users?page=1&perPage=20&sort=email&q="}, nil},
+		{"moderators: mailings", []string{"/api/postrider/moderation/mailings?page=1&perPage=20&q="}, nil},
+		{"moderators: the big sender's mailings", []string{"/api/postrider/moderation/mailings?page=1&perPage=20&q=&owner=" + set.User}, nil},
+		{"moderators: a mailing", []string{"/api/collections/mailings/records/" + m + "?expand=owner,stopped_by",
+			full("schedules", "mailing = '"+m+"'", "starts_at"), full("runs", "mailing = '"+m+"'", "-run_at")}, nil},
+		{"moderators: log", []string{rec("moderation_log", "page=1&perPage=20&sort=-created&expand=moderator,user,mailing")}, nil},
+		{"moderators: approvals", []string{"/api/postrider/moderation/approvals?page=1&perPage=10"}, nil},
+		{"moderators: calendar, everyone", []string{"/api/postrider/calendar?all=1&from=" + monthAgo + "&to=" + today}, nil},
 	}
 }
 
@@ -159,10 +183,10 @@ type export struct {
 }
 
 // exports are the two CSV downloads.
-func exports(c *client, set seed.Pages) []export {
+func exports(c *client, size seed.PagesSize) []export {
 	return []export{
-		{"log, all 1,000,000", func() int { return c.lines("/api/postrider/deliveries/export") - 1 }},
-		{"clients, all 100,000", func() int { return c.lines("/api/postrider/clients/export") - 1 }},
+		{fmt.Sprintf("log, all %d", size.Deliveries), func() int { return c.lines("/api/postrider/deliveries/export") - 1 }},
+		{fmt.Sprintf("clients, all %d", size.Clients), func() int { return c.lines("/api/postrider/clients/export") - 1 }},
 	}
 }
 
@@ -241,11 +265,11 @@ func serveForPages(bin, dataDir string) (*exec.Cmd, string) {
 	return server, base
 }
 
-// ownerClient is a client of base logged in as the seeded owner.
-func ownerClient(base string) *client {
+// loggedIn is a client of base logged in as a seeded user (email).
+func loggedIn(base, email string) *client {
 	c := &client{http: &http.Client{Timeout: 30 * time.Minute}, base: base}
 	var auth struct{ Token string }
-	c.do("POST", "/api/collections/users/auth-with-password", map[string]any{"identity": seed.OwnerEmail, "password": seed.OwnerPassword}, &auth)
+	c.do("POST", "/api/collections/users/auth-with-password", map[string]any{"identity": email, "password": seed.OwnerPassword}, &auth)
 	c.token = auth.Token
 	return c
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/types"
+	"postrider/internal/benchkit"
 )
 
 // BenchmarkDailyLimitRead weighs a read of an owner's day for the daily
@@ -19,7 +20,7 @@ import (
 // (BenchmarkDailyLimitAdmit).
 func BenchmarkDailyLimitRead(b *testing.B) {
 	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: b.TempDir(), EncryptionEnv: "pb_test_env",
-		DBConnect: func(path string) (*dbx.DB, error) { return dbx.Open("bench_sqlite3", path) }})
+		DBConnect: benchkit.SQLite})
 	if err != nil {
 		b.Fatal(err)
 	}

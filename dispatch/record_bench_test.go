@@ -2,7 +2,6 @@ package dispatch_test
 
 import (
 	"os"
-	"syscall"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"postrider/config"
 	"postrider/hooks"
+	"postrider/internal/benchkit"
 )
 
 // BenchmarkRecordingOutcomes weighs what the bounces (migration 1795660011)
@@ -118,7 +118,7 @@ func newRecording(b *testing.B, n int, bounces bool) *recording {
 // record marks deliveries [start, end) sent, 25 a transaction, and returns
 // the CPU time it took.
 func (r *recording) record(b *testing.B, start, end int) time.Duration {
-	cpu := cpuTime()
+	cpu := benchkit.CPUTime()
 	const batch = 25
 	for from := start; from < end; from += batch {
 		err := r.app.RunInTransaction(func(tx core.App) error {
@@ -140,12 +140,5 @@ func (r *recording) record(b *testing.B, start, end int) time.Duration {
 			b.Fatal(err)
 		}
 	}
-	return cpuTime() - cpu
-}
-
-// cpuTime is the CPU time the process used so far, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return benchkit.CPUTime() - cpu
 }

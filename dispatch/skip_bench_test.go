@@ -1,19 +1,16 @@
 package dispatch
 
 import (
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
-	"syscall"
 	"testing"
-	"time"
 
-	"github.com/mattn/go-sqlite3"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"postrider/internal/benchkit"
 	_ "postrider/migrations"
 )
 
@@ -24,7 +21,7 @@ import (
 // work on the machine disturbs less than wall time.
 func BenchmarkClientCheck(b *testing.B) {
 	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: b.TempDir(), EncryptionEnv: "pb_test_env",
-		DBConnect: func(path string) (*dbx.DB, error) { return dbx.Open("bench_sqlite3", path) }})
+		DBConnect: benchkit.SQLite})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,30 +44,11 @@ func BenchmarkClientCheck(b *testing.B) {
 		ids[i] = fmt.Sprintf("c%014d", rand.IntN(clients))
 	}
 	p := &pass{app: app}
-	cpu := cpuTime()
+	cpu := benchkit.CPUTime()
 	for i := 0; b.Loop(); i++ {
 		if _, err := p.clientSkip(ids[i%len(ids)], ""); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
-}
-
-func init() {
-	// sqlite_cgo.go's driver, which package main registers for the binary
-	sql.Register("bench_sqlite3", &sqlite3.SQLiteDriver{
-		ConnectHook: func(conn *sqlite3.SQLiteConn) error {
-			_, err := conn.Exec(`PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-				PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;`, nil)
-			return err
-		},
-	})
-	dbx.BuilderFuncMap["bench_sqlite3"] = dbx.BuilderFuncMap["sqlite3"]
-}
-
-// cpuTime is the CPU time the process used so far, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((benchkit.CPUTime()-cpu).Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
 }

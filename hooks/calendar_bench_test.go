@@ -1,21 +1,15 @@
 package hooks_test
 
 import (
-	"database/sql"
 	"encoding/json"
 	"net/http"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/mattn/go-sqlite3"
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"postrider/config"
-	"postrider/hooks"
+	"postrider/internal/benchkit"
 )
 
 // BenchmarkCalendar times GET /api/postrider/calendar at the scale of
@@ -27,41 +21,23 @@ import (
 // talks to it (sqlite_cgo.go); cpu-ms/op is the process's CPU time a
 // request, which other work on the machine disturbs less than wall time.
 func BenchmarkCalendar(b *testing.B) {
-	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: b.TempDir(), EncryptionEnv: "pb_test_env",
-		DBConnect: func(path string) (*dbx.DB, error) { return dbx.Open("bench_sqlite3", path) }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer app.Cleanup()
-	hooks.Register(app, config.Config{})
-	app.Settings().RateLimits.Enabled = false
-	if err := app.Save(app.Settings()); err != nil {
-		b.Fatal(err)
-	}
+	app := newBenchApp(b)
 	now := types.NowDateTime()
-	seq := func(n string) string {
-		return "WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < " + n + " - 1) "
-	}
-	steps := []string{
-		`INSERT INTO users (id, email, password, tokenKey, verified, name, role, timezone, created, updated)
-			VALUES ('u00000000000000', 'sender@bench.test', 'x', 'key0', 1, 'Sender', 'user', 'Europe/Berlin', {:now}, {:now}),
-			       ('u00000000000001', 'mod@bench.test', 'x', 'key1', 1, 'Mod', 'moderator', 'UTC', {:now}, {:now})`,
-		`INSERT INTO lists (id, owner, name, created, updated) ` + seq("10") +
-			`SELECT printf('l%014d', i), 'u00000000000000', printf('List %d', i), {:now}, {:now} FROM seq`,
-		`INSERT INTO clients (id, owner, email, name, lists, unsubscribed, bouncing, created, updated) ` + seq("100000") +
+	steps := append(benchSender("Europe/Berlin"),
+		`INSERT INTO clients (id, owner, email, name, lists, unsubscribed, bouncing, created, updated) `+benchSeq("100000")+
 			`SELECT printf('c%014d', i), 'u00000000000000', printf('c%d@example.com', i), 'Client',
 			        '["' || printf('l%014d', i % 10) || '"]', i % 50 = 0, i % 97 = 0, {:now}, {:now} FROM seq`,
-		`INSERT INTO mailings (id, owner, subject, body, lists, clients, status, created, updated) ` + seq("50") +
+		`INSERT INTO mailings (id, owner, subject, body, lists, clients, status, created, updated) `+benchSeq("50")+
 			`SELECT printf('m%014d', i), 'u00000000000000', printf('News %d', i), '<p>news</p>',
 			        '["' || printf('l%014d', i % 10) || '"]', printf('["c%014d","c%014d","c%014d"]', i * 7 + 1, i * 7 + 2, i * 7 + 3),
 			        'running', {:now}, {:now} FROM seq`,
-		`INSERT INTO schedules (id, mailing, starts_at, ends_at, period, weekdays, next_run_at, created, updated) ` + seq("50") +
+		`INSERT INTO schedules (id, mailing, starts_at, ends_at, period, weekdays, next_run_at, created, updated) `+benchSeq("50")+
 			`SELECT printf('s%014d', i), printf('m%014d', i), {:start}, {:end}, 'daily',
 			        CASE WHEN i % 2 = 0 THEN '["mon","tue","wed","thu","fri"]' ELSE '[]' END, {:start}, {:now}, {:now} FROM seq`,
-		`INSERT INTO schedules (id, mailing, starts_at, ends_at, period, weekdays, next_run_at, created, updated) ` + seq("50") +
+		`INSERT INTO schedules (id, mailing, starts_at, ends_at, period, weekdays, next_run_at, created, updated) `+benchSeq("50")+
 			`SELECT printf('w%014d', i), printf('m%014d', i), {:start}, {:end}, 'weekly', '[]', {:start}, {:now}, {:now} FROM seq`,
 		`ANALYZE`,
-	}
+	)
 	start := now.Add(time.Hour)
 	params := dbx.Params{"now": now.String(), "start": start.String(), "end": now.Add(90 * 24 * time.Hour).String()}
 	for _, q := range steps {
@@ -93,32 +69,13 @@ func BenchmarkCalendar(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(len(answer.Items)), "occurrences")
-			cpu := cpuTime()
+			cpu := benchkit.CPUTime()
 			for range b.N {
 				if status, out := api.do(http.MethodGet, c.url, c.token, ""); status != 200 {
 					b.Fatalf("%d %s", status, out)
 				}
 			}
-			b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64((benchkit.CPUTime()-cpu).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
 		})
 	}
-}
-
-func init() {
-	// sqlite_cgo.go's driver, which package main registers for the binary
-	sql.Register("bench_sqlite3", &sqlite3.SQLiteDriver{
-		ConnectHook: func(conn *sqlite3.SQLiteConn) error {
-			_, err := conn.Exec(`PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-				PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;`, nil)
-			return err
-		},
-	})
-	dbx.BuilderFuncMap["bench_sqlite3"] = dbx.BuilderFuncMap["sqlite3"]
-}
-
-// cpuTime is the CPU time the process used so far, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -60,14 +61,40 @@ func clientsPage(e *core.RequestEvent) error {
 		where.Build(db, params) + " ORDER BY LOWER(email), rowid LIMIT {:limit} OFFSET {:offset}").Bind(params).WithContext(e.Request.Context()).All(&out.Items)
 	if err == nil && len(out.Items) > 0 && q.Get("q") != "" {
 		out.TotalItems = out.Items[0].Total
-	} else if err == nil {
+	} else if err == nil && q.Get("q") != "" {
 		err = e.App.DB().Select("COUNT(*)").From("clients").Where(where).WithContext(e.Request.Context()).Row(&out.TotalItems)
+	} else if err == nil {
+		out.TotalItems, err = clientsTotal(e, q.Get("list"), bouncing)
 	}
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
 	out.TotalPages = (out.TotalItems + perPage - 1) / perPage
 	return e.JSON(http.StatusOK, out)
+}
+
+// clientsTotal counts the caller's clients, of list when set, the bouncing
+// ones only when bouncing, from the counts by lists that triggers keep
+// (migration 1795660054): a few rows, where a COUNT read every client's
+// index entry (150 ms at 1,000,000 clients, 440 ms for one list).
+func clientsTotal(e *core.RequestEvent, list string, bouncing bool) (int, error) {
+	var groups []struct {
+		Lists types.JSONArray[string] `db:"lists"`
+		N     int                     `db:"n"`
+	}
+	cond := ""
+	if bouncing {
+		cond = " AND [[bouncing]] = 1"
+	}
+	err := e.App.DB().NewQuery(`SELECT [[lists]], SUM([[n]]) AS n FROM _postrider_client_groups WHERE [[owner]] = {:owner}` + cond + ` GROUP BY [[lists]]`).
+		Bind(dbx.Params{"owner": e.Auth.Id}).WithContext(e.Request.Context()).All(&groups)
+	total := 0
+	for _, g := range groups {
+		if list == "" || slices.Contains(g.Lists, list) {
+			total += g.N
+		}
+	}
+	return total, err
 }
 
 // clientsWhere is the condition of the clients page's search (q, in the

@@ -21,19 +21,17 @@ func listCountsRoute(e *core.RequestEvent) error {
 }
 
 // listCounts is how many clients each of owner's lists holds, by list id
-// (a list without clients is missing). The clients are grouped by their
-// lists, a few groups read from the index on (owner, unsubscribed, lists)
-// without the rows (the unsubscribed term, true or false, names the index's
-// second column so that SQLite reads that index and not another of the
-// owner's), and each group counts in every list it names.
+// (a list without clients is missing): the groups of the owner's clients
+// by their lists, a few rows of the counts that triggers keep (migration
+// 1795660054), each counted in every list it names.
 func listCounts(ctx context.Context, app core.App, owner string) (map[string]int, error) {
 	var groups []struct {
 		Lists types.JSONArray[string] `db:"lists"`
 		N     int                     `db:"n"`
 	}
 	err := app.DB().NewQuery(`
-		SELECT [[lists]], COUNT(*) AS n FROM {{clients}}
-		WHERE [[owner]] = {:owner} AND [[unsubscribed]] IN (FALSE, TRUE) AND [[lists]] != '[]' GROUP BY [[lists]]`).
+		SELECT [[lists]], SUM([[n]]) AS n FROM _postrider_client_groups
+		WHERE [[owner]] = {:owner} AND [[lists]] != '[]' GROUP BY [[lists]]`).
 		Bind(map[string]any{"owner": owner}).WithContext(ctx).All(&groups)
 	if err != nil {
 		return nil, err

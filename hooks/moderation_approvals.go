@@ -101,19 +101,12 @@ func moderationApprovals(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	// the reach as the mailings page counts it: the groups of each owner's
-	// clients by lists, read once per owner from an index
-	groups := map[string][]reachGroup{}
-	for _, m := range records {
-		owner := m.GetString("owner")
-		if _, ok := groups[owner]; !ok {
-			if groups[owner], err = reachGroups(ctx, e.App, owner); err != nil {
-				return e.InternalServerError("", err)
-			}
-		}
+	reach, err := mailingsReach(ctx, e.App, records)
+	if err != nil {
+		return e.InternalServerError("", err)
 	}
 	for _, m := range records {
-		owner, lists := m.GetString("owner"), m.GetStringSlice("lists")
+		owner := m.GetString("owner")
 		item := pendingMailing{
 			Id: m.Id, Subject: m.GetString("subject"), Created: m.GetDateTime("created"), Updated: m.GetDateTime("updated"),
 			Owner: history[owner], Windows: []approvalWindow{},
@@ -123,11 +116,7 @@ func moderationApprovals(e *core.RequestEvent) error {
 				item.Windows = append(item.Windows, w)
 			}
 		}
-		picked, err := pickedOutsideLists(ctx, e.App, owner, lists, m.GetStringSlice("clients"))
-		if err != nil {
-			return e.InternalServerError("", err)
-		}
-		item.Recipients = reachOf(groups[owner], owner, lists) + picked
+		item.Recipients = reach[m.Id]
 		if item.Message, err = dispatch.Preview(e.App, m, dispatch.SampleClient); err != nil {
 			return e.InternalServerError("", err)
 		}

@@ -57,7 +57,8 @@ var userSorts = map[string]string{
 }
 
 // moderationUsers lists every user with their numbers; each number is one
-// grouped query over its collection, joined to the page of users.
+// grouped query over its collection (the clients: over the counts that
+// triggers keep, migration 1795660054), joined to the page of users.
 func moderationUsers(e *core.RequestEvent) error {
 	pageNo, perPage, err := paging(e)
 	if err != nil {
@@ -90,7 +91,7 @@ func moderationUsers(e *core.RequestEvent) error {
 		       ` + health.RateSQL("b.complaints", "r.sent") + ` AS complaint_rate,
 		       COALESCE(s.n, 0) AS auto_stopped
 		FROM users u
-		LEFT JOIN (SELECT owner, COUNT(*) AS n FROM clients GROUP BY owner) c ON c.owner = u.id
+		LEFT JOIN (SELECT owner, SUM(n) AS n FROM _postrider_client_groups GROUP BY owner) c ON c.owner = u.id
 		LEFT JOIN (SELECT owner, COUNT(*) AS n FROM mailings GROUP BY owner) m ON m.owner = u.id
 		LEFT JOIN (SELECT owner, SUM(sent) AS sent, SUM(failed) AS failed FROM runs
 		           WHERE started_at >= {:since} GROUP BY owner) r ON r.owner = u.id

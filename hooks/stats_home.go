@@ -113,7 +113,8 @@ func homeStatsRoute(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, out)
 }
 
-// countsOf counts owner's records, or everyone's when owner is "".
+// countsOf counts owner's records, or everyone's when owner is "" (the
+// clients from the counts that triggers keep, migration 1795660054).
 func countsOf(ctx context.Context, app core.App, owner string, now time.Time, loc *time.Location) (counts, error) {
 	var c counts
 	var n struct {
@@ -127,7 +128,7 @@ func countsOf(ctx context.Context, app core.App, owner string, now time.Time, lo
 		mine = "owner = {:owner}"
 	}
 	err := app.DB().NewQuery(`SELECT
-		(SELECT COUNT(*) FROM clients WHERE ` + mine + `) AS clients,
+		(SELECT COALESCE(SUM(n), 0) FROM _postrider_client_groups WHERE ` + mine + `) AS clients,
 		(SELECT COUNT(*) FROM mailings WHERE ` + mine + `) AS mailings,
 		(SELECT COUNT(*) FROM mailings WHERE ` + mine + ` AND status = '` + lifecycle.MailingRunning + `' AND stopped = FALSE) AS active`).
 		Bind(params).WithContext(ctx).One(&n)

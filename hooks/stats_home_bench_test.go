@@ -8,9 +8,6 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/types"
-
-	"postrider/config"
-	"postrider/hooks"
 )
 
 // The scale of the home page's target (issue 8): 100,000 clients and
@@ -27,30 +24,27 @@ const (
 // and that of the first user.
 func seedScale(b *testing.B, app *tests.TestApp) (mod, user string) {
 	now := types.NowDateTime()
-	seq := func(n string) string {
-		return "WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < " + n + " - 1) "
-	}
 	steps := []string{
-		`INSERT INTO users (id, email, password, tokenKey, verified, name, role, blocked, timezone, created, updated) ` + seq("{:users}") +
+		`INSERT INTO users (id, email, password, tokenKey, verified, name, role, blocked, timezone, created, updated) ` + benchSeq("{:users}") +
 			`SELECT printf('u%014d', i), printf('user%d@bench.test', i), 'x', printf('key%040d', i), 1, printf('User %d', i), 'user', i % 10 = 9, 'UTC', {:now}, {:now} FROM seq`,
-		`INSERT INTO lists (id, owner, name, created, updated) ` + seq("{:users}") +
+		`INSERT INTO lists (id, owner, name, created, updated) ` + benchSeq("{:users}") +
 			`SELECT printf('l%014d', i), printf('u%014d', i), 'All', {:now}, {:now} FROM seq`,
-		`INSERT INTO clients (id, owner, email, name, lists, unsubscribed, created, updated) ` + seq("{:users} * {:clients}") +
+		`INSERT INTO clients (id, owner, email, name, lists, unsubscribed, created, updated) ` + benchSeq("{:users} * {:clients}") +
 			`SELECT printf('c%014d', i), printf('u%014d', i / {:clients}), printf('c%d@example.com', i), 'Client', 
 			        '["' || printf('l%014d', i / {:clients}) || '"]', i % 50 = 0, {:now}, {:now} FROM seq`,
-		`INSERT INTO mailings (id, owner, subject, body, lists, clients, status, stopped, created, updated) ` + seq("{:users} * {:mailings}") +
+		`INSERT INTO mailings (id, owner, subject, body, lists, clients, status, stopped, created, updated) ` + benchSeq("{:users} * {:mailings}") +
 			`SELECT printf('m%014d', i), printf('u%014d', i / {:mailings}), printf('News %d', i), '<p>news</p>',
 			        '["' || printf('l%014d', i / {:mailings}) || '"]', '[]', 'running', i % 7 = 0, {:now}, {:now} FROM seq`,
-		`INSERT INTO schedules (id, mailing, starts_at, ends_at, period, next_run_at, created, updated) ` + seq("{:users} * {:mailings}") +
+		`INSERT INTO schedules (id, mailing, starts_at, ends_at, period, next_run_at, created, updated) ` + benchSeq("{:users} * {:mailings}") +
 			`SELECT printf('s%014d', i), printf('m%014d', i), {:past}, {:end}, 'daily', {:tomorrow}, {:now}, {:now} FROM seq`,
 		// run i: mailing i % 1000, started i / runsPerDay days ago, 1,000
 		// messages of which the user's share fails (user k fails k per mille)
-		`INSERT INTO runs (id, owner, mailing, schedule, run_at, status, total, sent, failed, started_at, finished_at, created, updated) ` + seq("1000") +
+		`INSERT INTO runs (id, owner, mailing, schedule, run_at, status, total, sent, failed, started_at, finished_at, created, updated) ` + benchSeq("1000") +
 			`SELECT printf('r%014d', i), printf('u%014d', (i % 1000) / {:mailings}), printf('m%014d', i % 1000), printf('s%014d', i % 1000),
 			        strftime('%Y-%m-%d %H:%M:%fZ', 'now', printf('-%d days', i / {:perDay})), 'done', 1000,
 			        1000 - (i % 1000) / {:mailings}, (i % 1000) / {:mailings},
 			        strftime('%Y-%m-%d %H:%M:%fZ', 'now', printf('-%d days', i / {:perDay})), '', {:now}, {:now} FROM seq`,
-		`INSERT INTO deliveries (id, owner, mailing, run, schedule, client, email, run_at, status, attempts, sent_at, created, updated) ` + seq("1000000") +
+		`INSERT INTO deliveries (id, owner, mailing, run, schedule, client, email, run_at, status, attempts, sent_at, created, updated) ` + benchSeq("1000000") +
 			`SELECT printf('d%014d', i), printf('u%014d', ((i / 1000) % 1000) / {:mailings}), printf('m%014d', (i / 1000) % 1000),
 			        printf('r%014d', i / 1000), printf('s%014d', (i / 1000) % 1000), printf('c%014d', i % 1000), 'c@example.com',
 			        {:now}, 'sent', 1, {:now}, {:now}, {:now} FROM seq`,
@@ -89,17 +83,7 @@ func seedScale(b *testing.B, app *tests.TestApp) (mod, user string) {
 // (target: under 50 ms): a user's numbers, and a moderator's with the
 // whole service's.
 func BenchmarkStats(b *testing.B) {
-	app, err := tests.NewTestApp(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer app.Cleanup()
-	hooks.Register(app, config.Config{})
-	// the routes are timed, not the rate limiter, which a fast loop reaches
-	app.Settings().RateLimits.Enabled = false
-	if err := app.Save(app.Settings()); err != nil {
-		b.Fatal(err)
-	}
+	app := newBenchApp(b)
 	mod, user := seedScale(b, app)
 	api := newAPI(b, app)
 	for _, c := range []struct{ name, token, url string }{

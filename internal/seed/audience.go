@@ -24,16 +24,8 @@ func AudienceData(dataDir string) (user string, lists []string, err error) {
 	if err := app.RunAllMigrations(); err != nil {
 		return "", nil, err
 	}
-	users, err := app.FindCollectionByNameOrId("users")
+	owner, err := newUser(app, OwnerEmail, map[string]any{"role": "user", "timezone": "UTC", "name": "Big audience"})
 	if err != nil {
-		return "", nil, err
-	}
-	owner := core.NewRecord(users)
-	owner.SetEmail(OwnerEmail)
-	owner.SetPassword(OwnerPassword)
-	owner.SetVerified(true)
-	owner.Load(map[string]any{"role": "user", "timezone": "UTC", "name": "Big audience"})
-	if err := app.Save(owner); err != nil {
 		return "", nil, err
 	}
 	p := dbx.Params{"owner": owner.Id, "clients": AudienceClients, "lists": AudienceLists}

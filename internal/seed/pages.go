@@ -7,11 +7,13 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// The data set of issue 11 (go run ./bench pages): 100 users; the first,
-// the big sender, has 100,000 clients in 10 lists, 50 mailings of two runs
-// each and 1,000,000 deliveries over the last 90 days; the 99 others have a
-// mailing, a run and 10,102 deliveries each (2,000,000 deliveries in all).
-// Runs carry their counters, as the dispatcher leaves them.
+// The data set of issue 11 (go run ./bench pages): 100 users and a
+// moderator (ModeratorEmail, OwnerPassword); the first user, the big
+// sender, has 100,000 clients in 10 lists, 50 mailings of two runs each
+// and 1,000,000 deliveries over the last 90 days (issue 29's scale:
+// 1,000,000 and 10,000,000, by PagesSize); the 99 others have a mailing,
+// a run and 10,102 deliveries each. Runs carry their counters, as the
+// dispatcher leaves them.
 const (
 	PagesClients        = 100000
 	PagesLists          = 10
@@ -23,6 +25,12 @@ const (
 	PagesDays           = 90
 )
 
+// ModeratorEmail is the seeded moderator's login (with OwnerPassword).
+const ModeratorEmail = "moderator@postrider.test"
+
+// PagesSize is the big sender's part: how many clients and deliveries.
+type PagesSize struct{ Clients, Deliveries int }
+
 // Pages is what PagesData made.
 type Pages struct {
 	User     string   // the big sender (OwnerEmail, OwnerPassword)
@@ -33,7 +41,7 @@ type Pages struct {
 // PagesData seeds dataDir (created if missing) with the data set above, by
 // SQL (a minute or so). It leaves SQLite's statistics as the migrations
 // left them (of empty tables), as a data dir that grew by sending has them.
-func PagesData(dataDir string) (Pages, error) {
+func PagesData(dataDir string, size PagesSize) (Pages, error) {
 	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
 	if err := app.Bootstrap(); err != nil {
 		return Pages{}, err
@@ -42,23 +50,18 @@ func PagesData(dataDir string) (Pages, error) {
 	if err := app.RunAllMigrations(); err != nil {
 		return Pages{}, err
 	}
-	users, err := app.FindCollectionByNameOrId("users")
+	user, err := newUser(app, OwnerEmail, map[string]any{"role": "user", "timezone": "Europe/Berlin", "name": "Big sender"})
 	if err != nil {
 		return Pages{}, err
 	}
-	user := core.NewRecord(users)
-	user.SetEmail(OwnerEmail)
-	user.SetPassword(OwnerPassword)
-	user.SetVerified(true)
-	user.Load(map[string]any{"role": "user", "timezone": "Europe/Berlin", "name": "Big sender"})
-	if err := app.Save(user); err != nil {
+	if _, err := newUser(app, ModeratorEmail, map[string]any{"role": "moderator", "timezone": "UTC", "name": "Moderator"}); err != nil {
 		return Pages{}, err
 	}
 
 	now := time.Now().UTC()
 	p := dbx.Params{
-		"owner": user.Id, "clients": PagesClients, "lists": PagesLists, "mailings": PagesMailings,
-		"rpm": PagesRunsPerMailing, "deliveries": PagesDeliveries, "others": PagesOthers, "each": PagesOtherEach,
+		"owner": user.Id, "clients": size.Clients, "lists": PagesLists, "mailings": PagesMailings,
+		"rpm": PagesRunsPerMailing, "deliveries": size.Deliveries, "others": PagesOthers, "each": PagesOtherEach,
 		// julian days: the first run 90 days ago, the last one today
 		"start": julian(now.AddDate(0, 0, -PagesDays)), "span": float64(PagesDays) - 1, "now": julian(now),
 	}
@@ -104,14 +107,15 @@ func PagesData(dataDir string) (Pages, error) {
 		        'daily', '', strftime('%Y-%m-%d %H:%M:%fZ', at + 1), strftime('%Y-%m-%d %H:%M:%fZ', at), strftime('%Y-%m-%d %H:%M:%fZ', at)
 		 FROM t`,
 		// runs: the big sender's spread evenly over the 90 days, each of
-		// 10,000 messages sent one a second; the others' on their first day
+		// a hundredth of the deliveries (10,000) sent one a second; the others'
+		// on their first day
 		`INSERT INTO runs (id, owner, mailing, schedule, run_at, status, total, sent, failed, started_at, finished_at, created, updated)
 		 WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < {:mailings} * {:rpm} - 1),
 		      t(i, at) AS (SELECT i, {:start} + {:span} * i / ({:mailings} * {:rpm} - 1) FROM seq)
 		 SELECT printf('pr%013d', i), {:owner}, printf('pm%013d', i / {:rpm}), printf('pw%013d', i / {:rpm}), strftime('%Y-%m-%d %H:%M:%fZ', at), 'done',
 		        {:deliveries} / ({:mailings} * {:rpm}), {:deliveries} / ({:mailings} * {:rpm}) / 100 * 97, {:deliveries} / ({:mailings} * {:rpm}) / 100 * 3,
-		        strftime('%Y-%m-%d %H:%M:%fZ', at), strftime('%Y-%m-%d %H:%M:%fZ', at + 10000 / 86400.0),
-		        strftime('%Y-%m-%d %H:%M:%fZ', at), strftime('%Y-%m-%d %H:%M:%fZ', at + 10000 / 86400.0)
+		        strftime('%Y-%m-%d %H:%M:%fZ', at), strftime('%Y-%m-%d %H:%M:%fZ', at + {:deliveries} / ({:mailings} * {:rpm}) / 86400.0),
+		        strftime('%Y-%m-%d %H:%M:%fZ', at), strftime('%Y-%m-%d %H:%M:%fZ', at + {:deliveries} / ({:mailings} * {:rpm}) / 86400.0)
 		 FROM t`,
 		`INSERT INTO runs (id, owner, mailing, run_at, status, total, sent, failed, started_at, finished_at, created, updated)
 		 WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < {:others})
@@ -120,8 +124,9 @@ func PagesData(dataDir string) (Pages, error) {
 		        strftime('%Y-%m-%d %H:%M:%fZ', {:start}), strftime('%Y-%m-%d %H:%M:%fZ', {:start} + {:each} / 86400.0),
 		        strftime('%Y-%m-%d %H:%M:%fZ', {:start}), strftime('%Y-%m-%d %H:%M:%fZ', {:start} + {:each} / 86400.0)
 		 FROM seq`,
-		// the big sender's log: run r holds deliveries r*10000 … r*10000+9999,
-		// to clients (i mod 100,000); 97 in 100 sent, 3 failed
+		// the big sender's log: run r holds deliveries r*10000 … r*10000+9999
+		// (a hundredth of them each), to clients (i mod clients); 97 in 100
+		// sent, 3 failed
 		`INSERT INTO deliveries (id, owner, mailing, run, client, email, run_at, status, attempts, response, message_id, sent_at, created, updated)
 		 WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < {:deliveries} - 1),
 		      d(i, r, at) AS (SELECT i, i / ({:deliveries} / ({:mailings} * {:rpm})),

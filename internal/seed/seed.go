@@ -51,16 +51,8 @@ func Mailing(dataDir string, n int) (Due, error) {
 			r.Load(data)
 			return r, tx.Save(r)
 		}
-		users, err := tx.FindCollectionByNameOrId("users")
+		user, err := newUser(tx, OwnerEmail, map[string]any{"role": "user", "timezone": "UTC", "name": "Seeded owner"})
 		if err != nil {
-			return err
-		}
-		user := core.NewRecord(users)
-		user.SetEmail(OwnerEmail)
-		user.SetPassword(OwnerPassword)
-		user.SetVerified(true)
-		user.Load(map[string]any{"role": "user", "timezone": "UTC", "name": "Seeded owner"})
-		if err := tx.Save(user); err != nil {
 			return err
 		}
 		list, err := save("lists", map[string]any{"owner": user.Id, "name": "Everyone"})
@@ -95,4 +87,19 @@ func Mailing(dataDir string, n int) (Due, error) {
 		return nil
 	})
 	return due, err
+}
+
+// newUser saves a confirmed user of email with OwnerPassword and the
+// role, timezone and name of data.
+func newUser(app core.App, email string, data map[string]any) (*core.Record, error) {
+	users, err := app.FindCollectionByNameOrId("users")
+	if err != nil {
+		return nil, err
+	}
+	user := core.NewRecord(users)
+	user.SetEmail(email)
+	user.SetPassword(OwnerPassword)
+	user.SetVerified(true)
+	user.Load(data)
+	return user, app.Save(user)
 }

@@ -15,11 +15,12 @@ import (
 
 // outsideCards lists what a user sees past its box: every shown element of
 // the page (the app's main and an open dialog) whose box reaches past its
-// card (the nearest .card, dialog, or scroller: an element with overflow
-// other than visible), every element whose text runs past its own box,
-// and every word of 2 to 20 letters broken over two lines (a hyphen
-// or a slash may break one). A scroller's content is not measured against it. Each with the
-// element and the pixels.
+// card (the nearest .card, dialog, main, or a box that clips), every
+// element whose text runs past its own box, every scroller that scrolls
+// sideways with its rows' actions (td.actions) out of its view (scrolling
+// is the last resort: its content is not measured against it), and
+// every word of 2 to 20 letters broken over two lines (a hyphen or a slash
+// may break one). Each with the element and the pixels.
 const outsideCards = `(() => {
 	const out = [];
 	const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
@@ -44,6 +45,13 @@ const outsideCards = `(() => {
 				const b = box.getBoundingClientRect();
 				const past = Math.max(r.right - b.right, b.left - r.left);
 				if (past > 1) out.push(name(e) + ' is ' + Math.round(past) + ' px past ' + name(box).split(' ')[0]);
+			}
+			// a scroller is the last resort: one that scrolls is reported
+			// when a row's actions are out of its view (scrolled off)
+			if (['auto', 'scroll'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1 && !e.matches('textarea, select')) {
+				const v = e.getBoundingClientRect();
+				const hidden = [...e.querySelectorAll('td.actions')].filter((a) => a.getBoundingClientRect().right > v.right + 1 || a.getBoundingClientRect().left < v.left - 1);
+				if (hidden.length) out.push(name(e) + ' scrolls ' + (e.scrollWidth - e.clientWidth) + ' px sideways, hiding its rows\' actions');
 			}
 			if (e instanceof HTMLElement && !e.matches('input, select, textarea, svg, svg *') && getComputedStyle(e).overflowX === 'visible'
 				&& e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).display !== 'inline') {

@@ -170,7 +170,7 @@ func TestBrowserMailingRecipientsAndActionsInRussian(t *testing.T) {
 
 	e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/mailings"), e2e.WaitRows("#mailings-table", 1))
 	row := e2e.RowsOf(t, ctx, "#mailings-table")[0]
-	for _, want := range []string{"Новости", "создана", "| 0 |", "ещё не отправлялась"} {
+	for _, want := range []string{"Новости", "| запланирована |", "| 0 |", "ещё не отправлялась"} {
 		e2e.MustContain(t, "the mailing's row", row, want)
 	}
 

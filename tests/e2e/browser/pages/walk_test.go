@@ -1,9 +1,10 @@
 package pages
 
-// Every page of the web app, as its owner and a moderator see it, at 1280
-// and 390 pixels wide, in English and Russian, with rows in every table
-// (long Russian words among them): nothing past its card, no word broken
-// mid-word, nothing in the console (no error, no refused request).
+// Every page of the web app, as its owner, a moderator and a visitor see
+// it, at 1280 and 390 pixels wide, in English and Russian, with rows in
+// every table (long Russian words among them): nothing past its card, no
+// word broken mid-word, nothing in the console (no error, no refused
+// request).
 
 import (
 	"context"
@@ -150,4 +151,16 @@ func TestBrowserEveryPageFitsItsCardForAModerator(t *testing.T) {
 			}
 		})
 	})
+}
+
+// As a visitor sees them: the home page and the account forms.
+func TestBrowserEveryPageFitsItsCardForAVisitor(t *testing.T) {
+	w := walkInstance(t)
+	ctx := e2e.Browser(t)
+	walkPages(t, ctx, w.in, [][2]string{
+		{"/", `!document.querySelector('#home-posts')?.hasAttribute('aria-busy')`},
+		{"/login", ""},
+		{"/signup", ""},
+		{"/forgot", ""},
+	}, nil)
 }

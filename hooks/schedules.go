@@ -122,7 +122,7 @@ func nextRun(app core.App, window, mailing *core.Record) (time.Time, error) {
 	start, end := window.GetDateTime("starts_at").Time(), window.GetDateTime("ends_at").Time()
 	days, _ := schedule.ParseWeekdays(window.GetStringSlice("weekdays")) // the field allows only the names
 	last := window.GetDateTime("last_run_at")
-	rt := window.GetBool("recipient_time")
+	rt := window.GetBool("recipient_time") && window.GetString("period") != schedule.PeriodOnJoin // refused by checkWelcome
 	if last.IsZero() && days == 0 && !rt {
 		return start, nil
 	}

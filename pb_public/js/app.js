@@ -66,6 +66,7 @@ function render() {
   };
   const route = routes[location.pathname] || { view: notFound };
   renderHeader();
+  refreshAccount();
   main.replaceChildren();
   if (route.needsAuth && !user()) {
     main.append(h('p', { class: 'message err', role: 'alert' }, t('auth.required')));
@@ -128,6 +129,24 @@ document.addEventListener('click', (ev) => {
 window.addEventListener('popstate', render);
 // every table's cells carry their column's name, for a phone's stacked rows
 new MutationObserver(() => labelCells(main)).observe(main, { childList: true, subtree: true });
+// the account as the server has it now: a role given or taken while the
+// app is open (made a moderator) shows in the header at the next page or
+// on coming back to the tab, without a new login (a blocked account's
+// refresh is refused, which ends its session: api.js). The answer is kept
+// only for the session that asked (not after a logout meanwhile).
+async function refreshAccount() {
+  const token = pb.authStore.token;
+  if (!user()) return;
+  try {
+    const res = await pb.send('/api/collections/users/auth-refresh', { method: 'POST' });
+    // saved (the header drawn again) only when the account changed
+    const changed = JSON.stringify(res.record) !== JSON.stringify(pb.authStore.record);
+    if (pb.authStore.token === token && changed) pb.authStore.save(res.token, res.record);
+  } catch {
+    // offline, or a session ended (api.js handles that)
+  }
+}
+window.addEventListener('focus', refreshAccount);
 pb.authStore.onChange(() => renderHeader());
 
 render();

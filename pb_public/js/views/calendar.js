@@ -12,6 +12,7 @@ import { parse } from '../time.js';
 import { userZone } from '../zone.js';
 import { titled } from './mailing-status.js';
 import { subjectNodes } from '../subject.js';
+import { stateBadge } from '../status.js';
 
 // a day as the API takes it: "2027-03-01" (days are counted in UTC here,
 // as plain dates, whatever the zone)
@@ -57,7 +58,8 @@ export function calendar({ signal }) {
       h('a', { href, 'data-link': true }, subjectNodes(it.mailing.subject)), ' ',
       h('span', { class: 'reach' }, t('calendar.reach', { count: it.mailing.recipients })),
       it.owner ? h('span', { class: 'owner' }, it.owner.email) : null,
-      it.held ? h('span', { class: 'badge' }, t(`calendar.held.${it.held}`)) : null);
+      // a mailing held says its state; an owner blocked, that
+      it.held === 'blocked' ? h('span', { class: 'badge' }, t('calendar.held.blocked')) : it.held ? stateBadge({ held: it.held }) : null);
   }
 
   function show(res) {

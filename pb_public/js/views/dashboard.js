@@ -99,7 +99,7 @@ function serviceView(s, tz) {
           h('th', { scope: 'col' }, t('field.email')), h('th', { scope: 'col' }, t('field.name')),
           h('th', { scope: 'col', class: 'num' }, t('mod.sent7')), h('th', { scope: 'col', class: 'num' }, t('mod.failedShare')))),
         h('tbody', {}, risky.map((u) => h('tr', { 'data-id': u.id },
-          h('td', {}, h('a', { href: `/moderation/users?q=${encodeURIComponent(u.email)}`, 'data-link': true }, u.email)),
+          h('td', { class: 'email' }, h('a', { href: `/moderation/users?q=${encodeURIComponent(u.email)}`, 'data-link': true }, u.email)),
           h('td', {}, u.name),
           h('td', { class: 'num', 'data-label': t('mod.sent7') }, String(u.sent + u.failed)),
           h('td', { class: 'num', 'data-label': t('mod.failedShare') }, percent(u.failed_share))))))

@@ -11,7 +11,8 @@ import { follow, every } from '../visit.js';
 import { previewSection } from './preview.js';
 import { percent } from './moderation.js';
 import { bounceBadge, bounceRates } from '../bounce.js';
-import { whenNext, lastRun, skippedText, stoppedBadge, approvalBadge, newer, actions, runNote, progressText, count } from './mailing-status.js';
+import { whenNext, lastRun, skippedText, newer, actions, runNote, progressText, count } from './mailing-status.js';
+import { stateBadge } from '../status.js';
 import { periodText } from './mailing-windows.js';
 import { subjectNodes, subjectText } from '../subject.js';
 import { retryKind, retryOffer } from './run-retry.js';
@@ -39,11 +40,14 @@ export function mailing({ go, signal }) {
   const head = h('div', { id: 'mailing-head' });
   // when it goes out next and how the last run went, kept up to date
   const summary = h('dl', { id: 'mailing-summary', class: 'summary' });
+  // its one state, which its runs move
+  const state = h('span', { id: 'mailing-state-badge' });
   let shown = null; // the mailing, its next send, its last run
   let skipped = {}; // run id → how many were not sent, by why
   let bounces = null; // what came back about its messages (bounces, complaints)
   function showSummary() {
     const { m, next, last } = shown;
+    state.replaceChildren(...stateBadge(m, { lastRun: last, next }));
     summary.replaceChildren(
       h('dt', {}, t('senders.pick')), h('dd', { id: 'mailing-sent-as' }, senderText(m.expand?.sender)),
       h('dt', {}, t('mailings.next')), h('dd', { id: 'mailing-next' }, whenNext(m, next)),
@@ -159,15 +163,16 @@ export function mailing({ go, signal }) {
   const runsOf = (options = {}) => pb.collection('runs').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: '-run_at', signal, ...options });
 
   async function load() {
-    const [m, ws, rs] = await Promise.all([
-      pb.collection('mailings').getOne(id, { expand: 'sender', signal }),
+    const m = await pb.collection('mailings').getOne(id, { expand: 'sender', signal });
+    // a moderator reviews another user's mailing on the read-only page,
+    // before asking the owner's routes (skipped, bounces) that refuse them
+    if (m.owner !== user().id && user().role === 'moderator') return go(`/moderation/mailing?id=${id}`);
+    const [ws, rs] = await Promise.all([
       pb.collection('schedules').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: 'starts_at', signal }),
       runsOf(),
       loadSkipped(),
       loadBounces(),
     ]);
-    // a moderator reviews another user's mailing on the read-only page
-    if (m.owner !== user().id && user().role === 'moderator') return go(`/moderation/mailing?id=${id}`);
     document.title = `${subjectText(m.subject)} · ${t('app.name')}`;
     // the message as a recipient gets it, and a test of it to the owner
     preview ??= previewSection({
@@ -177,9 +182,8 @@ export function mailing({ go, signal }) {
     });
     head.replaceChildren(
       h('h1', {}, subjectNodes(m.subject)),
-      h('p', { id: 'mailing-state' }, t(`status.${m.status}`), stoppedBadge(m), approvalBadge(m), ' · ',
-        h('a', { href: `/mailings/edit?id=${id}`, 'data-link': true }, t('common.edit')), ' ',
-        actions(m, status, () => load(), () => go('/mailings'))),
+      h('p', { id: 'mailing-state' }, state,
+        actions(m, status, () => load(), () => go('/mailings'), h('a', { href: `/mailings/edit?id=${id}`, 'data-link': true }, t('common.edit')))),
       summary,
       preview);
     const next = ws.map((w) => w.next_run_at).filter(Boolean).sort()[0];

@@ -1,7 +1,6 @@
 // How a mailing stands, as the list of mailings and a mailing's page both
-// show it: when it goes out next, how its last run went, whether it is
-// stopped (and by whom), whether it waits for a moderator's approval (or
-// was rejected, and why), and its Stop, Resume and Delete.
+// show it: when it goes out next, how its last run went, and its Edit,
+// Stop, Resume and Delete; its one state's badge is ../status.js.
 
 import { pb } from '../api.js';
 import { t, lang } from '../i18n.js';
@@ -72,29 +71,6 @@ export function skippedText(skipped) {
   return parts.length ? h('span', { class: 'skipped' }, t('run.skipped', { list: parts.join(', ') })) : null;
 }
 
-// stoppedBadge marks a stopped mailing; a moderator's stop and the
-// server's (its owner's complaint or bounce rate past a limit) say so, with
-// the reason, as only a moderator can lift them
-export function stoppedBadge(m) {
-  if (!m.stopped) return null;
-  if (m.auto_stopped) {
-    return [h('span', { class: 'badge' }, t('mailings.autoStopped')),
-      h('span', { class: 'stop-reason' }, t('mailings.autoStopReason', { reason: m.stop_reason || '—' }))];
-  }
-  const byModerator = m.stopped_by_moderator ?? Boolean(m.stopped_by);
-  return [h('span', { class: 'badge' }, t(byModerator ? 'mailings.stoppedByModerator' : 'mailings.stopped')),
-    byModerator ? h('span', { class: 'stop-reason' }, t('mailings.stopReason', { reason: m.stop_reason || '—' })) : null];
-}
-
-// approvalBadge marks a mailing that waits for a moderator's approval, or
-// that a moderator rejected, with the reason its owner needs to fix it
-export function approvalBadge(m) {
-  if (m.approval === 'pending') return h('span', { class: 'badge waiting approval' }, t('mailings.approvalPending'));
-  if (m.approval !== 'rejected') return null;
-  return [h('span', { class: 'badge approval' }, t('mailings.approvalRejectedBadge')),
-    h('span', { class: 'approval-reason' }, t('mailings.approvalRejected', { reason: m.approval_reason || '—' }))];
-}
-
 // onlyModerators tells whether only a moderator can resume m
 function onlyModerators(m) {
   return m.stopped && (m.auto_stopped || (m.stopped_by_moderator ?? Boolean(m.stopped_by)));
@@ -105,9 +81,11 @@ export function newer(r, last) {
   return !last || r.id === last.id || r.run_at >= last.run_at;
 }
 
-// actions are a mailing's Stop (asked first) or Resume, and its Delete
-// (asked first, red and apart); after() runs once either has gone through
-export function actions(m, status, after, deleted = after) {
+// actions are a mailing's Edit link (edit, where the page offers it), its
+// Stop (asked first) or Resume, and its Delete (asked first, red and
+// apart), wrapping onto a second line where they do not fit; after() runs
+// once either has gone through
+export function actions(m, status, after, deleted = after, edit = null) {
   const toggle = onlyModerators(m) ? null : m.stopped
     ? h('button', { type: 'button', class: 'secondary resume' }, t('mailings.resume'))
     : h('button', { type: 'button', class: 'secondary stop' }, t('mailings.stop'));
@@ -118,5 +96,5 @@ export function actions(m, status, after, deleted = after) {
   const del = h('button', { type: 'button', class: 'danger delete' }, t('common.delete'));
   del.addEventListener('click', confirmThen(t('mailings.deleteConfirm', { subject: m.subject }), status,
     () => pb.collection('mailings').delete(m.id), deleted));
-  return h('span', { class: 'mailing-actions' }, toggle, del);
+  return h('span', { class: 'mailing-actions' }, edit, toggle, del);
 }

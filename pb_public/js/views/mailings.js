@@ -7,7 +7,8 @@ import { t } from '../i18n.js';
 import { h, message, say, problem } from '../ui.js';
 import { follow } from '../visit.js';
 import { subjectNodes } from '../subject.js';
-import { titled, whenNext, lastRun, stoppedBadge, approvalBadge, newer, actions } from './mailing-status.js';
+import { titled, whenNext, lastRun, newer, actions } from './mailing-status.js';
+import { stateBadge } from '../status.js';
 
 export function mailings({ signal }) {
   const status = message('mailings-status');
@@ -37,11 +38,11 @@ export function mailings({ signal }) {
       h('td', { class: 'sender' }, m.sender_email
         ? [m.sender_name, m.sender_verified ? null : h('span', { class: 'badge waiting' }, t('senders.unverified'))]
         : t('senders.none')),
-      h('td', { class: 'state' }, t(`status.${m.status}`), stoppedBadge(m), approvalBadge(m)),
+      h('td', { class: 'state' }, stateBadge(m, { lastRun: m.last_run, next: m.next_send })),
       h('td', { class: 'next' }, whenNext(m, m.next_send)),
       h('td', { class: 'num' }, String(m.recipients)),
       h('td', { class: 'run' }, lastRun(m.last_run)),
-      h('td', { class: 'actions' }, h('a', { href: `/mailings/edit?id=${m.id}`, 'data-link': true }, t('common.edit')), ' ', actions(m, status, load)));
+      h('td', { class: 'actions' }, actions(m, status, load, load, h('a', { href: `/mailings/edit?id=${m.id}`, 'data-link': true }, t('common.edit')))));
   }
 
   // a run that sends moves its counters: its row follows
@@ -52,6 +53,7 @@ export function mailings({ signal }) {
     e.record.skipped = m.last_run?.id === e.record.id ? m.last_run.skipped : {};
     m.last_run = e.record;
     rows.querySelector(`tr[data-id="${m.id}"] td.run`)?.replaceChildren(lastRun(e.record));
+    rows.querySelector(`tr[data-id="${m.id}"] td.state`)?.replaceChildren(...stateBadge(m, { lastRun: e.record, next: m.next_send }));
   });
 
   load();

@@ -11,7 +11,8 @@ import { show } from '../time.js';
 import { withoutImages } from '../sanitize.js';
 import { pager, showPage } from '../pager.js';
 import { userZone } from '../zone.js';
-import { count, runNote, approvalBadge, progressText } from './mailing-status.js';
+import { count, runNote, progressText } from './mailing-status.js';
+import { stateBadge } from '../status.js';
 
 const perPage = 20;
 
@@ -132,12 +133,12 @@ function headers(...cols) {
     h('th', { scope: 'col', class: cls }, key ? t(key) : h('span', { class: 'visually-hidden' }, t('common.actions'))))));
 }
 
+// stoppedBy says who stopped m and why, under its state's badge
 function stoppedBy(m) {
   if (!m.stopped) return null;
   const by = m.expand ? m.expand.stopped_by?.email : m.stopped_by?.email;
   return h('span', { class: 'stopped-by' },
-    h('span', { class: 'badge' }, t('mailings.stopped')),
-    ` ${m.auto_stopped ? t('mod.stoppedAutomatically') : by ? t('mod.stoppedBy', { who: by }) : t('mod.stoppedByOwner')}`,
+    m.auto_stopped ? t('mod.stoppedAutomatically') : by ? t('mod.stoppedBy', { who: by }) : t('mod.stoppedByOwner'),
     m.stop_reason ? h('span', { class: 'reason' }, ` — ${m.stop_reason}`) : null);
 }
 
@@ -206,12 +207,12 @@ export function modMailings({ signal }) {
   function row(m, reload) {
     const last = m.last_run;
     return h('tr', { 'data-id': m.id },
-      cell(t('mod.owner'), m.owner.email),
+      cell(t('mod.owner'), m.owner.email, 'email'),
       cell(t('field.subject'), h('a', { href: `/moderation/mailing?id=${m.id}`, 'data-link': true }, m.subject)),
-      cell(t('mailings.status'), [t(`status.${m.status}`), ' ', stoppedBy(m)]),
-      cell(t('mailings.next'), show(m.next_send, tz)),
+      cell(t('mailings.status'), [...stateBadge(m, { lastRun: last, next: m.next_send, reasons: false }), stoppedBy(m)], 'state'),
+      cell(t('mailings.next'), show(m.next_send, tz), 'when'),
       cell(t('mailings.recipients'), String(m.recipients ?? ''), 'num'),
-      cell(t('mod.lastRun'), last ? t('mod.sentFailed', { sent: last.sent, failed: last.failed }) : '—', 'num'),
+      cell(t('mod.lastRun'), last ? t('mod.sentFailed', { sent: last.sent, failed: last.failed }) : '—', 'num nowrap'),
       h('td', { class: 'actions' }, h('button', { type: 'button', class: m.stopped ? 'secondary' : 'secondary danger', onclick: () => stopOrResume(m, reload) },
         m.stopped ? t('mailings.resume') : t('mailings.stop'))));
   }
@@ -254,7 +255,8 @@ export function modMailing({ signal }) {
       h('p', { id: 'mod-mailing-owner' }, t('mod.owner'), ': ',
         h('a', { href: `/moderation/users?q=${encodeURIComponent(m.expand?.owner?.email || '')}`, 'data-link': true }, m.expand?.owner?.email || ''),
         m.expand?.owner?.name ? ` (${m.expand.owner.name})` : ''),
-      h('p', { id: 'mod-mailing-state' }, t(`status.${m.status}`), ' ', stoppedBy(m), approvalBadge(m), ' ',
+      h('p', { id: 'mod-mailing-state' }, stateBadge(m, { lastRun: rs[0], next: ws.map((w) => w.next_run_at).filter(Boolean).sort()[0], reasons: false }),
+        stoppedBy(m), ' ',
         h('button', { type: 'button', class: m.stopped ? 'secondary' : 'secondary danger', id: 'mod-mailing-toggle', onclick: () => stopOrResume(m, load) },
           m.stopped ? t('mailings.resume') : t('mailings.stop'))),
       h('p', { class: 'help' }, t('mod.imagesHidden')),
@@ -351,7 +353,7 @@ export function modUsers({ signal }) {
       ? h('button', { type: 'button', class: 'secondary trust', onclick: () => trustOrUntrust(u) }, u.trusted ? t('mod.untrust') : t('mod.trust'))
       : null;
     return h('tr', { 'data-id': u.id },
-      cell(t('field.email'), u.email),
+      cell(t('field.email'), u.email, 'email'),
       cell(t('field.name'), [u.name, u.role === 'moderator' ? h('span', { class: 'badge role' }, t('mod.moderator')) : null]),
       cell(t('mod.joined'), show(u.created, tz, true)),
       cell(t('mod.confirmed'), u.verified ? t('mod.yes') : t('mod.no')),
@@ -449,13 +451,13 @@ export function modLog({ signal }) {
     try {
       const res = await pb.collection('moderation_log').getList(page, perPage, { filter: filter(), sort: '-created', expand: 'moderator,user,mailing', signal });
       rows.replaceChildren(...res.items.map((e) => h('tr', { 'data-id': e.id },
-        cell(t('mailings.time'), show(e.created, tz)),
-        cell(t('mod.moderator'), e.expand?.moderator?.email || e.superuser || (e.action === 'auto_stop' ? t('mod.theServer') : '')),
+        cell(t('mailings.time'), show(e.created, tz), 'when'),
+        cell(t('mod.moderator'), e.expand?.moderator?.email || e.superuser || (e.action === 'auto_stop' ? t('mod.theServer') : ''), 'email'),
         cell(t('mod.action'), t(`mod.action.${e.action}`)),
-        cell(t('mod.user'), e.expand?.user?.email || ''),
+        cell(t('mod.user'), e.expand?.user?.email || '', 'email'),
         cell(t('logs.mailing'), e.expand?.mailing
           ? h('a', { href: `/moderation/mailing?id=${e.mailing}`, 'data-link': true }, e.expand.mailing.subject) : ''),
-        cell(t('mod.reason'), e.reason, 'reply'))));
+        cell(t('mod.reason'), e.reason, 'why'))));
       if (!res.items.length) rows.replaceChildren(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, t('mod.noEntries'))));
       showPage(nav, res, 'mod.logPage', load);
     } catch (err) {

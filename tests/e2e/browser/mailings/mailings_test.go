@@ -170,7 +170,7 @@ func TestBrowserMailingRecipientsAndActionsInRussian(t *testing.T) {
 
 	e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/mailings"), e2e.WaitRows("#mailings-table", 1))
 	row := e2e.RowsOf(t, ctx, "#mailings-table")[0]
-	for _, want := range []string{"Новости", "создана", "| 0 |", "ещё не отправлялась"} {
+	for _, want := range []string{"Новости", "| запланирована |", "| 0 |", "ещё не отправлялась"} {
 		e2e.MustContain(t, "the mailing's row", row, want)
 	}
 
@@ -273,7 +273,7 @@ func TestBrowserMailingSaysWhenAndHowItWent(t *testing.T) {
 		chromedp.WaitVisible(`#mailings-table progress[value="1"][max="3"]`))
 	rows := strings.Join(e2e.RowsOf(t, ctx, "#mailings-table"), "\n")
 	you := "You (your name, replies to your email) | " // no sender chosen: the owner's name via the service
-	for _, want := range []string{"Progress | " + you + "created | ", "| 3 | sending: 1 sent, 0 failed, 2 to go of 3",
+	for _, want := range []string{"Progress | " + you + "sending | ", "| 3 | sending: 1 sent, 0 failed, 2 to go of 3",
 		"Unscheduled | " + you + "created | not scheduled | 3 | not sent yet"} {
 		e2e.MustContain(t, "the list of mailings", rows, want)
 	}

@@ -110,7 +110,7 @@ func TestBrowserModeratorApprovesOneMailingAndRejectsAnother(t *testing.T) {
 	// an edit of the subject asks again: the owner sees it wait
 	in.Must(200, "PATCH", "/api/collections/mailings/records/"+saleID, owner, map[string]any{"subject": "Summer sale, from our own list"})
 	e2e.Page(t, octx, "h1", chromedp.Navigate(in.URL+"/mailings"), e2e.WaitRows("#mailings-table", 1))
-	e2e.MustContain(t, "the owner's list after an edit", e2e.RowsOf(t, octx, "#mailings-table")[0], "waiting for a moderator's approval")
+	e2e.MustContain(t, "the owner's list after an edit", e2e.RowsOf(t, octx, "#mailings-table")[0], "| pending approval |")
 }
 
 func TestBrowserTheApprovalQueueInRussianOnAPhone(t *testing.T) {

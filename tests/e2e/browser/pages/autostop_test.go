@@ -106,7 +106,7 @@ func TestBrowserAutoStopShowsFirstToModeratorsAndWhyToTheOwner(t *testing.T) {
 	rows := e2e.RowsOf(t, ctx, "#mod-mailings-table")
 	e2e.MustContain(t, "the first mailing to review", rows[0], "owner@postrider.test | Seeded mailing")
 	e2e.MustContain(t, "the first mailing to review", rows[0],
-		"stopped automatically, its owner’s rate past the limit — complaint rate 0.4 % over 7 days (4 of 1,000 messages) passed the limit of 0.3 %")
+		"stopped automatically\nits owner’s rate past the limit — complaint rate 0.4 % over 7 days (4 of 1,000 messages) passed the limit of 0.3 %")
 	e2e.MustContain(t, "the newer one, second", rows[1], "Club news")
 	e2e.Page(t, ctx, "h1", setValue("mod-mailings-state", "auto_stopped"), chromedp.Click("#mod-mailings-filters button[type=submit]"),
 		e2e.WaitRows("#mod-mailings-table", 1))

@@ -111,7 +111,7 @@ func TestBrowserModeratorStopsAMailingThatStaysStopped(t *testing.T) {
 	for _, want := range []string{"Mailings to review", "Users", "Moderation log"} {
 		e2e.MustContain(t, "the moderators' tabs", tabs, want)
 	}
-	e2e.MustContain(t, "every user's mailings, newest first", e2e.RowsOf(t, ctx, "#mod-mailings-table")[0], "owner@example.com | Summer sale | created")
+	e2e.MustContain(t, "every user's mailings, newest first", e2e.RowsOf(t, ctx, "#mod-mailings-table")[0], "owner@example.com | Summer sale | scheduled |")
 	filter := func(field, value string, rows int) {
 		t.Helper()
 		e2e.Page(t, ctx, "h1", setValue(field, value), chromedp.Click("#mod-mailings-filters button[type=submit]"), e2e.WaitRows("#mod-mailings-table", rows))
@@ -131,7 +131,7 @@ func TestBrowserModeratorStopsAMailingThatStaysStopped(t *testing.T) {
 		e2e.Until(`document.querySelector('#reason-error').innerText !== ''`))
 	e2e.MustContain(t, "a stop without a reason", e2e.Page(t, ctx, "#reason-error"), "Fill this in")
 	e2e.Page(t, ctx, "h1", e2e.Steps(giveReason("Looks like phishing"), e2e.Until(`document.querySelector('#mod-mailings-table').innerText.includes('by mod@example.com')`))...)
-	e2e.MustContain(t, "the stopped mailing's row", e2e.RowsOf(t, ctx, "#mod-mailings-table")[0], "stopped by mod@example.com — Looks like phishing")
+	e2e.MustContain(t, "the stopped mailing's row", e2e.RowsOf(t, ctx, "#mod-mailings-table")[0], "stopped by a moderator\nby mod@example.com — Looks like phishing")
 	filter("mod-mailings-owner", "", 2)
 	filter("mod-mailings-state", "stopped", 1)
 	e2e.MustContain(t, "the stopped ones", e2e.RowsOf(t, ctx, "#mod-mailings-table")[0], "Summer sale")

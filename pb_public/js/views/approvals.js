@@ -12,6 +12,7 @@ import { withoutImages } from '../sanitize.js';
 import { pager, showPage } from '../pager.js';
 import { userZone } from '../zone.js';
 import { notForYou, titled, askReason, percent } from './moderation.js';
+import { subjectNodes, subjectText } from '../subject.js';
 
 const perPage = 10;
 
@@ -40,7 +41,7 @@ export function modApprovals({ signal }) {
 
   async function decide(m, body, done) {
     await pb.collection('mailings').update(m.id, body);
-    say(status, t(done, { subject: m.subject }), 'ok');
+    say(status, t(done, { subject: subjectText(m.subject) }), 'ok');
     await load();
   }
 
@@ -58,13 +59,13 @@ export function modApprovals({ signal }) {
       }
     } }, t('approvals.approve'));
     const reject = h('button', { type: 'button', class: 'secondary danger reject', onclick: () => askReason({
-      title: t('approvals.rejectTitle', { subject: m.subject }),
+      title: t('approvals.rejectTitle', { subject: subjectText(m.subject) }),
       label: t('approvals.rejectReason'),
       submit: t('approvals.reject'),
       send: (reason) => decide(m, { approval: 'rejected', approval_reason: reason }, 'approvals.rejected'),
     }) }, t('approvals.reject'));
     return h('article', { class: 'approval', 'data-id': m.id },
-      h('h2', {}, h('a', { href: `/moderation/mailing?id=${m.id}`, 'data-link': true }, m.subject)),
+      h('h2', {}, h('a', { href: `/moderation/mailing?id=${m.id}`, 'data-link': true }, subjectNodes(m.subject))),
       h('p', { class: 'help' }, t('approvals.waitingSince', { time: show(m.updated, tz) }), ' · ', t('approvals.recipients', { count: m.recipients })),
       h('p', { class: 'owner-history' },
         t('approvals.history', {

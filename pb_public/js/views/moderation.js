@@ -13,6 +13,7 @@ import { pager, showPage } from '../pager.js';
 import { userZone } from '../zone.js';
 import { count, runNote, progressText } from './mailing-status.js';
 import { stateBadge } from '../status.js';
+import { subjectNodes, subjectText } from '../subject.js';
 
 const perPage = 20;
 
@@ -100,7 +101,7 @@ function askAndSave(collection, id, [title, label, submit], vars, body, after, f
 function stopOrResume(m, after) {
   const stop = !m.stopped;
   askAndSave('mailings', m.id, stop ? ['mod.stopTitle', 'mod.stopReason', 'mailings.stop'] : ['mod.resumeTitle', 'mod.resumeReason', 'mailings.resume'],
-    { subject: m.subject }, (reason) => ({ stopped: stop, stop_reason: reason }), after);
+    { subject: subjectText(m.subject) }, (reason) => ({ stopped: stop, stop_reason: reason }), after);
 }
 
 // usersMatching is the first users whose email or name contains q
@@ -208,7 +209,7 @@ export function modMailings({ signal }) {
     const last = m.last_run;
     return h('tr', { 'data-id': m.id },
       cell(t('mod.owner'), m.owner.email, 'email'),
-      cell(t('field.subject'), h('a', { href: `/moderation/mailing?id=${m.id}`, 'data-link': true }, m.subject)),
+      cell(t('field.subject'), h('a', { href: `/moderation/mailing?id=${m.id}`, 'data-link': true }, subjectNodes(m.subject))),
       cell(t('mailings.status'), [...stateBadge(m, { lastRun: last, next: m.next_send, reasons: false }), stoppedBy(m)], 'state'),
       cell(t('mailings.next'), show(m.next_send, tz), 'when'),
       cell(t('mailings.recipients'), String(m.recipients ?? ''), 'num'),
@@ -247,11 +248,11 @@ export function modMailing({ signal }) {
       pb.collection('schedules').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: 'starts_at', signal }),
       pb.collection('runs').getFullList({ filter: pb.filter('mailing = {:id}', { id }), sort: '-run_at', signal }),
     ]);
-    document.title = `${m.subject} · ${t('app.name')}`;
+    document.title = `${subjectText(m.subject)} · ${t('app.name')}`;
     const body = h('div', { class: 'preview', id: 'mod-mailing-body' });
     body.innerHTML = withoutImages(m.body); // sanitized, and no image left in it
     head.replaceChildren(
-      h('h1', {}, m.subject),
+      h('h1', {}, subjectNodes(m.subject)),
       h('p', { id: 'mod-mailing-owner' }, t('mod.owner'), ': ',
         h('a', { href: `/moderation/users?q=${encodeURIComponent(m.expand?.owner?.email || '')}`, 'data-link': true }, m.expand?.owner?.email || ''),
         m.expand?.owner?.name ? ` (${m.expand.owner.name})` : ''),
@@ -456,7 +457,7 @@ export function modLog({ signal }) {
         cell(t('mod.action'), t(`mod.action.${e.action}`)),
         cell(t('mod.user'), e.expand?.user?.email || '', 'email'),
         cell(t('logs.mailing'), e.expand?.mailing
-          ? h('a', { href: `/moderation/mailing?id=${e.mailing}`, 'data-link': true }, e.expand.mailing.subject) : ''),
+          ? h('a', { href: `/moderation/mailing?id=${e.mailing}`, 'data-link': true }, subjectNodes(e.expand.mailing.subject)) : ''),
         cell(t('mod.reason'), e.reason, 'why'))));
       if (!res.items.length) rows.replaceChildren(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, t('mod.noEntries'))));
       showPage(nav, res, 'mod.logPage', load);

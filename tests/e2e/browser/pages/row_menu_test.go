@@ -44,8 +44,9 @@ func TestBrowserRowMenuOnTheUsersPage(t *testing.T) {
 	e2e.Page(t, ctx, "h1", chromedp.Focus(button), chromedp.KeyEvent(kb.Enter), e2e.Until(shown(items)),
 		chromedp.KeyEvent(kb.Tab), e2e.Until(`document.activeElement.closest('.row-menu-items') != null`),
 		chromedp.KeyEvent(kb.Escape), e2e.Until(`!`+shown(items)+` && `+focused(button)),
-		chromedp.KeyEvent(" "), e2e.Until(shown(items)),
-		chromedp.Click("main h1"), e2e.Until(`!`+shown(items)))
+		chromedp.KeyEvent(" "), e2e.Until(shown(items)))
+	e2e.Screenshot(t, ctx, "moderation-users-menu.png")
+	e2e.Page(t, ctx, "h1", chromedp.Click("main h1"), e2e.Until(`!`+shown(items)))
 
 	// an action chosen closes the menu; its dialog, cancelled, gives the
 	// focus back to the menu's button

@@ -3,7 +3,7 @@
 
 import { pb, user } from './api.js';
 import { t, lang, setLang, languages } from './i18n.js';
-import { h, labelCells } from './ui.js';
+import { h, labelCells, icon } from './ui.js';
 import * as auth from './views/auth.js';
 import { lists } from './views/lists.js';
 import { senders } from './views/senders.js';
@@ -79,10 +79,11 @@ function render() {
 
 function renderHeader() {
   const me = user();
-  // a link is the current page's at its address, or anywhere under section
-  const link = (href, label, section) => h('a', { href, 'data-link': true,
-    'aria-current': location.pathname === href || (section && location.pathname.startsWith(section)) ? 'page' : null }, label);
-  const logout = h('button', { type: 'button', class: 'link', id: 'logout' }, t('nav.logout'));
+  // a link is the current page's at its address, or anywhere under
+  // section; its icon (pb_public/icons) before its words
+  const link = (href, label, name, section) => h('a', { href, 'data-link': true,
+    'aria-current': location.pathname === href || (section && location.pathname.startsWith(section)) ? 'page' : null }, icon(name), label);
+  const logout = h('button', { type: 'button', class: 'link', id: 'logout' }, icon('log-out'), t('nav.logout'));
   logout.addEventListener('click', () => {
     pb.authStore.clear();
     go('/');
@@ -102,13 +103,14 @@ function renderHeader() {
     h('a', { href: '/', 'data-link': true, class: 'brand' }, t('app.name')),
     menu,
     h('nav', { id: 'nav', 'aria-label': t('nav.main') },
-      link('/', t('nav.home')),
-      h('a', { href: '/blog' }, t('nav.blog')),
-      me ? [link('/mailings', t('nav.mailings')), link('/calendar', t('nav.calendar')), link('/clients', t('nav.clients')), link('/lists', t('nav.lists')),
-        link('/senders', t('nav.senders')), link('/domains', t('nav.domains')), link('/logs', t('nav.logs')),
-        me.role === 'moderator' ? link('/moderation/mailings', t('nav.moderation'), '/moderation/') : null,
-        link('/profile', t('nav.profile')), logout]
-        : [link('/login', t('nav.login')), link('/signup', t('nav.signup'))],
+      link('/', t('nav.home'), 'house'),
+      h('a', { href: '/blog' }, icon('newspaper'), t('nav.blog')),
+      me ? [link('/mailings', t('nav.mailings'), 'mail'), link('/calendar', t('nav.calendar'), 'calendar'), link('/clients', t('nav.clients'), 'users'),
+        link('/lists', t('nav.lists'), 'list'), link('/senders', t('nav.senders'), 'at-sign'), link('/domains', t('nav.domains'), 'globe'),
+        link('/logs', t('nav.logs'), 'scroll-text'),
+        me.role === 'moderator' ? link('/moderation/mailings', t('nav.moderation'), 'shield', '/moderation/') : null,
+        link('/profile', t('nav.profile'), 'circle-user'), logout]
+        : [link('/login', t('nav.login'), 'log-in'), link('/signup', t('nav.signup'), 'user-plus')],
     ),
     switcher,
   );

@@ -245,3 +245,34 @@ export async function downloadExport(path, filename, progress) {
   link.remove();
   return Math.max(lines - 1, 0);
 }
+
+// icon is one of the vendored icons (pb_public/icons, Lucide) in the colour
+// of the text beside it: a CSS mask, so no markup comes from a file. It is
+// hidden from screen readers: the words next to it, or the control's
+// aria-label, name what it stands for.
+export function icon(name) {
+  const el = h('span', { class: 'icon', 'aria-hidden': 'true' });
+  el.style.setProperty('--icon', `url("/icons/${name}.svg")`);
+  return el;
+}
+
+// rowMenu folds a row's actions behind a "⋯" button (label names it for
+// screen readers): a popover, so it never widens its table nor is cut by
+// a scrolling one, opened by a click, Enter or Space, closed by Escape or
+// a click elsewhere, focus back on the button. Choosing an action closes
+// it first, so that a dialog the action opens gives focus back to the
+// button, not to a hidden item.
+let menus = 0;
+export function rowMenu(label, ...items) {
+  const id = `row-menu-${++menus}`;
+  const open = h('button', { type: 'button', class: 'row-menu-button secondary', popovertarget: id, 'aria-label': label, title: label }, icon('ellipsis'));
+  const list = h('div', { class: 'row-menu-items', id, popover: 'auto' }, items);
+  open.style.setProperty('anchor-name', `--${id}`);
+  list.style.setProperty('position-anchor', `--${id}`);
+  list.addEventListener('click', (ev) => {
+    if (!ev.target.closest('button, a')) return;
+    list.hidePopover();
+    open.focus();
+  }, true);
+  return h('span', { class: 'row-menu' }, open, list);
+}

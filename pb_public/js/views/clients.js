@@ -6,7 +6,7 @@
 import { pb } from '../api.js';
 import { t, lang } from '../i18n.js';
 import { parse } from '../time.js';
-import { h, field, message, say, clearErrors, problem, downloadExport, onSubmit, confirmThen, loadingRow } from '../ui.js';
+import { h, field, message, say, clearErrors, problem, downloadExport, onSubmit, confirmThen, loadingRow, icon } from '../ui.js';
 import { pager, showPage } from '../pager.js';
 import { userZone, zoneChoices } from '../zone.js';
 
@@ -203,9 +203,9 @@ export function clients({ signal }) {
   }
 
   function row(c, names) {
-    const editButton = h('button', { type: 'button', class: 'link', onclick: () => edit(c) }, t('common.edit'));
+    const editButton = h('button', { type: 'button', class: 'link', onclick: () => edit(c) }, icon('pencil'), t('common.edit'));
     const del = h('button', { type: 'button', class: 'link danger',
-      onclick: confirmThen(t('clients.deleteOne', { email: c.email }), status, () => pb.collection('clients').delete(c.id), load) }, t('common.delete'));
+      onclick: confirmThen(t('clients.deleteOne', { email: c.email }), status, () => pb.collection('clients').delete(c.id), load) }, icon('trash-2'), t('common.delete'));
     return h('tr', { 'data-email': c.email, class: c.id === state.fresh ? 'fresh' : null },
       h('td', {}, h('input', { type: 'checkbox', value: c.id, 'aria-label': t('clients.select', { email: c.email }) })),
       h('td', {}, c.email),

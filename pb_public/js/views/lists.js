@@ -2,7 +2,7 @@
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h, clearSent, field, message, say, errorText, problem, onSubmit, confirmThen, loadingRow } from '../ui.js';
+import { h, clearSent, field, message, say, errorText, problem, onSubmit, confirmThen, loadingRow, icon } from '../ui.js';
 
 export function lists({ signal }) {
   document.title = `${t('lists.title')} · ${t('app.name')}`;
@@ -36,8 +36,8 @@ export function lists({ signal }) {
 
   function row(list, count) {
     const name = h('span', {}, list.name);
-    const rename = h('button', { type: 'button', class: 'link' }, t('common.rename'));
-    const remove = h('button', { type: 'button', class: 'link danger' }, t('common.delete'));
+    const rename = h('button', { type: 'button', class: 'link' }, icon('pencil'), t('common.rename'));
+    const remove = h('button', { type: 'button', class: 'link danger' }, icon('trash-2'), t('common.delete'));
     rename.addEventListener('click', async () => {
       const next = window.prompt(t('lists.renamePrompt'), list.name);
       if (next == null || next.trim() === '' || next === list.name) return;

@@ -3,7 +3,7 @@
 
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
-import { h, message, say, problem } from '../ui.js';
+import { h, message, say, problem, icon } from '../ui.js';
 import { show } from '../time.js';
 import { pager, showPage } from '../pager.js';
 import { userZone } from '../zone.js';
@@ -183,7 +183,7 @@ export function mailing({ go, signal }) {
     head.replaceChildren(
       h('h1', {}, subjectNodes(m.subject)),
       h('p', { id: 'mailing-state' }, state,
-        actions(m, status, () => load(), () => go('/mailings'), h('a', { href: `/mailings/edit?id=${id}`, 'data-link': true }, t('common.edit')))),
+        actions(m, status, () => load(), () => go('/mailings'), h('a', { href: `/mailings/edit?id=${id}`, 'data-link': true }, icon('pencil'), t('common.edit')))),
       summary,
       preview);
     const next = ws.map((w) => w.next_run_at).filter(Boolean).sort()[0];

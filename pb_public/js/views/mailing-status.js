@@ -4,7 +4,7 @@
 
 import { pb } from '../api.js';
 import { t, lang } from '../i18n.js';
-import { h, say, problem, confirmThen } from '../ui.js';
+import { h, say, problem, confirmThen, icon } from '../ui.js';
 import { show } from '../time.js';
 import { userZone } from '../zone.js';
 
@@ -83,17 +83,18 @@ export function newer(r, last) {
 
 // actions are a mailing's Edit link (edit, where the page offers it), its
 // Stop (asked first) or Resume, and its Delete (asked first, red and
-// apart), wrapping onto a second line where they do not fit; after() runs
-// once either has gone through
+// apart), each with its icon, wrapping onto a second line where they do
+// not fit (the list of mailings folds them into a row's menu); after()
+// runs once either has gone through
 export function actions(m, status, after, deleted = after, edit = null) {
   const toggle = onlyModerators(m) ? null : m.stopped
-    ? h('button', { type: 'button', class: 'secondary resume' }, t('mailings.resume'))
-    : h('button', { type: 'button', class: 'secondary stop' }, t('mailings.stop'));
+    ? h('button', { type: 'button', class: 'secondary resume' }, icon('play'), t('mailings.resume'))
+    : h('button', { type: 'button', class: 'secondary stop' }, icon('circle-stop'), t('mailings.stop'));
   const setStopped = () => pb.collection('mailings').update(m.id, { stopped: !m.stopped });
   toggle?.addEventListener('click', m.stopped
     ? async () => { try { await setStopped(); await after(); } catch (err) { say(status, problem(err), 'err'); } }
     : confirmThen(t('mailings.stopConfirm', { subject: m.subject }), status, setStopped, after));
-  const del = h('button', { type: 'button', class: 'danger delete' }, t('common.delete'));
+  const del = h('button', { type: 'button', class: 'danger delete' }, icon('trash-2'), t('common.delete'));
   del.addEventListener('click', confirmThen(t('mailings.deleteConfirm', { subject: m.subject }), status,
     () => pb.collection('mailings').delete(m.id), deleted));
   return h('span', { class: 'mailing-actions' }, edit, toggle, del);

@@ -4,9 +4,9 @@
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h, message, say, problem } from '../ui.js';
+import { h, message, say, problem, icon, rowMenu } from '../ui.js';
 import { follow } from '../visit.js';
-import { subjectNodes } from '../subject.js';
+import { subjectNodes, subjectText } from '../subject.js';
 import { titled, whenNext, lastRun, newer, actions } from './mailing-status.js';
 import { stateBadge } from '../status.js';
 
@@ -42,7 +42,8 @@ export function mailings({ signal }) {
       h('td', { class: 'next' }, whenNext(m, m.next_send)),
       h('td', { class: 'num' }, String(m.recipients)),
       h('td', { class: 'run' }, lastRun(m.last_run)),
-      h('td', { class: 'actions' }, actions(m, status, load, load, h('a', { href: `/mailings/edit?id=${m.id}`, 'data-link': true }, t('common.edit')))));
+      h('td', { class: 'actions' }, rowMenu(t('common.actionsFor', { name: subjectText(m.subject) }),
+        actions(m, status, load, load, h('a', { href: `/mailings/edit?id=${m.id}`, 'data-link': true }, icon('pencil'), t('common.edit'))))));
   }
 
   // a run that sends moves its counters: its row follows
@@ -58,7 +59,7 @@ export function mailings({ signal }) {
 
   load();
   return titled('mailings.title',
-    h('p', {}, h('a', { href: '/mailings/edit', 'data-link': true, class: 'button', id: 'new-mailing' }, t('mailings.new'))),
+    h('p', {}, h('a', { href: '/mailings/edit', 'data-link': true, class: 'button', id: 'new-mailing' }, icon('plus'), t('mailings.new'))),
     status,
     h('table', { id: 'mailings-table' },
       h('thead', {}, h('tr', {},

@@ -6,7 +6,7 @@
 
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
-import { h, message, say, problem, errorText, busy } from '../ui.js';
+import { h, message, say, problem, errorText, busy, icon, rowMenu } from '../ui.js';
 import { show } from '../time.js';
 import { withoutImages } from '../sanitize.js';
 import { pager, showPage } from '../pager.js';
@@ -215,7 +215,7 @@ export function modMailings({ signal }) {
       cell(t('mailings.recipients'), String(m.recipients ?? ''), 'num'),
       cell(t('mod.lastRun'), last ? t('mod.sentFailed', { sent: last.sent, failed: last.failed }) : '—', 'num nowrap'),
       h('td', { class: 'actions' }, h('button', { type: 'button', class: m.stopped ? 'secondary' : 'secondary danger', onclick: () => stopOrResume(m, reload) },
-        m.stopped ? t('mailings.resume') : t('mailings.stop'))));
+        icon(m.stopped ? 'play' : 'circle-stop'), m.stopped ? t('mailings.resume') : t('mailings.stop'))));
   }
 
   apply();
@@ -345,13 +345,14 @@ export function modUsers({ signal }) {
     const blockable = u.role !== 'moderator' && u.id !== me.id;
     const toggle = blockable
       ? h('button', { type: 'button', class: u.blocked ? 'secondary' : 'secondary danger', onclick: () => blockOrUnblock(u) },
-        u.blocked ? t('mod.unblock') : t('mod.block'))
+        icon(u.blocked ? 'circle-check' : 'ban'), u.blocked ? t('mod.unblock') : t('mod.block'))
       : null;
     const limit = blockable
-      ? h('button', { type: 'button', class: 'secondary', 'data-action': 'limit', onclick: () => changeLimit(u) }, t('mod.changeLimit'))
+      ? h('button', { type: 'button', class: 'secondary', 'data-action': 'limit', onclick: () => changeLimit(u) }, icon('gauge'), t('mod.changeLimit'))
       : null;
     const trust = blockable
-      ? h('button', { type: 'button', class: 'secondary trust', onclick: () => trustOrUntrust(u) }, u.trusted ? t('mod.untrust') : t('mod.trust'))
+      ? h('button', { type: 'button', class: 'secondary trust', onclick: () => trustOrUntrust(u) },
+        icon(u.trusted ? 'shield-off' : 'shield-check'), u.trusted ? t('mod.untrust') : t('mod.trust'))
       : null;
     return h('tr', { 'data-id': u.id },
       cell(t('field.email'), u.email, 'email'),
@@ -369,7 +370,8 @@ export function modUsers({ signal }) {
       cell(t('mod.failedShare'), percent(u.failed_share), 'num'),
       cell(t('mod.bounceRate'), `${percent(u.bounce_rate)} (${u.hard_7d + u.refused_7d})`, 'num'),
       cell(t('mod.complaintRate'), `${percent(u.complaint_rate)} (${u.complaints_7d})`, 'num'),
-      h('td', { class: 'actions' }, toggle, ' ', limit, ' ', trust, ' ', h('a', { href: `/moderation/log?user=${encodeURIComponent(u.email)}`, 'data-link': true }, t('mod.logLink'))));
+      h('td', { class: 'actions' }, rowMenu(t('common.actionsFor', { name: u.email }), toggle, limit, trust,
+        h('a', { href: `/moderation/log?user=${encodeURIComponent(u.email)}`, 'data-link': true }, icon('scroll-text'), t('mod.logLink')))));
   }
 
   function blockOrUnblock(u) {

@@ -6,7 +6,7 @@
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h, clearSent, field, message, say, problem, onSubmit, confirmThen, loadingRow } from '../ui.js';
+import { h, clearSent, field, message, say, problem, onSubmit, confirmThen, loadingRow, icon } from '../ui.js';
 import { follow } from '../visit.js';
 
 export function senders({ signal }) {
@@ -60,7 +60,7 @@ export function senders({ signal }) {
         again.disabled = false;
       }
     });
-    const remove = h('button', { type: 'button', class: 'link danger' }, t('common.delete'));
+    const remove = h('button', { type: 'button', class: 'link danger' }, icon('trash-2'), t('common.delete'));
     remove.addEventListener('click', confirmThen(t('senders.deleteConfirm', { email: s.email }), status,
       () => pb.collection('senders').delete(s.id), load));
     return h('tr', { 'data-id': s.id },

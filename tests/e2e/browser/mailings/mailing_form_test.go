@@ -124,9 +124,9 @@ func TestBrowserMailingFromFormToDeliveryLog(t *testing.T) {
 	e2e.Screenshot(t, ctx, "mailing-form.png")
 
 	// stop and resume from the list
-	e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/mailings"), e2e.WaitRows("#mailings-table", 1), e2e.AcceptDialogs,
-		chromedp.Click(`#mailings-table td.actions button.stop`),
-		e2e.Until(`document.querySelector('#mailings-table').innerText.includes('stopped')`))
+	e2e.Page(t, ctx, "h1", e2e.Steps(chromedp.Navigate(in.URL+"/mailings"), e2e.WaitRows("#mailings-table", 1), e2e.AcceptDialogs,
+		e2e.RowMenu("#mailings-table"), chromedp.Click(`#mailings-table td.actions button.stop`),
+		e2e.Until(`document.querySelector('#mailings-table').innerText.includes('stopped')`))...)
 	var m struct{ Items []struct{ Stopped bool } }
 	in.Call("GET", "/api/collections/mailings/records", token, nil, &m)
 	if len(m.Items) != 1 || !m.Items[0].Stopped {
@@ -137,8 +137,8 @@ func TestBrowserMailingFromFormToDeliveryLog(t *testing.T) {
 	}
 
 	// resumed
-	e2e.Page(t, ctx, "h1", chromedp.Click(`#mailings-table td.actions button.resume`),
-		e2e.Until(`!document.querySelector('#mailings-table').innerText.includes('stopped')`))
+	e2e.Page(t, ctx, "h1", e2e.Steps(e2e.RowMenu("#mailings-table"), chromedp.Click(`#mailings-table td.actions button.resume`),
+		e2e.Until(`!document.querySelector('#mailings-table').innerText.includes('stopped')`))...)
 	in.Call("GET", "/api/collections/mailings/records", token, nil, &m)
 	if m.Items[0].Stopped {
 		t.Fatal("the mailing was not resumed")

@@ -175,33 +175,36 @@ func TestBrowserMailingRecipientsAndActionsInRussian(t *testing.T) {
 	}
 
 	// Stop asks; a No leaves it running
-	e2e.Page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`window.confirm = (q) => { window.asked = q; return false; }`),
-		chromedp.Click("#mailings-table button.stop"), e2e.Until(`typeof window.asked === 'string'`))
+	e2e.Page(t, ctx, "h1", e2e.Steps(chromedp.Evaluate[chromedp.Void](`window.confirm = (q) => { window.asked = q; return false; }`),
+		e2e.RowMenu("#mailings-table"), chromedp.Click("#mailings-table button.stop"), e2e.Until(`typeof window.asked === 'string'`))...)
 	e2e.MustContain(t, "the question before stopping", e2e.Eval[string](t, ctx, `window.asked`), "Остановить «Новости»?")
 	if m := records(in, token, "mailings", ""); m[0]["stopped"] != false {
 		t.Fatal("a No still stopped the mailing")
 	}
-	e2e.Page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`window.confirm = (q) => { window.asked = q; return true; }`),
-		chromedp.Click("#mailings-table button.stop"), chromedp.WaitVisible("#mailings-table button.resume"))
+	e2e.Page(t, ctx, "h1", e2e.Steps(chromedp.Evaluate[chromedp.Void](`window.confirm = (q) => { window.asked = q; return true; }`),
+		e2e.RowMenu("#mailings-table"), chromedp.Click("#mailings-table button.stop"),
+		e2e.Until(`document.querySelector('#mailings-table button.resume') != null`), e2e.RowMenu("#mailings-table"), chromedp.WaitVisible("#mailings-table button.resume"))...)
 	e2e.MustContain(t, "the next send of a stopped mailing", e2e.Page(t, ctx, "#mailings-table td.next"), "остановлена")
 	if m := records(in, token, "mailings", ""); m[0]["stopped"] != true {
 		t.Fatal("a Yes did not stop the mailing")
 	}
-	e2e.Page(t, ctx, "h1", chromedp.Evaluate[chromedp.Void](`delete window.asked`),
-		chromedp.Click("#mailings-table button.resume"), chromedp.WaitVisible("#mailings-table button.stop"))
+	e2e.Page(t, ctx, "h1", e2e.Steps(chromedp.Evaluate[chromedp.Void](`delete window.asked`),
+		chromedp.Click("#mailings-table button.resume"),
+		e2e.Until(`document.querySelector('#mailings-table button.stop') != null`), e2e.RowMenu("#mailings-table"), chromedp.WaitVisible("#mailings-table button.stop"))...)
 	if asked := e2e.Eval[string](t, ctx, `String(window.asked)`); asked != "undefined" {
 		t.Errorf("resuming asked %q", asked)
 	}
 
-	// Delete: red, not the colour of Stop, set apart from it, and asks
+	// Delete, last in the row's menu: red, not the colour of Stop, set
+	// apart from it by a line, and asks
 	look := e2e.Eval[string](t, ctx, `(() => { const s = document.querySelector('#mailings-table button.stop'), d = document.querySelector('#mailings-table button.delete');
-		return [getComputedStyle(s).backgroundColor, getComputedStyle(d).backgroundColor, d.getBoundingClientRect().left - s.getBoundingClientRect().right].join('|'); })()`)
+		return [getComputedStyle(s).color, getComputedStyle(d).color, getComputedStyle(d).borderTopWidth, d.getBoundingClientRect().top - s.getBoundingClientRect().bottom].join('|'); })()`)
 	parts := strings.Split(look, "|")
 	if parts[1] != "rgb(164, 22, 26)" || parts[0] == parts[1] {
 		t.Errorf("Stop is %s and Delete %s: Delete should be red", parts[0], parts[1])
 	}
-	if gap, _ := strconv.ParseFloat(parts[2], 64); gap < 16 {
-		t.Errorf("Delete is %vpx from Stop: it should stand apart", gap)
+	if gap, _ := strconv.ParseFloat(parts[3], 64); parts[2] != "1px" || gap < 4 {
+		t.Errorf("Delete is %vpx below Stop, its top border %s: it should stand apart, past a line", gap, parts[2])
 	}
 	e2e.Page(t, ctx, "h1", chromedp.Click("#mailings-table button.delete"), e2e.WaitRows("#mailings-table", 0))
 	e2e.MustContain(t, "the question before deleting", e2e.Eval[string](t, ctx, `window.asked`), "Удалить рассылку «Новости»")

@@ -85,7 +85,7 @@ func TestBrowserModeratorApprovesOneMailingAndRejectsAnother(t *testing.T) {
 	trust := `#mod-users-table tr[data-id] td.actions button.trust`
 	e2e.Page(t, ctx, "h1", chromedp.Click(`#mod-tabs a[href="/moderation/users"]`), chromedp.SendKeys("#mod-users-q", "club@"),
 		chromedp.Click("#mod-users-filters button[type=submit]"), e2e.WaitRows("#mod-users-table", 1))
-	e2e.Page(t, ctx, "h1", e2e.Steps(chromedp.Click(trust), giveReason("Known sports club"),
+	e2e.Page(t, ctx, "h1", e2e.Steps(e2e.RowMenu("#mod-users-table tr[data-id]"), chromedp.Click(trust), giveReason("Known sports club"),
 		e2e.Until(`document.querySelector('#mod-users-table button.trust')?.innerText === 'Untrust'`))...)
 	e2e.MustContain(t, "the trusted row", e2e.RowsOf(t, ctx, "#mod-users-table")[0], "club@example.com")
 	if m := in.Must(200, "POST", "/api/collections/mailings/records", club, map[string]any{"subject": "Next match", "body": "<p>Sunday</p>",

@@ -53,7 +53,7 @@ func TestBrowserDailyLimitOnTheHomePageAndItsChange(t *testing.T) {
 	if label := e2e.Eval[string](t, mctx, `getComputedStyle(document.querySelector('`+row+` td.limit'), '::before').content`); !strings.Contains(label, "Дневной лимит") {
 		t.Fatalf("the limit's cell on a phone is labelled %s", label)
 	}
-	e2e.Page(t, mctx, "h1", e2e.Steps(chromedp.Click(row+` button[data-action=limit]`), chromedp.WaitVisible("#limit-value"),
+	e2e.Page(t, mctx, "h1", e2e.Steps(e2e.RowMenu(row), chromedp.Click(row+` button[data-action=limit]`), chromedp.WaitVisible("#limit-value"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#limit-value').value = ''`), chromedp.SendKeys("#limit-value", "10"),
 		giveReason("Проверенный магазин"),
 		e2e.Until(`document.querySelector('`+row+` td.limit').innerText.trim() === '10'`))...)

@@ -319,7 +319,7 @@ func TestBrowserModeratorBlocksASenderWhosePageStopsWorking(t *testing.T) {
 	}
 	// moderators (oneself among them) cannot be blocked, limited nor
 	// trusted: no button; a plain user's row has Block, Change limit and Trust
-	buttons, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[...document.querySelectorAll('#mod-users-table tbody tr')].map(r => r.querySelectorAll('td.actions button').length)`))
+	buttons, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[...document.querySelectorAll('#mod-users-table tbody tr')].map(r => r.querySelectorAll('td.actions .row-menu-items button').length)`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +328,8 @@ func TestBrowserModeratorBlocksASenderWhosePageStopsWorking(t *testing.T) {
 	}
 
 	// blocked, with a reason
-	e2e.Page(t, ctx, "h1", e2e.Steps(chromedp.Click(`#mod-users-table tr[data-id]:nth-child(3) td.actions button`), giveReason("Рассылает спам"),
+	e2e.Page(t, ctx, "h1", e2e.Steps(e2e.RowMenu(`#mod-users-table tr[data-id]:nth-child(3)`),
+		chromedp.Click(`#mod-users-table tr[data-id]:nth-child(3) td.actions .row-menu-items button`), giveReason("Рассылает спам"),
 		e2e.Until(`document.querySelector('#mod-users-table tbody tr:nth-child(3)').innerText.includes('заблокирован')`))...)
 	e2e.MustContain(t, "the blocked row", e2e.RowsOf(t, ctx, "#mod-users-table")[2], "заблокирован Рассылает спам")
 	e2e.Screenshot(t, ctx, "moderation-users.png")
@@ -358,7 +359,8 @@ func TestBrowserModeratorBlocksASenderWhosePageStopsWorking(t *testing.T) {
 	e2e.MustContain(t, "the blocked login", status, "This account is blocked: Рассылает спам")
 
 	// the sender's own moderation log, from their row
-	e2e.Page(t, ctx, "h1", chromedp.Click(`#mod-users-table tr[data-id]:nth-child(3) td.actions a`), e2e.WaitRows("#mod-log-table", 1))
+	e2e.Page(t, ctx, "h1", e2e.Steps(e2e.RowMenu(`#mod-users-table tr[data-id]:nth-child(3)`),
+		chromedp.Click(`#mod-users-table tr[data-id]:nth-child(3) td.actions a`), e2e.WaitRows("#mod-log-table", 1))...)
 	e2e.MustContain(t, "the sender's log", e2e.RowsOf(t, ctx, "#mod-log-table")[0], "mod@example.com | заблокировал | risky@example.com |  | Рассылает спам")
 }
 

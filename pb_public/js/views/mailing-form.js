@@ -166,7 +166,11 @@ async function showRefusals(err, parts, mailingErrors, retry) {
       shown = mailingErrors(errs) || shown;
       refused.fields = Object.keys(errs);
     } else if (part instanceof Element && !refused.rows.has(part)) {
-      shown = windowErrors(part, errs) || shown;
+      // a window that sends to the mailing's own lists and clients when it
+      // names none: the error belongs beside the recipients
+      const { mailing: noOne, ...own } = errs;
+      if (noOne?.code === 'validation_no_recipients') shown = mailingErrors({ lists: noOne }) || shown;
+      shown = windowErrors(part, own) || shown;
       refused.rows.add(part);
     } else {
       return shown;

@@ -195,7 +195,7 @@ func calendar(ctx context.Context, app core.App, owner string, loc *time.Locatio
 	more := len(windows) > calendarMaxItems
 	items := []CalendarItem{}
 	groups := map[string][]reachGroup{}
-	reached := map[string]int{} // by mailing sent once per client
+	reached := map[string]int{}          // by mailing sent once per client
 	zones := map[string]*time.Location{} // LoadLocation reads the zone's file each time
 	for _, w := range windows {
 		if zones[w.Timezone] == nil {

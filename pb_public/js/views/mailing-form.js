@@ -93,10 +93,10 @@ const plain = { subject: 'x', body: '<p>x</p>', sender: '', lists: [], clients: 
 
 // trial is a batch that checks the windows a refused save never reached
 // (a batch stops at its first refusal) and saves nothing: the mailing with
-// its refused fields set aside (an edit keeps their saved values; a new
-// mailing with no one to send to names a list made for the trial), the
-// windows not refused yet, and last a request bound to fail (deleting a
-// mailing that is not there), which rolls the whole batch back.
+// its refused fields set aside (an edit keeps their saved values), the
+// windows not refused yet (one that would send to a mailing naming no one
+// is refused so, shown beside the lists), and last a request bound to fail
+// (deleting a mailing that is not there), which rolls the whole batch back.
 function trial(id, mailingId, data, windows, refused) {
   const batch = pb.createBatch();
   const parts = [];
@@ -104,11 +104,6 @@ function trial(id, mailingId, data, windows, refused) {
   for (const f of refused.fields || []) {
     if (id) delete stand[f];
     else if (f in plain) stand[f] = plain[f];
-  }
-  if (!id && !stand.lists.length && !stand.clients.length) {
-    stand.lists = [makeId()];
-    batch.collection('lists').create({ id: stand.lists[0], name: stand.lists[0] });
-    parts.push('list');
   }
   saving(id, mailingId, stand, windows, { batch, parts, skip: refused.rows });
   batch.collection('mailings').delete(makeId());

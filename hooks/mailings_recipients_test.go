@@ -76,6 +76,15 @@ func TestAWelcomeOnlyMailingNeedsNoRecipients(t *testing.T) {
 			BeforeTestFunc: giveWelcomeOnly, ExpectedStatus: 200, ExpectedContent: []string{`"subject":"Welcome aboard"`},
 		},
 		{
+			Name: "alice: her welcome-only mailing drops the list it named", Method: http.MethodPatch, URL: mailings + "/" + welcomeOnly,
+			Body: strings.NewReader(`{"lists":[]}`), Headers: as("alice"), TestAppFactory: newTestApp,
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+				giveWelcomeOnly(t, app, e)
+				updateRecord(t, app, "mailings", welcomeOnly, map[string]any{"lists": []string{aliceList}})
+			},
+			ExpectedStatus: 200, ExpectedContent: []string{`"lists":[]`},
+		},
+		{
 			Name: "alice: a daily window on her welcome-only mailing", Method: http.MethodPost, URL: schedules,
 			Body: strings.NewReader(ownWindow(welcomeOnly)), Headers: as("alice"), TestAppFactory: newTestApp,
 			BeforeTestFunc: giveWelcomeOnly, ExpectedStatus: 400, ExpectedContent: []string{`"data":{"mailing":{"code":"validation_no_recipients"`},

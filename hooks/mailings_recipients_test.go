@@ -104,6 +104,22 @@ func TestAWelcomeOnlyMailingNeedsNoRecipients(t *testing.T) {
 			ExpectedStatus: 200, ExpectedContent: []string{`"period":"daily"`}, AfterTestFunc: windowsOf(welcomeOnly, 2),
 		},
 		{
+			Name: "alice: her weekly window removed, then her lists, and a welcome window added, as the form sends it", Method: http.MethodPost, URL: "/api/batch",
+			Body: batchBody(t, batchReq("DELETE", schedules+"/"+aliceSchedule, nil),
+				batchReq("PATCH", mailings+"/"+aliceMailing, map[string]any{"lists": []string{}, "clients": []string{}}),
+				batchReq("POST", schedules, map[string]any{"mailing": aliceMailing, "starts_at": when(time.Hour), "ends_at": when(48 * time.Hour),
+					"period": "on_join", "list": aliceList, "delay_minutes": 0})),
+			Headers: as("alice"), TestAppFactory: newTestApp,
+			ExpectedStatus: 200, ExpectedContent: []string{`"period":"on_join"`, `"lists":[]`}, AfterTestFunc: windowsOf(aliceMailing, 1),
+		},
+		counted(tests.ApiScenario{
+			Name: "alice: her lists dropped while her weekly window stays", Method: http.MethodPost, URL: "/api/batch",
+			Body: batchBody(t, batchReq("PATCH", mailings+"/"+aliceMailing, map[string]any{"lists": []string{}, "clients": []string{}}),
+				batchReq("DELETE", schedules+"/"+aliceSchedule, nil)),
+			Headers: as("alice"), TestAppFactory: newTestApp,
+			ExpectedStatus: 400, ExpectedContent: []string{`"requests":{"0":`, `"lists":{"code":"validation_no_recipients"`},
+		}, "schedules"),
+		{
 			Name: "bob: a window on alice's welcome-only mailing", Method: http.MethodPost, URL: schedules,
 			Body: strings.NewReader(ownWindow(welcomeOnly)), Headers: as("bob"), TestAppFactory: newTestApp,
 			BeforeTestFunc: giveWelcomeOnly, ExpectedStatus: 400, ExpectedContent: []string{`"data":{"mailing":{"code":"validation_not_owner"`},

@@ -76,10 +76,12 @@ export function editMailing({ go, signal }) {
 // rules and our hooks, so a refused window leaves no mailing behind and
 // nothing needs checking twice (a route of ours would repeat every check).
 // A new mailing's id is made by the form, so that its windows can name it
-// in the same batch. parts[i] tells what request i saves: 'mailing', a
-// window's row, or null (a window removed); the windows in skip are left
-// out. A batch and its parts given are added to.
+// in the same batch; the windows removed go first (a mailing left with
+// welcome windows only may drop its lists). parts[i] tells what request i
+// saves: 'mailing', a window's row, or null (a window removed); the
+// windows in skip are left out. A batch and its parts given are added to.
 function saving(id, mailingId, data, windows, { batch = pb.createBatch(), parts = [], skip } = {}) {
+  windows.removeInto(batch, parts);
   parts.push('mailing');
   if (id) batch.collection('mailings').update(id, data);
   else batch.collection('mailings').create({ id: mailingId, ...data });

@@ -94,3 +94,39 @@ func TestBrowserAWelcomeWindowInRussianOnAPhone(t *testing.T) {
 		chromedp.WaitVisible("#import-welcome"))
 	e2e.MustContain(t, "the import's welcome", e2e.Page(t, ctx, "#import"), "Отправить приветственные рассылки этого списка")
 }
+
+// A daily mailing to a list turned into a welcome mailing in one save of
+// its form: its daily window removed, its list unticked, a welcome window
+// of the list added. It saves naming no one, with the welcome window only.
+func TestBrowserADailyMailingBecomesAWelcomeOne(t *testing.T) {
+	ctx := e2e.Browser(t)
+	in := e2e.Serve(t, noDispatcher())
+	token := e2e.ConfirmedUser(t, in, "turn@example.com")
+	m := mailingToAList(in, token, "Hello")
+	list := m["lists"].([]any)[0].(string)
+	start := time.Now().UTC().Add(time.Hour)
+	in.Must(200, "POST", "/api/collections/schedules/records", token, map[string]any{"mailing": m["id"], "period": "daily",
+		"starts_at": start.Format("2006-01-02 15:04:05.000Z"), "ends_at": start.AddDate(0, 0, 7).Format("2006-01-02 15:04:05.000Z")})
+	e2e.LogInAs(t, ctx, in, "turn@example.com")
+
+	e2e.Page(t, ctx, "h1", e2e.Steps(
+		chromedp.Navigate(in.URL+"/mailings/edit?id="+m["id"].(string)), chromedp.WaitVisible(".window"),
+		e2e.Until(`document.querySelector('#mailing-lists input:checked') != null`),
+		chromedp.Click(`#mailing-lists input[type=checkbox][value="`+list+`"]`),
+		chromedp.Click(`#windows .window button.danger`), e2e.Until(`document.querySelectorAll('#windows .window').length === 0`),
+		chromedp.Click("#add-window"), e2e.Until(`document.querySelectorAll('#windows .window').length === 1`),
+		setWindowN(0, start, start.AddDate(0, 1, 0)),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const w = document.querySelector('.window');
+			const p = w.querySelector('[name=period]'); p.value = 'on_join'; p.dispatchEvent(new Event('change'));
+			w.querySelector('[name=list]').value = %q; w.querySelector('[name=delay_minutes]').value = '0'; })()`, list)),
+		chromedp.Click("#mailing button[type=submit]"), chromedp.WaitVisible("#mailing-preview"),
+	)...)
+	saved := records(in, token, "schedules", "")
+	if len(saved) != 1 || saved[0]["period"] != "on_join" || saved[0]["list"] != list {
+		t.Fatalf("the windows: %v, want one welcome window of the list", saved)
+	}
+	if ms := records(in, token, "mailings", ""); len(ms) != 1 || len(ms[0]["lists"].([]any)) != 0 {
+		t.Fatalf("the mailing: %v, want it naming no list", ms)
+	}
+	e2e.MustContain(t, "the mailing's windows", e2e.Page(t, ctx, "#mailing-windows"), "when a client joins a list")
+}

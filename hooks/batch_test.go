@@ -48,15 +48,17 @@ func counted(s tests.ApiScenario, collections ...string) tests.ApiScenario {
 	return s
 }
 
-// A mailing names someone to send to, however it is saved.
+// A mailing with a window that sends to its own lists and clients names
+// someone to send to, however it is saved (one whose windows are all
+// welcome windows needs no one: TestAWelcomeOnlyMailingNeedsNoRecipients).
 func TestAMailingWithoutRecipientsIsRefused(t *testing.T) {
 
 	const mailings = "/api/collections/mailings/records"
 	alice := map[string]string{"Authorization": tokens["alice"]}
 	scenarios := []tests.ApiScenario{
 		counted(tests.ApiScenario{
-			Name: "created with no list and no client, and no subject: both named at once", Method: http.MethodPost, URL: mailings, Headers: alice,
-			Body: strings.NewReader(`{"subject":"","body":"<p>b</p>","lists":[],"clients":[]}`), TestAppFactory: newTestApp,
+			Name: "edited to name no one and no subject: both named at once", Method: http.MethodPatch, URL: mailings + "/" + aliceMailing, Headers: alice,
+			Body: strings.NewReader(`{"subject":"","lists":[],"clients":[]}`), TestAppFactory: newTestApp,
 			ExpectedStatus: 400, ExpectedContent: []string{`"data":{"lists":{"code":"validation_no_recipients"`, `"subject":{"code":"validation_required"`},
 		}, "mailings"),
 		{
@@ -136,7 +138,7 @@ func TestBatchSavesAMailingWithItsWindowsOrNothing(t *testing.T) {
 		counted(tests.ApiScenario{
 			Name: "a new mailing naming no one, with a window", Method: http.MethodPost, URL: "/api/batch", Body: batchBody(t, mailing(map[string]any{"lists": []string{}}), window(newID, soon)), Headers: alice,
 			TestAppFactory: newTestApp, ExpectedStatus: 400,
-			ExpectedContent: []string{`"requests":{"0":`, `"lists":{"code":"validation_no_recipients"`},
+			ExpectedContent: []string{`"requests":{"1":`, `"mailing":{"code":"validation_no_recipients"`},
 		}, "mailings", "schedules"),
 		counted(tests.ApiScenario{
 			Name: "an edit whose new window ends before it starts keeps the subject and the old window", Method: http.MethodPost, URL: "/api/batch", Body: batchBody(t,

@@ -40,16 +40,22 @@ type CalendarItem struct {
 	Owner *CalendarOwner `json:"owner,omitempty"` // all=1 only
 }
 
-// CalendarWindow is the window an occurrence belongs to.
+// CalendarWindow is the window an occurrence belongs to; a welcome
+// (on_join) window names its list and delay, and is one item, at its start
+// or the range's first day, not occurrences.
 type CalendarWindow struct {
-	ID       string         `json:"id"`
-	Period   string         `json:"period"`
-	StartsAt types.DateTime `json:"starts_at"`
-	EndsAt   types.DateTime `json:"ends_at"`
+	ID           string         `json:"id"`
+	Period       string         `json:"period"`
+	StartsAt     types.DateTime `json:"starts_at"`
+	EndsAt       types.DateTime `json:"ends_at"`
+	ListName     string         `json:"list_name,omitempty"`
+	DelayMinutes int            `json:"delay_minutes,omitempty"`
 }
 
 // CalendarMailing is an occurrence's mailing: its sender ("" for none: it
-// goes out as its owner) and whom it reaches now.
+// goes out as its owner) and whom it reaches now (a mailing sent once per
+// client, those it has not reached yet; 0 for a welcome window's item,
+// whose audience is who will join).
 type CalendarMailing struct {
 	ID          string `json:"id"`
 	Subject     string `json:"subject"`
@@ -75,11 +81,15 @@ type calendarWindow struct {
 	NextRunAt  types.DateTime          `db:"next_run_at"`
 	Weekdays   types.JSONArray[string] `db:"weekdays"`
 	Recipient  bool                    `db:"recipient_time"`
+	ListName   string                  `db:"list_name"`
+	Delay      int                     `db:"delay_minutes"`
 	Owner      string                  `db:"owner"`
 	OwnerEmail string                  `db:"owner_email"`
 	Timezone   string                  `db:"timezone"`
 	Subject    string                  `db:"subject"`
 	Lists      types.JSONArray[string] `db:"lists"`
+	Clients    types.JSONArray[string] `db:"clients"`
+	Once       bool                    `db:"once_per_client"`
 	Picked     int                     `db:"picked"`
 	SenderName string                  `db:"sender_name"`
 	SenderMail string                  `db:"sender_email"`
@@ -143,8 +153,9 @@ func calendarRange(e *core.RequestEvent, loc *time.Location) (from, to time.Time
 // calendar lists the occurrences from from to to (exclusive) of owner's
 // windows (every owner's when owner is ""), soonest first, in three
 // queries plus one per owner shown: the windows with their mailings, and
-// the reach groups of each owner (reachGroups). more tells that the
-// answer stopped at calendarMaxItems.
+// the reach groups of each owner (reachGroups), and one per mailing sent
+// once per client (reachedAudience). more tells that the answer stopped at
+// calendarMaxItems.
 func calendar(ctx context.Context, app core.App, owner string, loc *time.Location, from, to, now time.Time) ([]CalendarItem, bool, error) {
 	scope := "TRUE"
 	if owner != "" {
@@ -156,11 +167,14 @@ func calendar(ctx context.Context, app core.App, owner string, loc *time.Locatio
 	}
 	var windows []calendarWindow
 	// a window whose next occurrence is set has one to come (a stopped
-	// mailing's stays where it was: it is sent on resuming); a completed
-	// mailing sends nothing again
+	// mailing's stays where it was: it is sent on resuming); a welcome
+	// window, open or opening in the range, is shown once (the dispatcher
+	// clears its next_run_at when it opens); a completed mailing sends
+	// nothing again
 	err := app.DB().NewQuery(`
 		SELECT s.[[id]], s.[[mailing]], s.[[period]], s.[[starts_at]], s.[[ends_at]], s.[[next_run_at]], s.[[weekdays]], s.[[recipient_time]],
-			m.[[owner]], u.[[email]] AS owner_email, u.[[timezone]], m.[[subject]], m.[[lists]],
+			COALESCE(l.[[name]], '') AS list_name, s.[[delay_minutes]],
+			m.[[owner]], u.[[email]] AS owner_email, u.[[timezone]], m.[[subject]], m.[[lists]], m.[[clients]], m.[[once_per_client]],
 			m.[[stopped]], u.[[blocked]], m.[[approval]], (` + lifecycle.MaySend + `) AS may_send,
 			COALESCE(se.[[name]], '') AS sender_name, COALESCE(se.[[email]], '') AS sender_email,
 			(SELECT COUNT(DISTINCT c.[[id]]) FROM json_each(m.[[clients]]) p CROSS JOIN {{clients}} c ON c.[[id]] = p.value
@@ -168,7 +182,9 @@ func calendar(ctx context.Context, app core.App, owner string, loc *time.Locatio
 				AND NOT EXISTS (SELECT 1 FROM json_each(c.[[lists]]) a, json_each(m.[[lists]]) b WHERE a.value = b.value)) AS picked
 		FROM {{schedules}} s JOIN {{mailings}} m ON m.[[id]] = s.[[mailing]] JOIN {{users}} u ON u.[[id]] = m.[[owner]]
 			LEFT JOIN {{senders}} se ON se.[[id]] = m.[[sender]] AND se.[[owner]] = m.[[owner]]
-		WHERE ` + scope + ` AND s.[[next_run_at]] != '' AND s.[[next_run_at]] < {:to} AND s.[[ends_at]] >= {:from}
+			LEFT JOIN {{lists}} l ON l.[[id]] = s.[[list]]
+		WHERE ` + scope + ` AND s.[[ends_at]] >= {:from}
+			AND (s.[[next_run_at]] != '' AND s.[[next_run_at]] < {:to} OR s.[[period]] = '` + schedule.PeriodOnJoin + `' AND s.[[starts_at]] < {:to})
 			AND m.[[status]] != '` + lifecycle.MailingCompleted + `'
 		ORDER BY s.[[next_run_at]], s.[[id]] LIMIT {:max}`).
 		Bind(dbx.Params{"owner": owner, "from": dbDateTime(from), "to": dbDateTime(toText), "max": calendarMaxItems + 1}).
@@ -179,6 +195,7 @@ func calendar(ctx context.Context, app core.App, owner string, loc *time.Locatio
 	more := len(windows) > calendarMaxItems
 	items := []CalendarItem{}
 	groups := map[string][]reachGroup{}
+	reached := map[string]int{}          // by mailing sent once per client
 	zones := map[string]*time.Location{} // LoadLocation reads the zone's file each time
 	for _, w := range windows {
 		if zones[w.Timezone] == nil {
@@ -193,11 +210,23 @@ func calendar(ctx context.Context, app core.App, owner string, loc *time.Locatio
 				return nil, false, err
 			}
 		}
+		recipients := 0
+		if w.Period != schedule.PeriodOnJoin {
+			if _, ok := reached[w.Mailing]; w.Once && !ok {
+				if reached[w.Mailing], err = reachedAudience(ctx, app, w.Mailing, w.Owner, w.Lists, w.Clients); err != nil {
+					return nil, false, err
+				}
+			}
+			recipients = w.Picked + reachOf(groups[w.Owner], w.Owner, w.Lists) - reached[w.Mailing]
+		}
 		item := CalendarItem{
 			Window: CalendarWindow{ID: w.ID, Period: w.Period, StartsAt: w.StartsAt, EndsAt: w.EndsAt},
 			Mail: CalendarMailing{ID: w.Mailing, Subject: w.Subject, SenderName: w.SenderName, SenderEmail: w.SenderMail,
-				Recipients: w.Picked + reachOf(groups[w.Owner], w.Owner, w.Lists)},
+				Recipients: recipients},
 			Held: w.held(),
+		}
+		if w.Period == schedule.PeriodOnJoin {
+			item.Window.ListName, item.Window.DelayMinutes = w.ListName, w.Delay
 		}
 		if owner == "" {
 			item.Owner = &CalendarOwner{ID: w.Owner, Email: w.OwnerEmail}
@@ -224,6 +253,9 @@ func calendar(ctx context.Context, app core.App, owner string, loc *time.Locatio
 func windowOccurrences(w calendarWindow, loc *time.Location, from, to, now time.Time) []time.Time {
 	start, end, next := w.StartsAt.Time(), w.EndsAt.Time(), w.NextRunAt.Time()
 	days, _ := schedule.ParseWeekdays(w.Weekdays) // the field allows only the names
+	if w.Period == schedule.PeriodOnJoin {
+		return welcomeOccurrence(start, end, from, now)
+	}
 	if w.Recipient {
 		return recipientOccurrences(w, loc, days, from, to, now)
 	}
@@ -245,6 +277,19 @@ func windowOccurrences(w calendarWindow, loc *time.Location, from, to, now time.
 		next = from
 	}
 	return append(out, schedule.Between(start, w.Period, loc, days, next, to)...)
+}
+
+// welcomeOccurrence is a welcome window's one item in the range: at its
+// start, or at the range's first instant when it opened before; none once
+// it has ended (joins after the end welcome no one).
+func welcomeOccurrence(start, end, from, now time.Time) []time.Time {
+	if now.After(end) {
+		return nil
+	}
+	if start.Before(from) {
+		start = from
+	}
+	return []time.Time{start}
 }
 
 // recipientOccurrences is windowOccurrences for a window sent at each

@@ -35,17 +35,25 @@ func bindMailings(app core.App) {
 		},
 	})
 
-	// a mailing names someone to send to, however it is saved (REST, a
-	// batch, the dashboard, Go): refused beside the other fields' errors,
-	// so that the form shows them all at once. Only a new mailing or a
-	// change of its recipients is checked, so that an older mailing
-	// without any can still be stopped, renamed or completed.
+	// a mailing names someone to send to once it has a window that sends
+	// to its own lists and clients (a mailing whose windows are all
+	// welcome windows sends to their lists' joiners), however it is saved
+	// (REST, a batch, the dashboard, Go): refused beside the other fields'
+	// errors, so that the form shows them all at once. A new mailing has no
+	// windows yet: each window checks it as it is added
+	// (checkWindowRecipients). Only a change of the recipients is checked,
+	// so that an older mailing without any can still be stopped, renamed or
+	// completed.
 	app.OnRecordValidate("mailings").BindFunc(func(e *core.RecordEvent) error {
 		err := e.Next()
-		if !e.Record.IsNew() && !fieldChanged(e.Record, "lists") && !fieldChanged(e.Record, "clients") {
+		if e.Record.IsNew() || !namesNoOne(e.Record) || (!fieldChanged(e.Record, "lists") && !fieldChanged(e.Record, "clients")) {
 			return err
 		}
-		if len(e.Record.GetStringSlice("lists")) > 0 || len(e.Record.GetStringSlice("clients")) > 0 {
+		own, qerr := sendsToItsOwn(e.App, e.Record.Id)
+		if qerr != nil {
+			return qerr
+		}
+		if !own {
 			return err
 		}
 		errs, ok := err.(validation.Errors)
@@ -55,7 +63,7 @@ func bindMailings(app core.App) {
 		if errs == nil {
 			errs = validation.Errors{}
 		}
-		errs["lists"] = validation.NewError("validation_no_recipients", "Choose at least one list or client to send this mailing to.")
+		errs["lists"] = noRecipients
 		return errs
 	})
 

@@ -121,7 +121,7 @@ func mailingSummaries(ctx context.Context, app core.App, owner string) ([]*Maili
 	err = app.DB().NewQuery(`
 		SELECT s.[[mailing]], MIN(s.[[next_run_at]]) AS at
 		FROM {{schedules}} s JOIN {{mailings}} m ON m.[[id]] = s.[[mailing]] JOIN {{users}} u ON u.[[id]] = m.[[owner]]
-		WHERE m.[[owner]] = {:owner} AND s.[[next_run_at]] != '' AND ` + lifecycle.MaySend + ` GROUP BY s.[[mailing]]`).Bind(scope).WithContext(ctx).All(&next)
+		WHERE m.[[owner]] = {:owner} AND ` + windowSendsNext + ` AND ` + lifecycle.MaySend + ` GROUP BY s.[[mailing]]`).Bind(scope).WithContext(ctx).All(&next)
 	if err != nil {
 		return nil, err
 	}

@@ -154,6 +154,19 @@ func TestMailingsSummary(t *testing.T) {
 			},
 		})
 	}
+	// a welcome window's start opens it, it sends nothing then
+	scenarios = append(scenarios, tests.ApiScenario{
+		Name: "a welcome window opening sooner is no next send", Method: http.MethodGet, URL: url,
+		Headers: map[string]string{"Authorization": tokens["alice"]}, TestAppFactory: newTestApp,
+		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) { welcomeInAnHour(t, app) },
+		ExpectedStatus: 200, ExpectedContent: []string{`"id":"` + aliceMailing + `"`},
+		AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+			window, _ := app.FindRecordById("schedules", aliceSchedule)
+			if next := summaryOf(t, res)[aliceMailing].NextSend; next != window.GetDateTime("next_run_at").String() {
+				t.Errorf("next_send %q, want its weekly window's %q", next, window.GetDateTime("next_run_at").String())
+			}
+		},
+	})
 	for _, s := range scenarios {
 		s.Test(t)
 	}

@@ -125,7 +125,7 @@ func moderationMailings(e *core.RequestEvent) error {
 		SELECT p.id, p.subject, p.status, p.stopped, p.stop_reason, p.stopped_by, p.stopped_by_email, p.auto_stopped,
 		       p.owner, p.owner_email, p.owner_name, p.created, p.updated,
 		       CASE WHEN p.may_send THEN
-		         COALESCE((SELECT MIN(s.next_run_at) FROM schedules s WHERE s.mailing = p.id AND s.next_run_at != ''), '')
+		         COALESCE((SELECT MIN(s.next_run_at) FROM schedules s WHERE s.mailing = p.id AND ` + windowSendsNext + `), '')
 		       ELSE '' END AS next_send,
 		       COALESCE(r.id, '') AS run_id, COALESCE(r.status, '') AS run_status, COALESCE(r.run_at, '') AS run_at,
 		       COALESCE(r.total, 0) AS total, COALESCE(r.sent, 0) AS sent, COALESCE(r.failed, 0) AS failed

@@ -187,6 +187,13 @@ func TestModerationMailings(t *testing.T) {
 			})),
 			set("mailings", aliceMailing, map[string]any{"clients": []string{aliceClient, aliceClient2}}),
 			set("clients", aliceClient2, map[string]any{"unsubscribed": true})),
+		given(list("mod", "", "shows no welcome window's start as the next send", 200).
+			then(row(aliceMailing, func(t testing.TB, app *tests.TestApp, m mailingRow) {
+				s, _ := app.FindRecordById("schedules", aliceSchedule)
+				if m.NextSend != s.GetDateTime("next_run_at").String() {
+					t.Errorf("alice's next send %q, want her weekly window's %q", m.NextSend, s.GetDateTime("next_run_at").String())
+				}
+			})), welcomeInAnHour),
 		given(list("mod", "", "shows no next send for a blocked owner", 200).
 			then(row(bobMailing, func(t testing.TB, app *tests.TestApp, m mailingRow) {
 				if m.NextSend != "" || m.LastRun == nil || m.LastRun.Id != bobRun {

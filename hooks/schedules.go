@@ -27,6 +27,9 @@ func bindSchedules(app core.App) {
 		if err := checkWelcome(e.App, e.Record); err != nil {
 			return err
 		}
+		if err := checkWindowRecipients(e.App, e.Record); err != nil {
+			return err
+		}
 		return e.Next()
 	})
 

@@ -194,7 +194,7 @@ func nextSend(ctx context.Context, app core.App, owner string) (string, *mailing
 	}
 	err := app.DB().NewQuery(`SELECT s.next_run_at AS at, m.id, m.subject
 		FROM ` + from + ` JOIN users u ON u.id = m.owner
-		WHERE s.next_run_at != '' AND ` + lifecycle.MaySend + `
+		WHERE ` + windowSendsNext + ` AND ` + lifecycle.MaySend + `
 		  AND ({:owner} = '' OR m.owner = {:owner})
 		ORDER BY s.next_run_at, m.id LIMIT 1`).Bind(dbx.Params{"owner": owner}).WithContext(ctx).One(&row)
 	if err != nil || row.At.IsZero() {

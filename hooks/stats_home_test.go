@@ -108,6 +108,19 @@ func checkCounts(t testing.TB, who string, got, want statsCounts, days map[int][
 	}
 }
 
+// welcomeInAnHour gives alice's mailing a welcome window that opens in an
+// hour, before her weekly window's next send (tomorrow).
+func welcomeInAnHour(t testing.TB, app *tests.TestApp) {
+	col, _ := app.FindCollectionByNameOrId("schedules")
+	w := core.NewRecord(col)
+	soon := time.Now().Add(time.Hour)
+	w.Load(map[string]any{"mailing": aliceMailing, "starts_at": soon, "ends_at": soon.AddDate(0, 0, 30), "next_run_at": soon,
+		"period": "on_join", "list": aliceList})
+	if err := app.Save(w); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestHomeStats(t *testing.T) {
 	t.Parallel()
 	stats := func(who, desc string, status int) call {
@@ -143,6 +156,23 @@ func TestHomeStats(t *testing.T) {
 					t.Errorf("a stopped mailing counts: %+v", got.statsCounts)
 				}
 			}), seedNumbers, set("mailings", aliceMailing, map[string]any{"stopped": true})),
+		given(stats("alice", "a welcome window opening sooner is no send", 200).then(
+			func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				got := decode[statsAnswer](t, res)
+				if got.NextSend != nextRun(app) || got.NextMailing == nil || got.NextMailing.Id != aliceMailing {
+					t.Errorf("next send %q of %+v, want her weekly window's %q", got.NextSend, got.NextMailing, nextRun(app))
+				}
+			}), seedNumbers, welcomeInAnHour),
+		given(stats("mod", "the service's next send is no welcome window's start", 200).then(
+			func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				got := decode[statsAnswer](t, res)
+				if got.Service == nil {
+					t.Fatal("no service numbers for a moderator")
+				}
+				if got.Service.NextSend != nextRun(app) {
+					t.Errorf("the service's next send %q, want alice's weekly window's %q", got.Service.NextSend, nextRun(app))
+				}
+			}), seedNumbers, welcomeInAnHour),
 		given(stats("mod", "his own numbers and the service's", 200).then(
 			func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				got := decode[statsAnswer](t, res)

@@ -50,13 +50,17 @@ export function calendar({ signal }) {
   const nav = (n, key, id) => h('a', { href: `/calendar?month=${shift(n)}`, 'data-link': true, class: 'button', id }, t(key));
 
   // one occurrence: its time, its mailing (a link), its reach, and for a
-  // moderator its owner; one that will not go out says why
+  // moderator its owner; one that will not go out says why. A welcome
+  // window is one item, on the day it opens (or the month's first): it
+  // sends when a client joins its list, to whoever joins.
   function occurrence(it) {
     const href = everyone ? `/moderation/mailing?id=${it.mailing.id}` : `/mailing?id=${it.mailing.id}`;
-    return h('li', { class: it.held ? 'occurrence held' : 'occurrence', 'data-mailing': it.mailing.id },
-      h('time', { datetime: it.at.replace(' ', 'T') }, clock.format(parse(it.at))), ' ',
+    const welcome = it.window.period === 'on_join';
+    return h('li', { class: it.held ? 'occurrence held' : 'occurrence', 'data-mailing': it.mailing.id, 'data-period': it.window.period },
+      welcome ? h('span', { class: 'when' }, t('calendar.welcome', { list: it.window.list_name }))
+        : h('time', { datetime: it.at.replace(' ', 'T') }, clock.format(parse(it.at))), ' ',
       h('a', { href, 'data-link': true }, subjectNodes(it.mailing.subject)), ' ',
-      h('span', { class: 'reach' }, t('calendar.reach', { count: it.mailing.recipients })),
+      welcome ? null : h('span', { class: 'reach' }, t('calendar.reach', { count: it.mailing.recipients })),
       it.owner ? h('span', { class: 'owner' }, it.owner.email) : null,
       // a mailing held says its state; an owner blocked, that
       it.held === 'blocked' ? h('span', { class: 'badge' }, t('calendar.held.blocked')) : it.held ? stateBadge({ held: it.held }) : null);

@@ -76,10 +76,12 @@ export function editMailing({ go, signal }) {
 // rules and our hooks, so a refused window leaves no mailing behind and
 // nothing needs checking twice (a route of ours would repeat every check).
 // A new mailing's id is made by the form, so that its windows can name it
-// in the same batch. parts[i] tells what request i saves: 'mailing', a
-// window's row, or null (a window removed); the windows in skip are left
-// out. A batch and its parts given are added to.
+// in the same batch; the windows removed go first (a mailing left with
+// welcome windows only may drop its lists). parts[i] tells what request i
+// saves: 'mailing', a window's row, or null (a window removed); the
+// windows in skip are left out. A batch and its parts given are added to.
 function saving(id, mailingId, data, windows, { batch = pb.createBatch(), parts = [], skip } = {}) {
+  windows.removeInto(batch, parts);
   parts.push('mailing');
   if (id) batch.collection('mailings').update(id, data);
   else batch.collection('mailings').create({ id: mailingId, ...data });
@@ -93,10 +95,10 @@ const plain = { subject: 'x', body: '<p>x</p>', sender: '', lists: [], clients: 
 
 // trial is a batch that checks the windows a refused save never reached
 // (a batch stops at its first refusal) and saves nothing: the mailing with
-// its refused fields set aside (an edit keeps their saved values; a new
-// mailing with no one to send to names a list made for the trial), the
-// windows not refused yet, and last a request bound to fail (deleting a
-// mailing that is not there), which rolls the whole batch back.
+// its refused fields set aside (an edit keeps their saved values), the
+// windows not refused yet (one that would send to a mailing naming no one
+// is refused so, shown beside the lists), and last a request bound to fail
+// (deleting a mailing that is not there), which rolls the whole batch back.
 function trial(id, mailingId, data, windows, refused) {
   const batch = pb.createBatch();
   const parts = [];
@@ -104,11 +106,6 @@ function trial(id, mailingId, data, windows, refused) {
   for (const f of refused.fields || []) {
     if (id) delete stand[f];
     else if (f in plain) stand[f] = plain[f];
-  }
-  if (!id && !stand.lists.length && !stand.clients.length) {
-    stand.lists = [makeId()];
-    batch.collection('lists').create({ id: stand.lists[0], name: stand.lists[0] });
-    parts.push('list');
   }
   saving(id, mailingId, stand, windows, { batch, parts, skip: refused.rows });
   batch.collection('mailings').delete(makeId());
@@ -166,7 +163,11 @@ async function showRefusals(err, parts, mailingErrors, retry) {
       shown = mailingErrors(errs) || shown;
       refused.fields = Object.keys(errs);
     } else if (part instanceof Element && !refused.rows.has(part)) {
-      shown = windowErrors(part, errs) || shown;
+      // a window that sends to the mailing's own lists and clients when it
+      // names none: the error belongs beside the recipients
+      const { mailing: noOne, ...own } = errs;
+      if (noOne?.code === 'validation_no_recipients') shown = mailingErrors({ lists: noOne }) || shown;
+      shown = windowErrors(part, own) || shown;
       refused.rows.add(part);
     } else {
       return shown;

@@ -17,9 +17,10 @@ const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 // user's lists, for welcome windows (before any add); add(w) adds a
 // window (a saved one, or with no w a new one starting in five minutes,
 // for a week);
-// saveInto(batch, mailing, parts, skip) puts in batch what a save sends of
-// them (but the rows in skip), telling in parts what each request saves (a
-// window's row, or null for one removed).
+// removeInto(batch, parts) and saveInto(batch, mailing, parts, skip) put
+// in batch what a save sends of them (the removed ones; the others but
+// the rows in skip), telling in parts what each request saves (a window's
+// row, or null for one removed).
 export function windowsField(tz) {
   const windows = h('div', { id: 'windows' });
   const removed = []; // the saved windows the user removed
@@ -84,11 +85,17 @@ export function windowsField(tz) {
     windows.append(row);
   }
 
-  function saveInto(batch, mailing, parts, skip = new Set()) {
+  // removeInto puts the removals in batch: the form sends them before the
+  // mailing, so that a mailing whose last window sending to its lists goes
+  // may drop its lists in the same save (a welcome window needs none)
+  function removeInto(batch, parts) {
     for (const wid of removed) {
       batch.collection('schedules').delete(wid);
       parts.push(null);
     }
+  }
+
+  function saveInto(batch, mailing, parts, skip = new Set()) {
     for (const row of windows.querySelectorAll('.window')) {
       const change = windowChange(row, tz);
       if (!change || skip.has(row)) continue;
@@ -101,7 +108,7 @@ export function windowsField(tz) {
   const element = h('fieldset', {}, h('legend', {}, t('mailings.windows')),
     h('p', { class: 'help' }, t('mailings.windowsHelp', { tz })), windows,
     h('button', { type: 'button', class: 'secondary', id: 'add-window', onclick: () => add() }, t('mailings.addWindow')));
-  return { element, add, saveInto, setLists: (ls) => { lists = ls; } };
+  return { element, add, removeInto, saveInto, setLists: (ls) => { lists = ls; } };
 }
 
 // periodText says how a saved window repeats: its period, and a daily

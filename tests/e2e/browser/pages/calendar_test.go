@@ -95,3 +95,42 @@ func TestBrowserCalendarMonthGridAndPhoneList(t *testing.T) {
 	}
 	e2e.Screenshot(t, mctx, "calendar-phone.png")
 }
+
+// A welcome window in the calendar: one item on the day it opens, "from
+// this day, when a client joins" its list, with no reach (its audience is
+// who joins) and no sends on the days after (English, desktop; Russian,
+// phone).
+func TestBrowserCalendarShowsAWelcomeWindowOnce(t *testing.T) {
+	in := e2e.Serve(t, map[string]string{"POSTRIDER_DISPATCH_CRON": "off"})
+	owner := e2e.ConfirmedUser(t, in, "greeter@example.com")
+	list := in.Must(200, "POST", "/api/collections/lists/records", owner, map[string]any{"name": "Newcomers"})
+	m := in.Must(200, "POST", "/api/collections/mailings/records", owner, map[string]any{"subject": "Welcome aboard", "body": "<p>Hi.</p>"})
+	now := time.Now().UTC()
+	next := time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+	start := next.AddDate(0, 0, 4).Add(9 * time.Hour)
+	in.Must(200, "POST", "/api/collections/schedules/records", owner, map[string]any{
+		"mailing": m["id"], "period": "on_join", "list": list["id"], "delay_minutes": 60,
+		"starts_at": start.Format("2006-01-02 15:04:05.000Z"), "ends_at": start.AddDate(0, 2, 0).Format("2006-01-02 15:04:05.000Z"),
+	})
+	month := next.Format("2006-01")
+
+	ctx := e2e.Browser(t)
+	e2e.LogInAs(t, ctx, in, "greeter@example.com")
+	e2e.Page(t, ctx, "h1", e2e.Desktop.Size, chromedp.Navigate(in.URL+"/calendar?month="+month),
+		e2e.Until(`document.querySelectorAll('#calendar-grid td.day:not(.other-month) .occurrence').length === 1`))
+	day := e2e.Page(t, ctx, `#calendar-grid td[data-day="`+start.Format(time.DateOnly)+`"]`)
+	for _, want := range []string{"from this day, when a client joins Newcomers", "Welcome aboard"} {
+		e2e.MustContain(t, "the day the welcome window opens", day, want)
+	}
+	if strings.Contains(day, "recipients") || strings.Contains(day, "09:00") {
+		t.Errorf("the welcome window shows a send: %q", day)
+	}
+
+	e2e.Page(t, ctx, "h1", e2e.Phone.Size, e2e.Speak("ru"), chromedp.Navigate(in.URL+"/calendar?month="+month),
+		e2e.Until(`document.querySelectorAll('#calendar-list .calendar-day').length === 1`))
+	e2e.MustContain(t, "the welcome window in Russian", e2e.Page(t, ctx, "#calendar-list .calendar-day"),
+		"с этого дня — когда клиент вступает в список Newcomers")
+	if over := e2e.Overflowing(t, ctx); over != "" {
+		t.Errorf("past the phone's edge: %s", over)
+	}
+}

@@ -1,0 +1,143 @@
+package dispatch
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"postrider/dispatch"
+	"postrider/internal/e2e"
+	"postrider/internal/smtptest"
+)
+
+// A run its owner pauses mid-send while its dispatcher is killed with
+// SIGKILL: a second dispatcher sends nothing more while it stays paused;
+// once resumed, a third sends every client left exactly once, none
+// skipped (a repeat allowed only for a message in flight at the kill,
+// which the server took but the killed pass never logged).
+func TestAPausedRunKilledMidSendStaysPausedAndResumesEachOnce(t *testing.T) {
+	const (
+		clients = 600
+		workers = 4
+		pauseAt = 100
+	)
+	dir, due := e2e.Seeded(t, clients)
+	srv := smtptest.Start(t)
+	var arrived, inFlight atomic.Int64
+	reached, release := make(chan struct{}), make(chan struct{})
+	var once, freed sync.Once
+	free := func() { freed.Do(func() { close(release) }) }
+	t.Cleanup(free) // a test that fails early leaves no answer held
+	// from the pauseAt-th message on, the server holds its answers until
+	// the pass is paused and killed: the kill comes mid-send, with a
+	// message on each connection
+	srv.OnData = func(smtptest.Message) error {
+		inFlight.Add(1)
+		defer inFlight.Add(-1)
+		if arrived.Add(1) >= pauseAt {
+			once.Do(func() { close(reached) })
+			<-release
+		}
+		return nil
+	}
+	env := e2e.SMTPEnv(srv.Port, workers)
+
+	pass := e2e.StartDispatch(t, env, dir)
+	pass.Reaches(t, reached, fmt.Sprintf("%d messages at the server", pauseAt))
+	ownerDoes(t, dir, due.Mailing, dispatch.PauseByOwner) // what POST /api/postrider/runs/{id}/pause does
+	first := pass.Kill()
+	free()
+	// the messages the server was reading when the pass died are kept or
+	// dropped by now
+	e2e.Eventually(t, 10*time.Second, func() error {
+		if n := inFlight.Load(); n > 0 {
+			return fmt.Errorf("%d messages still in flight", n)
+		}
+		return nil
+	})
+	atKill := len(srv.Messages())
+	t.Logf("paused and killed after %s with %d messages accepted", first.Took.Round(time.Millisecond), atKill)
+	if atKill >= clients {
+		t.Fatalf("all %d messages went out before the pause", atKill)
+	}
+
+	second := e2e.RunDispatch(t, env, dir)
+	if second.Code != 0 {
+		t.Fatalf("the second pass failed:\n%s", second)
+	}
+	if n := len(srv.Messages()); n != atKill {
+		t.Fatalf("the second pass sent %d messages of a paused run", n-atKill)
+	}
+	if run := runOf(t, dir, due.Mailing); run.GetString("status") != "paused" {
+		t.Fatalf("after the second pass the run is %s (%s), want paused", run.GetString("status"), run.GetString("note"))
+	}
+
+	ownerDoes(t, dir, due.Mailing, dispatch.ResumeByOwner)
+	third := e2e.RunDispatch(t, env, dir)
+	if third.Code != 0 {
+		t.Fatalf("the pass after the resume failed:\n%s", third)
+	}
+	counts := e2e.PerRecipient(t, srv.Messages())
+	var missing, repeats []string
+	extra := 0
+	for i := 1; i <= clients; i++ {
+		addr := fmt.Sprintf("client%d@example.test", i)
+		switch n := counts[addr]; {
+		case n == 0:
+			missing = append(missing, addr)
+		case n > 1:
+			repeats = append(repeats, fmt.Sprintf("%s×%d", addr, n))
+			extra += n - 1
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("%d clients never got it: %s", len(missing), e2e.Head(missing))
+	}
+	if extra > workers {
+		t.Errorf("%d messages sent twice (%s); at most %d may be (one a connection at the kill)", extra, e2e.Head(repeats), workers)
+	}
+	run := runOf(t, dir, due.Mailing)
+	if run.GetString("status") != "done" || run.GetInt("sent") != clients {
+		t.Errorf("the run is %s with %d sent, want done with %d", run.GetString("status"), run.GetInt("sent"), clients)
+	}
+	e2e.CheckNotStopped(t, dir, due.Mailing)
+}
+
+// runOf reads the one run of mailing in the data dir.
+func runOf(t *testing.T, dir, mailing string) *core.Record {
+	t.Helper()
+	app := e2e.OpenData(t, dir)
+	defer app.ResetBootstrapState()
+	return onlyRun(t, app, mailing)
+}
+
+func onlyRun(t *testing.T, app core.App, mailing string) *core.Record {
+	t.Helper()
+	runs, err := app.FindAllRecords("runs")
+	if err != nil || len(runs) != 1 || runs[0].GetString("mailing") != mailing {
+		t.Fatalf("the runs: %v %v, want one of %s", runs, err, mailing)
+	}
+	return runs[0]
+}
+
+// ownerDoes does to mailing's one run what its owner's route does (the
+// route's own function, saved the same way, in one transaction), in the
+// data dir a pass may be sending from: from this other process, a
+// transaction that read before the pass's last write is refused as busy
+// (SQLITE_BUSY_SNAPSHOT, which SQLite does not wait out) and is tried again.
+func ownerDoes(t *testing.T, dir, mailing string, do func(*core.Record)) {
+	t.Helper()
+	app := e2e.OpenData(t, dir)
+	defer app.ResetBootstrapState()
+	e2e.Eventually(t, 10*time.Second, func() error {
+		return app.RunInTransaction(func(tx core.App) error {
+			run := onlyRun(t, tx, mailing)
+			do(run)
+			return tx.Save(run)
+		})
+	})
+}

@@ -1,10 +1,11 @@
 package pages
 
-// A moderator's row action by keyboard alone: Tab reaches a user's Block,
-// Enter opens the reason dialog with the focus in its reason, Escape
-// closes it and gives the focus back to Block.
+// A moderator's row action by keyboard alone: Tab reaches a mailing's
+// Stop, Enter opens the reason dialog with the focus in its reason, Escape
+// closes it and gives the focus back to Stop.
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -18,21 +19,21 @@ func TestBrowserReasonDialogByKeyboard(t *testing.T) {
 	w := walkInstance(t)
 	ctx := e2e.Browser(t)
 	e2e.LogInAs(t, ctx, w.in, w.moderator)
-	block := `#mod-users-table td.actions button.danger`
-	e2e.Page(t, ctx, "h1", chromedp.Navigate(w.in.URL+"/moderation/users"),
-		e2e.Until(settled+` && !!document.querySelector('#mod-users-table tbody tr[data-id]')`))
+	stop := fmt.Sprintf(`#mod-mailings-table tr[data-id=%q] td.actions button.danger`, w.scheduled)
+	e2e.Page(t, ctx, "h1", chromedp.Navigate(w.in.URL+"/moderation/mailings"),
+		e2e.Until(settled+` && document.querySelectorAll('#mod-mailings-table tbody tr[data-id]').length === 2`))
 
 	var path []string
-	for f := e2e.Tab(t, ctx, block); !f.Matches; f = e2e.Tab(t, ctx, block) {
+	for f := e2e.Tab(t, ctx, stop); !f.Matches; f = e2e.Tab(t, ctx, stop) {
 		if f.Ring == "" {
 			t.Errorf("the focus on %s shows no ring a user sees", f.Name)
 		}
 		if path = append(path, f.Name); f.Name == "body" || len(path) > 100 {
-			t.Fatalf("Tab never reached Block; it went through:\n%s", strings.Join(path, "\n"))
+			t.Fatalf("Tab never reached Stop; it went through:\n%s", strings.Join(path, "\n"))
 		}
 	}
-	if f := e2e.Focused(t, ctx, block); f.Ring == "" {
-		t.Errorf("Block has the focus and shows no ring a user sees: %s", f.Name)
+	if f := e2e.Focused(t, ctx, stop); f.Ring == "" {
+		t.Errorf("Stop has the focus and shows no ring a user sees: %s", f.Name)
 	}
 
 	e2e.Page(t, ctx, "h1", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible("#reason-dialog"))
@@ -40,8 +41,8 @@ func TestBrowserReasonDialogByKeyboard(t *testing.T) {
 		t.Errorf("the reason dialog opened with the focus on %s, want its reason with a ring", f.Name)
 	}
 	e2e.Page(t, ctx, "h1", chromedp.KeyEvent(kb.Escape), e2e.Until(`!document.querySelector('#reason-dialog')`))
-	if f := e2e.Focused(t, ctx, block); !f.Matches {
-		t.Errorf("Escape closed the dialog and left the focus on %s, want it back on Block", f.Name)
+	if f := e2e.Focused(t, ctx, stop); !f.Matches {
+		t.Errorf("Escape closed the dialog and left the focus on %s, want it back on Stop", f.Name)
 	}
 }
 

@@ -57,3 +57,12 @@ func AxeViolations(t *testing.T, ctx context.Context) string {
 	}
 	return strings.Join(r.Found, "\n")
 }
+
+// CheckAxe fails the test (going on) when axe-core finds a serious or
+// critical violation on the page, saying where the page is.
+func CheckAxe(t *testing.T, ctx context.Context, where string) {
+	t.Helper()
+	if found := AxeViolations(t, ctx); found != "" {
+		t.Errorf("axe-core finds on %s:\n%s", where, found)
+	}
+}

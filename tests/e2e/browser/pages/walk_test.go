@@ -88,9 +88,7 @@ func walkPages(t *testing.T, ctx context.Context, in *e2e.Instance, pages [][2]s
 					if got := console.Take(); len(got) > 0 {
 						t.Errorf("the console shows:\n%v", got)
 					}
-					if found := e2e.AxeViolations(t, ctx); found != "" {
-						t.Errorf("axe-core finds:\n%s", found)
-					}
+					e2e.CheckAxe(t, ctx, "the page")
 				})
 			}
 			if also != nil {
@@ -152,9 +150,7 @@ func TestBrowserEveryPageFitsItsCardForAModerator(t *testing.T) {
 			if out := e2e.OutsideCards(t, ctx); out != "" {
 				t.Errorf("past the card, with the dialog open:\n%s", out)
 			}
-			if found := e2e.AxeViolations(t, ctx); found != "" {
-				t.Errorf("axe-core finds, with the dialog open:\n%s", found)
-			}
+			e2e.CheckAxe(t, ctx, "the page with the dialog open")
 		})
 	})
 }

@@ -121,12 +121,16 @@ function notFound() {
   return h('section', { class: 'card' }, h('h1', {}, t('notfound.title')), h('p', {}, t('notfound.text')));
 }
 
-// in-app links change the view without reloading the page
+// in-app links change the view without reloading the page; the focus goes
+// to the new page's heading (the link that had it is gone with the old
+// header), where a keyboard or screen reader user reads on, unless the
+// view put it in a field of its own
 document.addEventListener('click', (ev) => {
   const a = ev.target.closest('a[data-link]');
   if (!a || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button !== 0) return;
   ev.preventDefault();
   go(a.getAttribute('href'));
+  if (!main.contains(document.activeElement)) main.querySelector('h1')?.focus();
 });
 window.addEventListener('popstate', render);
 // every table's cells carry their column's name, for a phone's stacked rows

@@ -68,6 +68,7 @@ func TestBrowserUnsubscribesFromTheLinkInAMessage(t *testing.T) {
 	e2e.MustContain(t, "the page", e2e.Page(t, ctx, "#message", chromedp.Navigate(link), chromedp.WaitVisible("#message")), "Unsubscribe from this sender")
 	e2e.MustContain(t, "the sender", e2e.Page(t, ctx, "#sender"), "owner via Acme, Inc.")
 	e2e.MustContain(t, "the mailing", e2e.Page(t, ctx, "#mailing"), "News for Анна")
+	e2e.CheckAxe(t, ctx, "the unsubscribe page")
 	if c := in.Must(200, "GET", "/api/collections/clients/records", token, nil)["items"].([]any)[0].(map[string]any); c["unsubscribed"] != false {
 		t.Fatalf("opening the link unsubscribed the client: %v", c)
 	}
@@ -76,6 +77,7 @@ func TestBrowserUnsubscribesFromTheLinkInAMessage(t *testing.T) {
 		t.Fatalf("clicking unsubscribe: %v", err)
 	}
 	e2e.AfterFormPost(t, ctx, `document.querySelector('#message')?.innerText.includes('You are unsubscribed') === true`)
+	e2e.CheckAxe(t, ctx, "the unsubscribed page")
 	if err := chromedp.Do(ctx, chromedp.Click("form button[type=submit]")); err != nil {
 		t.Fatalf("clicking the undo: %v", err)
 	}

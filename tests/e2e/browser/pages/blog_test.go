@@ -153,6 +153,7 @@ func TestBrowserVisitorReadsTheBlog(t *testing.T) {
 		t.Fatal("the draft is listed on /blog")
 	}
 	e2e.Screenshot(t, ctx, "blog-post.png")
+	e2e.CheckAxe(t, ctx, "a post")
 
 	// the language switch: the blog in Russian, remembered by the web app
 	toRussian := chromedp.Evaluate[chromedp.Void](
@@ -163,6 +164,7 @@ func TestBrowserVisitorReadsTheBlog(t *testing.T) {
 	heading := e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/blog"), chromedp.WaitVisible(".post-summary"))
 	e2e.MustContain(t, "the blog in Russian", heading, "Блог")
 	e2e.MustContain(t, "the blog's list in Russian", e2e.Page(t, ctx, "#app"), "Просмотры: 1")
+	e2e.CheckAxe(t, ctx, "the blog in Russian")
 	e2e.Screenshot(t, ctx, "blog.png")
 	home := e2e.Page(t, ctx, "#app", chromedp.Navigate(in.URL+"/"), e2e.Until(cards+`.length === 3`))
 	e2e.MustContain(t, "the home page after the blog's switch", home, "Из блога")
@@ -184,6 +186,7 @@ func TestBrowserVisitorReadsTheBlog(t *testing.T) {
 		t.Fatal("on a phone the blog's links show before the menu is opened")
 	}
 	e2e.Page(t, ctx, "h1", chromedp.Click("#menu"), chromedp.WaitVisible(`#nav a[href="/login"]`))
+	e2e.CheckAxe(t, ctx, "the blog on a phone, its menu open")
 	e2e.Page(t, ctx, "h1", chromedp.EmulateViewport(1280, 900))
 
 	// a signed-in reader's header leads to their own pages, not to the login

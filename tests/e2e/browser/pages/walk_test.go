@@ -4,7 +4,7 @@ package pages
 // it, at 1280 and 390 pixels wide, in English and Russian, with rows in
 // every table (long Russian words among them): nothing past its card, no
 // word broken mid-word, nothing in the console (no error, no refused
-// request).
+// request), no serious or critical violation that axe-core finds.
 
 import (
 	"context"
@@ -88,6 +88,7 @@ func walkPages(t *testing.T, ctx context.Context, in *e2e.Instance, pages [][2]s
 					if got := console.Take(); len(got) > 0 {
 						t.Errorf("the console shows:\n%v", got)
 					}
+					e2e.CheckAxe(t, ctx, "the page")
 				})
 			}
 			if also != nil {
@@ -149,6 +150,7 @@ func TestBrowserEveryPageFitsItsCardForAModerator(t *testing.T) {
 			if out := e2e.OutsideCards(t, ctx); out != "" {
 				t.Errorf("past the card, with the dialog open:\n%s", out)
 			}
+			e2e.CheckAxe(t, ctx, "the page with the dialog open")
 		})
 	})
 }
@@ -163,4 +165,10 @@ func TestBrowserEveryPageFitsItsCardForAVisitor(t *testing.T) {
 		{"/signup", ""},
 		{"/forgot", ""},
 	}, nil)
+	// the check itself: a control with no label is what it reports
+	t.Run("axe-core names an unlabelled control", func(t *testing.T) {
+		e2e.Page(t, ctx, "h1", chromedp.Navigate(w.in.URL+"/login"), e2e.Until(settled),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector('#login').append(Object.assign(document.createElement('input'), { id: 'unlabelled' }))`))
+		e2e.MustContain(t, "axe-core", e2e.AxeViolations(t, ctx), "label (critical) #unlabelled")
+	})
 }

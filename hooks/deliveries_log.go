@@ -2,6 +2,8 @@ package hooks
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -62,18 +64,29 @@ func deliveriesLogPage(e *core.RequestEvent, keptDays int) error {
 	if q.Get("perPage") == "" {
 		perPage = 20
 	}
-	from, to, err := dayRange(e, schedule.Zone(e.Auth.GetString("timezone")))
-	if err != nil {
-		return err
+	from, to, rangeErr := dayRange(e, schedule.Zone(e.Auth.GetString("timezone")))
+	if rangeErr != nil {
+		return rangeErr
 	}
 	where := logWhere(e.Auth.Id, q.Get("mailing"), q.Get("status"))
 	out := &page[*LogEntry]{Page: pageNo, PerPage: perPage, Items: []*LogEntry{}}
 	offset := (pageNo - 1) * perPage
+	// after (the last row of the page before) starts the page where that
+	// row left off, however deep (logAfter): no offset to skip
+	after, err := logAfter(e, q.Get("after"))
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	rowsOf := func(where dbx.Expression) dbx.Expression { return where }
+	if after != nil {
+		rowsOf = func(where dbx.Expression) dbx.Expression { return dbx.And(where, after) }
+		offset = 0
+	}
 
 	if from == "" && to == "" {
 		out.TotalItems, err = logTotal(e.Request.Context(), e.App, e.Auth.Id, q.Get("mailing"), q.Get("status"))
 		if err == nil {
-			err = logRows(e.Request.Context(), e.App, where, offset, perPage, &out.Items)
+			err = logRows(e.Request.Context(), e.App, rowsOf(where), offset, perPage, &out.Items)
 		}
 	} else {
 		// the page's order puts every sent message (by sent_at) before
@@ -98,12 +111,13 @@ func deliveriesLogPage(e *core.RequestEvent, keptDays int) error {
 			return e.InternalServerError("", err)
 		}
 		out.TotalItems = nSent + nOther
-		if offset < nSent {
-			err = logRows(e.Request.Context(), e.App, sent, offset, perPage, &out.Items)
+		if after != nil || offset < nSent {
+			// after a cursor, the sent ones left (none after a failed one)
+			err = logRows(e.Request.Context(), e.App, rowsOf(sent), offset, perPage, &out.Items)
 		}
-		if err == nil && len(out.Items) < perPage && offset+len(out.Items) >= nSent {
+		if err == nil && len(out.Items) < perPage && (after != nil || offset+len(out.Items) >= nSent) {
 			var rest []*LogEntry
-			err = logRows(e.Request.Context(), e.App, other, max(offset-nSent, 0), perPage-len(out.Items), &rest)
+			err = logRows(e.Request.Context(), e.App, rowsOf(other), max(offset-nSent, 0), perPage-len(out.Items), &rest)
 			out.Items = append(out.Items, rest...)
 		}
 	}
@@ -112,6 +126,33 @@ func deliveriesLogPage(e *core.RequestEvent, keptDays int) error {
 	}
 	out.TotalPages = (out.TotalItems + perPage - 1) / perPage
 	return e.JSON(http.StatusOK, logAnswer{out, keptDays})
+}
+
+// logAfter is the condition of the rows after the caller's delivery id in
+// the page's order (-sent_at,-updated, then the newest row), nil when id
+// is empty or names no delivery of theirs (the page then counts by its
+// number, as before cursors: a row the retention deleted meanwhile). On
+// the order's indexes it starts where that row is: page 500 of a mailing
+// costs what page 1 does.
+func logAfter(e *core.RequestEvent, id string) (dbx.Expression, error) {
+	if id == "" {
+		return nil, nil
+	}
+	var row struct {
+		SentAt  string `db:"sent_at"`
+		Updated string `db:"updated"`
+		RowID   int64  `db:"rowid"`
+	}
+	err := e.App.DB().Select("sent_at", "updated", "rowid").From("deliveries").
+		Where(dbx.HashExp{"id": id, "owner": e.Auth.Id}).WithContext(e.Request.Context()).One(&row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return dbx.NewExp("([[sent_at]], [[updated]], [[rowid]]) < ({:afterSent}, {:afterUpdated}, {:afterRow})",
+		dbx.Params{"afterSent": row.SentAt, "afterUpdated": row.Updated, "afterRow": row.RowID}), nil
 }
 
 // logWhere is the condition of the log's filters but dates: the owner's

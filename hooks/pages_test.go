@@ -141,6 +141,52 @@ func TestDeliveriesLog(t *testing.T) {
 			}),
 		},
 		{
+			// page 6 of 20 by the last row of page 5 (r00010, failed)
+			Name: "after a row: the page that follows it, as by its number", Method: http.MethodGet,
+			URL:     url + "?perPage=20&page=6&after=ad0000000000010",
+			Headers: alice, TestAppFactory: newTestApp, BeforeTestFunc: aliceLog(100),
+			ExpectedStatus: 200, ExpectedContent: []string{`"page":6`},
+			AfterTestFunc: page(func(t testing.TB, p logPage) {
+				if p.TotalItems != 101 || p.TotalPages != 6 || len(p.Items) != 1 || p.Items[0].Email != "r00000@example.com" {
+					t.Errorf("after the last row of page 5: %+v", p)
+				}
+			}),
+		},
+		{
+			Name: "after a row, one mailing, deep in the log", Method: http.MethodGet,
+			URL:     url + "?perPage=3&page=2&mailing=" + aliceMailing + "&after=ad0000000000050",
+			Headers: alice, TestAppFactory: newTestApp, BeforeTestFunc: aliceLog(100),
+			ExpectedStatus: 200, NotExpectedContent: []string{aliceDelivery},
+			AfterTestFunc: page(func(t testing.TB, p logPage) {
+				// r00050 is failed: the sent ones are before it, then the
+				// older failed ones, newest first
+				if len(p.Items) != 3 || p.Items[0].Email != "r00040@example.com" || p.Items[2].Email != "r00020@example.com" {
+					t.Errorf("after a failed one: %+v", p.Items)
+				}
+			}),
+		},
+		{
+			Name: "after a row, with dates: the rest of the sent ones, then the failed ones", Method: http.MethodGet,
+			URL:     url + "?perPage=50&page=2&from=" + day(-3) + "&to=" + day(-1) + "&after=ad0000000000045",
+			Headers: alice, TestAppFactory: newTestApp, BeforeTestFunc: aliceLog(100),
+			ExpectedStatus: 200, ExpectedContent: []string{`"page":2`},
+			AfterTestFunc: page(func(t testing.TB, p logPage) {
+				// 40 sent older than r00045 (r00044 … r00001 but the
+				// failed ones), then the 10 failed
+				if p.TotalItems != 100 || len(p.Items) != 50 || p.Items[0].Email != "r00044@example.com" ||
+					p.Items[39].Email != "r00001@example.com" || p.Items[40].Email != "r00090@example.com" {
+					t.Errorf("the range after r00045: total %d, %d rows, %+v", p.TotalItems, len(p.Items), p.Items)
+				}
+			}),
+		},
+		{
+			// bob's row is no cursor for alice: the page by its number
+			Name: "after another user's row: alice's page by its number", Method: http.MethodGet,
+			URL:     url + "?perPage=5&page=1&after=" + bobDelivery,
+			Headers: alice, TestAppFactory: newTestApp, BeforeTestFunc: aliceLog(100),
+			ExpectedStatus: 200, ExpectedContent: []string{aliceDelivery}, NotExpectedContent: []string{bobDelivery, "bob-client"},
+		},
+		{
 			Name: "one mailing of bob's: nothing for alice", Method: http.MethodGet, URL: url + "?mailing=" + bobMailing,
 			Headers: alice, TestAppFactory: newTestApp,
 			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":0`, `"items":[]`}, NotExpectedContent: []string{bobDelivery},

@@ -18,3 +18,16 @@ export function showPage(nav, res, words, load, lineId = null) {
     h('span', { class: 'page-of', id: lineId }, tn(words, res.totalItems, { page: res.page, pages: Math.max(res.totalPages, 1) })),
     h('button', { type: 'button', class: 'secondary', disabled: res.page >= res.totalPages, onclick: () => load(res.page + 1) }, t('clients.next')));
 }
+
+// afterRows remembers the last row of each page shown, for a route that
+// starts a page after a row (the log's after=): after(page) is the row the
+// page starts after ('' for the first, or one never reached by Next),
+// shown(page, items) records the page's last row. Page 500 then costs the
+// server what page 1 does.
+export function afterRows() {
+  const last = new Map();
+  return {
+    after: (page) => (page > 1 && last.get(page - 1)) || '',
+    shown: (page, items) => { if (items.length) last.set(page, items[items.length - 1].id); },
+  };
+}

@@ -7,7 +7,7 @@ import { t } from '../i18n.js';
 import { h, message, say, problem, downloadExport, loadingRow } from '../ui.js';
 import { show } from '../time.js';
 import { barChart } from '../chart.js';
-import { pager, showPage } from '../pager.js';
+import { pager, showPage, afterRows } from '../pager.js';
 import { userZone } from '../zone.js';
 import { bounceBadge } from '../bounce.js';
 import { subjectNodes, subjectText } from '../subject.js';
@@ -29,6 +29,7 @@ export function logs({ signal }) {
   const chart = h('figure', { id: 'logs-chart', class: 'chart' }, h('figcaption', {}, t('common.loading')));
   const rows = h('tbody', {}, loadingRow(5));
   const nav = pager();
+  const ends = afterRows();
   const kept = h('p', { class: 'help', id: 'logs-kept', hidden: true });
   let subjects = {};
   let page = 1;
@@ -50,7 +51,9 @@ export function logs({ signal }) {
     const q = params();
     q.set('page', page);
     q.set('perPage', 20);
+    if (ends.after(page)) q.set('after', ends.after(page));
     const res = await pb.send(`/api/postrider/deliveries/log?${q}`, { signal });
+    ends.shown(page, res.items);
     rows.replaceChildren(...res.items.map((d) => h('tr', { 'data-id': d.id },
       h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, subjectNodes(subjects[d.mailing] || '')), h('td', {}, d.email),
       h('td', {}, t(`delivery.${d.status}`), ' ', bounceBadge(d, tz)), h('td', { class: 'reply' }, d.response))));

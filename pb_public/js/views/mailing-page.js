@@ -5,7 +5,7 @@ import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
 import { h, message, say, problem, icon } from '../ui.js';
 import { show } from '../time.js';
-import { pager, showPage } from '../pager.js';
+import { pager, showPage, afterRows } from '../pager.js';
 import { userZone } from '../zone.js';
 import { follow, every } from '../visit.js';
 import { previewSection } from './preview.js';
@@ -70,6 +70,7 @@ export function mailing({ go, signal }) {
   const log = h('tbody');
   const nav = pager();
   let logPage = 1;
+  const logEnds = afterRows(); // where each page of the log ended
 
   // the runs by id (a retry names the run it retried), those retried, and
   // what a retry of each would send (run-retry.js); each run's pace, from
@@ -153,7 +154,10 @@ export function mailing({ go, signal }) {
   async function loadLog(page = logPage) {
     logPage = page;
     // the logs page's route, newest first (its totals from the runs' counters)
-    const res = await pb.send(`/api/postrider/deliveries/log?${new URLSearchParams({ mailing: id, page, perPage: 20 })}`, { signal });
+    const q = new URLSearchParams({ mailing: id, page, perPage: 20 });
+    if (logEnds.after(page)) q.set('after', logEnds.after(page));
+    const res = await pb.send(`/api/postrider/deliveries/log?${q}`, { signal });
+    logEnds.shown(page, res.items);
     log.replaceChildren(...res.items.map((d) => h('tr', { 'data-id': d.id },
       h('td', {}, show(d.sent_at || d.updated, tz)), h('td', {}, d.email), h('td', {}, t(`delivery.${d.status}`), ' ', bounceBadge(d, tz)), h('td', { class: 'relay' }, d.relay || ''),
       h('td', { class: 'reply' }, d.response))));

@@ -122,6 +122,10 @@ func TestImportBesideDispatch(t *testing.T) {
 	}
 	if dispatched.Code != 0 || !strings.Contains(dispatched.Stdout, fmt.Sprintf("sent %d", clients)) {
 		t.Errorf("the dispatch beside the import did not send its run:\n%s", dispatched)
+		// what the log says of those not sent: the reason a user would read
+		var rows []struct{ Email, Status, Response string }
+		err := e2e.OpenData(t, in.DataDir).DB().NewQuery("SELECT email, status, response FROM deliveries WHERE status != 'sent' LIMIT 20").All(&rows)
+		t.Logf("deliveries not sent (%v): %+v", err, rows)
 	}
 	e2e.CheckEachOnce(t, msgs, clients)
 	if a.status != 200 || !strings.Contains(a.body, fmt.Sprintf(`"added":%d`, imported)) {

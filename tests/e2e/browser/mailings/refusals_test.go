@@ -34,7 +34,10 @@ func TestBrowserARefusedSaveShowsEveryPartsErrors(t *testing.T) {
 		chromedp.Click("#mailing button[type=submit]"),
 		subjectRefused,
 	)...)
-	e2e.MustContain(t, "no one to send to, refused with the subject", e2e.Page(t, ctx, "#mailing-lists-error"), "Choose at least one list or client")
+	// the windows' own checks answer after the mailing's: wait for the lists' error to be said
+	e2e.MustContain(t, "no one to send to, refused with the subject",
+		e2e.Page(t, ctx, "#mailing-lists-error", e2e.Until(`document.querySelector('#mailing-lists-error').textContent !== ''`)),
+		"Choose at least one list or client")
 	e2e.MustContain(t, "window 2's start in the past, refused with the subject",
 		e2e.Page(t, ctx, windowField(2, "starts_at")+" ~ .field-error", e2e.Until(`document.querySelector('`+windowField(2, "starts_at")+`[aria-invalid=true]') != null`)),
 		"The window cannot start in the past.")

@@ -8,6 +8,8 @@ import (
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+
+	"postrider/mailout"
 )
 
 // changedFields lists the fields whose new value differs from the stored one
@@ -52,7 +54,7 @@ func badField(e *core.RecordRequestEvent, field, code, message string) error {
 	return e.BadRequestError(message, fieldError(field, code, message))
 }
 
-func bindNames(app core.App) {
+func bindNamesAndAddresses(app core.App) {
 	// a name is one line of text: the web app shows it on one line, and a
 	// mailing's subject may take it through {{name}}, where a line break
 	// would split the header. Only a new or changed name is checked, so
@@ -62,6 +64,18 @@ func bindNames(app core.App) {
 		if fieldChanged(e.Record, "name") && strings.IndexFunc(e.Record.GetString("name"), unicode.IsControl) >= 0 {
 			return fieldError("name", "validation_invalid_name",
 				"A name is one line of text: no line breaks, tabs or other control characters.")
+		}
+		return e.Next()
+	})
+	// an address past RFC 5321's lengths is refused by servers at RCPT TO
+	// and could pass a header line's 998 octets; only a new or changed one
+	// is checked, as names are
+	app.OnRecordValidate("users", "clients", "senders").BindFunc(func(e *core.RecordEvent) error {
+		for _, field := range []string{"email", "reply_to"} {
+			if e.Record.Collection().Fields.GetByName(field) != nil && fieldChanged(e.Record, field) &&
+				!mailout.AddressFits(e.Record.GetString(field)) && e.Record.GetString(field) != "" {
+				return fieldError(field, "validation_email_too_long", mailout.AddressTooLong)
+			}
 		}
 		return e.Next()
 	})

@@ -26,7 +26,7 @@ func Register(app core.App, cfg config.Config) {
 	bindRoutes(app, cfg, senderMails)
 
 	bindUsers(app)
-	bindNames(app)
+	bindNamesAndAddresses(app)
 	bindOwned(app)
 	bindMailings(app)
 	bindSenders(app, senderMails)

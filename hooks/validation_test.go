@@ -455,3 +455,47 @@ func TestDailyWindowsKeepTheirDaysOfTheWeek(t *testing.T) {
 		s.Test(t)
 	}
 }
+
+// An address past RFC 5321's lengths (64 octets before the @, 254 in all)
+// is refused wherever one is kept: servers refuse it at RCPT TO, and its
+// header could pass a line's 998 octets. An older one still saves.
+func TestAddressesFitRFC5321(t *testing.T) {
+	const users, clients, senders = "/api/collections/users/records", "/api/collections/clients/records", "/api/collections/senders/records"
+	long := strings.Repeat("x", 65) + "@example.com"
+	longDomain := "a@" + strings.Repeat("d", 250) + ".example"
+	fits := strings.Repeat("x", 64) + "@example.com"
+	tooLong := func(s tests.ApiScenario) tests.ApiScenario {
+		s.ExpectedContent = append(s.ExpectedContent, "validation_email_too_long")
+		return s
+	}
+	// a client saved before the check with a long address
+	oldAddress := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		c, _ := app.FindRecordById("clients", aliceClient)
+		c.Set("email", long)
+		if err := app.SaveNoValidate(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scenarios := []tests.ApiScenario{
+		tooLong(refused("sign-up with 65 octets before the @", "POST", users, "",
+			`{"email":"`+long+`","password":"a long password","passwordConfirm":"a long password"}`, "users", "email")),
+		tooLong(refused("a client with 65 octets before the @", "POST", clients, "alice", `{"email":"`+long+`"}`, "clients", "email")),
+		tooLong(refused("a client over 254 octets", "POST", clients, "alice", `{"email":"`+longDomain+`"}`, "clients", "email")),
+		unchanged(tooLong(refused("a client's address made too long", "PATCH", clients+"/"+aliceClient, "alice", `{"email":"`+long+`"}`, "clients", "email")),
+			"clients", aliceClient, "email", "alice-client@example.com"),
+		tooLong(refused("a sender with 65 octets before the @", "POST", senders, "alice", `{"name":"Desk","email":"`+long+`"}`, "senders", "email")),
+		tooLong(refused("a sender's reply-to over 254 octets", "POST", senders, "alice", `{"name":"Desk","email":"d@desk.example","reply_to":"`+longDomain+`"}`, "senders", "reply_to")),
+		{Name: "a client with 64 octets before the @ is kept", Method: http.MethodPost, URL: clients,
+			Headers: map[string]string{"Authorization": tokens["alice"]}, Body: strings.NewReader(`{"email":"` + fits + `"}`),
+			TestAppFactory: newTestApp, ExpectedStatus: 200, ExpectedContent: []string{`"email":"` + fits + `"`}},
+		{Name: "an older long address does not stop a rename", Method: http.MethodPatch, URL: clients + "/" + aliceClient,
+			Headers: map[string]string{"Authorization": tokens["alice"]}, Body: strings.NewReader(`{"name":"Renamed"}`),
+			TestAppFactory: newTestApp, BeforeTestFunc: oldAddress, ExpectedStatus: 200, ExpectedContent: []string{`"name":"Renamed"`}},
+		importScenario(t, "the import refuses a row with a long address, naming why", "alice",
+			"email\n"+long+"\n"+fits+"\n", nil, 200,
+			[]string{`"added":1`, `"refused":1`, `{"line":2,"email":"` + long + `","reason":"the email address is too long (at most 254 characters, 64 before the @)"}`}, nil),
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}

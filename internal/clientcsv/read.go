@@ -20,6 +20,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"postrider/internal/schedule"
+	"postrider/mailout"
 )
 
 // MaxRow caps one row of a file, in bytes. The CSV reader holds a row
@@ -99,8 +100,10 @@ func Read(text io.Reader, encoding string, each func(Row) error) (separator stri
 		switch {
 		case row.Email == "":
 			row.Refused = "no email"
-		case len(row.Email) > 255 || is.EmailFormat.Validate(row.Email) != nil:
+		case is.EmailFormat.Validate(row.Email) != nil:
 			row.Refused = "not an email address"
+		case !mailout.AddressFits(row.Email):
+			row.Refused = "the email address is too long (at most 254 characters, 64 before the @)"
 		case utf8.RuneCountInString(row.Name) > 255 || utf8.RuneCountInString(row.Comment) > 2000:
 			row.Refused = "the name or the comment is too long"
 		case row.Timezone != "" && !schedule.KnownZone(row.Timezone):

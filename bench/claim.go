@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"log"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,7 +29,10 @@ import (
 // the same database as a REST save would be, makes a small write every
 // 10 ms and records how long each waited. It reports the longest wait
 // while the claim was writing, the claim's length, and the time from the
-// claim's start to the first message. Once the claim is over the dispatch
+// claim's start to the first message. With -serve, `postrider serve`
+// claims and sends as it does by default (its own dispatcher), and the
+// probe is its user renaming a client through the REST API 50 times a
+// second: the waits a user's saves meet. Once the claim is over the dispatch
 // is stopped: the sending is the main benchmark's.
 func claim(args []string) {
 	fs := flag.NewFlagSet("claim", flag.ExitOnError)
@@ -34,6 +40,8 @@ func claim(args []string) {
 	out := fs.String("out", "bench/out/claim", "work folder (binary, data dir)")
 	bins := fs.String("bin", "", "postrider binaries to measure instead of building one, comma-separated")
 	chunk := fs.Int("chunk", 0, "POSTRIDER_CLAIM_CHUNK (0: the default)")
+	viaServe := fs.Bool("serve", false, "run `postrider serve`, which dispatches itself, and probe with REST saves "+
+		"(PATCH a client, 50 a second) instead of `postrider dispatch` beside another process's writes")
 	fs.Parse(args)
 
 	benchkit.Must(os.MkdirAll(*out, 0o755))
@@ -57,10 +65,14 @@ func claim(args []string) {
 	sinkCmd, port := startSink(filepath.Dir(abs), sink)
 	defer sinkCmd.Process.Kill()
 
-	fmt.Printf("\n| binary | recipients | claim (run created → last chunk seen) | longest probe wait during the claim | probe writes over 100 ms | claim start → first message |\n|---|---|---|---|---|---|\n")
+	probeSaid := "another process's write every 10 ms"
+	if *viaServe {
+		probeSaid = "a REST save every 20 ms"
+	}
+	fmt.Printf("\n| binary | recipients | claim (run created → last chunk seen) | longest probe wait during the claim (%s) | probe writes over 100 ms | claim start → first message |\n|---|---|---|---|---|---|\n", probeSaid)
 	for _, bin := range binaries {
 		copyDir(seeded, dataDir)
-		r := measureClaim(bin, dataDir, port, *chunk)
+		r := measureClaim(bin, dataDir, port, *chunk, *viaServe)
 		first := "none before the claim ended"
 		if r.first > 0 {
 			first = fmt.Sprintf("%d ms", r.first.Milliseconds())
@@ -77,12 +89,55 @@ type claimResult struct {
 	over100, probes int
 }
 
-func measureClaim(bin, dataDir string, port, chunk int) claimResult {
+func measureClaim(bin, dataDir string, port, chunk int, viaServe bool) claimResult {
 	probe := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
 	benchkit.Must(probe.Bootstrap())
 	defer probe.ResetBootstrapState()
-	_, err := probe.NonconcurrentDB().NewQuery(`CREATE TABLE IF NOT EXISTS _bench_probe (n INTEGER)`).Execute()
-	benchkit.Must(err)
+
+	env := append(os.Environ(),
+		"POSTRIDER_SMTP_HOST=127.0.0.1", "POSTRIDER_SMTP_PORT="+strconv.Itoa(port), "POSTRIDER_SMTP_TLS=none",
+		"POSTRIDER_DISPATCH_WORKERS=20", "POSTRIDER_SENDER_ADDRESS=bench@postrider.test")
+	if chunk > 0 {
+		env = append(env, "POSTRIDER_CLAIM_CHUNK="+strconv.Itoa(chunk))
+	}
+	// the write each probe makes, and how often
+	var write func(i int) error
+	every := 10 * time.Millisecond
+	var cmd *exec.Cmd
+	if viaServe {
+		// serve dispatches the due mailing itself (its wake), while its
+		// owner renames a client through the REST API, as a user would
+		port := benchkit.FreePort()
+		base := "http://127.0.0.1:" + strconv.Itoa(port)
+		benchkit.Step("serve (dispatching itself) with " + bin)
+		cmd = exec.Command(bin, "serve", "--dev=false", "--dir", dataDir, "--http", "127.0.0.1:"+strconv.Itoa(port))
+		cmd.Env = env
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		benchkit.Must(cmd.Start())
+		defer cmd.Process.Kill() // also when a call below fails
+		benchkit.WaitHealthy(base, &out)
+		owner := loggedIn(base, seed.OwnerEmail)
+		var client string
+		benchkit.Must(probe.DB().NewQuery(`SELECT id FROM clients LIMIT 1`).Row(&client))
+		every = 20 * time.Millisecond
+		write = func(i int) error {
+			res := owner.try("PATCH", "/api/collections/clients/records/"+client, map[string]any{"name": fmt.Sprintf("Renamed %d", i)})
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				return fmt.Errorf("PATCH answered %d", res.StatusCode)
+			}
+			return nil
+		}
+	} else {
+		_, err := probe.NonconcurrentDB().NewQuery(`CREATE TABLE IF NOT EXISTS _bench_probe (n INTEGER)`).Execute()
+		benchkit.Must(err)
+		write = func(i int) error {
+			_, err := probe.NonconcurrentDB().NewQuery(`INSERT INTO _bench_probe (n) VALUES ({:n})`).Bind(map[string]any{"n": i}).Execute()
+			return err
+		}
+	}
 
 	type wait struct {
 		at  time.Time
@@ -94,7 +149,7 @@ func measureClaim(bin, dataDir string, port, chunk int) claimResult {
 	probed := make(chan struct{})
 	go func() {
 		defer close(probed)
-		tick := time.NewTicker(10 * time.Millisecond)
+		tick := time.NewTicker(every)
 		defer tick.Stop()
 		for i := 0; ; i++ {
 			select {
@@ -103,8 +158,7 @@ func measureClaim(bin, dataDir string, port, chunk int) claimResult {
 			case <-tick.C:
 			}
 			start := time.Now()
-			_, err := probe.NonconcurrentDB().NewQuery(`INSERT INTO _bench_probe (n) VALUES ({:n})`).Bind(map[string]any{"n": i}).Execute()
-			if err != nil {
+			if err := write(i); err != nil {
 				log.Printf("   probe write %d failed after %s: %v", i, time.Since(start).Round(time.Millisecond), err)
 			}
 			mu.Lock()
@@ -113,16 +167,13 @@ func measureClaim(bin, dataDir string, port, chunk int) claimResult {
 		}
 	}()
 
-	benchkit.Step("dispatch with " + bin)
-	cmd := exec.Command(bin, "dispatch", "--dir", dataDir)
-	cmd.Env = append(os.Environ(),
-		"POSTRIDER_SMTP_HOST=127.0.0.1", "POSTRIDER_SMTP_PORT="+strconv.Itoa(port), "POSTRIDER_SMTP_TLS=none",
-		"POSTRIDER_DISPATCH_WORKERS=20", "POSTRIDER_SENDER_ADDRESS=bench@postrider.test")
-	if chunk > 0 {
-		cmd.Env = append(cmd.Env, "POSTRIDER_CLAIM_CHUNK="+strconv.Itoa(chunk))
+	if !viaServe {
+		benchkit.Step("dispatch with " + bin)
+		cmd = exec.Command(bin, "dispatch", "--dir", dataDir)
+		cmd.Env = env
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		benchkit.Must(cmd.Start())
 	}
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	benchkit.Must(cmd.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
@@ -143,7 +194,7 @@ func measureClaim(bin, dataDir string, port, chunk int) claimResult {
 		}
 		select {
 		case err := <-exited:
-			log.Fatalf("postrider dispatch ended before its claim did: %v", err)
+			log.Fatalf("postrider ended before its claim did: %v", err)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,16 +32,7 @@ func TestDispatchKilledMidRunResumesWithoutLossOrDuplicates(t *testing.T) {
 	)
 	dir, due := e2e.Seeded(t, clients)
 	srv := smtptest.Start(t)
-	var accepted atomic.Int64
-	reached := make(chan struct{})
-	var once sync.Once
-	srv.OnData = func(smtptest.Message) error {
-		time.Sleep(time.Millisecond) // a slow server: the run takes seconds
-		if accepted.Add(1) >= killAt {
-			once.Do(func() { close(reached) })
-		}
-		return nil
-	}
+	reached, _ := srv.SlowUntil(time.Millisecond, killAt) // a slow server: the run takes seconds
 	env := e2e.SMTPEnv(srv.Port, workers)
 
 	pass := e2e.StartDispatch(t, env, dir)

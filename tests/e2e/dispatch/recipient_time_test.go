@@ -2,8 +2,6 @@ package dispatch
 
 import (
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,16 +59,7 @@ func TestRecipientTimeRunKilledMidwaySendsEachOnceAtItsMoment(t *testing.T) {
 	}
 
 	srv := smtptest.Start(t)
-	var accepted atomic.Int64
-	reached := make(chan struct{})
-	var once sync.Once
-	srv.OnData = func(smtptest.Message) error {
-		time.Sleep(time.Millisecond) // a slow server: the run takes seconds
-		if accepted.Add(1) >= killAt {
-			once.Do(func() { close(reached) })
-		}
-		return nil
-	}
+	reached, _ := srv.SlowUntil(time.Millisecond, killAt) // a slow server: the run takes seconds
 	env := e2e.SMTPEnv(srv.Port, workers)
 	env["POSTRIDER_CLAIM_CHUNK"] = "500"
 	pass := e2e.StartDispatch(t, env, dir)

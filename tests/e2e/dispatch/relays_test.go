@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,19 +49,10 @@ func TestARelayKilledMidRunTheOtherCarriesTheRest(t *testing.T) {
 	)
 	dir, _ := e2e.Seeded(t, clients)
 	a, b := smtptest.Start(t), smtptest.Start(t)
-	slow := func(smtptest.Message) error {
-		time.Sleep(time.Millisecond) // a run of seconds, so that A dies in its middle
-		return nil
-	}
-	b.OnData = slow
-	var keptA atomic.Int64
-	reached := make(chan struct{})
-	var once sync.Once
-	a.OnData = func(m smtptest.Message) error {
-		slow(m)
-		if keptA.Add(1) >= killAt {
-			once.Do(func() { close(reached) })
-		}
+	// both slow: a run of seconds, so that A dies in its middle
+	reached, _ := a.SlowUntil(time.Millisecond, killAt)
+	b.OnData = func(smtptest.Message) error {
+		time.Sleep(time.Millisecond)
 		return nil
 	}
 	addRelay(t, dir, "relay-b", b, connsB)

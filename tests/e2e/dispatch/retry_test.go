@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,16 +78,7 @@ func TestARetryRunKilledMidPassSendsEachFailedOneOnce(t *testing.T) {
 
 	// the server takes them now, slowly; the pass is killed midway
 	srv.SetFaults(smtptest.Faults{})
-	var accepted atomic.Int64
-	reached := make(chan struct{})
-	var once sync.Once
-	srv.OnData = func(smtptest.Message) error {
-		time.Sleep(5 * time.Millisecond)
-		if accepted.Add(1) >= killAt {
-			once.Do(func() { close(reached) })
-		}
-		return nil
-	}
+	reached, _ := srv.SlowUntil(5*time.Millisecond, killAt)
 	before := len(srv.Messages())
 	pass := e2e.StartDispatch(t, env, dataDir)
 	pass.Reaches(t, reached, fmt.Sprintf("%d messages of the retry at the server", killAt))

@@ -11,14 +11,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"postrider/dispatch"
 	"postrider/internal/e2e"
-	"postrider/internal/smtptest"
 )
 
 // importInto imports csv into list through the API, its clients joining
@@ -95,21 +92,12 @@ func TestAWelcomeGoesToEachJoinerOnceThroughAKillAndTwoDispatchers(t *testing.T)
 		app.ResetBootstrapState()
 	}
 
-	var accepted atomic.Int64
-	reached := make(chan struct{})
-	var once sync.Once
-	srv.OnData = func(smtptest.Message) error {
-		time.Sleep(5 * time.Millisecond)
-		if accepted.Add(1) >= killAt {
-			once.Do(func() { close(reached) })
-		}
-		return nil
-	}
+	reached, accepted := srv.SlowUntil(5*time.Millisecond, killAt)
 	pass := e2e.StartDispatch(t, env, in.DataDir)
 	pass.Reaches(t, reached, fmt.Sprintf("%d welcomes at the server", killAt))
 	killed := pass.Kill()
-	t.Logf("killed after %s with %d welcomes accepted", killed.Took.Round(time.Millisecond), accepted.Load())
-	if accepted.Load() >= imported {
+	t.Logf("killed after %s with %d welcomes accepted", killed.Took.Round(time.Millisecond), accepted())
+	if accepted() >= imported {
 		t.Fatalf("every welcome went before the kill: the test proves nothing")
 	}
 	a, b := e2e.StartDispatch(t, env, in.DataDir), e2e.StartDispatch(t, env, in.DataDir)

@@ -11,9 +11,11 @@ import (
 	"postrider/internal/lifecycle"
 )
 
-// Skipped counts a run's deliveries that were not sent, by why: "bouncing"
-// (the address bounced three times in a row), "unsubscribed" (after the run
-// began), "deleted" (after the run began), "other". They are among the run's failed.
+// Skipped counts a run's deliveries that were not sent, by why
+// (dispatch.SkipReason): "bouncing" (the address bounced three times in a
+// row), "unsubscribed" (after the run began), "deleted" (after the run
+// began), "left" (a welcome's list, before it was due), "outside_window"
+// (a recipient-time window), "other". They are among the run's failed.
 type Skipped map[string]int
 
 // mailingSkipped is, for the mailing's page, how many of each run's

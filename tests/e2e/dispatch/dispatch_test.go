@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,16 +32,7 @@ func TestDispatchKilledMidRunResumesWithoutLossOrDuplicates(t *testing.T) {
 	)
 	dir, due := e2e.Seeded(t, clients)
 	srv := smtptest.Start(t)
-	var accepted atomic.Int64
-	reached := make(chan struct{})
-	var once sync.Once
-	srv.OnData = func(smtptest.Message) error {
-		time.Sleep(time.Millisecond) // a slow server: the run takes seconds
-		if accepted.Add(1) >= killAt {
-			once.Do(func() { close(reached) })
-		}
-		return nil
-	}
+	reached, _ := srv.SlowUntil(time.Millisecond, killAt) // a slow server: the run takes seconds
 	env := e2e.SMTPEnv(srv.Port, workers)
 
 	pass := e2e.StartDispatch(t, env, dir)
@@ -75,29 +65,8 @@ func TestDispatchKilledMidRunResumesWithoutLossOrDuplicates(t *testing.T) {
 	}
 
 	// the server's side: everyone got the message, repeats only from the kill
-	msgs := srv.Messages()
-	counts := e2e.PerRecipient(t, msgs)
-	var missing, repeats []string
-	for i := 1; i <= clients; i++ {
-		addr := fmt.Sprintf("client%d@example.test", i)
-		if counts[addr] == 0 {
-			missing = append(missing, addr)
-		}
-		if counts[addr] > 1 {
-			repeats = append(repeats, fmt.Sprintf("%s×%d", addr, counts[addr]))
-		}
-		delete(counts, addr)
-	}
-	t.Logf("server: %d messages for %d clients; %d repeated after the kill: %s", len(msgs), clients, len(msgs)-clients, e2e.Head(repeats))
-	if len(missing) > 0 {
-		t.Errorf("%d clients never got the message: %s", len(missing), e2e.Head(missing))
-	}
-	if len(counts) > 0 {
-		t.Errorf("messages to addresses that are no client: %v", counts)
-	}
-	if extra := len(msgs) - clients + len(missing); extra > workers {
-		t.Errorf("%d messages sent twice (%s); at most %d (one in flight per connection) may be", extra, e2e.Head(repeats), workers)
-	}
+	// (at most one in flight per connection at the kill)
+	e2e.CheckEachOnceAfterKill(t, srv.Messages(), e2e.SeededClients(clients), workers)
 
 	// the data dir's side
 	app := e2e.OpenData(t, dir)

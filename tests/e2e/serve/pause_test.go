@@ -6,7 +6,6 @@ package serve
 
 import (
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,15 +28,7 @@ func TestServePausesARunMidSendAndResumesIt(t *testing.T) {
 		ids = append(ids, in.Must(200, "POST", "/api/collections/clients/records", owner, map[string]any{"email": fmt.Sprintf("client%d@example.test", i)})["id"])
 	}
 	m := in.Must(200, "POST", "/api/collections/mailings/records", owner, map[string]any{"subject": "Slow news", "body": "<p>Hello</p>", "clients": ids})
-	var arrived atomic.Int64
-	reached := make(chan struct{})
-	smtp.OnData = func(smtptest.Message) error {
-		if arrived.Add(1) == pauseAt {
-			close(reached)
-		}
-		time.Sleep(100 * time.Millisecond) // a slow server
-		return nil
-	}
+	reached, arrived := smtp.SlowUntil(100*time.Millisecond, pauseAt) // a slow server
 	start := time.Now().UTC()
 	in.Must(200, "POST", "/api/collections/schedules/records", owner, map[string]any{
 		"mailing": m["id"], "period": "once",
@@ -46,7 +37,7 @@ func TestServePausesARunMidSendAndResumesIt(t *testing.T) {
 	select {
 	case <-reached:
 	case <-time.After(60 * time.Second):
-		t.Fatalf("%d messages arrived in a minute, want %d", arrived.Load(), pauseAt)
+		t.Fatalf("%d messages arrived in a minute, want %d", arrived(), pauseAt)
 	}
 
 	var runs struct{ Items []map[string]any }
@@ -56,19 +47,19 @@ func TestServePausesARunMidSendAndResumesIt(t *testing.T) {
 	}
 	runURL := "/api/collections/runs/records/" + runs.Items[0]["id"].(string)
 	paused := in.Must(200, "POST", "/api/postrider/runs/"+runs.Items[0]["id"].(string)+"/pause", owner, nil)
-	atPause := arrived.Load()
+	atPause := arrived()
 	if paused["status"] != "paused" {
 		t.Fatalf("the pause answered %v", paused)
 	}
 	// the pass settles the run once its messages in flight are logged
 	e2e.Eventually(t, 30*time.Second, func() error {
 		run := in.Must(200, "GET", runURL, owner, nil)
-		if run["status"] != "paused" || run["sent"] != float64(arrived.Load()) {
-			return fmt.Errorf("run %v with %v sent, %d arrived", run["status"], run["sent"], arrived.Load())
+		if run["status"] != "paused" || run["sent"] != float64(arrived()) {
+			return fmt.Errorf("run %v with %v sent, %d arrived", run["status"], run["sent"], arrived())
 		}
 		return nil
 	})
-	held := arrived.Load()
+	held := arrived()
 	t.Logf("%d messages arrived when the pause was answered, %d in all", atPause, held)
 	if held-atPause > workers {
 		t.Fatalf("%d messages arrived after the pause was answered, over %d connections", held-atPause, workers)

@@ -6,6 +6,7 @@ package main
 //
 //	go run ./bench ontime      # 20 windows, each due 2 s after it is saved
 //	go run ./bench fair        # 10 recipients beside 1,000,000, with and without a rate limit
+//	go run ./bench fair -big 3 -small-after 1s -rates 0   # beside three claims of 1,000,000 at once
 
 import (
 	"bytes"
@@ -22,6 +23,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -81,6 +83,10 @@ func ontime(args []string) {
 func fair(args []string) {
 	fs := flag.NewFlagSet("fair", flag.ExitOnError)
 	n := fs.Int("n", 1000000, "recipients of the big mailing")
+	bigs := fs.Int("big", 1, "big mailings to the same recipients, due together")
+	smallAfter := fs.Duration("small-after", 0, "make the small mailing due this long after the dispatch starts "+
+		"(0: once the big runs sent their first messages)")
+	rates := fs.String("rates", "0,10", "POSTRIDER_DISPATCH_RATE of each measure, comma-separated")
 	out := fs.String("out", "bench/out", "work folder")
 	benchkit.Must(fs.Parse(args))
 	bin := benchkit.Build(*out, ".")
@@ -89,15 +95,16 @@ func fair(args []string) {
 	seeded := filepath.Join(work, "fair_seed")
 	benchkit.Must(os.RemoveAll(seeded))
 	benchkit.Step(fmt.Sprintf("seeding a sender with %d clients, due, and another with 10", *n))
-	_, err := seed.Mailing(seeded, *n)
+	due, err := seed.Mailing(seeded, *n)
 	benchkit.Must(err)
+	addBigCopies(seeded, due, *bigs-1)
 	small := addSmallSender(seeded)
 
 	sinkCmd, port := startSink(work, sinkPath)
 	defer sinkCmd.Process.Kill()
 
 	var rows []string
-	for _, rate := range []string{"0", "10"} {
+	for _, rate := range strings.Split(*rates, ",") {
 		dataDir := filepath.Join(work, "fair_data")
 		benchkit.Must(os.RemoveAll(dataDir))
 		benchkit.Run(exec.Command("cp", "-r", seeded, dataDir))
@@ -109,7 +116,15 @@ func fair(args []string) {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		benchkit.Must(cmd.Start())
 		// the big run sends for a while first: 1,000 messages, or 20 at 10 a second
-		r := watchSmall(dataDir, small, map[string]int{"0": 1000, "10": 20}[rate], 10*time.Minute)
+		after := 1000
+		if rate != "0" {
+			after = 20
+		}
+		if *smallAfter > 0 {
+			after = 0
+			time.Sleep(*smallAfter)
+		}
+		r := watchSmall(dataDir, small, after, 10*time.Minute)
 		cmd.Process.Signal(syscall.SIGINT)
 		cmd.Wait()
 		label := "no rate limit"
@@ -119,9 +134,30 @@ func fair(args []string) {
 		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %d |", label, r.claimed.Sub(r.due).Round(10*time.Millisecond),
 			r.finished.Sub(r.due).Round(10*time.Millisecond), r.bigSent))
 	}
-	fmt.Printf("\n| the 10-recipient run, due while a %d-recipient one sends | due → claimed | due → done | the big run's messages meanwhile |\n|---|---|---|---|\n", *n)
+	fmt.Printf("\n| the 10-recipient run, due while %d run(s) of %d recipients send | due → claimed | due → done | the big runs' messages meanwhile |\n|---|---|---|---|\n", *bigs, *n)
 	for _, r := range rows {
 		fmt.Println(r)
+	}
+}
+
+// addBigCopies adds copies of the seeded mailing, each with its own window
+// due as the seeded one is: more big runs of the same recipients at once.
+func addBigCopies(dataDir string, due seed.Due, copies int) {
+	if copies <= 0 {
+		return
+	}
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
+	benchkit.Must(app.Bootstrap())
+	defer app.ResetBootstrapState()
+	mailing, err := app.FindRecordById("mailings", due.Mailing)
+	benchkit.Must(err)
+	window, err := app.FindRecordById("schedules", due.Schedule)
+	benchkit.Must(err)
+	for i := range copies {
+		m := saveRecord(app, "mailings", map[string]any{"owner": mailing.Get("owner"), "subject": fmt.Sprintf("Seeded mailing %d", i+2),
+			"body": mailing.Get("body"), "lists": mailing.Get("lists"), "status": "created"})
+		saveRecord(app, "schedules", map[string]any{"mailing": m.Id, "starts_at": window.Get("starts_at"), "ends_at": window.Get("ends_at"),
+			"period": "once", "next_run_at": window.Get("next_run_at")})
 	}
 }
 

@@ -40,28 +40,47 @@ func clientsPage(e *core.RequestEvent) error {
 		perPage = 50
 	}
 	bouncing := q.Get("bouncing") == "1"
-	where := clientsWhere(e.Auth.Id, q.Get("q"), q.Get("list"), bouncing)
+	search, err := readSearch(e, e.Auth.Id, q.Get("q"))
+	if err != nil {
+		return err
+	}
+	// a search read from the words index: its matches counted
+	searching := search.on() && !search.broad
+	where := clientsWhere(e.Auth.Id, search, q.Get("list"), bouncing)
 	out := &page[*ClientRow]{Page: pageNo, PerPage: perPage, Items: []*ClientRow{}}
 	cols := []string{"id", "email", "name", "comment", "lists", "unsubscribed", "unsubscribed_at", "bouncing"}
-	if q.Get("q") != "" {
-		// the few matches counted as they are found (a window over them)
+	if searching {
+		// the matches counted as they are found (a window over them)
 		cols = append(cols, "COUNT(*) OVER () AS total")
 	}
 	// in the order of the index on LOWER(email), named: SQLite's
 	// statistics rate every index that starts with the owner alike, and the
 	// one it picked for a search read the rows in another order (70 ms);
-	// the bouncing ones, a few, from their own partial index, then sorted
-	index := "idx_clients_owner_email_lower"
+	// the bouncing ones, a few, from their own partial index, then sorted.
+	// A broad search walks that order too, each client tested, no total
+	from := "clients INDEXED BY idx_clients_owner_email_lower"
 	if bouncing {
-		index = "idx_clients_bouncing"
+		from = "clients INDEXED BY idx_clients_bouncing"
 	}
 	params := dbx.Params{"offset": (pageNo - 1) * perPage, "limit": perPage}
+	if searching {
+		// a search's matches (10,000 at most) from its rarest word, each
+		// client by its id, then sorted: an index in the page's order
+		// would be read to its end
+		w := search.words[search.rarest]
+		from = "(SELECT DISTINCT [[client]] FROM {{_postrider_client_words}} WHERE [[owner]] = {:owner} AND [[word]] >= {:driver} AND [[word]] < {:driverEnd}) AS found CROSS JOIN clients ON [[clients.id]] = [[found.client]]"
+		params["owner"], params["driver"], params["driverEnd"] = e.Auth.Id, w, w+wordsEnd
+	}
 	db := e.App.ConcurrentDB().(*dbx.DB)
-	err := db.NewQuery("SELECT " + strings.Join(cols, ", ") + " FROM clients INDEXED BY " + index + " WHERE " +
-		where.Build(db, params) + " ORDER BY LOWER(email), rowid LIMIT {:limit} OFFSET {:offset}").Bind(params).WithContext(e.Request.Context()).All(&out.Items)
-	if err == nil && len(out.Items) > 0 && q.Get("q") != "" {
+	err = db.NewQuery("SELECT " + strings.Join(cols, ", ") + " FROM " + from + " WHERE " +
+		where.Build(db, params) + " ORDER BY LOWER(email), clients.rowid LIMIT {:limit} OFFSET {:offset}").Bind(params).WithContext(e.Request.Context()).All(&out.Items)
+	if err == nil && search.broad {
+		// as PocketBase's lists with skipTotal: the web app offers Next
+		// while a page comes back full
+		out.TotalItems = -1
+	} else if err == nil && len(out.Items) > 0 && searching {
 		out.TotalItems = out.Items[0].Total
-	} else if err == nil && q.Get("q") != "" {
+	} else if err == nil && searching {
 		err = e.App.DB().Select("COUNT(*)").From("clients").Where(where).WithContext(e.Request.Context()).Row(&out.TotalItems)
 	} else if err == nil {
 		out.TotalItems, err = clientsTotal(e, q.Get("list"), bouncing)
@@ -70,6 +89,9 @@ func clientsPage(e *core.RequestEvent) error {
 		return e.InternalServerError("", err)
 	}
 	out.TotalPages = (out.TotalItems + perPage - 1) / perPage
+	if out.TotalItems < 0 {
+		out.TotalPages = -1
+	}
 	return e.JSON(http.StatusOK, out)
 }
 
@@ -97,18 +119,16 @@ func clientsTotal(e *core.RequestEvent, list string, bouncing bool) (int, error)
 	return total, err
 }
 
-// clientsWhere is the condition of the clients page's search (q, in the
-// email, name or comment, whatever its capitals) and its filters: by list,
-// and the bouncing clients only.
-func clientsWhere(owner, search, list string, bouncing bool) dbx.Expression {
+// clientsWhere is the condition of the clients page's search (words of the
+// email, name or comment that start with its words, clientSearch.match)
+// and its filters: by list, and the bouncing clients only.
+func clientsWhere(owner string, search clientSearch, list string, bouncing bool) dbx.Expression {
 	where := dbx.And(dbx.HashExp{"owner": owner})
 	if bouncing {
 		where = dbx.And(where, dbx.NewExp("[[bouncing]] = TRUE"))
 	}
-	if search != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(search) + "%"
-		where = dbx.And(where, dbx.NewExp(`([[email]] LIKE {:q} ESCAPE '\' OR [[name]] LIKE {:q} ESCAPE '\' OR [[comment]] LIKE {:q} ESCAPE '\')`,
-			dbx.Params{"q": like}))
+	if match := search.match(); match != nil {
+		where = dbx.And(where, match)
 	}
 	if list != "" {
 		where = dbx.And(where, dbx.NewExp("EXISTS (SELECT 1 FROM json_each([[lists]]) WHERE value = {:list})", dbx.Params{"list": list}))

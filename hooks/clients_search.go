@@ -1,0 +1,91 @@
+package hooks
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"postrider/internal/clientwords"
+)
+
+// searchMatchesMax is the most of a caller's clients' words one word typed
+// may start for the search to read its matches from the words index (each
+// read and sorted, the count exact); a broader search walks the clients in
+// the page's order instead (clientSearch.broad).
+const searchMatchesMax = 10000
+
+// searchWordsMax bounds the words of a search: a longer one costs a range
+// each and finds no more.
+const searchWordsMax = 8
+
+// wordsEnd is above every word that starts with what comes before it.
+const wordsEnd = "\U0010FFFF"
+
+// clientSearch is what was typed in the clients' search (q), read against
+// the caller's words index (_postrider_client_words): each word typed must
+// be the start of a word of the client's email, name or comment
+// (internal/clientwords: split at spaces and punctuation, ASCII letters
+// lowercased): "john.d" finds john.doe@example.com, "acme" everyone at
+// acme.com, "Doe" every Doe; "ohn", the middle of a word, finds nothing.
+type clientSearch struct {
+	owner string
+	// none when q has no word: no search
+	words []string
+	// rarest is the word that starts the fewest of the owner's clients'
+	// words, counted up to searchMatchesMax+1
+	rarest int
+	// broad: even the rarest starts more than searchMatchesMax. The page
+	// then walks the owner's clients in its order, testing each client's
+	// own words, and has no total (at 1 % of the clients or more, a page
+	// of 50 reads a few thousand rows)
+	broad bool
+}
+
+// readSearch reads q as a search of owner's clients: its words and which of
+// them starts the fewest clients' words.
+func readSearch(e *core.RequestEvent, owner, q string) (clientSearch, error) {
+	words := clientwords.Split(q)
+	s := clientSearch{owner: owner, words: words[:min(len(words), searchWordsMax)], rarest: -1}
+	fewest := 0
+	for i, w := range s.words {
+		var n int
+		err := e.App.DB().NewQuery("SELECT COUNT(*) FROM (SELECT 1 FROM _postrider_client_words WHERE owner = {:owner} AND word >= {:word} AND word < {:end} LIMIT {:cap})").
+			Bind(dbx.Params{"owner": owner, "word": w, "end": w + wordsEnd, "cap": searchMatchesMax + 1}).WithContext(e.Request.Context()).Row(&n)
+		if err != nil {
+			return s, e.InternalServerError("", err)
+		}
+		if s.rarest < 0 || n < fewest {
+			s.rarest, fewest = i, n
+		}
+	}
+	s.broad = s.rarest >= 0 && fewest > searchMatchesMax
+	return s, nil
+}
+
+// on tells whether q was a search at all.
+func (s clientSearch) on() bool { return len(s.words) > 0 }
+
+// match is the condition of the clients that have a word starting with
+// each word typed, nil when no search: from the words index, or, for a
+// broad search, from the client's own words (split as the triggers split
+// them) so that a walk in the page's order reads no index per client.
+func (s clientSearch) match() dbx.Expression {
+	var all []dbx.Expression
+	for i, w := range s.words {
+		n := strconv.Itoa(i)
+		if s.broad {
+			like := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(w) + "%"
+			all = append(all, dbx.NewExp("EXISTS (SELECT 1 FROM "+clientwords.Each("clients")+" WHERE value LIKE {:like"+n+"} ESCAPE '\\')",
+				dbx.Params{"like" + n: like}))
+			continue
+		}
+		all = append(all, dbx.NewExp("[[clients.id]] IN (SELECT [[client]] FROM {{_postrider_client_words}} WHERE [[owner]] = {:wordsOwner} AND [[word]] >= {:word"+n+"} AND [[word]] < {:wordEnd"+n+"})",
+			dbx.Params{"wordsOwner": s.owner, "word" + n: w, "wordEnd" + n: w + wordsEnd}))
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	return dbx.And(all...)
+}

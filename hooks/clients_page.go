@@ -44,45 +44,47 @@ func clientsPage(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	// a search read from the words index: its matches counted
-	searching := search.on() && !search.broad
 	where := clientsWhere(e.Auth.Id, search, q.Get("list"), bouncing)
 	out := &page[*ClientRow]{Page: pageNo, PerPage: perPage, Items: []*ClientRow{}}
 	cols := []string{"id", "email", "name", "comment", "lists", "unsubscribed", "unsubscribed_at", "bouncing"}
-	if searching {
-		// the matches counted as they are found (a window over them)
-		cols = append(cols, "COUNT(*) OVER () AS total")
-	}
 	// in the order of the index on LOWER(email), named: SQLite's
 	// statistics rate every index that starts with the owner alike, and the
 	// one it picked for a search read the rows in another order (70 ms);
-	// the bouncing ones, a few, from their own partial index, then sorted.
-	// A broad search walks that order too, each client tested, no total
+	// the bouncing ones, a few, from their own partial index, then sorted
 	from := "clients INDEXED BY idx_clients_owner_email_lower"
 	if bouncing {
 		from = "clients INDEXED BY idx_clients_bouncing"
 	}
 	params := dbx.Params{"offset": (pageNo - 1) * perPage, "limit": perPage}
-	if searching {
-		// a search's matches (10,000 at most) from its rarest word, each
-		// client by its id, then sorted: an index in the page's order
-		// would be read to its end
+	db := e.App.ConcurrentDB().(*dbx.DB)
+	walked := false
+	if search.broad {
+		// no total: as PocketBase's lists with skipTotal, the web app
+		// offers Next while a page comes back full
+		out.TotalItems = -1
+		walked, err = walkPage(e, db, search, from, clientsWhere(e.Auth.Id, clientSearch{}, q.Get("list"), bouncing), cols, params, &out.Items)
+	}
+	if err == nil && search.on() && !walked {
+		// a search's matches (10,000 at most, or a broad one the walk did
+		// not find enough of) from its rarest word, each client by its
+		// id, then sorted and counted (a window over them): an index in
+		// the page's order would be read to its end
 		w := search.words[search.rarest]
 		from = "(SELECT DISTINCT [[client]] FROM {{_postrider_client_words}} WHERE [[owner]] = {:owner} AND [[word]] >= {:driver} AND [[word]] < {:driverEnd}) AS found CROSS JOIN clients ON [[clients.id]] = [[found.client]]"
 		params["owner"], params["driver"], params["driverEnd"] = e.Auth.Id, w, w+wordsEnd
+		cols = append(cols, "COUNT(*) OVER () AS total")
 	}
-	db := e.App.ConcurrentDB().(*dbx.DB)
-	err = db.NewQuery("SELECT " + strings.Join(cols, ", ") + " FROM " + from + " WHERE " +
-		where.Build(db, params) + " ORDER BY LOWER(email), clients.rowid LIMIT {:limit} OFFSET {:offset}").Bind(params).WithContext(e.Request.Context()).All(&out.Items)
-	if err == nil && search.broad {
-		// as PocketBase's lists with skipTotal: the web app offers Next
-		// while a page comes back full
-		out.TotalItems = -1
-	} else if err == nil && len(out.Items) > 0 && searching {
+	if err == nil && !walked {
+		err = db.NewQuery("SELECT " + strings.Join(cols, ", ") + " FROM " + from + " WHERE " +
+			where.Build(db, params) + " ORDER BY LOWER(email), clients.rowid LIMIT {:limit} OFFSET {:offset}").Bind(params).WithContext(e.Request.Context()).All(&out.Items)
+	}
+	if err != nil || walked {
+		// (a walked page has no total)
+	} else if len(out.Items) > 0 && search.on() {
 		out.TotalItems = out.Items[0].Total
-	} else if err == nil && searching {
+	} else if search.on() {
 		err = e.App.DB().Select("COUNT(*)").From("clients").Where(where).WithContext(e.Request.Context()).Row(&out.TotalItems)
-	} else if err == nil {
+	} else {
 		out.TotalItems, err = clientsTotal(e, q.Get("list"), bouncing)
 	}
 	if err != nil {

@@ -144,6 +144,20 @@ func TestClientsSearch(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// the same behind 11,001 clients that sort first and match nothing:
+	// more than a broad search's walk reads before it gives up
+	broadLate := func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+		broad(t, app, e)
+		_, err := app.DB().NewQuery(`
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 11001)
+			INSERT INTO clients (id, owner, email, name, comment, lists, unsubscribed, created, updated)
+			SELECT printf('fillerclient%05d', i), {:owner}, printf('aa%05d@filler.test', i), '', '', '[]', FALSE,
+			       '2026-01-01 00:00:00.000Z', '2026-01-01 00:00:00.000Z' FROM n`).
+			Bind(dbx.Params{"owner": aliceID}).Execute()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	many := func(from, to int) []string {
 		var out []string
 		for i := from; i <= to; i++ {
@@ -183,6 +197,23 @@ func TestClientsSearch(t *testing.T) {
 		tests.ApiScenario{
 			Name: "its last page is short", Method: http.MethodGet, URL: url + "broad&page=101&perPage=100", Headers: as("alice"), TestAppFactory: newTestApp, BeforeTestFunc: broad,
 			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":-1`}, AfterTestFunc: uncounted(many(10000, 10001)...),
+		},
+		tests.ApiScenario{
+			Name: "a broad word whose matches come late in the order: read from the words, counted", Method: http.MethodGet, URL: url + "broad", Headers: as("alice"), TestAppFactory: newTestApp, BeforeTestFunc: broadLate,
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":10002`, `"totalPages":201`}, NotExpectedContent: []string{"filler"},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				var p struct{ Items []struct{ Email string } }
+				if err := json.NewDecoder(res.Body).Decode(&p); err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, c := range p.Items {
+					got = append(got, c.Email)
+				}
+				if want := append([]string{"aaa@else.test"}, many(1, 49)...); !slices.Equal(got, want) {
+					t.Errorf("got %v…, want %v…", got[:min(len(got), 3)], want[:3])
+				}
+			},
 		},
 		tests.ApiScenario{
 			Name: "a broad word and a rare one: the matches counted", Method: http.MethodGet, URL: url + "broad+many1000", Headers: as("alice"), TestAppFactory: newTestApp, BeforeTestFunc: broad,

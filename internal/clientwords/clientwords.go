@@ -49,13 +49,17 @@ func SQL(expr string) string {
 	return `'["' || replace(` + e + `, ' ', '","') || '"]'`
 }
 
+// Text is the text of row's email, name and comment, the words' source.
+func Text(row string) string {
+	return "COALESCE(" + row + ".email, '') || ' ' || COALESCE(" + row + ".name, '') || ' ' || COALESCE(" + row + ".comment, '')"
+}
+
 // Each is json_each of the words of row's email, name and comment (row: a
 // table or its alias), one word a value: the triggers keep these, and the
 // clients page tests a client's own words by it when a search matches too
 // many clients to read them from the index.
 func Each(row string) string {
-	text := "COALESCE(" + row + ".email, '') || ' ' || COALESCE(" + row + ".name, '') || ' ' || COALESCE(" + row + ".comment, '')"
-	arr := SQL(text)
+	arr := SQL(Text(row))
 	return "json_each(CASE WHEN json_valid(" + arr + ") THEN " + arr + " ELSE '[]' END)"
 }
 

@@ -20,7 +20,7 @@ func exportClients(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	where := clientsWhere(user.Id, search, q.Get("list"), q.Get("bouncing") == "1")
+	where := clientsWhere(user.Id, search.match(), q.Get("list"), q.Get("bouncing") == "1")
 	name, err := ownNames(e, "lists", "name")
 	if err != nil {
 		return e.InternalServerError("", err)

@@ -44,7 +44,7 @@ func clientsPage(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	where := clientsWhere(e.Auth.Id, search, q.Get("list"), bouncing)
+	where := clientsWhere(e.Auth.Id, search.match(), q.Get("list"), bouncing)
 	out := &page[*ClientRow]{Page: pageNo, PerPage: perPage, Items: []*ClientRow{}}
 	cols := []string{"id", "email", "name", "comment", "lists", "unsubscribed", "unsubscribed_at", "bouncing"}
 	// in the order of the index on LOWER(email), named: SQLite's
@@ -62,8 +62,9 @@ func clientsPage(e *core.RequestEvent) error {
 		// no total: as PocketBase's lists with skipTotal, the web app
 		// offers Next while a page comes back full
 		out.TotalItems = -1
-		walked, err = walkPage(e, db, search, from, clientsWhere(e.Auth.Id, clientSearch{}, q.Get("list"), bouncing), cols, params, &out.Items)
+		walked, err = walkPage(e, db, search, from, clientsWhere(e.Auth.Id, nil, q.Get("list"), bouncing), cols, params, &out.Items)
 	}
+	read := where
 	if err == nil && search.on() && !walked {
 		// a search's matches (10,000 at most, or a broad one the walk did
 		// not find enough of) from its rarest word, each client by its
@@ -73,10 +74,11 @@ func clientsPage(e *core.RequestEvent) error {
 		from = "(SELECT DISTINCT [[client]] FROM {{_postrider_client_words}} WHERE [[owner]] = {:owner} AND [[word]] >= {:driver} AND [[word]] < {:driverEnd}) AS found CROSS JOIN clients ON [[clients.id]] = [[found.client]]"
 		params["owner"], params["driver"], params["driverEnd"] = e.Auth.Id, w, w+wordsEnd
 		cols = append(cols, "COUNT(*) OVER () AS total")
+		read = clientsWhere(e.Auth.Id, search.matchBut(search.rarest), q.Get("list"), bouncing)
 	}
 	if err == nil && !walked {
 		err = db.NewQuery("SELECT " + strings.Join(cols, ", ") + " FROM " + from + " WHERE " +
-			where.Build(db, params) + " ORDER BY LOWER(email), clients.rowid LIMIT {:limit} OFFSET {:offset}").Bind(params).WithContext(e.Request.Context()).All(&out.Items)
+			read.Build(db, params) + " ORDER BY LOWER(email), clients.rowid LIMIT {:limit} OFFSET {:offset}").Bind(params).WithContext(e.Request.Context()).All(&out.Items)
 	}
 	if err != nil || walked {
 		// (a walked page has no total)
@@ -121,15 +123,16 @@ func clientsTotal(e *core.RequestEvent, list string, bouncing bool) (int, error)
 	return total, err
 }
 
-// clientsWhere is the condition of the clients page's search (words of the
-// email, name or comment that start with its words, clientSearch.match)
-// and its filters: by list, and the bouncing clients only.
-func clientsWhere(owner string, search clientSearch, list string, bouncing bool) dbx.Expression {
+// clientsWhere is the condition of the clients page's search (match: words
+// of the email, name or comment that start with its words,
+// clientSearch.match; nil for none) and its filters: by list, and the
+// bouncing clients only.
+func clientsWhere(owner string, match dbx.Expression, list string, bouncing bool) dbx.Expression {
 	where := dbx.And(dbx.HashExp{"owner": owner})
 	if bouncing {
 		where = dbx.And(where, dbx.NewExp("[[bouncing]] = TRUE"))
 	}
-	if match := search.match(); match != nil {
+	if match != nil {
 		where = dbx.And(where, match)
 	}
 	if list != "" {

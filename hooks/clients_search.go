@@ -33,8 +33,9 @@ type clientSearch struct {
 	owner string
 	// none when q has no word: no search
 	words []string
-	// rarest is the word that starts the fewest of the owner's clients'
-	// words, counted up to searchMatchesMax+1
+	// counts: how many of the owner's clients' words each word starts, up
+	// to searchMatchesMax+1; rarest: the word of the fewest
+	counts []int
 	rarest int
 	// broad: even the rarest starts more than searchMatchesMax. The page
 	// then walks the owner's clients in its order, testing each client's
@@ -55,6 +56,7 @@ func readSearch(e *core.RequestEvent, owner, q string) (clientSearch, error) {
 		if err != nil {
 			return s, e.InternalServerError("", err)
 		}
+		s.counts = append(s.counts, n)
 		if s.rarest < 0 || n < fewest {
 			s.rarest, fewest = i, n
 		}
@@ -67,23 +69,30 @@ func readSearch(e *core.RequestEvent, owner, q string) (clientSearch, error) {
 func (s clientSearch) on() bool { return len(s.words) > 0 }
 
 // match is the condition of the clients that have a word starting with
-// each word typed, nil when no search: from the words index, or, for a
-// broad search, from the client's own words (split as the triggers split
-// them) so that a walk in the page's order reads no index per client.
-func (s clientSearch) match() dbx.Expression {
+// each word typed, nil when no search (matchBut).
+func (s clientSearch) match() dbx.Expression { return s.matchBut(-1) }
+
+// matchBut is match without the skip-th word (the rarest, when its range
+// of the words index gives the clients already). A word of at most
+// searchMatchesMax matches is looked up in the words index; a broader one
+// would be a range too long to read for each page, so each client's own
+// words are tested (split as the triggers split them; the word anywhere
+// in the lowered text first, a cheap test that spares most clients the
+// split).
+func (s clientSearch) matchBut(skip int) dbx.Expression {
 	var all []dbx.Expression
 	for i, w := range s.words {
 		n := strconv.Itoa(i)
-		if s.broad {
-			// the word anywhere in the text first: a cheap test that
-			// spares most clients the split
+		switch {
+		case i == skip:
+		case s.counts[i] > searchMatchesMax:
 			like := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(w) + "%"
 			all = append(all, dbx.NewExp("instr(lower("+clientwords.Text("clients")+"), {:in"+n+"}) > 0 AND EXISTS (SELECT 1 FROM "+clientwords.Each("clients")+" WHERE value LIKE {:like"+n+"} ESCAPE '\\')",
 				dbx.Params{"in" + n: w, "like" + n: like}))
-			continue
+		default:
+			all = append(all, dbx.NewExp("[[clients.id]] IN (SELECT [[client]] FROM {{_postrider_client_words}} WHERE [[owner]] = {:wordsOwner} AND [[word]] >= {:word"+n+"} AND [[word]] < {:wordEnd"+n+"})",
+				dbx.Params{"wordsOwner": s.owner, "word" + n: w, "wordEnd" + n: w + wordsEnd}))
 		}
-		all = append(all, dbx.NewExp("[[clients.id]] IN (SELECT [[client]] FROM {{_postrider_client_words}} WHERE [[owner]] = {:wordsOwner} AND [[word]] >= {:word"+n+"} AND [[word]] < {:wordEnd"+n+"})",
-			dbx.Params{"wordsOwner": s.owner, "word" + n: w, "wordEnd" + n: w + wordsEnd}))
 	}
 	if len(all) == 0 {
 		return nil

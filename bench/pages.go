@@ -84,7 +84,7 @@ func pages(args []string) {
 	c, mod := loggedIn(base, seed.OwnerEmail), loggedIn(base, seed.ModeratorEmail)
 
 	fmt.Printf("\n| call | median | p95 |\n|---|---|---|\n")
-	for _, pc := range pageCalls(set) {
+	for _, pc := range pageCalls(set, c) {
 		var took []time.Duration
 		for range *times {
 			start := time.Now()
@@ -119,7 +119,7 @@ func pages(args []string) {
 }
 
 // pageCalls are the requests of every page (see pb_public/js/views).
-func pageCalls(set seed.Pages) []pageCall {
+func pageCalls(set seed.Pages, c *client) []pageCall {
 	f := func(expr string) string { return url.QueryEscape(expr) }
 	m := set.Mailings[len(set.Mailings)-1]
 	rec := func(collection, query string) string {
@@ -129,6 +129,16 @@ func pageCalls(set seed.Pages) []pageCall {
 		return rec(collection, "page=1&perPage=500&skipTotal=1&filter="+f(filter)+"&sort="+sort)
 	}
 	logsPage := func(query string) string { return "/api/postrider/deliveries/log?page=1&perPage=20&" + query }
+	// page n as the pager asks for it after n-1 Nexts: after the last row
+	// of page n-1 (found here by its number, untimed)
+	deepLog := func(query string, n int) string {
+		var before struct{ Items []struct{ ID string } }
+		c.do("GET", strings.Replace(logsPage(query), "page=1&", "page="+strconv.Itoa(n-1)+"&", 1), nil, &before)
+		if len(before.Items) == 0 {
+			return strings.Replace(logsPage(query), "page=1&", "page="+strconv.Itoa(n)+"&", 1)
+		}
+		return strings.Replace(logsPage(query), "page=1&", "page="+strconv.Itoa(n)+"&after="+before.Items[len(before.Items)-1].ID+"&", 1)
+	}
 	week := time.Now().AddDate(0, 0, -7).Format("2006-01-02")
 	today := time.Now().Format("2006-01-02")
 	monthAgo := time.Now().AddDate(0, -1, 0).Format("2006-01-02")
@@ -138,10 +148,13 @@ func pageCalls(set seed.Pages) []pageCall {
 		{"mailing: record, windows, runs", []string{"/api/collections/mailings/records/" + m,
 			full("schedules", "mailing = '"+m+"'", "starts_at"), full("runs", "mailing = '"+m+"'", "-run_at")}, nil},
 		{"mailing: log page 1", []string{logsPage("mailing=" + m)}, nil},
-		{"mailing: log page 500", []string{strings.Replace(logsPage("mailing="+m), "page=1&", "page=500&", 1)}, nil},
+		{"mailing: log page 500", []string{deepLog("mailing="+m, 500)}, nil},
 		{"edit form: lists", []string{full("lists", "", "name")}, nil},
 		{"edit form: reach count (2 lists)", []string{"/api/postrider/mailings/reach"}, map[string]any{"lists": set.Lists[:2], "clients": []string{}}},
-		{"edit form: client picker", []string{rec("clients", "page=1&perPage=10&skipTotal=1&sort=email:lower&filter="+f("email ~ 'client77' || name ~ 'client77'"))}, nil},
+		// (client77 starts 11,111 clients' emails' words, all in one stretch of
+		// the email order: a broad search, walked to that stretch)
+		{"edit form: client picker", []string{"/api/postrider/clients/page?perPage=10&q=client77"}, nil},
+		{"edit form: client picker, client7777 (111 matches)", []string{"/api/postrider/clients/page?perPage=10&q=client7777"}, nil},
 		{"logs: mailings", []string{full("mailings", "owner = '"+set.User+"'", "subject")}, nil},
 		{"logs: table", []string{logsPage("")}, nil},
 		{"logs: chart", []string{"/api/postrider/deliveries/daily?"}, nil},
@@ -153,10 +166,16 @@ func pageCalls(set seed.Pages) []pageCall {
 		{"logs: chart, last 7 days", []string{"/api/postrider/deliveries/daily?from=" + week + "&to=" + today}, nil},
 		{"logs: table, one mailing, last 7 days", []string{logsPage("mailing=" + m + "&from=" + week + "&to=" + today)}, nil},
 		{"logs: table, last 7 days, failed", []string{logsPage("status=failed&from=" + week + "&to=" + today)}, nil},
-		{"logs: table page 2000", []string{strings.Replace(logsPage(""), "page=1&", "page=2000&", 1)}, nil},
+		{"logs: table page 2000", []string{deepLog("", 2000)}, nil},
 		{"clients: page 1", []string{"/api/postrider/clients/page?page=1&perPage=50"}, nil},
 		{"clients: page 1500", []string{"/api/postrider/clients/page?page=1500&perPage=50"}, nil},
 		{"clients: search", []string{"/api/postrider/clients/page?page=1&perPage=50&q=client4242"}, nil},
+		{"clients: search, 1,111 matches", []string{"/api/postrider/clients/page?page=1&perPage=50&q=client777"}, nil},
+		// broad searches (over 10,000 matches): walked in the page's order
+		{"clients: search, one letter", []string{"/api/postrider/clients/page?page=1&perPage=50&q=c"}, nil},
+		{"clients: search, every client (example)", []string{"/api/postrider/clients/page?page=1&perPage=50&q=example"}, nil},
+		{"clients: search, every client, page 2", []string{"/api/postrider/clients/page?page=2&perPage=50&q=example"}, nil},
+		{"clients: search, 1 in 7 (met fair)", []string{"/api/postrider/clients/page?page=1&perPage=50&q=met+fair"}, nil},
 		{"clients: one list", []string{"/api/postrider/clients/page?page=1&perPage=50&list=" + set.Lists[3]}, nil},
 		// the exports before their routes: getFullList in batches of 500; the last batch
 		{"old log export: the batch at offset 999,500", []string{rec("deliveries", "page=2000&perPage=500&skipTotal=1&sort=-sent_at,-updated")}, nil},
@@ -187,6 +206,7 @@ func exports(c *client, size seed.PagesSize) []export {
 	return []export{
 		{fmt.Sprintf("log, all %d", size.Deliveries), func() int { return c.lines("/api/postrider/deliveries/export") - 1 }},
 		{fmt.Sprintf("clients, all %d", size.Clients), func() int { return c.lines("/api/postrider/clients/export") - 1 }},
+		{"clients, a broad search (q=example)", func() int { return c.lines("/api/postrider/clients/export?q=example") - 1 }},
 	}
 }
 
@@ -199,7 +219,8 @@ func (c *client) request(method, path string, body any) *http.Response {
 	res := c.try(method, path, body)
 	if res.StatusCode >= 300 {
 		raw, _ := io.ReadAll(res.Body)
-		log.Fatalf("%s %s: %d %s", method, path, res.StatusCode, raw)
+		// a panic, not log.Fatal: pages' deferred Kill of the server runs
+		log.Panicf("%s %s: %d %s", method, path, res.StatusCode, raw)
 	}
 	return res
 }
@@ -216,7 +237,9 @@ func (c *client) try(method, path string, body any) *http.Response {
 		req.Header.Set("Authorization", c.token)
 	}
 	res, err := c.http.Do(req)
-	benchkit.Must(err)
+	if err != nil {
+		log.Panic(err) // (the server killed on the way out, as above)
+	}
 	return res
 }
 
@@ -225,7 +248,9 @@ func (c *client) do(method, path string, body, out any) {
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	if out != nil {
-		benchkit.Must(json.Unmarshal(raw, out))
+		if err := json.Unmarshal(raw, out); err != nil {
+			log.Panic(err)
+		}
 	}
 }
 

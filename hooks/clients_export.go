@@ -11,11 +11,16 @@ import (
 
 // exportClients streams the caller's clients as the clients page shows
 // them, by email whatever its capitals, with the page's search (q) and list
-// filter (list) and bouncing filter (bouncing=1).
+// filter (list) and bouncing filter (bouncing=1). A broad search walks the
+// same order, each client's own words tested (clientSearch.broad): linear.
 func exportClients(e *core.RequestEvent) error {
 	user := e.Auth
 	q := e.Request.URL.Query()
-	where := clientsWhere(user.Id, q.Get("q"), q.Get("list"), q.Get("bouncing") == "1")
+	search, err := readSearch(e, user.Id, q.Get("q"))
+	if err != nil {
+		return err
+	}
+	where := clientsWhere(user.Id, search.match(), q.Get("list"), q.Get("bouncing") == "1")
 	name, err := ownNames(e, "lists", "name")
 	if err != nil {
 		return e.InternalServerError("", err)

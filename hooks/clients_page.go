@@ -40,36 +40,62 @@ func clientsPage(e *core.RequestEvent) error {
 		perPage = 50
 	}
 	bouncing := q.Get("bouncing") == "1"
-	where := clientsWhere(e.Auth.Id, q.Get("q"), q.Get("list"), bouncing)
+	search, err := readSearch(e, e.Auth.Id, q.Get("q"))
+	if err != nil {
+		return err
+	}
+	where := clientsWhere(e.Auth.Id, search.match(), q.Get("list"), bouncing)
 	out := &page[*ClientRow]{Page: pageNo, PerPage: perPage, Items: []*ClientRow{}}
 	cols := []string{"id", "email", "name", "comment", "lists", "unsubscribed", "unsubscribed_at", "bouncing"}
-	if q.Get("q") != "" {
-		// the few matches counted as they are found (a window over them)
-		cols = append(cols, "COUNT(*) OVER () AS total")
-	}
 	// in the order of the index on LOWER(email), named: SQLite's
 	// statistics rate every index that starts with the owner alike, and the
 	// one it picked for a search read the rows in another order (70 ms);
 	// the bouncing ones, a few, from their own partial index, then sorted
-	index := "idx_clients_owner_email_lower"
+	from := "clients INDEXED BY idx_clients_owner_email_lower"
 	if bouncing {
-		index = "idx_clients_bouncing"
+		from = "clients INDEXED BY idx_clients_bouncing"
 	}
 	params := dbx.Params{"offset": (pageNo - 1) * perPage, "limit": perPage}
 	db := e.App.ConcurrentDB().(*dbx.DB)
-	err := db.NewQuery("SELECT " + strings.Join(cols, ", ") + " FROM clients INDEXED BY " + index + " WHERE " +
-		where.Build(db, params) + " ORDER BY LOWER(email), rowid LIMIT {:limit} OFFSET {:offset}").Bind(params).WithContext(e.Request.Context()).All(&out.Items)
-	if err == nil && len(out.Items) > 0 && q.Get("q") != "" {
+	walked := false
+	if search.broad {
+		// no total: as PocketBase's lists with skipTotal, the web app
+		// offers Next while a page comes back full
+		out.TotalItems = -1
+		walked, err = walkPage(e, db, search, from, clientsWhere(e.Auth.Id, nil, q.Get("list"), bouncing), cols, params, &out.Items)
+	}
+	read := where
+	if err == nil && search.on() && !walked {
+		// a search's matches (10,000 at most, or a broad one the walk did
+		// not find enough of) from its rarest word, each client by its
+		// id, then sorted and counted (a window over them): an index in
+		// the page's order would be read to its end
+		w := search.words[search.rarest]
+		from = "(SELECT DISTINCT [[client]] FROM {{_postrider_client_words}} WHERE [[owner]] = {:owner} AND [[word]] >= {:driver} AND [[word]] < {:driverEnd}) AS found CROSS JOIN clients ON [[clients.id]] = [[found.client]]"
+		params["owner"], params["driver"], params["driverEnd"] = e.Auth.Id, w, w+wordsEnd
+		cols = append(cols, "COUNT(*) OVER () AS total")
+		read = clientsWhere(e.Auth.Id, search.matchBut(search.rarest), q.Get("list"), bouncing)
+	}
+	if err == nil && !walked {
+		err = db.NewQuery("SELECT " + strings.Join(cols, ", ") + " FROM " + from + " WHERE " +
+			read.Build(db, params) + " ORDER BY LOWER(email), clients.rowid LIMIT {:limit} OFFSET {:offset}").Bind(params).WithContext(e.Request.Context()).All(&out.Items)
+	}
+	if err != nil || walked {
+		// (a walked page has no total)
+	} else if len(out.Items) > 0 && search.on() {
 		out.TotalItems = out.Items[0].Total
-	} else if err == nil && q.Get("q") != "" {
+	} else if search.on() {
 		err = e.App.DB().Select("COUNT(*)").From("clients").Where(where).WithContext(e.Request.Context()).Row(&out.TotalItems)
-	} else if err == nil {
+	} else {
 		out.TotalItems, err = clientsTotal(e, q.Get("list"), bouncing)
 	}
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
 	out.TotalPages = (out.TotalItems + perPage - 1) / perPage
+	if out.TotalItems < 0 {
+		out.TotalPages = -1
+	}
 	return e.JSON(http.StatusOK, out)
 }
 
@@ -97,18 +123,17 @@ func clientsTotal(e *core.RequestEvent, list string, bouncing bool) (int, error)
 	return total, err
 }
 
-// clientsWhere is the condition of the clients page's search (q, in the
-// email, name or comment, whatever its capitals) and its filters: by list,
-// and the bouncing clients only.
-func clientsWhere(owner, search, list string, bouncing bool) dbx.Expression {
+// clientsWhere is the condition of the clients page's search (match: words
+// of the email, name or comment that start with its words,
+// clientSearch.match; nil for none) and its filters: by list, and the
+// bouncing clients only.
+func clientsWhere(owner string, match dbx.Expression, list string, bouncing bool) dbx.Expression {
 	where := dbx.And(dbx.HashExp{"owner": owner})
 	if bouncing {
 		where = dbx.And(where, dbx.NewExp("[[bouncing]] = TRUE"))
 	}
-	if search != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(search) + "%"
-		where = dbx.And(where, dbx.NewExp(`([[email]] LIKE {:q} ESCAPE '\' OR [[name]] LIKE {:q} ESCAPE '\' OR [[comment]] LIKE {:q} ESCAPE '\')`,
-			dbx.Params{"q": like}))
+	if match != nil {
+		where = dbx.And(where, match)
 	}
 	if list != "" {
 		where = dbx.And(where, dbx.NewExp("EXISTS (SELECT 1 FROM json_each([[lists]]) WHERE value = {:list})", dbx.Params{"list": list}))

@@ -3,7 +3,7 @@
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h } from '../ui.js';
+import { h, problem } from '../ui.js';
 import { debounced } from '../visit.js';
 
 // countRecipients counts the clients a mailing reaches now (in its lists or
@@ -44,9 +44,19 @@ export function recipientsField(signal) {
   pickSearch.addEventListener('input', debounced(signal, 200, async () => {
     const q = pickSearch.value.trim();
     if (!q) return pickResults.replaceChildren();
-    const res = await pb.collection('clients').getList(1, 10, { filter: pb.filter('email ~ {:q} || name ~ {:q}', { q }), sort: 'email:lower', skipTotal: true, signal });
+    // the clients page's search: words of the email, name or comment that
+    // start with what was typed, from its index (not every client read)
+    let res;
+    try {
+      res = await pb.send(`/api/postrider/clients/page?${new URLSearchParams({ q, perPage: 10 })}`, { signal });
+    } catch (err) {
+      if (signal.aborted) return;
+      return pickResults.replaceChildren(h('li', { class: 'help' }, problem(err)));
+    }
+    // (a search of more than 10,000 matches has no total: say to type more)
+    const more = res.totalItems < 0 ? [h('li', { class: 'help' }, t('mailings.pickMore'))] : [];
     pickResults.replaceChildren(...res.items.map((c) => h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => pick(c.id, c.email) },
-      `${c.email}${c.name ? ` (${c.name})` : ''}`))));
+      `${c.email}${c.name ? ` (${c.name})` : ''}`))), ...more);
   }));
 
   function lists() {

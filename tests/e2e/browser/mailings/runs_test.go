@@ -43,6 +43,8 @@ func TestBrowserPausesAndResumesARunShowingItsPace(t *testing.T) {
 		t.Fatalf("after Pause the run is %s", s)
 	}
 	e2e.MustContain(t, "a paused run's note", e2e.Page(t, ctx, "#runs-table td.note"), "paused by you")
+	// its rest goes out once resumed: not skipped
+	e2e.MustContain(t, "a paused run's count", e2e.Page(t, ctx, "#mailing-last-run"), "paused: 60 sent, 0 failed, 540 to go of 600")
 	if n := e2e.Eval[string](t, ctx, `String(document.querySelectorAll('#runs-table .run-pace, #runs-table button.run-pause').length)`); n != "0" {
 		t.Errorf("a paused run still shows %s of its pace and Pause", n)
 	}

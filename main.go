@@ -18,6 +18,7 @@ import (
 	"postrider/dispatch"
 	"postrider/hooks"
 	"postrider/inbound"
+	"postrider/internal/sqlitedb"
 )
 
 func main() {
@@ -34,7 +35,7 @@ func main() {
 	app := pocketbase.NewWithConfig(pocketbase.Config{
 		DefaultDev:      false,
 		HideStartBanner: true,
-		DBConnect:       dbConnect, // sqlite_cgo.go
+		DBConnect:       sqlitedb.Connect,
 	})
 	app.RootCmd.Use = "postrider"
 	app.RootCmd.Short = "Postrider, a self-hosted mailing service"

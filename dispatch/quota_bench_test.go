@@ -8,7 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/types"
-	"postrider/internal/benchkit"
+	"postrider/internal/sqlitedb"
 )
 
 // BenchmarkDailyLimitRead weighs a read of an owner's day for the daily
@@ -20,7 +20,7 @@ import (
 // (BenchmarkDailyLimitAdmit).
 func BenchmarkDailyLimitRead(b *testing.B) {
 	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: b.TempDir(), EncryptionEnv: "pb_test_env",
-		DBConnect: benchkit.SQLite})
+		DBConnect: sqlitedb.Connect})
 	if err != nil {
 		b.Fatal(err)
 	}

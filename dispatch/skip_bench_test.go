@@ -11,17 +11,18 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"postrider/internal/benchkit"
+	"postrider/internal/sqlitedb"
 	_ "postrider/migrations"
 )
 
 // BenchmarkClientCheck weighs a worker's second look at a client (skip.go's
 // clientSkip, for a job read more than fresh ago): reading a client's state
 // by its id among 100,000, through SQLite's C library as the binary uses it
-// (sqlite_cgo.go). cpu-µs/op is the process's CPU time a check, which other
+// (internal/sqlitedb). cpu-µs/op is the process's CPU time a check, which other
 // work on the machine disturbs less than wall time.
 func BenchmarkClientCheck(b *testing.B) {
 	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: b.TempDir(), EncryptionEnv: "pb_test_env",
-		DBConnect: benchkit.SQLite})
+		DBConnect: sqlitedb.Connect})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,16 +8,16 @@ import (
 
 	"postrider/config"
 	"postrider/hooks"
-	"postrider/internal/benchkit"
+	"postrider/internal/sqlitedb"
 )
 
 // newBenchApp is an empty test app for a benchmark, through SQLite's C
-// library as the binary talks to it (sqlite_cgo.go), with every Postrider
+// library as the binary talks to it (internal/sqlitedb), with every Postrider
 // hook bound and the rate limits off: the routes are timed, not the
 // limiter, which a fast loop reaches.
 func newBenchApp(b *testing.B) *tests.TestApp {
 	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: b.TempDir(), EncryptionEnv: "pb_test_env",
-		DBConnect: benchkit.SQLite})
+		DBConnect: sqlitedb.Connect})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 // with a daily window (weekdays only for every other one) and a weekly
 // one; a month asked for, about 2,000 occurrences. Also the moderator's
 // all=1 over the same service. Through SQLite's C library, as the binary
-// talks to it (sqlite_cgo.go); cpu-ms/op is the process's CPU time a
+// talks to it (internal/sqlitedb); cpu-ms/op is the process's CPU time a
 // request, which other work on the machine disturbs less than wall time.
 func BenchmarkCalendar(b *testing.B) {
 	app := newBenchApp(b)

@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/internal/seed"
+	"postrider/internal/sqlitedb"
 )
 
 // Seeded makes a data dir with n clients and one mailing due now.
@@ -44,10 +45,11 @@ func DataDirFiles(t *testing.T, dir, name string) map[string]string {
 	return files
 }
 
-// OpenData opens a data dir the binary is done with.
+// OpenData opens a data dir as the binary does (internal/sqlitedb), to
+// read what the binary left, or to write beside a binary still running.
 func OpenData(t testing.TB, dir string) core.App {
 	t.Helper()
-	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dir})
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dir, DBConnect: sqlitedb.Connect})
 	if err := app.Bootstrap(); err != nil {
 		t.Fatalf("opening %s: %v", dir, err)
 	}

@@ -31,8 +31,9 @@ export function lastRun(r, skipped = r?.skipped) {
   if (!r) return h('span', { class: 'last-run' }, t('mailings.neverRun'));
   const done = r.sent + r.failed;
   const sending = r.status === 'sending';
-  // a waiting run's rest goes out later (its owner's daily limit), not skipped
-  const toGo = sending || r.status === 'waiting';
+  // a waiting run's rest goes out later (its owner's daily limit), a paused
+  // one's once resumed: neither is skipped
+  const toGo = sending || r.status === 'waiting' || r.status === 'paused';
   const counts = r.claiming ? progressText(r)
     : t(toGo ? 'run.summarySending' : 'run.summary', { sent: r.sent, failed: r.failed, rest: Math.max(r.total - done, 0), total: r.total });
   const bar = r.claiming ? h('progress', { 'aria-label': t('mailings.progress') })

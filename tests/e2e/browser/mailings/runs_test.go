@@ -21,7 +21,8 @@ func runStatus(in *e2e.Instance, token, runURL string) string {
 
 // While a run sends, its row says how many messages a minute go out and
 // about how long is left, from the counters it follows live; Pause holds
-// it (saying so), Resume lets it go on.
+// it (saying so), Resume lets it go on (the docs' mailing-run-sending.png
+// and mailing-run-paused.png).
 func TestBrowserPausesAndResumesARunShowingItsPace(t *testing.T) {
 	ctx := e2e.Browser(t)
 	in := e2e.Serve(t, noDispatcher())
@@ -37,15 +38,21 @@ func TestBrowserPausesAndResumesARunShowingItsPace(t *testing.T) {
 	e2e.Page(t, ctx, "h1", e2e.Until(`document.querySelector('#runs-table .run-pace')?.innerText.includes('left')`))
 	pace := e2e.Page(t, ctx, "#runs-table .run-pace")
 	e2e.MustContain(t, "the run's pace", pace, " a minute · about ")
+	// the progress bar of the run that sends, with its count
+	e2e.Page(t, ctx, "h1", e2e.Until(`document.querySelector('#mailing-last-run progress')?.value === 60`))
+	e2e.Screenshot(t, ctx, "mailing-run-sending.png")
 
 	e2e.Page(t, ctx, "h1", chromedp.Click("#runs-table button.run-pause"), chromedp.WaitVisible("#runs-table button.run-resume"))
 	if s := runStatus(in, token, runURL); s != "paused" {
 		t.Fatalf("after Pause the run is %s", s)
 	}
 	e2e.MustContain(t, "a paused run's note", e2e.Page(t, ctx, "#runs-table td.note"), "paused by you")
+	// its rest goes out once resumed: not skipped
+	e2e.MustContain(t, "a paused run's count", e2e.Page(t, ctx, "#mailing-last-run"), "paused: 60 sent, 0 failed, 540 to go of 600")
 	if n := e2e.Eval[string](t, ctx, `String(document.querySelectorAll('#runs-table .run-pace, #runs-table button.run-pause').length)`); n != "0" {
 		t.Errorf("a paused run still shows %s of its pace and Pause", n)
 	}
+	e2e.Screenshot(t, ctx, "mailing-run-paused.png")
 
 	e2e.Page(t, ctx, "h1", chromedp.Click("#runs-table button.run-resume"),
 		e2e.Until(`!document.querySelector('#runs-table button.run-resume')`))

@@ -12,9 +12,10 @@ import (
 
 // A daily window on its days of the week, sent once per client, in the
 // form: the days show for a daily window only, a window none of whose days falls inside it is
-// refused beside the days, and the saved mailing says its days (English on
-// a desktop; Russian on a phone, its edit form as saved, nothing past the
-// screen).
+// refused beside the days, and the saved mailing says its days and that
+// later runs reach newcomers only, its edit form as saved (English on a
+// desktop: the docs' mailing-once.png and mailing-weekdays.png; Russian on
+// a phone, nothing past the screen).
 func TestBrowserADailyWindowOnItsDaysOfTheWeek(t *testing.T) {
 	ctx := e2e.Browser(t)
 	in := e2e.Serve(t, map[string]string{"POSTRIDER_DISPATCH_CRON": "off"})
@@ -57,6 +58,8 @@ func TestBrowserADailyWindowOnItsDaysOfTheWeek(t *testing.T) {
 	windows := e2e.Page(t, ctx, "#mailing-windows")
 	e2e.MustContain(t, "the mailing's windows", windows, "daily (Mon, Tue, Wed, Thu, Fri)")
 	e2e.MustContain(t, "the mailing's summary", e2e.Page(t, ctx, "#mailing-summary"), "Each client once")
+	e2e.MustContain(t, "what each client once means", e2e.Page(t, ctx, "#mailing-once"), "later runs reach newcomers only")
+	e2e.Screenshot(t, ctx, "mailing-once.png")
 	var saved struct {
 		Items []struct {
 			Weekdays  []string `json:"weekdays"`
@@ -68,8 +71,14 @@ func TestBrowserADailyWindowOnItsDaysOfTheWeek(t *testing.T) {
 		t.Fatalf("the saved window: %+v, want Monday %s first", saved.Items, sat.AddDate(0, 0, 2))
 	}
 
-	// in Russian on a phone: the page says the days, the edit form has them ticked
+	// the edit form as saved: the days ticked, each client once
 	id := e2e.Eval[string](t, ctx, `new URLSearchParams(location.search).get('id')`)
+	e2e.Page(t, ctx, "h1", chromedp.Navigate(in.URL+"/mailings/edit?id="+id), chromedp.WaitVisible(days),
+		e2e.Until(`document.querySelectorAll('.window [name=weekdays]:checked').length === 5 && document.querySelector('#mailing-once').checked`),
+		e2e.Until(`document.querySelector('#mailing-reach').innerText.includes('Recipients now: 1.')`))
+	e2e.Screenshot(t, ctx, "mailing-weekdays.png")
+
+	// in Russian on a phone: the page says the days, the edit form has them ticked
 	e2e.Page(t, ctx, "h1", e2e.Phone.Size, chromedp.Navigate(in.URL+"/mailing?id="+id), chromedp.WaitVisible("#menu"), e2e.Speak("ru"))
 	e2e.MustContain(t, "the windows in Russian", e2e.Page(t, ctx, "#mailing-windows", chromedp.Navigate(in.URL+"/mailing?id="+id),
 		e2e.Until(`document.querySelector('#mailing-windows li') != null`)), "ежедневно (Пн, Вт, Ср, Чт, Пт)")

@@ -1,13 +1,12 @@
 //go:build cgo
 
-package main
+package sqlitedb
 
 import (
 	"database/sql"
 
 	"github.com/mattn/go-sqlite3"
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/core"
 )
 
 // With cgo (the default wherever a C compiler is), Postrider talks to SQLite
@@ -16,8 +15,10 @@ import (
 // about twice as fast (a 100,000-message run: 2.6 s → 0.9 s to claim,
 // 125 → 96 µs of CPU a message; see the README's benchmark).
 // The pragmas are PocketBase's own.
+const driver = "pb_sqlite3"
+
 func init() {
-	sql.Register("pb_sqlite3", &sqlite3.SQLiteDriver{
+	sql.Register(driver, &sqlite3.SQLiteDriver{
 		ConnectHook: func(conn *sqlite3.SQLiteConn) error {
 			_, err := conn.Exec(`
 				PRAGMA busy_timeout = 10000;
@@ -30,9 +31,10 @@ func init() {
 			return err
 		},
 	})
-	dbx.BuilderFuncMap["pb_sqlite3"] = dbx.BuilderFuncMap["sqlite3"]
+	dbx.BuilderFuncMap[driver] = dbx.BuilderFuncMap["sqlite3"]
 }
 
-var dbConnect core.DBConnectFunc = func(dbPath string) (*dbx.DB, error) {
-	return dbx.Open("pb_sqlite3", dbPath)
+// Connect opens the database at dbPath (a core.DBConnectFunc).
+func Connect(dbPath string) (*dbx.DB, error) {
+	return dbx.Open(driver, dbPath+"?"+immediate)
 }

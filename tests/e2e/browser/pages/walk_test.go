@@ -4,7 +4,8 @@ package pages
 // it, at 1280 and 390 pixels wide, in English and Russian, with rows in
 // every table (long Russian words among them): nothing past its card, no
 // word broken mid-word, nothing in the console (no error, no refused
-// request), no serious or critical violation that axe-core finds.
+// request), no serious or critical violation that axe-core finds; at 1280
+// the header's nav on one line.
 
 import (
 	"context"
@@ -91,10 +92,24 @@ func walkPages(t *testing.T, ctx context.Context, in *e2e.Instance, pages [][2]s
 					e2e.CheckAxe(t, ctx, "the page")
 				})
 			}
+			if !s.Phone {
+				t.Run(lang+" the nav is one line", func(t *testing.T) { navOneLine(t, ctx) })
+			}
 			if also != nil {
 				also(t, lang, s)
 			}
 		}
+	}
+}
+
+// navOneLine fails the test unless the header's nav is one line high: no
+// taller than one of its links and a half (two lines are twice as high).
+func navOneLine(t *testing.T, ctx context.Context) {
+	t.Helper()
+	h := e2e.Eval[[2]float64](t, ctx, `(() => { const nav = document.querySelector('#nav');
+		return [nav.getBoundingClientRect().height, nav.querySelector('a').getBoundingClientRect().height]; })()`)
+	if h[1] == 0 || h[0] > 1.5*h[1] {
+		t.Errorf("the nav is %.0f px high, its links %.0f px: it takes more than one line", h[0], h[1])
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"testing"
 	"time"
 
@@ -136,7 +137,31 @@ func TestBrowserEveryPageFitsItsCardForTheOwner(t *testing.T) {
 		{"/logs", rows("#logs-table")},
 		{"/calendar", ""},
 		{"/domains", ""},
-	}, nil)
+	}, func(t *testing.T, lang string, s e2e.Screen) {
+		if lang == "en" && !s.Phone && os.Getenv("POSTRIDER_SCREENSHOTS") != "" {
+			busiestPages(t, ctx, w)
+		}
+	})
+}
+
+// busiestPages saves the five busiest pages as the owner sees them in
+// English at 1280 pixels, for docs/before-after (the same pages of the
+// app before issue 28 were made by the same steps at commit 7e84452).
+func busiestPages(t *testing.T, ctx context.Context, w walked) {
+	for _, p := range [][3]string{
+		{"home", "/", ""},
+		{"mailings", "/mailings", `document.querySelectorAll('#mailings-table tbody tr[data-id]').length === 2`},
+		{"mailing", "/mailing?id=" + w.scheduled, `!!document.querySelector('#runs-table tbody tr[data-id]')`},
+		{"mailing-form", "/mailings/edit?id=" + w.scheduled, `document.querySelector('#mailing-subject')?.value !== ''`},
+		{"clients", "/clients", `!!document.querySelector('#clients-table tbody tr[data-email]')`},
+	} {
+		ready := settled
+		if p[2] != "" {
+			ready += " && " + p[2]
+		}
+		e2e.Page(t, ctx, "h1", chromedp.Navigate(w.in.URL+p[1]), e2e.Until(ready))
+		e2e.Screenshot(t, ctx, "before-after/"+p[0]+"-after.png")
+	}
 }
 
 // As a moderator sees them: the moderators' pages, with the reason dialog

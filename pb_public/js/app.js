@@ -79,11 +79,17 @@ function render() {
 
 function renderHeader() {
   const me = user();
-  // a link is the current page's at its address, or anywhere under
-  // section; its icon (pb_public/icons) before its words
-  const link = (href, label, name, section) => h('a', { href, 'data-link': true,
-    'aria-current': location.pathname === href || (section && location.pathname.startsWith(section)) ? 'page' : null }, icon(name), label);
-  const logout = h('button', { type: 'button', class: 'link', id: 'logout' }, icon('log-out'), t('nav.logout'));
+  // a link is the current page's at its address, or anywhere under one of
+  // its section's addresses; its icon (pb_public/icons) before its words
+  const link = (href, label, name, sections = []) => h('a', { href, 'data-link': true,
+    'aria-current': location.pathname === href || sections.some((s) => location.pathname.startsWith(s)) ? 'page' : null }, icon(name), label);
+  // the account's two, at the end: on a desktop their icons alone (the
+  // words a tooltip and what a screen reader says), so that the nav stays
+  // one line; the phone's menu shows the words
+  const quiet = (label) => h('span', { class: 'quiet' }, label);
+  const profile = link('/profile', quiet(t('nav.profile')), 'circle-user');
+  profile.title = t('nav.profile');
+  const logout = h('button', { type: 'button', class: 'link', id: 'logout', title: t('nav.logout') }, icon('log-out'), quiet(t('nav.logout')));
   logout.addEventListener('click', () => {
     pb.authStore.clear();
     go('/');
@@ -106,10 +112,10 @@ function renderHeader() {
       link('/', t('nav.home'), 'house'),
       h('a', { href: '/blog' }, icon('newspaper'), t('nav.blog')),
       me ? [link('/mailings', t('nav.mailings'), 'mail'), link('/calendar', t('nav.calendar'), 'calendar'), link('/clients', t('nav.clients'), 'users'),
-        link('/lists', t('nav.lists'), 'list'), link('/senders', t('nav.senders'), 'at-sign'), link('/domains', t('nav.domains'), 'globe'),
+        link('/lists', t('nav.lists'), 'list'), link('/senders', t('nav.senders'), 'at-sign', ['/domains']),
         link('/logs', t('nav.logs'), 'scroll-text'),
-        me.role === 'moderator' ? link('/moderation/mailings', t('nav.moderation'), 'shield', '/moderation/') : null,
-        link('/profile', t('nav.profile'), 'circle-user'), logout]
+        me.role === 'moderator' ? link('/moderation/mailings', t('nav.moderation'), 'shield', ['/moderation/']) : null,
+        profile, logout]
         : [link('/login', t('nav.login'), 'log-in'), link('/signup', t('nav.signup'), 'user-plus')],
     ),
     switcher,

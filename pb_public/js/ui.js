@@ -256,6 +256,14 @@ export function icon(name) {
   return el;
 }
 
+// tabs are the links between the pages of one section, above each of them
+// (the header has one link to the section, so that it stays one line):
+// pages is a list of [address, words' key]; the current one is marked.
+export function tabs(id, label, pages) {
+  return h('nav', { class: 'tabs', id, 'aria-label': label },
+    pages.map(([href, key]) => h('a', { href, 'data-link': true, 'aria-current': location.pathname === href ? 'page' : null }, t(key))));
+}
+
 // rowMenu folds a row's actions behind a "⋯" button (label names it for
 // screen readers): a popover, so it never widens its table nor is cut by
 // a scrolling one, opened by a click, Enter or Space, closed by Escape or

@@ -4,7 +4,8 @@
 
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
-import { h, clearSent, field, message, say, problem, onSubmit, confirmThen } from '../ui.js';
+import { h, clearSent, field, message, say, problem, onSubmit, confirmThen, tabs } from '../ui.js';
+import { sendingPages } from './senders.js';
 import { show } from '../time.js';
 
 export function domains({ signal }) {
@@ -72,6 +73,7 @@ export function domains({ signal }) {
 
   load();
   return h('section', { class: 'card wide' },
+    tabs('sending-tabs', t('nav.sending'), sendingPages),
     h('h1', {}, t('domains.title')),
     h('p', {}, t('domains.intro')),
     form, status, list);

@@ -6,7 +6,7 @@
 
 import { pb, user } from '../api.js';
 import { t } from '../i18n.js';
-import { h, message, say, problem, errorText, busy, icon, rowMenu } from '../ui.js';
+import { h, message, say, problem, errorText, busy, icon, rowMenu, tabs } from '../ui.js';
 import { show } from '../time.js';
 import { withoutImages } from '../sanitize.js';
 import { pager, showPage } from '../pager.js';
@@ -23,16 +23,14 @@ export function notForYou() {
   return user()?.role === 'moderator' ? null : titled('mod.only', h('p', {}, t('mod.onlyText')));
 }
 
-// the moderators' pages, as tabs above each (the header has one
-// Moderation link, so that it stays one line)
-const tabs = [['/moderation/mailings', 'nav.modMailings'], ['/moderation/approvals', 'nav.modApprovals'],
+// the moderators' pages, as tabs above each
+const pages = [['/moderation/mailings', 'nav.modMailings'], ['/moderation/approvals', 'nav.modApprovals'],
   ['/moderation/users', 'nav.modUsers'], ['/moderation/log', 'nav.modLog']];
 
 export function titled(key, ...content) {
   document.title = `${t(key)} · ${t('app.name')}`;
   return h('section', { class: 'card wide' },
-    h('nav', { class: 'tabs', id: 'mod-tabs', 'aria-label': t('nav.moderation') },
-      tabs.map(([href, label]) => h('a', { href, 'data-link': true, 'aria-current': location.pathname === href ? 'page' : null }, t(label)))),
+    tabs('mod-tabs', t('nav.moderation'), pages),
     h('h1', {}, t(key)), ...content);
 }
 

@@ -6,7 +6,7 @@
 
 import { pb } from '../api.js';
 import { t } from '../i18n.js';
-import { h, clearSent, field, message, say, problem, onSubmit, confirmThen, loadingRow, icon } from '../ui.js';
+import { h, clearSent, field, message, say, problem, onSubmit, confirmThen, loadingRow, icon, tabs } from '../ui.js';
 import { follow } from '../visit.js';
 
 export function senders({ signal }) {
@@ -76,6 +76,7 @@ export function senders({ signal }) {
 
   load();
   return h('section', { class: 'card' },
+    tabs('sending-tabs', t('nav.sending'), sendingPages),
     h('h1', {}, t('senders.title')),
     h('p', { class: 'help' }, t('senders.intro')),
     form, status,
@@ -87,3 +88,7 @@ export function senders({ signal }) {
       table),
     empty);
 }
+
+// the sending section's pages (the header's Senders link leads to both):
+// whom mail comes from, and the domains it is signed for
+export const sendingPages = [['/senders', 'nav.senders'], ['/domains', 'nav.domains']];

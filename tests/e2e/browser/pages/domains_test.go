@@ -25,8 +25,13 @@ func TestBrowserDomainsAddCheckAndDelete(t *testing.T) {
 	e2e.ConfirmedUser(t, in, "owner@example.com")
 	e2e.LogInAs(t, ctx, in, "owner@example.com")
 
-	// the header leads to the page; two domains are added there
-	e2e.Page(t, ctx, "h1", chromedp.Click(`#nav a[href="/domains"]`), chromedp.WaitVisible("#new-domain-domain"))
+	// the header's Senders leads to the sending pages, their Domains tab
+	// to this one; two domains are added there
+	e2e.Page(t, ctx, "h1", chromedp.Click(`#nav a[href="/senders"]`), chromedp.Click(`#sending-tabs a[href="/domains"]`),
+		chromedp.WaitVisible("#new-domain-domain"))
+	if got := e2e.Page(t, ctx, `#nav a[aria-current="page"]`); got != "Senders" {
+		t.Errorf("on the domains page the header marks %q as the current section, want Senders", got)
+	}
 	add := func(name, shown string) {
 		t.Helper()
 		e2e.Page(t, ctx, "#domains-list", e2e.Steps(e2e.Fill(map[string]string{"new-domain-domain": name}),

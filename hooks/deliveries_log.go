@@ -174,8 +174,14 @@ func logWhere(owner, mailing, status string) dbx.Expression {
 // logRows reads a page of the log in its order (-sent_at,-updated, then
 // the newest row), an index read from its end.
 func logRows(ctx context.Context, app core.App, where dbx.Expression, offset, limit int, into *[]*LogEntry) error {
+	return logQuery(app, where, offset, limit).WithContext(ctx).All(into)
+}
+
+// logQuery is logRows' query (its plan is tested: a mailing's page reads
+// idx_deliveries_mailing_outcome from its end, sorting nothing).
+func logQuery(app core.App, where dbx.Expression, offset, limit int) *dbx.SelectQuery {
 	return app.DB().Select(logColumns[1:]...).From("deliveries").Where(where).
-		OrderBy("sent_at DESC", "updated DESC", "rowid DESC").Offset(int64(offset)).Limit(int64(limit)).WithContext(ctx).All(into)
+		OrderBy("sent_at DESC", "updated DESC", "rowid DESC").Offset(int64(offset)).Limit(int64(limit))
 }
 
 // logTotal counts the owner's deliveries (of a mailing, of a status) from

@@ -1,7 +1,10 @@
 package hooks
 
 import (
+	"strings"
 	"time"
+
+	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/config"
 )
@@ -22,4 +25,25 @@ func RouteAccess() map[string]string {
 		out[r.method+" "+r.path] = [...]string{authAnyone: "anyone", authUser: "users", authModerator: "moderators", authInbound: "inbound"}[r.auth]
 	}
 	return out
+}
+
+// LogPagePlan is SQLite's plan of a page of the log of one mailing
+// (of one status when given) of owner, as the log route reads it.
+func LogPagePlan(app core.App, owner, mailing, status string) (string, error) {
+	q := logQuery(app, logWhere(owner, mailing, status), 0, 20).Build()
+	rows, err := app.DB().NewQuery("EXPLAIN QUERY PLAN " + q.SQL()).Bind(q.Params()).Rows()
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return "", err
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "; "), rows.Err()
 }

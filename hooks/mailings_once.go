@@ -20,7 +20,7 @@ func bindOncePerClient(app core.App) {
 		return e.App.RunInTransaction(func(tx core.App) error {
 			_, err := tx.DB().NewQuery(`
 				INSERT OR IGNORE INTO _postrider_reached (mailing, client)
-				SELECT DISTINCT mailing, client FROM deliveries INDEXED BY idx_deliveries_mailing_time
+				SELECT DISTINCT mailing, client FROM deliveries INDEXED BY idx_deliveries_mailing_outcome
 				WHERE mailing = {:mailing} AND (status = '` + lifecycle.DeliverySent + `' OR status = '` + lifecycle.DeliveryPending + `' OR attempts > 0)`).
 				Bind(dbx.Params{"mailing": e.Record.Id}).Execute()
 			if err != nil {

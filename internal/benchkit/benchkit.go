@@ -6,7 +6,6 @@ package benchkit
 import (
 	"fmt"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"postrider/internal/loopback"
 )
 
 // Build builds postrider from the source tree src into the folder out,
@@ -49,12 +50,11 @@ func Must(err error) {
 	}
 }
 
-// FreePort is a loopback port nobody listens on now.
+// FreePort is a loopback port nobody listens on now (loopback.FreePort).
 func FreePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopback.FreePort()
 	Must(err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // WaitHealthy waits up to a minute for a postrider serve at base to

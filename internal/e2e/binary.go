@@ -3,15 +3,13 @@ package e2e
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
+
+	"postrider/internal/loopback"
 )
 
 var (
@@ -98,42 +96,12 @@ func Run(t testing.TB, env map[string]string, args ...string) *exec.Cmd {
 }
 
 // FreePort is a loopback TCP port nobody listens on, for a process the
-// test starts to listen on. It is taken below the kernel's ephemeral range
-// (ip_local_port_range): a port from that range, freed for the process to
-// take, could meanwhile become the source port of any outgoing connection
-// on the machine (the tests make thousands), and serve then failed with
-// "address already in use". Below the range only another listener can
-// take it, and a random pick makes two tests' picks unlikely to meet.
+// test starts to listen on (loopback.FreePort says how it is picked).
 func FreePort(t testing.TB) int {
 	t.Helper()
-	low := ephemeralLow()
-	for range 100 {
-		port := 10000 + rand.IntN(low-10000)
-		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err != nil {
-			continue // taken
-		}
-		l.Close()
-		return port
-	}
-	t.Fatalf("no free loopback port between 10000 and %d in 100 tries", low)
-	return 0
-}
-
-// ephemeralLow is the first port of the kernel's ephemeral range (32768
-// where it cannot be read, Linux's default).
-func ephemeralLow() int {
-	raw, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	port, err := loopback.FreePort()
 	if err != nil {
-		return 32768
+		t.Fatal(err)
 	}
-	fields := strings.Fields(string(raw))
-	if len(fields) == 0 {
-		return 32768
-	}
-	low, err := strconv.Atoi(fields[0])
-	if err != nil || low <= 11000 {
-		return 32768
-	}
-	return low
+	return port
 }

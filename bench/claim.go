@@ -114,10 +114,10 @@ func measureClaim(bin, dataDir string, port, chunk int, viaServe bool) claimResu
 	if viaServe {
 		// serve dispatches the due mailing itself (its wake), while its
 		// owner renames a client through the REST API, as a user would
-		port := benchkit.FreePort()
-		base := "http://127.0.0.1:" + strconv.Itoa(port)
+		listen := "127.0.0.1:" + strconv.Itoa(benchkit.FreePort()) // port is the sink's
+		base := "http://" + listen
 		benchkit.Step("serve (dispatching itself) with " + bin)
-		cmd = exec.Command(bin, "serve", "--dev=false", "--dir", dataDir, "--http", "127.0.0.1:"+strconv.Itoa(port))
+		cmd = exec.Command(bin, "serve", "--dev=false", "--dir", dataDir, "--http", listen)
 		cmd.Env = env
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out

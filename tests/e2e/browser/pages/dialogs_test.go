@@ -74,7 +74,8 @@ func TestBrowserDialogsAndFormsPassAxeForTheOwner(t *testing.T) {
 	w := walkInstance(t)
 	retryableRun(t, w)
 	const clientRow = `#clients-table tbody tr[data-email]`
-	const form = `document.querySelector('#mailing-subject')?.value !== ''`
+	// the form loaded and its reach counted (the last thing drawn)
+	const form = `document.querySelector('#mailing-subject')?.value !== '' && document.querySelector('#mailing-reach')?.textContent !== ''`
 	ctx := checkOpened(t, w, w.owner, []opened{
 		{"the new client form", "/clients", "!!document.querySelector('" + clientRow + "')",
 			e2e.Steps(chromedp.Click("#clients-new")), "#client-email"},

@@ -95,6 +95,6 @@ func audience(args []string) {
 		if len(answer) > 60 {
 			answer = answer[:60] + "…"
 		}
-		fmt.Printf("| %s | `%s` | %s | %s |\n", call.name, answer, ms(took[len(took)/2]), ms(took[len(took)*95/100]))
+		fmt.Printf("| %s | `%s` | %s | %s |\n", call.name, answer, ms(benchkit.Percentile(took, 50)), ms(benchkit.Percentile(took, 95)))
 	}
 }

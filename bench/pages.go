@@ -106,7 +106,7 @@ func pages(args []string) {
 			took = append(took, time.Since(start))
 		}
 		slices.Sort(took)
-		fmt.Printf("| %s | %s | %s |\n", pc.name, ms(took[len(took)/2]), ms(took[len(took)*95/100]))
+		fmt.Printf("| %s | %s | %s |\n", pc.name, ms(benchkit.Percentile(took, 50)), ms(benchkit.Percentile(took, 95)))
 	}
 
 	for _, ex := range exports(c, size) {

@@ -17,6 +17,15 @@ func SetImportIdleTimeout(d time.Duration) (restore func()) {
 	return func() { importIdleTimeout = was }
 }
 
+// SetLogCountMax lowers how many rows of each range the log with dates
+// counts, for a test of a range past it; it returns the function that puts
+// it back.
+func SetLogCountMax(n int) (restore func()) {
+	was := logCountMax
+	logCountMax = n
+	return func() { logCountMax = was }
+}
+
 // RouteAccess is every route of the table ("GET /api/postrider/stats")
 // with who may call it: "anyone", "users", "moderators" or "inbound".
 func RouteAccess() map[string]string {

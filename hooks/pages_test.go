@@ -16,6 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"postrider/dispatch"
+	"postrider/hooks"
 )
 
 // The routes that feed the pages of a large sender (issue 11): the log's
@@ -49,6 +50,15 @@ func aliceLog(n int) func(testing.TB, *tests.TestApp, *core.ServeEvent) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// countMax lowers what the log with dates counts to n for one scenario,
+// then runs before.
+func countMax(n int, before func(testing.TB, *tests.TestApp, *core.ServeEvent)) func(testing.TB, *tests.TestApp, *core.ServeEvent) {
+	return func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+		t.Cleanup(hooks.SetLogCountMax(n))
+		before(t, app, e)
 	}
 }
 
@@ -176,6 +186,44 @@ func TestDeliveriesLog(t *testing.T) {
 				if p.TotalItems != 100 || len(p.Items) != 50 || p.Items[0].Email != "r00044@example.com" ||
 					p.Items[39].Email != "r00001@example.com" || p.Items[40].Email != "r00090@example.com" {
 					t.Errorf("the range after r00045: total %d, %d rows, %+v", p.TotalItems, len(p.Items), p.Items)
+				}
+			}),
+		},
+		{
+			// past what the log counts (lowered to 30 here, 10,000 in use)
+			// the page says nothing of a total, and its rows are the same
+			Name: "dates past the count: no total, the same rows", Method: http.MethodGet,
+			URL:     url + "?perPage=20&page=1&from=" + day(-3) + "&to=" + day(-1),
+			Headers: alice, TestAppFactory: newTestApp, BeforeTestFunc: countMax(30, aliceLog(100)),
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":-1`, `"totalPages":-1`},
+			AfterTestFunc: page(func(t testing.TB, p logPage) {
+				if len(p.Items) != 20 || p.Items[0].Email != "r00099@example.com" || p.Items[19].Email != "r00078@example.com" {
+					t.Errorf("the range's first page: %d rows, %+v", len(p.Items), p.Items)
+				}
+			}),
+		},
+		{
+			// page 2 of 50 by its number needs the 90 sent ones counted
+			// (to know where the failed ones start): then it has its total
+			Name: "dates past the count, a page by its number across the failed ones", Method: http.MethodGet,
+			URL:     url + "?perPage=50&page=2&from=" + day(-3) + "&to=" + day(-1),
+			Headers: alice, TestAppFactory: newTestApp, BeforeTestFunc: countMax(30, aliceLog(100)),
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":100`},
+			AfterTestFunc: page(func(t testing.TB, p logPage) {
+				if len(p.Items) != 50 || p.Items[39].Email != "r00001@example.com" || p.Items[40].Email != "r00090@example.com" {
+					t.Errorf("the range's second page: %d rows, %+v", len(p.Items), p.Items)
+				}
+			}),
+		},
+		{
+			Name: "dates past the count, after a row: the rest of the sent ones, then the failed ones", Method: http.MethodGet,
+			URL:     url + "?perPage=50&page=2&from=" + day(-3) + "&to=" + day(-1) + "&after=ad0000000000045",
+			Headers: alice, TestAppFactory: newTestApp, BeforeTestFunc: countMax(30, aliceLog(100)),
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":-1`},
+			AfterTestFunc: page(func(t testing.TB, p logPage) {
+				if len(p.Items) != 50 || p.Items[0].Email != "r00044@example.com" ||
+					p.Items[39].Email != "r00001@example.com" || p.Items[40].Email != "r00090@example.com" {
+					t.Errorf("the range after r00045: %d rows, %+v", len(p.Items), p.Items)
 				}
 			}),
 		},

@@ -85,3 +85,11 @@ func MemoryMiB(pid int, key string) float64 {
 	}
 	return 0
 }
+
+// Percentile is the p-th percentile (0 < p ≤ 100) of sorted by the
+// nearest rank: the smallest value that p % of them do not exceed (the
+// 95th of 20 is the 19th, not the largest).
+func Percentile(sorted []time.Duration, p int) time.Duration {
+	rank := (len(sorted)*p + 99) / 100
+	return sorted[max(rank, 1)-1]
+}

@@ -47,6 +47,7 @@ func pages(args []string) {
 	reseed := fs.Bool("reseed", true, "seed a fresh data dir (false: reuse the one in -out, copied from a seeded one)")
 	clients := fs.Int("clients", seed.PagesClients, "the big sender's clients")
 	deliveries := fs.Int("deliveries", seed.PagesDeliveries, "the big sender's deliveries (a multiple of 100)")
+	sent := fs.Int("sent", 0, "after a fresh seed, this many of the big sender's mailings sent by `postrider dispatch` to every client into smtp-sink (pages_sent.go)")
 	fs.Parse(args)
 	size := seed.PagesSize{Clients: *clients, Deliveries: *deliveries}
 
@@ -76,6 +77,9 @@ func pages(args []string) {
 		benchkit.Must(app.DB().NewQuery("SELECT id FROM mailings WHERE owner = {:o} ORDER BY id").Bind(map[string]any{"o": set.User}).Column(&set.Mailings))
 	}
 	benchkit.Must(app.ResetBootstrapState())
+	if *sent > 0 && *reseed {
+		sendMailings(bin, abs, dataDir, set, *sent)
+	}
 
 	server, base := serveForPages(bin, dataDir)
 	defer server.Process.Kill()

@@ -101,9 +101,7 @@ func measureClaim(bin, dataDir string, port, chunk int, viaServe bool) claimResu
 	benchkit.Must(probe.Bootstrap())
 	defer probe.ResetBootstrapState()
 
-	env := append(os.Environ(),
-		"POSTRIDER_SMTP_HOST=127.0.0.1", "POSTRIDER_SMTP_PORT="+strconv.Itoa(port), "POSTRIDER_SMTP_TLS=none",
-		"POSTRIDER_DISPATCH_WORKERS=20", "POSTRIDER_SENDER_ADDRESS=bench@postrider.test")
+	env := sinkEnv(port, 20)
 	if chunk > 0 {
 		env = append(env, "POSTRIDER_CLAIM_CHUNK="+strconv.Itoa(chunk))
 	}

@@ -96,9 +96,7 @@ func main() {
 
 		benchkit.Step(fmt.Sprintf("run %d: %s dispatch, %d workers (load %s)", i+1, bin, *workers, r.load))
 		cmd := exec.Command(bin, "dispatch", "--dir", dataDir)
-		cmd.Env = append(os.Environ(),
-			"POSTRIDER_SMTP_HOST=127.0.0.1", "POSTRIDER_SMTP_PORT="+strconv.Itoa(port), "POSTRIDER_SMTP_TLS=none",
-			"POSTRIDER_DISPATCH_WORKERS="+strconv.Itoa(*workers), "POSTRIDER_SENDER_ADDRESS=bench@postrider.test")
+		cmd.Env = sinkEnv(port, *workers)
 		if *cpuprofile != "" {
 			path := *cpuprofile
 			if i > 0 {
@@ -117,6 +115,14 @@ func main() {
 		results = append(results, r)
 	}
 	printRuns(results, *n, *workers)
+}
+
+// sinkEnv is the environment of a postrider command that sends to the
+// sink at port on loopback with workers connections.
+func sinkEnv(port, workers int) []string {
+	return append(os.Environ(),
+		"POSTRIDER_SMTP_HOST=127.0.0.1", "POSTRIDER_SMTP_PORT="+strconv.Itoa(port), "POSTRIDER_SMTP_TLS=none",
+		"POSTRIDER_DISPATCH_WORKERS="+strconv.Itoa(workers), "POSTRIDER_SENDER_ADDRESS=bench@postrider.test")
 }
 
 // postfixTools unpacks smtp-sink and smtp-source from Debian's postfix

@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -53,9 +52,7 @@ func sendMailings(bin, work, dataDir string, set seed.Pages, k int) {
 	defer sinkCmd.Process.Kill()
 	benchkit.Step(fmt.Sprintf("postrider dispatch: %d mailings to every client of the big sender, into smtp-sink", k))
 	cmd := exec.Command(bin, "dispatch", "--dir", dataDir)
-	cmd.Env = append(os.Environ(),
-		"POSTRIDER_SMTP_HOST=127.0.0.1", "POSTRIDER_SMTP_PORT="+strconv.Itoa(port), "POSTRIDER_SMTP_TLS=none",
-		"POSTRIDER_DISPATCH_WORKERS=50", "POSTRIDER_SENDER_ADDRESS=bench@postrider.test")
+	cmd.Env = sinkEnv(port, 50)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	started := time.Now()
 	benchkit.Run(cmd)

@@ -65,10 +65,7 @@ func relays(args []string) {
 		}
 		benchkit.Step(label + ": postrider dispatch")
 		cmd := exec.Command(bin, "dispatch", "--dir", dataDir)
-		cmd.Env = append(os.Environ(),
-			"POSTRIDER_SMTP_HOST=127.0.0.1", "POSTRIDER_SMTP_PORT="+strconv.Itoa(ports[0]), "POSTRIDER_SMTP_TLS=none",
-			"POSTRIDER_DISPATCH_WORKERS="+strconv.Itoa(*conns), "POSTRIDER_DISPATCH_RATE="+strconv.FormatFloat(limit, 'f', -1, 64),
-			"POSTRIDER_SENDER_ADDRESS=bench@postrider.test")
+		cmd.Env = append(sinkEnv(ports[0], *conns), "POSTRIDER_DISPATCH_RATE="+strconv.FormatFloat(limit, 'f', -1, 64))
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		started := time.Now()
 		benchkit.Must(cmd.Run())

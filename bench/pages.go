@@ -78,7 +78,7 @@ func pages(args []string) {
 	}
 	benchkit.Must(app.ResetBootstrapState())
 	if *sent > 0 && *reseed {
-		sendMailings(bin, abs, dataDir, set, *sent)
+		size.Deliveries += sendMailings(bin, abs, dataDir, set, *sent)
 	}
 
 	server, base := serveForPages(bin, dataDir)

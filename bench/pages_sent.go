@@ -27,8 +27,8 @@ import (
 // sendMailings makes the last k of set's mailings (the pages read the
 // last) due now to every list of the big sender, and sends them with bin's
 // `postrider dispatch` into smtp-sink (fetched into work as the dispatch
-// benchmark fetches it).
-func sendMailings(bin, work, dataDir string, set seed.Pages, k int) {
+// benchmark fetches it). It returns how many deliveries it sent.
+func sendMailings(bin, work, dataDir string, set seed.Pages, k int) int {
 	if k > len(set.Mailings) {
 		log.Fatalf("-sent %d: the big sender has %d mailings", k, len(set.Mailings))
 	}
@@ -66,4 +66,5 @@ func sendMailings(bin, work, dataDir string, set seed.Pages, k int) {
 	if abs, err := filepath.Abs(dataDir); err == nil {
 		log.Printf("   the data dir: %s", abs)
 	}
+	return sent
 }

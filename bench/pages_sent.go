@@ -2,7 +2,7 @@ package main
 
 // The pages on a log the dispatcher wrote (issue 29 asks for two data sets:
 // the seed's, written by SQL, and one made by really sending). With
-// -sent K, K of the big sender's mailings get a window due now to all its
+// -sent K, the last K of the big sender's mailings get a window due now to all its
 // lists, and one `postrider dispatch` pass sends them through postfix's
 // smtp-sink: every delivery claimed, sent and recorded as in use, its
 // indexes grown as sending grows them.
@@ -19,6 +19,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"postrider/internal/benchkit"
 	"postrider/internal/seed"
@@ -34,10 +35,10 @@ func sendMailings(bin, work, dataDir string, set seed.Pages, k int) int {
 	}
 	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dataDir})
 	benchkit.Must(app.Bootstrap())
-	now := time.Now().UTC()
+	now := types.NowDateTime()
 	for i, m := range set.Mailings[len(set.Mailings)-k:] {
 		p := dbx.Params{"m": m, "owner": set.User, "id": fmt.Sprintf("pz%013d", i),
-			"opened": now.Add(-5 * time.Minute).Format("2006-01-02 15:04:05.000Z"), "ends": now.Add(24 * time.Hour).Format("2006-01-02 15:04:05.000Z")}
+			"opened": now.Add(-5 * time.Minute).String(), "ends": now.Add(24 * time.Hour).String()}
 		_, err := app.DB().NewQuery(`UPDATE mailings SET status = 'created',
 			lists = (SELECT json_group_array(id) FROM (SELECT id FROM lists WHERE owner = {:owner} ORDER BY id)) WHERE id = {:m}`).Bind(p).Execute()
 		benchkit.Must(err)

@@ -110,9 +110,7 @@ func fair(args []string) {
 		benchkit.Run(exec.Command("cp", "-r", seeded, dataDir))
 		benchkit.Step("postrider dispatch, POSTRIDER_DISPATCH_RATE=" + rate + "; the small mailing falls due once the big run sends")
 		cmd := exec.Command(bin, "dispatch", "--dir", dataDir)
-		cmd.Env = append(os.Environ(), "POSTRIDER_SMTP_HOST=127.0.0.1", "POSTRIDER_SMTP_PORT="+strconv.Itoa(port),
-			"POSTRIDER_SMTP_TLS=none", "POSTRIDER_DISPATCH_WORKERS=20", "POSTRIDER_DISPATCH_RATE="+rate,
-			"POSTRIDER_SENDER_ADDRESS=bench@postrider.test")
+		cmd.Env = append(sinkEnv(port, 20), "POSTRIDER_DISPATCH_RATE="+rate)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		benchkit.Must(cmd.Start())
 		// the big run sends for a while first: 1,000 messages, or 20 at 10 a second

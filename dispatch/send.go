@@ -2,7 +2,6 @@ package dispatch
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
-	"postrider/internal/lifecycle"
 	"postrider/internal/smtpclient"
 )
 
@@ -442,136 +440,6 @@ func (e *unreachableError) Error() string {
 }
 
 func (e *unreachableError) Unwrap() error { return e.err }
-
-// record writes outcomes to the database in small transactions (all that
-// arrived while the previous one committed, of any run), then releases
-// their workers. The runs' counters move in memory and reach the run
-// records a few times a second, for the web app to follow live; a run
-// over is settled as soon as its last outcome is in.
-func (p *pass) record(ctx context.Context, cancel context.CancelCauseFunc, outcomes <-chan *outcome) error {
-	batch := make([]*outcome, 0, p.opts.Workers)
-	// a commit costs about as much as many updates: wait a moment for the
-	// workers' next outcomes (they are busy sending their next message
-	// meanwhile) so that one commit records most of them
-	target := max(1, p.opts.Workers/2)
-	for first := range outcomes {
-		batch = append(batch[:0], first)
-		linger := time.NewTimer(lingerFor)
-	collect:
-		for len(batch) < target {
-			select {
-			case o, ok := <-outcomes:
-				if !ok {
-					break collect
-				}
-				batch = append(batch, o)
-			case <-linger.C:
-				break collect
-			}
-		}
-		linger.Stop()
-		err := p.saveWaiting(batch)
-		if err != nil {
-			p.releaseAll(batch)
-		}
-		for _, o := range batch {
-			if !o.last {
-				o.done <- err
-			}
-		}
-		if err != nil {
-			err = &recordError{err: err}
-			cancel(err)
-			return err
-		}
-		for _, o := range batch {
-			if !o.last {
-				o.sender.count(o)
-				o.sender.check()
-			}
-		}
-		for _, o := range batch {
-			s := o.sender
-			switch {
-			case o.last:
-				s.err = s.end(ctx)
-			case !s.ended && time.Since(s.lastSave) >= counterInterval:
-				s.saveCounters()
-				s.lastSave = time.Now()
-			}
-		}
-	}
-	return nil
-}
-
-// saveWaiting is save, waiting out a database busy with another writer
-// (an import, the web app) for up to busyWait beyond SQLite's own timeout,
-// instead of abandoning the pass; the worker whose outcome it holds sends
-// nothing meanwhile.
-func (p *pass) saveWaiting(batch []*outcome) error {
-	deadline := time.Now().Add(busyWait)
-	for {
-		err := p.save(batch)
-		if err == nil || !isBusy(err) || time.Now().After(deadline) {
-			return err
-		}
-		p.log.Warn("The database is busy; recording waits", slog.String("error", err.Error()))
-		time.Sleep(busyPause)
-	}
-}
-
-const (
-	busyWait  = 2 * time.Minute
-	busyPause = 200 * time.Millisecond
-)
-
-// isBusy tells whether err is SQLite's "database is locked" (busy).
-func isBusy(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
-}
-
-// save records a batch of outcomes in one transaction, with an UPDATE
-// prepared once for the database, not once a batch (prepared.go).
-func (p *pass) save(batch []*outcome) error {
-	// by rowid: the table's own key, one B-tree walk instead of two; a
-	// message in flight when its run was cancelled (held.go) is logged as
-	// it went, over the cancel, unless it is to be tried again
-	const update = `
-		UPDATE deliveries SET status = ?1, attempts = ?2, response = ?3,
-		       unconfirmed = ?4, cuts = ?5, sent_at = ?6, relay = ?7, next_try_at = ?8, updated = ?9
-		WHERE rowid = ?10 AND id = ?11 AND (status = '` + deliveryPending + `'
-		      OR ?1 != '` + deliveryPending + `' AND status = '` + deliveryFailed + `' AND response = '` + lifecycle.CancelledReply + `')`
-	now := dbTime(time.Now())
-	return inTransaction(p.app, update, func(tx *sql.Tx, exec func(args ...any) error) error {
-		// the owners' days, for their daily limits (quota.go)
-		for key, n := range daysCounted(batch) {
-			if _, err := tx.Exec(addDailySends, key[0], key[1], n); err != nil {
-				return err
-			}
-		}
-		for _, o := range batch {
-			if o.last {
-				continue
-			}
-			sentAt := ""
-			if o.status == deliverySent {
-				sentAt = dbTime(o.sentAt)
-			}
-			if err := exec(o.status, o.attempts, clip(o.reply, 2000), o.unconfirmed, o.cuts, sentAt, o.relay, dbTime(o.nextTry), now, o.rowid, o.id); err != nil {
-				return err
-			}
-		}
-		return nil
-	}, func(commit func() error) error { return p.commitCounted(batch, commit) })
-}
-
-// How long the recorder waits for more outcomes to commit together, and how
-// often the run's counters are saved while it sends.
-const (
-	lingerFor       = time.Millisecond
-	counterInterval = 250 * time.Millisecond
-)
 
 func clip(s string, n int) string {
 	s = strings.TrimSpace(s)

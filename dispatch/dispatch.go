@@ -181,6 +181,7 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 	if opts.DryRun {
 		return p.dryRun(now)
 	}
+	defer p.checkpointAside()()
 	// a database put back from a copy holds what may have gone out (restored.go)
 	if err := p.checkRestored(now); err != nil {
 		return p.summary, err

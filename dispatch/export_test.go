@@ -23,3 +23,12 @@ func FailClaimAt(k int, committed bool, also func(k int, committed bool)) (resto
 }
 
 var errCrash = errors.New("the process died here")
+
+// SetCheckpointRestart sets how many pages the write-ahead log holds before
+// the writing connection checkpoints during a pass (checkpoint.go); the
+// returned func puts it back.
+func SetCheckpointRestart(pages int) (restore func()) {
+	before := checkpointRestart
+	checkpointRestart = pages
+	return func() { checkpointRestart = before }
+}

@@ -32,3 +32,9 @@ func SetCheckpointRestart(pages int) (restore func()) {
 	checkpointRestart = pages
 	return func() { checkpointRestart = before }
 }
+
+// The queries that count what is pending, for their plan's test.
+const (
+	PendingLeft  = pendingLeft
+	PendingOfRun = pendingOfRun
+)

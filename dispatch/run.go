@@ -412,15 +412,17 @@ func pendingOf(app core.App, runID string) (int, string, error) {
 		Next string `db:"next"`
 		Now  bool   `db:"now"`
 	}
-	err := app.DB().NewQuery(`
-		SELECT COUNT(*) AS n, COALESCE(MIN(next_try_at), '') AS next, COALESCE(MAX(next_try_at = ''), FALSE) AS now
-		FROM deliveries WHERE run = {:run} AND status = '` + deliveryPending + `'`).
-		Bind(dbx.Params{"run": runID}).One(&row)
+	err := app.DB().NewQuery(pendingOfRun).Bind(dbx.Params{"run": runID}).One(&row)
 	if row.Now {
 		row.Next = ""
 	}
 	return row.N, row.Next, err
 }
+
+// pendingOfRun reads a run's pending deliveries in idx_deliveries_pending.
+const pendingOfRun = `
+	SELECT COUNT(*) AS n, COALESCE(MIN(next_try_at), '') AS next, COALESCE(MAX(next_try_at = ''), FALSE) AS now
+	FROM deliveries WHERE run = {:run} AND status = '` + deliveryPending + `'`
 
 // countBase reads how many of the run's deliveries are sent, failed, and
 // failed by a 5xx reply (their response starts with its code), so that the

@@ -38,3 +38,6 @@ const (
 	PendingLeft  = pendingLeft
 	PendingOfRun = pendingOfRun
 )
+
+// ServeRunning is serveRunning: whether a process holds serve's lock.
+var ServeRunning = serveRunning

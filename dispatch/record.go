@@ -20,10 +20,10 @@ import (
 // more instead of after: a worker waits for its outcome's commit before it
 // ends its next message, and that wait is most of a message's time. A
 // `postrider dispatch` beside serve gathers each batch first and writes it
-// after, leaving serve's writes the lock meanwhile. The
-// runs' counters move in memory and reach the run records a few times a
-// second, for the web app to follow live; a run over is settled as soon as
-// its last outcome is in.
+// after, leaving serve's writes the lock meanwhile (courtesy.go). The runs'
+// counters move in memory and reach the run records a few times a second,
+// for the web app to follow live; a run over is settled as soon as its
+// last outcome is in.
 func (p *pass) record(ctx context.Context, cancel context.CancelCauseFunc, outcomes <-chan *outcome) error {
 	batch := make([]*outcome, 0, p.opts.Workers)
 	// a commit costs about as much as many updates: wait a moment for the

@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"postrider/dispatch"
+	"postrider/internal/sqlplan"
 )
 
 // What a pass counts of the pending deliveries (when a run ends, and after
@@ -20,21 +21,10 @@ func TestPendingCountsReadOnlyThePendingDeliveries(t *testing.T) {
 	}
 	defer app.Cleanup()
 	for name, query := range map[string]string{"a run's": dispatch.PendingOfRun, "the pass's": dispatch.PendingLeft} {
-		rows, err := app.DB().NewQuery("EXPLAIN QUERY PLAN " + query).Bind(dbx.Params{"run": "x"}).Rows()
+		got, err := sqlplan.Of(app.DB(), query, dbx.Params{"run": "x"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		got := strings.Join(plan, "; ")
 		if !strings.Contains(got, "INDEX idx_deliveries_pending (run=?)") || strings.Contains(got, "SCAN d") || strings.Contains(got, "SCAN deliveries") {
 			t.Errorf("%s count is planned %q, want a search of idx_deliveries_pending by run", name, got)
 		}

@@ -11,6 +11,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+
+	"postrider/internal/sqlplan"
 )
 
 // The clients table asks PocketBase for sort=email:lower: a client added as
@@ -74,19 +76,11 @@ func TestClientsSortByEmailWhateverItsCapitals(t *testing.T) {
 func TestClientsEmailOrderUsesTheIndex(t *testing.T) {
 	app := newTestApp(t)
 	defer app.Cleanup()
-	var plan []struct {
-		Detail string `db:"detail"`
-	}
-	err := app.DB().NewQuery(`EXPLAIN QUERY PLAN SELECT clients.* FROM clients WHERE clients.owner = {:owner}
-		ORDER BY LOWER(clients.email) ASC LIMIT 50`).Bind(dbx.Params{"owner": aliceID}).All(&plan)
+	got, err := sqlplan.Of(app.DB(), `SELECT clients.* FROM clients WHERE clients.owner = {:owner}
+		ORDER BY LOWER(clients.email) ASC LIMIT 50`, dbx.Params{"owner": aliceID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var details []string
-	for _, p := range plan {
-		details = append(details, p.Detail)
-	}
-	got := strings.Join(details, "; ")
 	if !strings.Contains(got, "idx_clients_owner_email_lower") || strings.Contains(got, "TEMP B-TREE") {
 		t.Fatalf("the query plan of a page of clients: %s", got)
 	}

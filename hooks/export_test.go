@@ -1,12 +1,12 @@
 package hooks
 
 import (
-	"strings"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
 	"postrider/config"
+	"postrider/internal/sqlplan"
 )
 
 // SetImportIdleTimeout shortens how long an upload may stall, for a test
@@ -40,19 +40,5 @@ func RouteAccess() map[string]string {
 // (of one status when given) of owner, as the log route reads it.
 func LogPagePlan(app core.App, owner, mailing, status string) (string, error) {
 	q := logQuery(app, logWhere(owner, mailing, status), 0, 20).Build()
-	rows, err := app.DB().NewQuery("EXPLAIN QUERY PLAN " + q.SQL()).Bind(q.Params()).Rows()
-	if err != nil {
-		return "", err
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			return "", err
-		}
-		plan = append(plan, detail)
-	}
-	return strings.Join(plan, "; "), rows.Err()
+	return sqlplan.Of(app.DB(), q.SQL(), q.Params())
 }

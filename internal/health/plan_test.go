@@ -7,26 +7,18 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/tests"
+
+	"postrider/internal/sqlplan"
 )
 
 // planOf is SQLite's plan of one owner's figures.
 func planOf(t testing.TB, app *tests.TestApp) string {
 	t.Helper()
-	var plan []string
-	rows, err := app.DB().NewQuery("EXPLAIN QUERY PLAN " + ofQuery).Bind(dbx.Params{"owner": "x", "since": Since(time.Now())}).Rows()
+	plan, err := sqlplan.Of(app.DB(), ofQuery, dbx.Params{"owner": "x", "since": Since(time.Now())})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	return strings.Join(plan, "; ")
+	return plan
 }
 
 // The figures read the owner's rows of the window in their indexes: the

@@ -20,7 +20,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"postrider/dispatch"
 	"postrider/internal/benchkit"
 	"postrider/internal/seed"
 )
@@ -28,9 +27,8 @@ import (
 // claim measures what a big claim costs every other writer (go run ./bench
 // claim): `postrider dispatch` claims a window of -n recipients and sends
 // to postfix's smtp-sink while a probe, another process's connection to
-// the same database as a REST save would be (holding serve's lock, as
-// serve would), makes a small write every 10 ms and records how long each
-// waited. It reports the longest wait
+// the same database as a REST save would be, makes a small write every
+// 10 ms and records how long each waited. It reports the longest wait
 // while the claim was writing, the claim's length, and the time from the
 // claim's start to the first message. With -serve, `postrider serve`
 // claims and sends as it does by default (its own dispatcher), and the
@@ -147,12 +145,7 @@ func measureClaim(bin, dataDir string, port, chunk int, viaServe bool) claimResu
 			return nil
 		}
 	} else {
-		// the probe stands for serve, and holds its lock as serve does:
-		// the dispatch then leaves it room to write (dispatch/lock.go)
-		release, err := dispatch.HoldServeLock(dataDir)
-		benchkit.Must(err)
-		defer release()
-		_, err = probe.NonconcurrentDB().NewQuery(`CREATE TABLE IF NOT EXISTS _bench_probe (n INTEGER)`).Execute()
+		_, err := probe.NonconcurrentDB().NewQuery(`CREATE TABLE IF NOT EXISTS _bench_probe (n INTEGER)`).Execute()
 		benchkit.Must(err)
 		write = func(i int) error {
 			_, err := probe.NonconcurrentDB().NewQuery(`INSERT INTO _bench_probe (n) VALUES ({:n})`).Bind(map[string]any{"n": i}).Execute()

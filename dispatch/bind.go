@@ -31,18 +31,6 @@ const CronJobID = "postrider_dispatch"
 func Bind(app core.App, cfg config.Config) {
 	BindBackups(app) // whoever dispatches: `postrider dispatch` may, with serve's cron off
 	bindAccountMail(app, OptionsFrom(cfg))
-	// a `postrider dispatch` beside serve leaves it room to write (lock.go)
-	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
-		release, err := HoldServeLock(e.App.DataDir())
-		if err != nil {
-			return err
-		}
-		e.App.OnTerminate().BindFunc(func(te *core.TerminateEvent) error {
-			release()
-			return te.Next()
-		})
-		return e.Next()
-	})
 	if cfg.DispatchCron == config.DispatchOff {
 		return
 	}

@@ -59,8 +59,6 @@ type claimer struct {
 	// among the run's failed
 	skipped atomic.Int64
 
-	courtesy *courtesy // the pass's, beside serve (courtesy.go)
-
 	wrote chan struct{} // a chunk was written
 	done  chan struct{} // closed once the claimer stopped
 	err   error         // why it stopped before the end; read after done
@@ -69,7 +67,7 @@ type claimer struct {
 func newClaimer(s *runSender) *claimer {
 	return &claimer{
 		app: s.p.app, log: s.p.log, run: s.run, mailing: s.mailing, domain: s.tmpl.domain, size: s.p.opts.ClaimChunk, rt: s.rt,
-		courtesy: s.p.courtesy, wrote: make(chan struct{}, 1), done: make(chan struct{}),
+		wrote: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 }
 
@@ -93,11 +91,7 @@ func (c *claimer) fill(ctx context.Context) {
 			c.err = errClaimCut
 			return
 		}
-		c.courtesy.wait(ctx)
-		began := time.Now()
 		more, total, err := c.chunk(k)
-		took := time.Since(began)
-		c.courtesy.held(began)
 		if err == nil && claimFault != nil {
 			err = claimFault(k, true)
 		}
@@ -113,15 +107,6 @@ func (c *claimer) fill(ctx context.Context) {
 			c.log.Info("Run's recipients written", slog.String("run", c.run.Id), slog.Int("recipients", total),
 				slog.Int("chunks", k), slog.Duration("took", time.Since(started)))
 			return
-		}
-		// the claim keeps to half of the write lock's time at most: the
-		// rest is the recorder's and other writers', among them another
-		// process's, which gets the lock only if it finds it free when its
-		// busy handler looks again. The claim stays well ahead of sending
-		// (a chunk of 500 is 50 ms of messages at 10,000 a second).
-		select {
-		case <-ctx.Done():
-		case <-time.After(took):
 		}
 	}
 }

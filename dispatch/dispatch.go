@@ -151,7 +151,6 @@ type pass struct {
 	touched   map[string]bool // mailings whose status may have to move
 	saves     atomic.Uint64   // mailings and users saved in this process while it sends (stop.go)
 	quotas    quotas          // the owners' days, for their daily limits (quota.go)
-	courtesy  *courtesy       // beside serve in another process: half the write lock at most (courtesy.go)
 
 	mu      sync.Mutex
 	sending map[string]bool      // runs being sent by this pass now
@@ -183,9 +182,6 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 		return p.dryRun(now)
 	}
 	defer p.checkpointAside()()
-	if opts.Wake == nil && serveRunning(app.DataDir()) {
-		p.courtesy = &courtesy{}
-	}
 	// a database put back from a copy holds what may have gone out (restored.go)
 	if err := p.checkRestored(now); err != nil {
 		return p.summary, err

@@ -38,6 +38,3 @@ const (
 	PendingLeft  = pendingLeft
 	PendingOfRun = pendingOfRun
 )
-
-// ServeRunning is serveRunning: whether a process holds serve's lock.
-var ServeRunning = serveRunning

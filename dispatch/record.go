@@ -18,29 +18,21 @@ import (
 // transaction opens with the first outcome and each outcome is written
 // into it as it arrives, so that the recorder writes while it waits for
 // more instead of after: a worker waits for its outcome's commit before it
-// ends its next message, and that wait is most of a message's time. A
-// `postrider dispatch` beside serve gathers each batch first and writes it
-// after, leaving serve's writes the lock meanwhile (courtesy.go). The runs'
-// counters move in memory and reach the run records a few times a second,
-// for the web app to follow live; a run over is settled as soon as its
-// last outcome is in.
+// ends its next message, and that wait is most of a message's time. The
+// runs' counters move in memory and reach the run records a few times a
+// second, for the web app to follow live; a run over is settled as soon as
+// its last outcome is in.
 func (p *pass) record(ctx context.Context, cancel context.CancelCauseFunc, outcomes <-chan *outcome) error {
 	batch := make([]*outcome, 0, p.opts.Workers)
 	// a commit costs about as much as many updates: wait a moment for the
 	// workers' next outcomes (they are busy sending their next message
 	// meanwhile) so that one commit records most of them
 	target := max(1, p.opts.Workers/2)
-	// beside serve in another process, the lock stays free while the batch
-	// gathers, and after it as long as it was held (courtesy.go)
-	stream := p.courtesy == nil
 	for first := range outcomes {
 		batch = append(batch[:0], first)
-		var rec *recording
-		var err error
-		if stream {
-			if rec, err = p.beginRecording(); err == nil {
-				err = rec.write(first)
-			}
+		rec, err := p.beginRecording()
+		if err == nil {
+			err = rec.write(first)
 		}
 		linger := time.NewTimer(lingerFor)
 	collect:
@@ -51,7 +43,7 @@ func (p *pass) record(ctx context.Context, cancel context.CancelCauseFunc, outco
 					break collect
 				}
 				batch = append(batch, o)
-				if rec != nil && err == nil {
+				if err == nil {
 					err = rec.write(o)
 				}
 			case <-linger.C:
@@ -59,14 +51,7 @@ func (p *pass) record(ctx context.Context, cancel context.CancelCauseFunc, outco
 			}
 		}
 		linger.Stop()
-		switch {
-		case err != nil:
-		case rec == nil:
-			p.courtesy.wait(ctx)
-			began := time.Now()
-			err = p.save(batch)
-			p.courtesy.held(began)
-		default:
+		if err == nil {
 			err = p.commitRecording(rec, batch)
 		}
 		if err != nil && rec != nil {

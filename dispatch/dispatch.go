@@ -181,7 +181,6 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 	if opts.DryRun {
 		return p.dryRun(now)
 	}
-	defer p.checkpointAside()()
 	// a database put back from a copy holds what may have gone out (restored.go)
 	if err := p.checkRestored(now); err != nil {
 		return p.summary, err
@@ -219,6 +218,8 @@ func Run(ctx context.Context, app core.App, opts Options) (Summary, error) {
 			return p.finish(err)
 		}
 		defer stopMarking()
+		// after the probe: a disk too full for it sends nothing (checkpoint.go)
+		defer p.checkpointAside()()
 		if err := p.clearUnreachable(runs); err != nil {
 			return p.finish(err)
 		}
